@@ -1,0 +1,1 @@
+"""Analyzers: one module per input kind, each ``analyze(repo) -> Iterable[Item]`` (see base.py)."""

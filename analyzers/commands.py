@@ -1,0 +1,395 @@
+"""Classify command lines: app servers, task queues, release/build steps and host-only steps.
+
+Every analyzer that meets a command (Procfile, systemd ExecStart, supervisor, fabfile, shell scripts)
+asks this module what it is, so one ``gunicorn`` command is understood the same way everywhere and
+processes found in different files merge under the same canonical name (``web``, ``worker`` ...).
+Commands are tokenised with :mod:`shlex`, never run.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass
+
+from migrator.model import ProcessRole
+
+# Default listening ports of app servers when no bind option is given (their documented defaults).
+DEFAULT_PORTS = {
+    "gunicorn": 8000,
+    "uvicorn": 8000,
+    "daphne": 8000,
+    "hypercorn": 8000,
+    "runserver": 8000,
+    "waitress": 8080,
+    "flask": 5000,
+    "uwsgi": None,
+}
+
+_WRAPPERS = {"exec", "nohup", "ddtrace-run", "chpst", "setuidgid", "dumb-init", "tini", "--", "time", "nice"}
+_PY = re.compile(r"^python[0-9.]*$")
+
+
+@dataclass(frozen=True)
+class CommandInfo:
+    """What a command line is. ``name`` is the canonical process name used to merge sources."""
+
+    argv: tuple[str, ...]
+    role: ProcessRole | None = None
+    name: str | None = None
+    app_server: str | None = None
+    port: int | None = None
+    port_declared: bool = False  # True when the port was written on the command line / config
+    host: str | None = None
+    workers: int | None = None
+    threads: int | None = None
+    timeout: int | None = None
+    config_file: str | None = None
+    entrypoint: str | None = None
+    dev_server: bool = False
+    unix_socket: str | None = None
+
+
+def split(command: str) -> list[str]:
+    """Tokenise like a POSIX shell would (without expanding anything); tolerant of bad quoting."""
+    try:
+        return shlex.split(command, comments=False, posix=True)
+    except ValueError:
+        return command.split()
+
+
+def core_argv(argv: list[str]) -> list[str]:
+    """Strip what only wraps the real program: env assignments, exec/nohup, sudo -u, paths."""
+    out = list(argv)
+    changed = True
+    while out and changed:
+        changed = False
+        head = out[0]
+        if re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", head):
+            out.pop(0)
+            changed = True
+        elif head in _WRAPPERS or basename(head) in _WRAPPERS:
+            out.pop(0)
+            changed = True
+        elif basename(head) == "env":
+            out.pop(0)
+            while out and (out[0].startswith("-") or "=" in out[0]):
+                out.pop(0)
+            changed = True
+        elif basename(head) == "sudo":
+            out.pop(0)
+            while out and out[0].startswith("-"):
+                opt = out.pop(0)
+                if opt in ("-u", "-g", "-H", "-C") and opt != "-H" and out:
+                    out.pop(0)
+            changed = True
+        elif basename(head) in ("newrelic-admin",) and len(out) > 1 and out[1] == "run-program":
+            del out[:2]
+            changed = True
+        elif basename(head) in ("pipenv", "poetry", "uv", "pdm") and len(out) > 1 and out[1] == "run":
+            del out[:2]
+            changed = True
+    return out
+
+
+def basename(token: str) -> str:
+    return token.rsplit("/", 1)[-1]
+
+
+def program(argv: list[str]) -> tuple[str, list[str]]:
+    """(program name, its arguments), seeing through ``python -m x`` and ``python manage.py``."""
+    argv = core_argv(argv)
+    if not argv:
+        return "", []
+    prog = basename(argv[0])
+    args = argv[1:]
+    if _PY.match(prog):
+        # skip interpreter options such as -u, -O, -W ignore
+        while args and args[0].startswith("-") and args[0] != "-m":
+            opt = args.pop(0)
+            if opt in ("-W", "-X") and args:
+                args.pop(0)
+        if args and args[0] == "-m" and len(args) > 1:
+            return args[1].split(".")[0], args[2:]
+        if args:
+            return basename(args[0]), args[1:]
+    return prog, args
+
+
+def _opt(args: list[str], *names: str) -> str | None:
+    """Value of the last occurrence of any of ``names`` (``--bind x``, ``--bind=x``, ``-b x``, ``-bx``)."""
+    found: str | None = None
+    for i, a in enumerate(args):
+        for n in names:
+            if a == n and i + 1 < len(args):
+                found = args[i + 1]
+            elif n.startswith("--") and a.startswith(n + "="):
+                found = a[len(n) + 1 :]
+            elif not n.startswith("--") and len(n) == 2 and a.startswith(n) and len(a) > 2 and not a.startswith("--"):
+                found = a[2:]
+    return found
+
+
+def _int(text: str | None) -> int | None:
+    if text is None:
+        return None
+    m = re.match(r"^\s*(\d+)\s*$", text)
+    return int(m.group(1)) if m else None
+
+
+def parse_bind(bind: str) -> tuple[str | None, int | None, str | None]:
+    """``0.0.0.0:8000`` / ``:8000`` / ``8000`` / ``unix:/run/x.sock`` -> (host, port, unix socket)."""
+    bind = bind.strip().strip("'\"")
+    if bind.startswith("unix:"):
+        return None, None, bind[5:]
+    if bind.startswith("/"):
+        return None, None, bind
+    m = re.match(r"^(?:\[?([^\]]*?)\]?)?:?(\d+)$", bind)
+    if m:
+        return (m.group(1) or None), int(m.group(2)), None
+    m = re.match(r"^(.*):(\d+)$", bind)
+    if m:
+        return m.group(1) or None, int(m.group(2)), None
+    return bind or None, None, None
+
+
+def _positional(args: list[str], takes_value: set[str]) -> list[str]:
+    out = []
+    skip = False
+    for a in args:
+        if skip:
+            skip = False
+            continue
+        if a.startswith("-"):
+            if a in takes_value:
+                skip = True
+            continue
+        out.append(a)
+    return out
+
+
+def classify(command: str) -> CommandInfo:
+    """Understand one command line (a long-running process or a one-off step)."""
+    argv = tuple(split(command))
+    prog, args = program(list(argv))
+    handler = _HANDLERS.get(prog)
+    if handler is None:
+        return CommandInfo(argv)
+    return handler(argv, args)
+
+
+def _gunicorn(argv: tuple[str, ...], args: list[str]) -> CommandInfo:
+    bind = _opt(args, "--bind", "-b")
+    host, port, sock = parse_bind(bind) if bind else (None, None, None)
+    pos = _positional(args, {"-b", "--bind", "-w", "--workers", "-c", "--config", "-k", "--worker-class",
+                              "--threads", "-t", "--timeout", "--log-level", "--access-logfile",
+                              "--error-logfile", "--pid", "-p", "-u", "--user", "-g", "--group", "--chdir",
+                              "--max-requests", "--graceful-timeout", "--keep-alive", "-e", "--env",
+                              "--name", "-n", "--log-file", "--worker-connections", "--pythonpath"})
+    return CommandInfo(
+        argv, ProcessRole.WEB, "web", "gunicorn",
+        port=port if port is not None else (None if sock else DEFAULT_PORTS["gunicorn"]),
+        port_declared=port is not None, host=host,
+        workers=_int(_opt(args, "--workers", "-w")), threads=_int(_opt(args, "--threads")),
+        timeout=_int(_opt(args, "--timeout", "-t")), config_file=_opt(args, "--config", "-c"),
+        entrypoint=pos[0] if pos else None, unix_socket=sock,
+    )
+
+
+def _uwsgi(argv: tuple[str, ...], args: list[str]) -> CommandInfo:
+    bind = _opt(args, "--http", "--http-socket", "--socket", "-s")
+    host, port, sock = parse_bind(bind) if bind else (None, None, None)
+    ini = _opt(args, "--ini") or next((a for a in args if a.endswith(".ini") and not a.startswith("-")), None)
+    module = _opt(args, "--module", "-w", "--wsgi-file", "--wsgi")
+    return CommandInfo(
+        argv, ProcessRole.WEB, "web", "uwsgi", port=port, port_declared=port is not None, host=host,
+        workers=_int(_opt(args, "--processes", "-p", "--workers")), threads=_int(_opt(args, "--threads")),
+        timeout=_int(_opt(args, "--harakiri")), config_file=ini, entrypoint=module, unix_socket=sock,
+    )
+
+
+def _asgi(server: str) -> object:
+    def handler(argv: tuple[str, ...], args: list[str]) -> CommandInfo:
+        bind = _opt(args, "--bind", "-b")
+        host, port, sock = parse_bind(bind) if bind else (None, None, None)
+        p = _int(_opt(args, "--port", "-p"))
+        if p is not None:
+            port = p
+        h = _opt(args, "--host", "-h") if server != "hypercorn" else host
+        pos = _positional(args, {"--host", "-h", "--port", "-p", "--workers", "-w", "--bind", "-b",
+                                  "--log-level", "--root-path", "--proxy-headers", "--env-file",
+                                  "--timeout-keep-alive", "-u", "--unix-socket", "--app-dir"})
+        return CommandInfo(
+            argv, ProcessRole.WEB, "web", server,
+            port=port if port is not None else DEFAULT_PORTS[server], port_declared=port is not None,
+            host=h or host, workers=_int(_opt(args, "--workers", "-w")), entrypoint=pos[0] if pos else None,
+            unix_socket=sock or _opt(args, "--uds", "-u"),
+        )
+
+    return handler
+
+
+def _waitress(argv: tuple[str, ...], args: list[str]) -> CommandInfo:
+    listen = _opt(args, "--listen")
+    host, port, _ = parse_bind(listen) if listen else (None, None, None)
+    p = _int(_opt(args, "--port"))
+    port = p if p is not None else port
+    pos = _positional(args, {"--listen", "--port", "--host", "--threads", "--call"})
+    return CommandInfo(argv, ProcessRole.WEB, "web", "waitress",
+                       port=port if port is not None else DEFAULT_PORTS["waitress"], port_declared=port is not None,
+                       host=host or _opt(args, "--host"), threads=_int(_opt(args, "--threads")),
+                       entrypoint=pos[0] if pos else None)
+
+
+def _manage(argv: tuple[str, ...], args: list[str]) -> CommandInfo:
+    sub = next((a for a in args if not a.startswith("-")), "")
+    if sub in ("runserver", "runserver_plus"):
+        rest = _positional(args[args.index(sub) + 1 :], set())
+        host, port = None, None
+        if rest:
+            host, port, _ = parse_bind(rest[0])
+        return CommandInfo(argv, ProcessRole.WEB, "web", "runserver",
+                           port=port if port is not None else DEFAULT_PORTS["runserver"],
+                           port_declared=port is not None, host=host, dev_server=True)
+    if sub == "migrate":
+        return CommandInfo(argv, ProcessRole.RELEASE, "release")
+    if sub in ("celery", "rqworker", "qcluster", "process_tasks"):
+        return CommandInfo(argv, ProcessRole.WORKER, "worker")
+    return CommandInfo(argv)
+
+
+def _celery(argv: tuple[str, ...], args: list[str]) -> CommandInfo:
+    sub = _positional(args, {"-A", "--app", "-b", "--broker", "-l", "--loglevel", "-c", "--concurrency",
+                             "-Q", "--queues", "-n", "--hostname", "-S", "--scheduler", "--pidfile",
+                             "--logfile", "-s", "--schedule", "--workdir", "-P", "--pool"})
+    app = _opt(args, "-A", "--app")
+    if "beat" in sub:
+        return CommandInfo(argv, ProcessRole.SCHEDULER, "beat", "celery", entrypoint=app)
+    if "worker" in sub or "-B" in args:
+        queues = _opt(args, "-Q", "--queues")
+        name = "worker" if not queues else "worker-" + re.sub(r"[^a-z0-9]+", "-", queues.lower()).strip("-")
+        return CommandInfo(argv, ProcessRole.WORKER, name, "celery", workers=_int(_opt(args, "-c", "--concurrency")),
+                           entrypoint=app)
+    if "flower" in sub:
+        return CommandInfo(argv, ProcessRole.WEB, "flower", "flower", port=5555)
+    return CommandInfo(argv)
+
+
+def _rq(argv: tuple[str, ...], args: list[str]) -> CommandInfo:
+    if args and args[0] == "worker":
+        return CommandInfo(argv, ProcessRole.WORKER, "worker", "rq")
+    return CommandInfo(argv)
+
+
+def _simple(role: ProcessRole, name: str, server: str) -> object:
+    def handler(argv: tuple[str, ...], args: list[str]) -> CommandInfo:
+        return CommandInfo(argv, role, name, server)
+
+    return handler
+
+
+def _flask(argv: tuple[str, ...], args: list[str]) -> CommandInfo:
+    if "run" in args:
+        port = _int(_opt(args, "--port", "-p"))
+        return CommandInfo(argv, ProcessRole.WEB, "web", "flask", port=port if port else DEFAULT_PORTS["flask"],
+                           port_declared=port is not None, host=_opt(args, "--host", "-h"), dev_server=True)
+    if args[:2] == ["db", "upgrade"]:
+        return CommandInfo(argv, ProcessRole.RELEASE, "release")
+    return CommandInfo(argv)
+
+
+def _alembic(argv: tuple[str, ...], args: list[str]) -> CommandInfo:
+    if "upgrade" in args:
+        return CommandInfo(argv, ProcessRole.RELEASE, "release")
+    return CommandInfo(argv)
+
+
+_HANDLERS = {
+    "gunicorn": _gunicorn,
+    "uwsgi": _uwsgi,
+    "uvicorn": _asgi("uvicorn"),
+    "daphne": _asgi("daphne"),
+    "hypercorn": _asgi("hypercorn"),
+    "waitress-serve": _waitress,
+    "manage.py": _manage,
+    "django-admin": _manage,
+    "celery": _celery,
+    "rq": _rq,
+    "rqworker": _simple(ProcessRole.WORKER, "worker", "rq"),
+    "rqscheduler": _simple(ProcessRole.SCHEDULER, "rqscheduler", "rq"),
+    "dramatiq": _simple(ProcessRole.WORKER, "worker", "dramatiq"),
+    "huey_consumer": _simple(ProcessRole.WORKER, "worker", "huey"),
+    "flask": _flask,
+    "alembic": _alembic,
+    "clock.py": _simple(ProcessRole.SCHEDULER, "clock", "clock"),
+}
+
+# One-off steps --------------------------------------------------------------------------------
+
+_RELEASE = [
+    re.compile(r"\bmanage\.py\s+(migrate|createcachetable|compilemessages_release)\b"),
+    re.compile(r"\bdjango-admin\s+migrate\b"),
+    re.compile(r"\balembic\b.*\bupgrade\b"),
+    re.compile(r"\bflask\s+db\s+upgrade\b"),
+    re.compile(r"\b(rake|rails)\s+db:migrate\b"),
+    re.compile(r"\bknex\s+migrate:latest\b"),
+    re.compile(r"\bnpx\s+(prisma\s+migrate\s+deploy|sequelize(-cli)?\s+db:migrate)\b"),
+]
+_BUILD = [
+    re.compile(r"\bmanage\.py\s+(collectstatic|compilemessages|compress)\b"),
+    re.compile(r"\b(npm|yarn|pnpm)\s+(run\s+)?(build|assets|webpack|compile)\b"),
+    re.compile(r"\b(webpack|gulp|grunt)\b(?!-)"),
+    re.compile(r"\bflask\s+(assets\s+build|digest\s+compile)\b"),
+    re.compile(r"\bpybabel\s+compile\b"),
+]
+_HOST = [
+    (re.compile(r"^\s*git\s+(pull|fetch|clone|checkout|reset|submodule)\b"), "source checkout: the image carries the code"),
+    (re.compile(r"\b(systemctl|service)\s+\S*\s*(restart|reload|start|stop|enable|daemon-reload)\b"),
+     "service manager: Kubernetes starts and restarts the workloads"),
+    (re.compile(r"\b(supervisorctl)\b"), "process manager: Kubernetes runs the processes"),
+    (re.compile(r"\b(pip3?|pip-sync|pipenv|poetry|uv)\s+(install|sync)\b"), "dependency install: done in the image build"),
+    (re.compile(r"\b(virtualenv|python[0-9.]*\s+-m\s+venv|mkvirtualenv)\b"), "virtualenv: the image is the environment"),
+    (re.compile(r"\b(npm|yarn|pnpm)\s+(install|ci)\b"), "dependency install: done in the image build"),
+    (re.compile(r"^\s*(rsync|scp)\b"), "file copy to hosts: the image carries the code"),
+    (re.compile(r"\b(nginx|apachectl|apache2ctl)\s+(-s\s+reload|-t|reload|restart)\b"), "web server reload: the Ingress replaces it"),
+    (re.compile(r"^\s*(chown|chmod|mkdir|ln|rm|mv|cp|touch|tar)\b"), "filesystem layout on the host: set up in the image"),
+    (re.compile(r"\b(apt-get|apt|yum|dnf|apk)\s+(install|update|upgrade|add)\b"), "system packages: installed in the image"),
+    (re.compile(r"\b(crontab)\b"), "crontab install: CronJobs replace it"),
+    (re.compile(r"\b(kill|pkill|killall)\b"), "process signalling: Kubernetes manages process lifecycles"),
+]
+
+
+def step_kind(command: str) -> tuple[str, str] | None:
+    """('release'|'build'|'host', reason) for a deploy-time command, or None when it is none of these."""
+    text = " ".join(core_argv(split(command))) or command
+    for pattern in _RELEASE:
+        if pattern.search(text):
+            return ("release", "runs once per deploy, before the new version serves")
+    for pattern in _BUILD:
+        if pattern.search(text):
+            return ("build", "produces files the image must contain")
+    for pattern, reason in _HOST:
+        if pattern.search(text):
+            return ("host", reason)
+    return None
+
+
+_VENV_BIN = re.compile(r"(^|/)(\.?venv|env|virtualenv|\.virtualenvs/[^/]+|pyenv/[^/]+)/bin/")
+_KNOWN_PROGRAMS = {"gunicorn", "uwsgi", "uvicorn", "daphne", "hypercorn", "celery", "rq", "rqworker", "dramatiq",
+                   "waitress-serve", "flask", "alembic", "django-admin", "pip", "pip3", "huey_consumer", "node", "npm"}
+
+
+def container_command(command: str) -> str:
+    """The command as it runs in the image: wrappers stripped, host virtualenv paths dropped.
+
+    ``sudo -u app /srv/app/venv/bin/python manage.py migrate`` -> ``python manage.py migrate``.
+    """
+    argv = core_argv(split(command))
+    if not argv:
+        return command.strip()
+    head = argv[0]
+    if "/" in head and (_VENV_BIN.search(head) or basename(head) in _KNOWN_PROGRAMS or _PY.match(basename(head))):
+        argv[0] = basename(head)
+    if _PY.match(argv[0]):
+        argv[0] = "python"
+    return shlex.join(argv)

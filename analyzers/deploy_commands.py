@@ -1,0 +1,144 @@
+"""What one command in an imperative deploy script means for the migration.
+
+Fabric tasks, shell scripts, Makefile recipes and systemd ``ExecStartPre=`` lines all end up as
+command strings; :func:`interpret` turns one of them into findings: release / build / host-only steps,
+system packages, health checks, env exports, hard-coded secrets, and long-running processes started by
+hand (``nohup gunicorn ... &``). Callers resolve what they can (cwd, variables) before calling.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from analyzers import base
+from analyzers.base import DEF, H, I, Item, Src
+from analyzers.commands import classify, container_command, core_argv, split, step_kind
+from migrator.model import Confidence
+
+# Packages that are compilers/headers (build stage) rather than runtime libraries.
+_BUILD_PKG = re.compile(r"(-dev(el)?$|^build-essential$|^gcc|^g\+\+|^make$|^cmake$|^pkg-config$|^autoconf|^libtool$)")
+# Host daemons: they become separate services or Kubernetes features, not packages of the app.
+HOST_DAEMONS = {
+    "nginx": None, "apache2": None, "httpd": None, "supervisor": None, "supervisord": None,
+    "redis-server": "redis", "redis": "redis", "postgresql": "postgres", "postgresql-server": "postgres",
+    "mysql-server": "mysql", "mariadb-server": "mysql", "rabbitmq-server": "rabbitmq",
+    "memcached": "memcached", "mongodb": "mongodb", "mongodb-org": "mongodb", "elasticsearch": "elasticsearch",
+    "certbot": None, "python3-certbot-nginx": None, "ufw": None, "fail2ban": None, "cron": None,
+    "openssh-server": None, "git": None, "python3-pip": None, "python3-venv": None, "python3-virtualenv": None,
+    "virtualenv": None, "python-virtualenv": None, "python3": None, "python3-dev": None, "python-dev": None,
+    "python3.11": None, "python3.10": None, "python3.9": None, "python3.8": None, "python-pip": None,
+}
+_INSTALL = re.compile(r"^(apt-get|apt|yum|dnf|apk|zypper)$")
+_HEALTH_URL = re.compile(r"https?://(?P<host>[^/:\s'\"]+)(?::(?P<port>\d+))?(?P<path>/[^\s'\"?#]*)?")
+_HEALTH_PATH = re.compile(r"/(health|healthz|healthcheck|health-check|ping|status|ready|readyz|live|livez|alive|_health|heartbeat)\b")
+_LOCAL_HOSTS = {"localhost", "127.0.0.1", "0.0.0.0", "[::1]", "::1"}
+_EXPORT = re.compile(r"^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
+
+
+def interpret(command: str, src: Src, *, background: bool = False) -> Iterator[Item]:
+    """Findings for one simple command (no ``&&`` lists: split those first)."""
+    command = command.strip()
+    if not command:
+        return
+    argv = split(command)
+    core = core_argv(argv)
+    if not core:
+        # a bare assignment line: FOO=bar
+        yield from _assignments(argv, src)
+        return
+    yield from _assignments([a for a in argv[: len(argv) - len(core)]], src)
+    prog = core[0].rsplit("/", 1)[-1]
+
+    if prog == "export":
+        for token in core[1:]:
+            m = _EXPORT.match(token)
+            if m:
+                yield from export(m.group(1), m.group(2), src)
+        return
+    if _INSTALL.match(prog):
+        yield from _packages(prog, core[1:], src)
+        yield base.host_step(command, src, "system packages: installed in the image")
+        return
+    if prog in ("curl", "wget", "http") and any(_HEALTH_URL.search(a) for a in core[1:]):
+        yield from _health(core[1:], src)
+        return
+
+    info = classify(command)
+    if info.role is not None and info.role.value != "release" and (background or _daemonized(core)):
+        # a long-running process started by hand on the host
+        yield base.process(
+            info.name or "web", src, I, role=info.role.value, command=container_command(command),
+            port=info.port if info.port_declared else None, app_server=info.app_server,
+            legacy_name=src.file,
+        )
+        if info.port is not None and not info.port_declared:
+            yield base.process(info.name or "web", src, DEF, port=info.port)
+        return
+
+    kind = step_kind(command)
+    if kind is None:
+        return
+    what, reason = kind
+    clean = container_command(command)
+    if what == "release":
+        yield base.release_step(clean, src, Confidence.DECLARED)
+    elif what == "build":
+        yield base.build_step(clean, src, Confidence.DECLARED)
+    else:
+        yield base.host_step(command, src, reason)
+
+
+def _daemonized(core: list[str]) -> bool:
+    return any(a in ("--daemon", "-D", "--detach") for a in core)
+
+
+def export(name: str, value: str, src: Src) -> Iterator[Item]:
+    """An ``export NAME=value`` / ``Environment=NAME=value``: an env var, and a secret when it is one."""
+    value = value.strip().strip("'\"")
+    secret = base.check_assignment(src, name, value)
+    if secret is not None:
+        yield secret
+    is_ref = value.startswith("$")
+    yield base.env_var(name, src, default=None if (is_ref or secret) else value)
+
+
+def _assignments(tokens: list[str], src: Src) -> Iterator[Item]:
+    for token in tokens:
+        m = _EXPORT.match(token)
+        if m:
+            found = base.check_assignment(src, m.group(1), m.group(2).strip("'\""))
+            if found is not None:
+                yield found
+
+
+def _packages(manager: str, args: list[str], src: Src) -> Iterator[Item]:
+    if not args or args[0] not in ("install", "add"):
+        return
+    for pkg in args[1:]:
+        if pkg.startswith("-") or "=" in pkg and pkg.startswith("-"):
+            continue
+        name = pkg.split("=")[0]
+        if not re.match(r"^[a-z0-9][a-z0-9+.\-]*$", name):
+            continue
+        if name in HOST_DAEMONS:
+            svc = HOST_DAEMONS[name]
+            if svc:
+                yield base.service(svc, src, I, note=f"installed on the host by {manager}")
+            continue
+        stage = "build" if _BUILD_PKG.search(name) else "runtime"
+        yield base.system_package(name, src, base.D, stage=stage, manager=manager)
+
+
+def _health(args: list[str], src: Src) -> Iterator[Item]:
+    for arg in args:
+        m = _HEALTH_URL.search(arg)
+        if not m:
+            continue
+        path = m.group("path") or "/"
+        local = m.group("host") in _LOCAL_HOSTS
+        if not (_HEALTH_PATH.search(path) or local):
+            continue
+        port = int(m.group("port")) if m.group("port") else None
+        conf = I if _HEALTH_PATH.search(path) else H
+        yield base.health_check(path, src, conf, port=port if local else None, host=None if local else m.group("host"))

@@ -1,0 +1,11 @@
+"""The analyzer registry: every analyzer, in tie-break order (earlier wins among equal confidence).
+
+Adding an analyzer is one import and one entry here. Order: explicit process declarations first
+(Procfile, app.json, host configs), then packaging, then code reading, then heuristics.
+"""
+
+from __future__ import annotations
+
+from analyzers.base import Analyzer
+
+ANALYZERS: tuple[Analyzer, ...] = ()

@@ -1,0 +1,1 @@
+"""Generators: read the planned AppModel and return OutputFiles; one writer writes them."""

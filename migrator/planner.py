@@ -1,0 +1,233 @@
+"""The planner: run every analyzer, merge findings field by field, keep every candidate.
+
+Merging rules (documented in README "How facts are merged"):
+- findings about the same subject (kind + key) are merged field by field;
+- the candidate with the highest confidence wins; among equals the first analyzer in the registry
+  order wins, then the lowest file/line - so the result never depends on dict or walk order;
+- user overrides (migrate.toml) win over everything and say so;
+- disagreeing candidates at ``inferred`` confidence or above are a *conflict*: kept, reported, never
+  silently dropped;
+- every string is passed through :func:`migrator.secrets.scrub` as a last line of defence.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import traceback
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from analyzers.base import Item
+from analyzers.registry import ANALYZERS
+from migrator.model import (
+    AppModel,
+    Candidate,
+    Confidence,
+    Conflict,
+    Fact,
+    Finding,
+    Kind,
+    ProcessRole,
+    SecretFinding,
+    Source,
+    Subject,
+    Value,
+    Warning,
+)
+from migrator.repo import RepoView
+from migrator.secrets import scrub
+
+log = logging.getLogger(__name__)
+
+OVERRIDE_ANALYZER = "migrate.toml"
+
+# Fields where agreement is not required: any True wins (a var is secret if any source says so).
+_ANY_TRUE = {(Kind.ENV, "secret"), (Kind.ENV, "required")}
+# Fields that describe rather than decide; differing values there are not conflicts.
+_NO_CONFLICT = {"legacy_name", "description", "reason", "stage", "dev_server", "note", "evidence"}
+# Single-instance roles: schedulers must never run twice.
+_SINGLETON_ROLES = {ProcessRole.SCHEDULER.value}
+
+
+def analyze(
+    root: str | os.PathLike[str],
+    overrides: Sequence[Finding] = (),
+    analyzers: Sequence[Any] | None = None,
+) -> AppModel:
+    """Analyze the repository at ``root`` and return the planned, immutable model."""
+    repo = RepoView(root)
+    mods = list(analyzers if analyzers is not None else ANALYZERS)
+    findings: list[Finding] = []
+    secrets: list[SecretFinding] = []
+    warnings: list[Warning] = []
+    order: dict[str, int] = {OVERRIDE_ANALYZER: -1}
+    for index, mod in enumerate(mods):
+        order[mod.NAME] = index
+        for item in _run(mod, repo, warnings):
+            if isinstance(item, Finding):
+                findings.append(item)
+            elif isinstance(item, SecretFinding):
+                secrets.append(item)
+            else:
+                warnings.append(item)
+    findings.extend(overrides)
+    return plan(
+        repo.root.name,
+        findings,
+        secrets=secrets,
+        warnings=[*repo.warnings, *warnings],
+        files_read=repo.files_read,
+        analyzer_order=order,
+    )
+
+
+def _run(mod: Any, repo: RepoView, warnings: list[Warning]) -> Iterable[Item]:
+    """Run one analyzer; a crash in it becomes a warning, never the end of the analysis."""
+    try:
+        return list(mod.analyze(repo))
+    except Exception as exc:  # one broken analyzer must not stop the others
+        log.debug("analyzer %s failed:\n%s", mod.NAME, traceback.format_exc())
+        warnings.append(Warning(f"analyzer {mod.NAME} failed: {type(exc).__name__}: {exc}"))
+        return []
+
+
+def plan(
+    root_name: str,
+    findings: Iterable[Finding],
+    *,
+    secrets: Iterable[SecretFinding] = (),
+    warnings: Iterable[Warning] = (),
+    files_read: Iterable[str] = (),
+    analyzer_order: Mapping[str, int] | None = None,
+) -> AppModel:
+    """Merge findings into an AppModel (pure: no I/O)."""
+    order = dict(analyzer_order or {})
+    grouped: dict[tuple[Kind, str], list[Finding]] = defaultdict(list)
+    for f in findings:
+        grouped[(f.kind, f.key)].append(f)
+
+    subjects: dict[Kind, list[Subject]] = defaultdict(list)
+    conflicts: list[Conflict] = []
+    for (kind, key), group in grouped.items():
+        subject, subject_conflicts = _merge(kind, key, group, order)
+        subjects[kind].append(subject)
+        conflicts.extend(subject_conflicts)
+
+    final = {kind: tuple(sorted(items, key=_subject_sort)) for kind, items in subjects.items()}
+    final = _enforce_invariants(final)
+    used = {s.file for items in final.values() for subj in items for s in subj.sources}
+    return AppModel(
+        root_name=root_name,
+        subjects=final,
+        secrets_found=tuple(sorted(set(secrets), key=lambda s: (s.file, s.line or 0, s.name))),
+        warnings=_dedupe_warnings(warnings),
+        conflicts=tuple(sorted(conflicts, key=lambda c: (c.kind.value, c.key, c.field))),
+        files_read=tuple(sorted(set(files_read) | used - {OVERRIDE_ANALYZER})),
+        analyzers=tuple(name for name, _ in sorted(order.items(), key=lambda kv: kv[1]) if name != OVERRIDE_ANALYZER),
+    )
+
+
+def _candidate_key(order: Mapping[str, int]) -> Any:
+    def key(c: Candidate) -> tuple[int, int, int, str, int]:
+        override = 0 if c.source.analyzer == OVERRIDE_ANALYZER else 1
+        return (override, -int(c.source.confidence), order.get(c.source.analyzer, 99), c.source.file, c.source.line or 0)
+
+    return key
+
+
+def _merge(kind: Kind, key: str, group: list[Finding], order: Mapping[str, int]) -> tuple[Subject, list[Conflict]]:
+    by_field: dict[str, list[Candidate]] = defaultdict(list)
+    for f in group:
+        for name, value in f.fields.items():
+            if value is None:
+                continue
+            by_field[name].append(Candidate(_clean(value), f.source))
+    facts: dict[str, Fact] = {}
+    conflicts: list[Conflict] = []
+    sort_key = _candidate_key(order)
+    for name, cands in by_field.items():
+        unique = sorted(dict.fromkeys(cands), key=sort_key)
+        if (kind, name) in _ANY_TRUE and any(c.value is True for c in unique):
+            unique.sort(key=lambda c: c.value is not True)
+        winner = unique[0]
+        strong = [c for c in unique if c.source.confidence >= Confidence.INFERRED]
+        disagree = len({_norm(c.value) for c in strong}) > 1
+        is_conflict = (
+            disagree
+            and name not in _NO_CONFLICT
+            and (kind, name) not in _ANY_TRUE
+            and winner.source.analyzer != OVERRIDE_ANALYZER
+        )
+        facts[name] = Fact(name, winner.value, tuple(unique), is_conflict, _reason(winner, unique))
+        if is_conflict:
+            conflicts.append(Conflict(kind, key, name, tuple(strong)))
+    return Subject(kind, key, facts), conflicts
+
+
+def _reason(winner: Candidate, cands: list[Candidate]) -> str:
+    src = winner.source
+    if src.analyzer == OVERRIDE_ANALYZER:
+        return "set in migrate.toml (user override)"
+    if len(cands) == 1:
+        return f"only source: {src.where()} ({src.confidence.label})"
+    agree = [c for c in cands if _norm(c.value) == _norm(winner.value)]
+    losers = [c for c in cands if _norm(c.value) != _norm(winner.value)]
+    if not losers:
+        return f"{len(agree)} sources agree; strongest: {src.where()} ({src.confidence.label})"
+    best_loser = losers[0].source
+    if best_loser.confidence < src.confidence:
+        return (
+            f"{src.confidence.label} at {src.where()} outranks {best_loser.confidence.label} "
+            f"at {best_loser.where()}"
+        )
+    return (
+        f"tie at {src.confidence.label}: {src.where()} ({src.analyzer}) comes first in analyzer order "
+        f"before {best_loser.where()} ({best_loser.analyzer})"
+    )
+
+
+def _norm(value: Value) -> Value:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _clean(value: Value) -> Value:
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, tuple):
+        return tuple(_clean(v) for v in value)
+    return value
+
+
+def _subject_sort(s: Subject) -> tuple[int, str]:
+    if s.kind is Kind.PROCESS:
+        roles = [r.value for r in ProcessRole]
+        role = s.get("role")
+        return (roles.index(role) if role in roles else len(roles), s.key)
+    return (0, s.key)
+
+
+def _enforce_invariants(subjects: dict[Kind, tuple[Subject, ...]]) -> dict[Kind, tuple[Subject, ...]]:
+    """Rules that hold whatever the sources say: a scheduler runs exactly once."""
+    procs = []
+    for p in subjects.get(Kind.PROCESS, ()):
+        if p.get("role") in _SINGLETON_ROLES and p.get("replicas") != 1:
+            facts = dict(p.facts)
+            prior = facts.get("replicas")
+            src = Source("(planner)", None, "planner", Confidence.DECLARED)
+            cands = (Candidate(1, src), *(prior.candidates if prior else ()))
+            facts["replicas"] = Fact("replicas", 1, cands, False, "schedulers are singletons: replicas forced to 1")
+            p = Subject(p.kind, p.key, facts)
+        procs.append(p)
+    if procs:
+        subjects = {**subjects, Kind.PROCESS: tuple(procs)}
+    return subjects
+
+
+def _dedupe_warnings(warnings: Iterable[Warning]) -> tuple[Warning, ...]:
+    seen: dict[tuple[str | None, int | None, str], Warning] = {}
+    for w in warnings:
+        w = Warning(scrub(w.message), w.file, w.line)
+        seen.setdefault((w.file, w.line, w.message), w)
+    return tuple(sorted(seen.values(), key=lambda w: (w.file or "", w.line or 0, w.message)))

@@ -1,0 +1,291 @@
+"""Renderings of the AppModel: JSON (a versioned contract), text (a terminal), Markdown (a PR body).
+
+The JSON layout is documented by ``migrator/schema/report-v1.schema.json``; keys may be added, never
+renamed or removed, without bumping ``schema_version``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from migrator import __version__
+from migrator.model import AppModel, Fact, Kind, Subject
+
+SCHEMA_VERSION = 1
+
+# The contract's fields per section, in order; extra fields a subject has follow them.
+SECTION_FIELDS: dict[Kind, tuple[str, ...]] = {
+    Kind.PROCESS: ("name", "role", "command", "port", "replicas", "user", "memory_limit", "cpu_limit"),
+    Kind.ENV: ("name", "secret", "default"),
+    Kind.SYSTEM_PACKAGE: ("name",),
+    Kind.RELEASE_STEP: ("command",),
+    Kind.BUILD_STEP: ("command",),
+    Kind.HOST_STEP: ("command", "reason"),
+    Kind.SCHEDULE: ("name", "schedule", "command"),
+    Kind.SERVICE: ("kind",),
+    Kind.HEALTH_CHECK: ("path", "port"),
+    Kind.INGRESS: ("host", "path"),
+    Kind.VOLUME: ("path",),
+}
+# The field that holds the subject's key, where the key is not a field of its own.
+_KEY_FIELD = {Kind.PROCESS: "name", Kind.ENV: "name", Kind.SYSTEM_PACKAGE: "name", Kind.SCHEDULE: "name"}
+RUNTIME_FIELDS = ("language", "version", "package_manager", "framework")
+_TITLES = {
+    Kind.RUNTIME: "Runtime",
+    Kind.PROCESS: "Processes",
+    Kind.ENV: "Environment variables",
+    Kind.SYSTEM_PACKAGE: "System packages",
+    Kind.RELEASE_STEP: "Release steps (once per deploy)",
+    Kind.BUILD_STEP: "Build steps (at image build)",
+    Kind.HOST_STEP: "Legacy host steps replaced by the container build",
+    Kind.SCHEDULE: "Schedules",
+    Kind.SERVICE: "Backing services",
+    Kind.HEALTH_CHECK: "Health checks",
+    Kind.INGRESS: "Ingress",
+    Kind.VOLUME: "Volumes",
+}
+
+
+def _jsonable(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def subject_fields(kind: Kind, subject: Subject) -> dict[str, Any]:
+    """The subject as a flat dict: the contract's fields first (None when unknown), then the rest."""
+    out: dict[str, Any] = {}
+    key_field = _KEY_FIELD.get(kind)
+    for name in SECTION_FIELDS.get(kind, RUNTIME_FIELDS):
+        out[name] = subject.key if name == key_field else _jsonable(subject.get(name))
+    for name, fact in sorted(subject.facts.items()):
+        if name not in out:
+            out[name] = _jsonable(fact.value)
+    if kind is Kind.INGRESS and out.get("path") is None:
+        out["path"] = "/"
+    return out
+
+
+def _evidence(subject: Subject) -> dict[str, Any]:
+    return {
+        name: {
+            "reason": fact.reason,
+            "conflict": fact.conflict,
+            "candidates": [{"value": _jsonable(c.value), **c.source.to_json()} for c in fact.candidates],
+        }
+        for name, fact in sorted(subject.facts.items())
+    }
+
+
+def to_dict(model: AppModel, *, explain: bool = False) -> dict[str, Any]:
+    """The JSON report (schema_version 1) as plain data."""
+
+    def entry(kind: Kind, subject: Subject) -> dict[str, Any]:
+        data = subject_fields(kind, subject)
+        data["sources"] = [s.to_json() for s in subject.sources]
+        if explain:
+            data["evidence"] = _evidence(subject)
+        return data
+
+    doc: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "migrate", "version": __version__},
+        "app": {"name": model.root_name},
+        "runtime": entry(Kind.RUNTIME, model.runtime),
+    }
+    for kind in SECTION_FIELDS:
+        doc[kind.value] = [entry(kind, s) for s in model.of(kind)]
+    doc["secrets_found"] = [s.to_json() for s in model.secrets_found]
+    doc["warnings"] = [w.to_json() for w in model.warnings]
+    doc["conflicts"] = [
+        {
+            "section": c.kind.value,
+            "key": c.key,
+            "field": c.field,
+            "message": c.describe(),
+            "candidates": [{"value": _jsonable(x.value), **x.source.to_json()} for x in c.candidates],
+        }
+        for c in model.conflicts
+    ]
+    doc["files_read"] = list(model.files_read)
+    doc["analyzers"] = list(model.analyzers)
+    return doc
+
+
+def render_json(model: AppModel, *, explain: bool = False) -> str:
+    return json.dumps(to_dict(model, explain=explain), indent=2, sort_keys=False) + "\n"
+
+
+# -- text -----------------------------------------------------------------------------------------
+
+Style = Callable[..., str]
+
+
+def _plain(text: str, **_: Any) -> str:
+    return text
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_fmt(v) for v in value)
+    return str(value)
+
+
+def _table(rows: list[list[str]], indent: str = "  ") -> list[str]:
+    if not rows:
+        return []
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return [indent + "  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+
+
+def _explain_lines(subject: Subject, style: Style, indent: str = "      ") -> list[str]:
+    lines = []
+    for name, fact in sorted(subject.facts.items()):
+        mark = style(" CONFLICT", fg="red", bold=True) if fact.conflict else ""
+        lines.append(f"{indent}{name} = {_fmt(fact.value)}{mark}   [{fact.reason}]")
+        for i, cand in enumerate(fact.candidates):
+            tag = "*" if i == 0 else " "
+            s = cand.source
+            lines.append(f"{indent}  {tag} {_fmt(cand.value)!s:<30} {s.where()}  ({s.analyzer}, {s.confidence.label})")
+    return lines
+
+
+def render_text(model: AppModel, *, explain: bool = False, color: bool = False) -> str:
+    """A report for a person at a terminal."""
+    import click  # the CLI's dependency; only needed for colour
+
+    style: Style = click.style if color else _plain
+    out: list[str] = [style(f"migrate analyze: {model.root_name}", bold=True), ""]
+
+    def header(title: str, count: int | None = None) -> None:
+        suffix = f" ({count})" if count is not None else ""
+        out.append(style(title + suffix, fg="cyan", bold=True))
+
+    rt = model.runtime
+    header("Runtime")
+    rows = [[f, _fmt(rt.get(f)), rt.facts[f].source.where() if f in rt.facts else "not found"] for f in RUNTIME_FIELDS]
+    extra = sorted(set(rt.facts) - set(RUNTIME_FIELDS))
+    rows += [[f, _fmt(rt.get(f)), rt.facts[f].source.where()] for f in extra]
+    out += _table(rows)
+    if explain:
+        out += _explain_lines(rt, style, "    ")
+    out.append("")
+
+    for kind, fields in SECTION_FIELDS.items():
+        subjects = model.of(kind)
+        if not subjects:
+            continue
+        header(_TITLES[kind], len(subjects))
+        rows = []
+        for s in subjects:
+            data = subject_fields(kind, s)
+            cells = [_fmt(data[f]) for f in fields]
+            rows.append([*cells, ", ".join(src.where() for src in s.sources[:3])])
+        out += _table([[*fields, "evidence"], *rows])
+        if kind is Kind.PROCESS:
+            for s in subjects:
+                out += _process_why(s)
+        if explain:
+            for s in subjects:
+                out.append(f"    {s.key}:")
+                out += _explain_lines(s, style)
+        out.append("")
+
+    if model.conflicts:
+        header("Conflicts (sources disagree; the winner is used, review it)", len(model.conflicts))
+        out += [style("  ! ", fg="yellow") + c.describe() for c in model.conflicts]
+        out.append("")
+    if model.secrets_found:
+        header("Hard-coded secrets (values never shown: rotate them and move them to a Secret)", len(model.secrets_found))
+        out += _table([[f"{s.file}:{s.line}" if s.line else s.file, s.name, s.kind] for s in model.secrets_found])
+        out.append("")
+    if model.warnings:
+        header("Warnings", len(model.warnings))
+        for w in model.warnings:
+            where = f"{w.file}:{w.line}: " if w.file and w.line else (f"{w.file}: " if w.file else "")
+            out.append(style("  ~ ", fg="yellow") + where + w.message)
+        out.append("")
+    header("Files read", len(model.files_read))
+    out += [f"  {f}" for f in model.files_read] or ["  (none: nothing this tool understands was found)"]
+    out.append("")
+    return "\n".join(out)
+
+
+def _process_why(p: Subject) -> list[str]:
+    """One line per process saying why its command and port won (what a reviewer asks first)."""
+    lines = []
+    for name in ("command", "port"):
+        fact: Fact | None = p.facts.get(name)
+        if fact is not None:
+            lines.append(f"    {p.key}.{name}: {fact.reason}")
+    return lines
+
+
+# -- markdown -------------------------------------------------------------------------------------
+
+
+def _md(value: Any) -> str:
+    text = _fmt(value).replace("|", "\\|").replace("\n", " ")
+    return f"`{text}`" if value not in (None, "") and not isinstance(value, bool) else text
+
+
+def _md_table(header: Iterable[str], rows: Iterable[Iterable[str]]) -> list[str]:
+    head = list(header)
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return lines
+
+
+def render_markdown(model: AppModel, *, explain: bool = False, heading_level: int = 2) -> str:
+    """A Markdown report, embeddable in a pull-request body."""
+    h = "#" * heading_level
+    out = [f"{h} What `migrate` found in `{model.root_name}`", ""]
+    rt = model.runtime
+    out += _md_table(
+        ["fact", "value", "evidence"],
+        [[f, _md(rt.get(f)), ", ".join(f"`{c.source.where()}`" for c in rt.facts[f].candidates[:3]) if f in rt.facts else "not found"]
+         for f in (*RUNTIME_FIELDS, *sorted(set(rt.facts) - set(RUNTIME_FIELDS)))],
+    )
+    out.append("")
+    for kind, fields in SECTION_FIELDS.items():
+        subjects = model.of(kind)
+        if not subjects:
+            continue
+        out += [f"{h}# {_TITLES[kind]}", ""]
+        rows = []
+        for s in subjects:
+            data = subject_fields(kind, s)
+            rows.append([_md(data[f]) for f in fields] + [", ".join(f"`{x.where()}`" for x in s.sources[:4])])
+        out += _md_table([*fields, "evidence"], rows)
+        out.append("")
+        if explain:
+            out += ["<details><summary>Why these values</summary>", "", "```"]
+            for s in subjects:
+                out.append(f"{s.key}:")
+                out += _explain_lines(s, _plain, "  ")
+            out += ["```", "", "</details>", ""]
+    if model.conflicts:
+        out += [f"{h}# Conflicts", ""] + [f"- {c.describe()}" for c in model.conflicts] + [""]
+    if model.secrets_found:
+        out += [f"{h}# Hard-coded secrets", "", "Values are never shown. Rotate each one and move it to a Secret.", ""]
+        out += _md_table(["where", "name", "kind"], [[f"`{s.file}:{s.line}`", f"`{s.name}`", s.kind] for s in model.secrets_found])
+        out.append("")
+    if model.warnings:
+        out += [f"{h}# Warnings", ""]
+        out += [f"- {'`' + w.file + (':' + str(w.line) if w.line else '') + '`: ' if w.file else ''}{w.message}" for w in model.warnings]
+        out.append("")
+    out += [f"<details><summary>Files read ({len(model.files_read)})</summary>", ""]
+    out += [f"- `{f}`" for f in model.files_read] + ["", "</details>", ""]
+    return "\n".join(out)
+
+
+def render(model: AppModel, fmt: str, *, explain: bool = False, color: bool = False) -> str:
+    if fmt == "json":
+        return render_json(model, explain=explain)
+    if fmt == "markdown":
+        return render_markdown(model, explain=explain)
+    return render_text(model, explain=explain, color=color)
