@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from migrator.model import ProcessRole
@@ -48,6 +49,9 @@ class CommandInfo:
     entrypoint: str | None = None
     dev_server: bool = False
     unix_socket: str | None = None
+
+
+_Handler = Callable[[tuple[str, ...], list[str]], "CommandInfo"]
 
 
 def split(command: str) -> list[str]:
@@ -208,7 +212,7 @@ def _uwsgi(argv: tuple[str, ...], args: list[str]) -> CommandInfo:
     )
 
 
-def _asgi(server: str) -> object:
+def _asgi(server: str) -> _Handler:
     def handler(argv: tuple[str, ...], args: list[str]) -> CommandInfo:
         bind = _opt(args, "--bind", "-b")
         host, port, sock = parse_bind(bind) if bind else (None, None, None)
@@ -281,7 +285,7 @@ def _rq(argv: tuple[str, ...], args: list[str]) -> CommandInfo:
     return CommandInfo(argv)
 
 
-def _simple(role: ProcessRole, name: str, server: str) -> object:
+def _simple(role: ProcessRole, name: str, server: str) -> _Handler:
     def handler(argv: tuple[str, ...], args: list[str]) -> CommandInfo:
         return CommandInfo(argv, role, name, server)
 
@@ -304,7 +308,7 @@ def _alembic(argv: tuple[str, ...], args: list[str]) -> CommandInfo:
     return CommandInfo(argv)
 
 
-_HANDLERS = {
+_HANDLERS: dict[str, _Handler] = {
     "gunicorn": _gunicorn,
     "uwsgi": _uwsgi,
     "uvicorn": _asgi("uvicorn"),
@@ -392,4 +396,20 @@ def container_command(command: str) -> str:
         argv[0] = basename(head)
     if _PY.match(argv[0]):
         argv[0] = "python"
-    return shlex.join(argv)
+    return join(argv)
+
+
+_EXPANDABLE = re.compile(r"^[\w@%+=:,./{}$-]+$")
+
+
+def join(argv: list[str]) -> str:
+    """Like :func:`shlex.join`, but ``$PORT`` / ``${PORT:-8000}`` stay expandable (not single-quoted)."""
+    out = []
+    for token in argv:
+        if "$" in token and _EXPANDABLE.match(token):
+            out.append(token)
+        elif "$" in token:
+            out.append('"' + re.sub(r'(["\\`])', r"\\\1", token) + '"')
+        else:
+            out.append(shlex.quote(token))
+    return " ".join(out)

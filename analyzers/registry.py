@@ -6,6 +6,9 @@ Adding an analyzer is one import and one entry here. Order: explicit process dec
 
 from __future__ import annotations
 
+from analyzers import procfile
 from analyzers.base import Analyzer
 
-ANALYZERS: tuple[Analyzer, ...] = ()
+ANALYZERS: tuple[Analyzer, ...] = (
+    procfile,
+)
