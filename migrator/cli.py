@@ -78,7 +78,7 @@ def analyze(path: Path, fmt: str, output: Path | None, explain: bool, color: boo
     use_color = (output is None and sys.stdout.isatty()) if color is None else color
     text = render(model, fmt, explain=explain, color=use_color)
     if output is None:
-        click.echo(text, nl=False)
+        click.echo(text, nl=False, color=use_color)
     else:
         from migrator.errors import UserError
 

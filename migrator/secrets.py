@@ -107,7 +107,9 @@ def scrub(text: str) -> str:
     """Redact every secret-looking value in free text (commands, defaults, messages)."""
     if not text:
         return text
-    out = CREDENTIAL_URL.sub(lambda m: f"{m.group(1)}{m.group(2)}:{REDACTED}@", text)
+    out = CREDENTIAL_URL.sub(
+        lambda m: m.group(0) if is_placeholder(m.group(3)) else f"{m.group(1)}{m.group(2)}:{REDACTED}@", text
+    )
     for _, pattern in _TOKEN_PATTERNS:
         out = pattern.sub(REDACTED, out)
 

@@ -20,6 +20,7 @@ FIXTURES = ROOT / "fixtures"
 
 def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:
     """Create ``files`` (path -> content; text is dedented) under ``root``."""
+    root.mkdir(parents=True, exist_ok=True)
     for rel, content in files.items():
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)

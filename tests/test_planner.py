@@ -1,0 +1,152 @@
+"""The planner: field-by-field merging, confidence order, conflicts, invariants, robustness."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from analyzers import base
+from analyzers.base import DEF, H, I, Src
+from migrator.model import Confidence, Kind
+from migrator.planner import OVERRIDE_ANALYZER, analyze, plan
+
+ORDER = {"procfile": 0, "systemd": 1, "nginx": 2, "python_code": 3}
+
+
+def test_fields_merge_from_several_sources():
+    model = plan(
+        "app",
+        [
+            base.process("web", Src("procfile", "Procfile", 1), role="web", command="gunicorn app:app"),
+            base.process("web", Src("systemd", "web.service", 9), memory_limit="512Mi"),
+            base.process("web", Src("nginx", "site.conf", 4), I, port=8081),
+        ],
+        analyzer_order=ORDER,
+    )
+    web = model.process("web")
+    assert web is not None
+    assert (web.get("command"), web.get("memory_limit"), web.get("port")) == ("gunicorn app:app", "512Mi", 8081)
+    assert [s.where() for s in web.sources] == ["Procfile:1", "web.service:9", "site.conf:4"]
+    assert model.conflicts == ()
+
+
+def test_higher_confidence_wins_and_both_are_kept():
+    model = plan(
+        "app",
+        [
+            base.process("web", Src("python_code", "app.py", 3), DEF, port=8000),
+            base.process("web", Src("systemd", "web.service", 9), port=8081),
+        ],
+        analyzer_order=ORDER,
+    )
+    fact = model.process("web").facts["port"]  # type: ignore[union-attr]
+    assert fact.value == 8081
+    assert [c.value for c in fact.candidates] == [8081, 8000]
+    assert "declared at web.service:9 outranks default at app.py:3" == fact.reason
+    assert not fact.conflict  # a default never conflicts
+
+
+def test_strong_disagreement_is_a_conflict_not_dropped():
+    model = plan(
+        "app",
+        [
+            base.process("web", Src("nginx", "site.conf", 4), I, port=8081),
+            base.process("web", Src("systemd", "web.service", 9), port=9000),
+        ],
+        analyzer_order=ORDER,
+    )
+    fact = model.process("web").facts["port"]  # type: ignore[union-attr]
+    assert fact.value == 9000 and fact.conflict
+    (conflict,) = model.conflicts
+    assert (conflict.kind, conflict.key, conflict.field) == (Kind.PROCESS, "web", "port")
+    assert "9000 at web.service:9 (declared)" in conflict.describe()
+    assert "8081 at site.conf:4 (inferred)" in conflict.describe()
+
+
+def test_ties_break_by_analyzer_order_then_location():
+    findings = [
+        base.process("web", Src("systemd", "b.service", 2), command="b"),
+        base.process("web", Src("procfile", "Procfile", 5), command="a"),
+    ]
+    for ordering in (findings, list(reversed(findings))):
+        model = plan("app", ordering, analyzer_order=ORDER)
+        fact = model.process("web").facts["command"]  # type: ignore[union-attr]
+        assert fact.value == "a" and fact.conflict
+        assert fact.reason.startswith("tie at declared: Procfile:5 (procfile) comes first")
+
+
+def test_override_wins_and_is_not_a_conflict():
+    override = base.process("web", Src(OVERRIDE_ANALYZER, "migrate.toml", None), port=9999)
+    model = plan("app", [base.process("web", Src("systemd", "w.service", 1), port=8081), override], analyzer_order=ORDER)
+    fact = model.process("web").facts["port"]  # type: ignore[union-attr]
+    assert fact.value == 9999 and not fact.conflict and "migrate.toml" in fact.reason
+
+
+def test_secret_is_sticky_and_defaults_never_keep_secret_values():
+    model = plan(
+        "app",
+        [
+            base.env_var("DATABASE_URL", Src("python_code", "s.py", 1), default="postgres://u:pw@db/x"),
+            base.env_var("DATABASE_URL", Src("dotenv", ".env.example", 2), secret=False),
+            base.env_var("DEBUG", Src("python_code", "s.py", 2), default="false"),
+        ],
+    )
+    by_name = {e.key: e for e in model.env}
+    assert by_name["DATABASE_URL"].get("secret") is True
+    assert by_name["DATABASE_URL"].get("default") is None
+    assert by_name["DEBUG"].get("default") == "false" and by_name["DEBUG"].get("secret") is False
+
+
+def test_every_string_is_scrubbed():
+    model = plan("app", [base.release_step("PGPASSWORD=hunter2 psql -f x.sql", Src("shell", "d.sh", 3))])
+    (step,) = model.of(Kind.RELEASE_STEP)
+    assert "hunter2" not in step.get("command")
+
+
+def test_schedulers_are_singletons():
+    model = plan("app", [base.process("beat", Src("procfile", "Procfile", 3), role="scheduler", replicas=3)])
+    fact = model.process("beat").facts["replicas"]  # type: ignore[union-attr]
+    assert fact.value == 1 and "singletons" in fact.reason
+
+
+def test_processes_sort_by_role():
+    model = plan(
+        "app",
+        [
+            base.process("worker", Src("procfile", "Procfile", 2), role="worker"),
+            base.process("beat", Src("procfile", "Procfile", 3), role="scheduler"),
+            base.process("web", Src("procfile", "Procfile", 1), role="web"),
+        ],
+    )
+    assert [p.key for p in model.processes] == ["web", "worker", "beat"]
+    assert model.web_process is not None and model.web_process.key == "web"
+
+
+def test_a_crashing_analyzer_becomes_a_warning(tree):
+    def boom(repo):
+        raise RuntimeError("kaput")
+
+    good = SimpleNamespace(NAME="good", analyze=lambda repo: [base.runtime(Src("good", "x", 1), language="python")])
+    bad = SimpleNamespace(NAME="bad", analyze=boom)
+    model = analyze(tree({"x": ""}), analyzers=[bad, good])
+    assert model.runtime.get("language") == "python"
+    assert [w.message for w in model.warnings] == ["analyzer bad failed: RuntimeError: kaput"]
+
+
+def test_model_is_immutable():
+    model = plan("app", [base.runtime(Src("a", "f", 1), language="python")])
+    with pytest.raises(AttributeError):
+        model.root_name = "x"  # type: ignore[misc]
+    assert Confidence.DECLARED > Confidence.INFERRED > Confidence.HEURISTIC > Confidence.DEFAULT
+
+
+def test_heuristic_disagreement_is_not_a_conflict():
+    model = plan(
+        "app",
+        [
+            base.health_check("/health", Src("python_code", "a.py", 1), H, port=8000),
+            base.health_check("/health", Src("shell", "d.sh", 1), H, port=8081),
+        ],
+    )
+    assert model.conflicts == ()
