@@ -6,9 +6,10 @@ Adding an analyzer is one import and one entry here. Order: explicit process dec
 
 from __future__ import annotations
 
-from analyzers import procfile
+from analyzers import app_json, procfile
 from analyzers.base import Analyzer
 
 ANALYZERS: tuple[Analyzer, ...] = (
     procfile,
+    app_json,
 )
