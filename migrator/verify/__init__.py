@@ -1,0 +1,186 @@
+"""``migrate verify``: build the generated image and boot the generated manifests until the app answers.
+
+Both backends (kind: a real cluster; docker: offline, not a Kubernetes) implement :class:`Backend`
+and share the steps below and one :class:`~migrator.verify.report.VerifyReport`:
+
+1. validate every manifest (kubernetes-validate, strict, offline);
+2. build the image with the docker SDK;
+3. start throwaway PostgreSQL/Redis and wire their URLs into the app's env; fake every Secret;
+4. run the release Job(s) to completion;
+5. start every Deployment, wait for readiness per its probes, GET the web Service's health path
+   (2xx/3xx), let workers settle;
+6. trigger each CronJob once and report the result;
+7. clean up unless ``keep``.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
+
+from migrator.errors import UserError
+from migrator.verify import manifests as mf
+from migrator.verify.build import build_image
+from migrator.verify.plan import VerifyPlan, make_plan, name_of
+from migrator.verify.report import SKIPPED, WARNING, StepFailed, VerifyReport
+
+log = logging.getLogger(__name__)
+SETTLE_SECONDS = 8.0
+
+
+class Backend(Protocol):
+    """What a verify backend does; the orchestration and the report are shared."""
+
+    name: str
+
+    def prepare(self, plan: VerifyPlan) -> None: ...
+    def start_services(self, plan: VerifyPlan) -> None: ...
+    def run_job(self, plan: VerifyPlan, job: dict[str, Any]) -> str: ...
+    def start_workloads(self, plan: VerifyPlan) -> None: ...
+    def wait_ready(self, plan: VerifyPlan) -> None: ...
+    def http_check(self, plan: VerifyPlan) -> tuple[int, str]: ...
+    def settle(self, plan: VerifyPlan, seconds: float) -> None: ...
+    def cleanup(self) -> None: ...
+
+
+def docker_client() -> Any:
+    """``docker.from_env()`` that answers, else a usage/environment error (exit 1)."""
+    import docker
+
+    try:
+        client = docker.from_env(timeout=600)
+        client.ping()
+    except Exception as exc:
+        raise UserError(f"no Docker Engine answers ({type(exc).__name__}); start dockerd or set DOCKER_HOST") from exc
+    return client
+
+
+def choose_backend(requested: str, kube_context: str | None = None) -> str:
+    """``auto`` is kind when the kind CLI exists (or a context was given), else docker."""
+    if requested != "auto":
+        return requested
+    return "kind" if kube_context or shutil.which("kind") else "docker"
+
+
+def analysed_services(root: Path) -> list[str]:
+    """Backing service kinds the analysis finds (postgres, redis ...); empty when analysis fails."""
+    try:
+        from migrator.model import Kind
+        from migrator.planner import analyze
+
+        return [s.key for s in analyze(root).of(Kind.SERVICE)]
+    except Exception as exc:  # verification must not depend on every analyzer being happy
+        log.debug("analysis for backing services failed: %s", exc)
+        return []
+
+
+def verify(
+    root: Path,
+    backend: str = "auto",
+    *,
+    cluster: str = "migrate-verify",
+    kube_context: str | None = None,
+    push: str | None = None,
+    keep: bool = False,
+    timeout: float = 300,
+    settle: float = SETTLE_SECONDS,
+    progress: Callable[[str], None] | None = None,
+    client: Any = None,
+) -> VerifyReport:
+    """Verify the migration generated in ``root``; the report says whether it booted and why not."""
+    root = Path(root)
+    if not root.is_dir():
+        raise UserError(f"{root} is not a directory")
+    kind = choose_backend(backend, kube_context)
+    run_id = uuid.uuid4().hex[:8]
+    report = VerifyReport(kind, progress=progress)
+    manifests = mf.load(root)  # a missing/unparsable output is a usage error, before any engine work
+    client = client or docker_client()
+    be: Backend
+    if kind == "kind":
+        from migrator.verify.kind_backend import KindBackend
+
+        be = KindBackend(client, run_id, report, timeout=timeout, cluster=cluster, kube_context=kube_context, push=push)
+    else:
+        from migrator.verify.docker_backend import DockerBackend
+
+        be = DockerBackend(client, run_id, report, timeout=timeout)
+    tag = f"migrate-verify/{root.resolve().name.lower() or 'app'}:{run_id}"
+    try:
+        _run(root, be, report, manifests, client, tag, settle)
+    except StepFailed:
+        pass  # recorded on its step; the remaining steps do not run
+    finally:
+        if keep:
+            report.notes.append(f"--keep: resources of run {run_id} left in place (label migrate.verify={run_id})")
+        else:
+            try:
+                be.cleanup()
+                _remove_image(client, tag)
+            except Exception as exc:
+                report.notes.append(f"cleanup of run {run_id} incomplete: {type(exc).__name__}: {exc}")
+    return report.finish()
+
+
+def _remove_image(client: Any, tag: str) -> None:
+    """Drop this run's tag; noprune keeps the parent layers, so the next build still hits the cache."""
+    import docker.errors
+
+    try:
+        client.images.remove(tag, noprune=True)
+    except docker.errors.ImageNotFound:
+        pass
+
+
+def _run(root: Path, be: Backend, report: VerifyReport, manifests: mf.Manifests, client: Any, tag: str,
+         settle: float) -> None:
+    with report.step("validate manifests") as step:
+        errors = mf.validate(manifests.objects)
+        if errors:
+            raise StepFailed(f"{len(errors)} manifest(s) invalid:\n" + "\n".join(errors))
+        step.detail = f"{len(manifests.objects)} objects from {manifests.source.relative_to(root)} valid (strict)"
+    with report.step("build image") as step:
+        result = build_image(client, root, tag, labels={"migrate.verify": "image"}, progress=report.say)
+        step.detail = f"{tag}: {result.steps} steps ({result.cached_steps} cached) in {result.seconds:.1f}s"
+    plan = make_plan(manifests.objects, tag, analysed_services(root))
+    report.notes.extend(plan.notes)
+    with report.step(f"prepare {be.name}"):
+        be.prepare(plan)
+    with report.step("start backing services") as step:
+        be.start_services(plan)
+        wired = ", ".join(sorted(plan.wired)) or "nothing"
+        step.detail = f"{', '.join(s.kind for s in plan.services) or 'none needed'}; wired: {wired}; " \
+                      f"fake values for {sum(len(v) for v in plan.secrets.values())} Secret key(s)"
+    for job in plan.jobs:
+        with report.step(f"release job {name_of(job)}") as step:
+            step.detail = be.run_job(plan, job)
+    with report.step("start deployments and wait for readiness") as step:
+        be.start_workloads(plan)
+        be.wait_ready(plan)
+        step.detail = ", ".join(name_of(d) for d in plan.deployments) + " ready"
+    with report.step("health check") as step:
+        if plan.health is None:
+            step.status = SKIPPED
+            step.detail = "no Service in front of a Deployment: nothing to GET"
+        else:
+            h = plan.health
+            try:
+                status, body = be.http_check(plan)
+            except OSError as exc:
+                raise StepFailed(f"GET {h.service}:{h.port}{h.path} failed: {exc}") from exc
+            step.detail = f"GET http://{h.service}:{h.port}{h.path} -> {status}"
+            if not 200 <= status < 400:
+                raise StepFailed(f"{step.detail} (expected 2xx/3xx): {body[:200]}")
+    with report.step(f"settle {settle:.0f}s (everything stays up)"):
+        be.settle(plan, settle)
+    for cron in plan.cronjobs:
+        with report.step(f"trigger cronjob {name_of(cron)}") as step:
+            try:
+                step.detail = be.run_job(plan, cron)
+            except StepFailed as exc:
+                # a scheduled task's result is reported; it does not decide whether the app boots
+                step.status, step.detail, step.logs = WARNING, exc.detail, exc.logs

@@ -1,0 +1,299 @@
+"""The offline backend: boot what the manifests describe on a plain Docker Engine.
+
+This is NOT Kubernetes. Each pod template becomes containers of the same image with the same
+command/args, env (ConfigMap + Secret values), user, read-only root filesystem (emptyDir mounts as
+tmpfs) and resource limits; probes run as the manifest defines them. Services become DNS names on a
+user-defined network (aliases of the pod's first container). One replica per workload, no
+rescheduling or restarts: a container that exits fails verification. Everything created is labelled
+``migrate.verify=<run id>`` and removed by :meth:`DockerBackend.cleanup`.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from migrator.verify.manifests import Manifest, containers
+from migrator.verify.plan import VerifyPlan, name_of, pod_template, selects
+from migrator.verify.probes import ProbeState, http_get, now, run_probe
+from migrator.verify.report import StepFailed, VerifyReport, tail
+
+LABEL = "migrate.verify"
+NOTE = ("docker backend: not a Kubernetes; pod templates run as plain containers (one replica each, "
+        "no restarts), Services are DNS aliases on a Docker network")
+_VAR = re.compile(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)")
+
+
+def logs_of(c: Any) -> list[str]:
+    """The last log lines of a container."""
+    return tail(c.logs().decode("utf-8", "replace"))
+
+
+def parse_quantity(text: Any, cpu: bool = False) -> int:
+    """A Kubernetes quantity as bytes, or as nano-CPUs when ``cpu``."""
+    s = str(text)
+    if cpu:
+        return int(float(s[:-1]) * 1e6) if s.endswith("m") else int(float(s) * 1e9)
+    units = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}
+    for unit, factor in units.items():
+        if s.endswith(unit):
+            return int(float(s[: -len(unit)]) * factor)
+    return int(float(s))
+
+
+class DockerBackend:
+    """Runs a :class:`VerifyPlan` on the Docker Engine behind ``client``."""
+
+    name = "docker"
+
+    def __init__(self, client: Any, run_id: str, report: VerifyReport, timeout: float = 300) -> None:
+        self.client = client
+        self.run_id = run_id
+        self.report = report
+        self.timeout = timeout
+        self.labels = {LABEL: run_id}
+        self.network_name = f"migrate-verify-{run_id}"
+        self.network: Any = None
+        self.running: dict[str, tuple[Any, Mapping[str, Any]]] = {}  # container name -> (container, spec)
+        self.probes: dict[str, dict[str, ProbeState]] = {}
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    def prepare(self, plan: VerifyPlan) -> None:
+        self.report.notes.append(NOTE)
+        self.network = self.client.networks.create(self.network_name, driver="bridge", labels=self.labels)
+
+    def cleanup(self) -> None:
+        """Remove every container, network and volume labelled with this run's id."""
+        flt = {"label": f"{LABEL}={self.run_id}"}
+        for c in self.client.containers.list(all=True, filters=flt):
+            c.remove(force=True)
+        for n in self.client.networks.list(filters=flt):
+            n.remove()
+        for v in self.client.volumes.list(filters=flt):
+            v.remove(force=True)
+
+    # -- backing services --------------------------------------------------------------------------
+    def start_services(self, plan: VerifyPlan) -> None:
+        started = []
+        for service in plan.services:
+            c = self.client.containers.run(
+                service.image, name=f"{self.network_name}-{service.kind}", detach=True, environment=dict(service.env),
+                labels=self.labels, network=self.network_name, hostname=service.host,
+            )
+            self.network.disconnect(c)
+            self.network.connect(c, aliases=[service.host])
+            started.append((service, c))
+        deadline = time.monotonic() + min(self.timeout, 120)
+        for service, c in started:
+            while True:
+                c.reload()
+                if c.status != "running":
+                    raise StepFailed(f"{service.kind} exited", logs={service.host: logs_of(c)})
+                if c.exec_run(list(service.ready_command)).exit_code == 0:
+                    self.report.say(f"  {service.kind} ready as {service.host}:{service.port}")
+                    break
+                if time.monotonic() > deadline:
+                    raise StepFailed(f"{service.kind} did not become ready", logs={service.host: logs_of(c)})
+                time.sleep(0.5)
+
+    # -- pods ------------------------------------------------------------------------------------
+    def _env(self, plan: VerifyPlan, spec: Mapping[str, Any], pod: str) -> dict[str, str]:
+        env: dict[str, str] = {}
+        for src in spec.get("envFrom") or []:
+            prefix = src.get("prefix", "")
+            if src.get("configMapRef"):
+                env.update({prefix + k: v for k, v in plan.configmaps.get(src["configMapRef"]["name"], {}).items()})
+            if src.get("secretRef"):
+                env.update({prefix + k: v for k, v in plan.secrets.get(src["secretRef"]["name"], {}).items()})
+        for e in spec.get("env") or []:
+            name, ref = e["name"], e.get("valueFrom") or {}
+            if "value" in e or not ref:
+                value = _VAR.sub(lambda m: env.get(m.group(1), m.group(0)), str(e.get("value", "")))
+                env[name] = plan.wired.get(name, value)
+            elif ref.get("configMapKeyRef"):
+                r = ref["configMapKeyRef"]
+                env[name] = plan.configmaps.get(r["name"], {}).get(r["key"], "")
+            elif ref.get("secretKeyRef"):
+                r = ref["secretKeyRef"]
+                env[name] = plan.secrets.get(r["name"], {}).get(r["key"], "")
+            elif ref.get("fieldRef"):
+                fields = {"metadata.name": pod, "metadata.namespace": "verify"}
+                env[name] = fields.get(ref["fieldRef"].get("fieldPath"), "")
+        return env
+
+    def _create(self, plan: VerifyPlan, obj: Manifest, spec: Mapping[str, Any], cname: str,
+                aliases: list[str], join: Any = None) -> Any:
+        """Create (not start) one container of a pod template, honouring the container spec."""
+        pod = pod_template(obj)
+        env = self._env(plan, spec, cname)
+        sc = {**(pod.get("securityContext") or {}), **(spec.get("securityContext") or {})}
+        user = None
+        if sc.get("runAsUser") is not None:
+            user = f"{sc['runAsUser']}:{sc['runAsGroup']}" if sc.get("runAsGroup") is not None else str(sc["runAsUser"])
+        elif sc.get("runAsNonRoot"):
+            image_user = (self.client.images.get(spec["image"]).attrs.get("Config") or {}).get("User") or ""
+            if image_user.split(":")[0] in ("", "0", "root"):
+                raise StepFailed(f"{cname}: runAsNonRoot is set but the image runs as root (the kubelet refuses it)")
+        tmpfs, volumes = self._mounts(obj, spec)
+        limits = (spec.get("resources") or {}).get("limits") or {}
+
+        def expand(xs: list[Any]) -> list[str]:
+            return [_VAR.sub(lambda m: env.get(m.group(1), m.group(0)), str(x)) for x in xs]
+
+        kwargs: dict[str, Any] = {
+            "name": cname, "detach": True, "labels": {**self.labels, f"{LABEL}.pod": name_of(obj)},
+            "environment": env, "user": user, "read_only": bool(sc.get("readOnlyRootFilesystem")),
+            "tmpfs": tmpfs, "volumes": volumes, "working_dir": spec.get("workingDir"),
+            "mem_limit": parse_quantity(limits["memory"]) if "memory" in limits else None,
+            "nano_cpus": parse_quantity(limits["cpu"], cpu=True) if "cpu" in limits else None,
+        }
+        if spec.get("command"):
+            kwargs["entrypoint"] = expand(spec["command"])
+        if spec.get("args"):
+            kwargs["command"] = expand(spec["args"])
+        if join is not None:
+            kwargs["network_mode"] = f"container:{join.id}"
+        else:
+            kwargs["network"] = self.network_name
+            kwargs["hostname"] = cname[:63]
+        container = self.client.containers.create(spec["image"], **kwargs)
+        if join is None:
+            self.network.disconnect(container)
+            self.network.connect(container, aliases=aliases)
+        return container
+
+    def _mounts(self, obj: Manifest, spec: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+        pod_volumes = {v["name"]: v for v in pod_template(obj).get("volumes") or []}
+        tmpfs: dict[str, str] = {}
+        volumes: dict[str, dict[str, str]] = {}
+        for m in spec.get("volumeMounts") or []:
+            vol = pod_volumes.get(m["name"], {})
+            if "emptyDir" in vol:
+                size = (vol["emptyDir"] or {}).get("sizeLimit")
+                tmpfs[m["mountPath"]] = f"size={parse_quantity(size)}" if size else ""
+            elif "persistentVolumeClaim" in vol:
+                vname = f"{self.network_name}-{vol['persistentVolumeClaim']['claimName']}"
+                self.client.volumes.create(vname, labels=self.labels)
+                volumes[vname] = {"bind": m["mountPath"], "mode": "ro" if m.get("readOnly") else "rw"}
+            else:
+                what = ", ".join(vol) or "undefined"
+                self.report.notes.append(f"volume {m['name']} ({what}) is not mounted by the docker backend")
+        return tmpfs, volumes
+
+    def _aliases(self, plan: VerifyPlan, obj: Manifest) -> list[str]:
+        return [name_of(s) for s in plan.of_kind("Service") if selects(s, obj)]
+
+    def _run_init(self, plan: VerifyPlan, obj: Manifest, prefix: str) -> None:
+        for spec in pod_template(obj).get("initContainers") or []:
+            self._run_to_completion(plan, obj, spec, f"{prefix}-init-{spec['name']}", self.timeout)
+
+    def _run_to_completion(self, plan: VerifyPlan, obj: Manifest, spec: Mapping[str, Any], cname: str,
+                           timeout: float) -> list[str]:
+        c = self._create(plan, obj, spec, cname, [])
+        c.start()
+        try:
+            code = c.wait(timeout=timeout).get("StatusCode", -1)
+        except Exception as exc:  # requests' ReadTimeout: the job ran too long
+            detail = f"{cname} did not finish within {timeout:.0f}s"
+            raise StepFailed(detail, logs={cname: logs_of(c)}) from exc
+        logs = logs_of(c)
+        if code != 0:
+            raise StepFailed(f"container {cname} exited with code {code}", logs={cname: logs})
+        return logs
+
+    def run_job(self, plan: VerifyPlan, job: Manifest) -> str:
+        """Run a Job's (or CronJob's job template's) pod once to completion."""
+        prefix = f"{self.network_name}-{name_of(job)}"
+        self._run_init(plan, job, prefix)
+        spec = (job.get("spec") or {})
+        if job.get("kind") == "CronJob":
+            spec = (spec.get("jobTemplate") or {}).get("spec") or {}
+        timeout = float(spec.get("activeDeadlineSeconds") or self.timeout)
+        for cspec in containers(job, init=False):
+            self._run_to_completion(plan, job, cspec, f"{prefix}-{cspec['name']}", timeout)
+        return "completed (exit 0)"
+
+    def start_workloads(self, plan: VerifyPlan) -> None:
+        for obj in plan.deployments:
+            prefix = f"{self.network_name}-{name_of(obj)}"
+            self._run_init(plan, obj, prefix)
+            first = None
+            for spec in containers(obj, init=False):
+                cname = f"{prefix}-{spec['name']}"
+                c = self._create(plan, obj, spec, cname, self._aliases(plan, obj) if first is None else [], first)
+                c.start()
+                first = first or c
+                self.running[cname] = (c, spec)
+                t = now()
+                kinds = ("startupProbe", "readinessProbe", "livenessProbe")
+                self.probes[cname] = {k: ProbeState(spec[k], t) for k in kinds if spec.get(k)}
+                self.report.say(f"  started {cname} ({name_of(obj)})")
+
+    def _ip(self, c: Any) -> str:
+        networks = c.attrs["NetworkSettings"]["Networks"]
+        if self.network_name in networks:
+            return str(networks[self.network_name]["IPAddress"])
+        mode = c.attrs["HostConfig"]["NetworkMode"]  # container:<id> - a sidecar sharing the pod's net
+        return self._ip(self.client.containers.get(mode.split(":", 1)[1]))
+
+    def _failure(self, cname: str, c: Any, detail: str) -> StepFailed:
+        return StepFailed(detail, logs={cname: logs_of(c)})
+
+    def _tick(self, cname: str) -> bool:
+        """Check one container once: raise when it died or a startup/liveness probe gave up; True when ready."""
+        c, spec = self.running[cname]
+        c.reload()
+        if c.status != "running":
+            code = c.attrs["State"].get("ExitCode")
+            oom = " (killed: out of memory)" if c.attrs["State"].get("OOMKilled") else ""
+            raise self._failure(cname, c, f"container {cname} exited with code {code}{oom}")
+        states = self.probes[cname]
+        t = now()
+        startup = states.get("startupProbe")
+        if startup and not startup.passed:
+            if startup.due(t):
+                startup.record(*run_probe(startup.probe, c, spec, self._ip(c)), now())
+                if startup.exhausted:
+                    detail = f"{cname}: startup probe failed {startup.failures} times: {startup.last}"
+                    raise self._failure(cname, c, detail)
+            return False
+        for key in ("livenessProbe", "readinessProbe"):
+            st = states.get(key)
+            if st and st.due(t):
+                st.record(*run_probe(st.probe, c, spec, self._ip(c)), now())
+                if key == "livenessProbe" and st.exhausted:
+                    raise self._failure(cname, c, f"{cname}: liveness probe failed {st.failures} times "
+                                        f"(the kubelet would restart it): {st.last}")
+        ready = states.get("readinessProbe")
+        return ready is None or ready.passed
+
+    def wait_ready(self, plan: VerifyPlan) -> None:
+        deadline = time.monotonic() + self.timeout
+        pending = set(self.running)
+        while pending:
+            for cname in sorted(pending):
+                if self._tick(cname):
+                    pending.discard(cname)
+                    self.report.say(f"  {cname} ready")
+            if pending and time.monotonic() > deadline:
+                cname = sorted(pending)[0]
+                last = self.probes[cname].get("readinessProbe")
+                raise self._failure(cname, self.running[cname][0],
+                                    f"{cname} not ready after {self.timeout:.0f}s: {last.last if last else ''}")
+            time.sleep(0.3)
+
+    def settle(self, plan: VerifyPlan, seconds: float) -> None:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            for cname in self.running:
+                self._tick(cname)
+            time.sleep(0.5)
+
+    def http_check(self, plan: VerifyPlan) -> tuple[int, str]:
+        assert plan.health is not None
+        h = plan.health
+        c, _ = self.running[f"{self.network_name}-{h.pod}-{h.container}"]
+        c.reload()
+        return http_get(self._ip(c), h.port, h.path, {"Host": h.host}, timeout=10)

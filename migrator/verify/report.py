@@ -1,0 +1,138 @@
+"""One report type for both verify backends: steps with durations, an outcome, failure evidence.
+
+The JSON rendering is a contract (the PR bot reads it): ``{"version": 1, "backend", "outcome",
+"duration_s", "steps": [{"name", "status", "duration_s", "detail", "logs", "events"}], "notes"}``.
+Statuses: ``ok``, ``failed`` (fails the verification), ``warning`` (reported, does not fail it),
+``skipped``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from migrator.secrets import scrub
+
+OK, FAILED, WARNING, SKIPPED = "ok", "failed", "warning", "skipped"
+REPORT_VERSION = 1
+LOG_TAIL = 40  # lines of a failed container's log kept in the report
+
+
+@dataclass
+class Step:
+    """One verification step; ``logs`` maps a container name to its last log lines."""
+
+    name: str
+    status: str = OK
+    duration_s: float = 0.0
+    detail: str = ""
+    logs: dict[str, list[str]] = field(default_factory=dict)
+    events: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "status": self.status,
+            "duration_s": round(self.duration_s, 2),
+            "detail": scrub(self.detail),
+            "logs": {name: [scrub(line) for line in lines] for name, lines in self.logs.items()},
+            "events": [scrub(e) for e in self.events],
+        }
+
+
+class StepFailed(Exception):
+    """Raised inside a step to mark it failed; carries the evidence for the report."""
+
+    def __init__(self, detail: str, logs: dict[str, list[str]] | None = None, events: list[str] | None = None):
+        super().__init__(detail)
+        self.detail = detail
+        self.logs = logs or {}
+        self.events = events or []
+
+
+@dataclass
+class VerifyReport:
+    """Everything a verification run found out; rendered as text or JSON."""
+
+    backend: str
+    steps: list[Step] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    progress: Callable[[str], None] | None = None
+    started: float = field(default_factory=time.monotonic)
+    duration_s: float = 0.0
+
+    @property
+    def outcome(self) -> str:
+        return "failed" if any(s.status == FAILED for s in self.steps) else "verified"
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome == "verified"
+
+    def say(self, message: str) -> None:
+        """Progress output while working (the CLI prints it to stderr)."""
+        if self.progress is not None:
+            self.progress(scrub(message))
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[Step]:
+        """Time a step; a :class:`StepFailed` inside marks it failed and is re-raised to stop the run."""
+        current = Step(name)
+        self.steps.append(current)
+        self.say(f"- {name} ...")
+        t0 = time.monotonic()
+        try:
+            yield current
+        except StepFailed as exc:
+            current.status = FAILED
+            current.detail = exc.detail
+            current.logs.update(exc.logs)
+            current.events.extend(exc.events)
+            raise
+        finally:
+            current.duration_s = time.monotonic() - t0
+            self.say(f"  {current.status} ({current.duration_s:.1f}s){': ' + current.detail if current.detail else ''}")
+
+    def finish(self) -> VerifyReport:
+        self.duration_s = time.monotonic() - self.started
+        return self
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version": REPORT_VERSION,
+            "backend": self.backend,
+            "outcome": self.outcome,
+            "duration_s": round(self.duration_s, 2),
+            "steps": [s.to_json() for s in self.steps],
+            "notes": [scrub(n) for n in self.notes],
+        }
+
+
+def render(report: VerifyReport, fmt: str = "text") -> str:
+    """The report as ``text`` (for people) or ``json`` (for tools)."""
+    if fmt == "json":
+        return json.dumps(report.to_json(), indent=2) + "\n"
+    data = report.to_json()
+    out = [f"migrate verify ({data['backend']} backend): {data['outcome'].upper()} in {data['duration_s']:.1f}s", ""]
+    for step in data["steps"]:
+        out.append(f"  [{step['status']:>7}] {step['name']} ({step['duration_s']:.1f}s)")
+        if step["detail"]:
+            out.extend(f"            {line}" for line in step["detail"].splitlines())
+        for event in step["events"]:
+            out.append(f"            event: {event}")
+        for name, lines in step["logs"].items():
+            out.append(f"            last log lines of {name}:")
+            out.extend(f"            | {line}" for line in lines)
+    if data["notes"]:
+        out.append("")
+        out.extend(f"note: {n}" for n in data["notes"])
+    return "\n".join(out) + "\n"
+
+
+def tail(text: str, lines: int = LOG_TAIL) -> list[str]:
+    """The last ``lines`` non-empty lines of ``text``."""
+    return [line for line in text.splitlines() if line.strip()][-lines:]
