@@ -1,0 +1,162 @@
+"""What one Python dependency tells us: framework, task queue, app server, backing services, system packages.
+
+Shared by every Python packaging analyzer (requirements, Pipfile, pyproject, setup.py/cfg), so
+``psycopg2`` means the same thing wherever it is declared. This is a data table plus one function.
+
+Pinned files (``pip freeze``, lock files) also list transitive dependencies: ``starlette`` comes with
+``fastapi``, ``uvicorn`` is often only gunicorn's worker class, ``aiohttp``/``tornado`` come with many
+SDKs, ``kombu``/``amqp`` come with every Celery install whatever its broker. So an entry can name the
+``siblings`` that explain it away; when one of them is declared next to it, its runtime claim drops to
+HEURISTIC instead of contradicting the real framework at INFERRED.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass
+
+from analyzers import base
+from analyzers.base import H, I, Src
+from migrator.model import Confidence, Finding
+
+# Any web framework explains away these two, which are usually only transitive dependencies.
+_ANY_FRAMEWORK = frozenset(
+    {"django", "flask", "fastapi", "starlette", "pyramid", "bottle", "falcon", "sanic", "quart", "aiohttp", "tornado"}
+)
+# C extensions with no Linux wheel: pip compiles them, so the build stage needs a C toolchain.
+_CC = (("gcc", "build"), ("libc6-dev", "build"))
+
+
+@dataclass(frozen=True)
+class Dep:
+    """What a dependency implies. ``field``/``value`` is a runtime claim (framework=django ...)."""
+
+    field: str | None = None
+    value: str | None = None
+    services: tuple[tuple[str, Confidence], ...] = ()
+    packages: tuple[tuple[str, str], ...] = ()  # (debian package, stage)
+    siblings: frozenset[str] = frozenset()  # declared together with one of these, the claim is HEURISTIC
+    extras: tuple[tuple[str, str], ...] = ()  # (extra, service) e.g. celery[redis] -> redis
+
+
+def _fw(name: str, siblings: frozenset[str] = frozenset()) -> Dep:
+    return Dep("framework", name, siblings=siblings)
+
+
+def _svc(kind: str, confidence: Confidence = I, packages: tuple[tuple[str, str], ...] = ()) -> Dep:
+    return Dep(services=((kind, confidence),), packages=packages)
+
+
+_PG = (*_CC, ("libpq-dev", "build"), ("libpq5", "runtime"))
+_MYSQL = (*_CC, ("default-libmysqlclient-dev", "build"), ("pkg-config", "build"), ("libmariadb3", "runtime"))
+# lxml's manylinux wheels bundle libxml2; these matter when pip builds it from source (musl, rare arches).
+_LXML = (("libxml2-dev", "build"), ("libxslt1-dev", "build"), ("libxml2", "runtime"), ("libxslt1.1", "runtime"))
+# Runtime library names are Debian trixie's, the base of python:3.x-slim since 2025
+# (bookworm called them libldap-2.5-0 and libmemcached11).
+_LDAP = (*_CC, ("libldap2-dev", "build"), ("libsasl2-dev", "build"), ("libldap2", "runtime"), ("libsasl2-2", "runtime"))
+_QUEUE_EXTRAS = (("redis", "redis"), ("rabbitmq", "rabbitmq"), ("librabbitmq", "rabbitmq"), ("amqp", "rabbitmq"),
+                 ("pymemcache", "memcached"), ("memcache", "memcached"), ("mongodb", "mongodb"))
+
+DEPENDENCIES: dict[str, Dep] = {
+    # web frameworks
+    "django": _fw("django"),
+    "flask": _fw("flask", frozenset({"quart"})),  # Quart >= 0.19 depends on Flask
+    "fastapi": _fw("fastapi"),
+    "starlette": _fw("starlette", frozenset({"fastapi"})),
+    "aiohttp": _fw("aiohttp", _ANY_FRAMEWORK - {"aiohttp"}),
+    "tornado": _fw("tornado", _ANY_FRAMEWORK - {"tornado"}),
+    "pyramid": _fw("pyramid"),
+    "bottle": _fw("bottle"),
+    "falcon": _fw("falcon"),
+    "sanic": _fw("sanic"),
+    "quart": _fw("quart"),
+    # task queues
+    "celery": Dep("task_queue", "celery", extras=_QUEUE_EXTRAS),
+    "rq": Dep("task_queue", "rq", services=(("redis", I),)),  # RQ only speaks Redis
+    "dramatiq": Dep("task_queue", "dramatiq", extras=_QUEUE_EXTRAS),
+    "huey": Dep("task_queue", "huey", services=(("redis", H),)),  # RedisHuey is the usual, not the only, choice
+    # app servers
+    "gunicorn": Dep("app_server", "gunicorn"),
+    "uwsgi": Dep("app_server", "uwsgi", packages=_CC),  # no wheels: always compiled
+    "pyuwsgi": Dep("app_server", "uwsgi"),
+    "uvicorn": Dep("app_server", "uvicorn", siblings=frozenset({"gunicorn"})),  # gunicorn -k UvicornWorker
+    "daphne": Dep("app_server", "daphne"),
+    "waitress": Dep("app_server", "waitress"),
+    "hypercorn": Dep("app_server", "hypercorn"),
+    # backing services
+    "psycopg": _svc("postgres"),
+    "psycopg-binary": _svc("postgres"),
+    "psycopg2": _svc("postgres", packages=_PG),  # sdist only on Linux
+    "psycopg2-binary": _svc("postgres"),
+    "asyncpg": _svc("postgres"),
+    "pg8000": _svc("postgres"),
+    "aiopg": _svc("postgres"),
+    "mysqlclient": _svc("mysql", packages=_MYSQL),
+    "pymysql": _svc("mysql"),
+    "mysql-connector-python": _svc("mysql"),
+    "aiomysql": _svc("mysql"),
+    "redis": _svc("redis"),
+    "django-redis": _svc("redis"),
+    "hiredis": _svc("redis"),
+    "channels-redis": _svc("redis"),
+    "django-rq": _svc("redis"),
+    "pika": _svc("rabbitmq"),
+    "aio-pika": _svc("rabbitmq"),
+    "librabbitmq": _svc("rabbitmq"),
+    "kombu": _svc("rabbitmq", H),  # Celery's transport layer for every broker, not proof of RabbitMQ
+    "amqp": _svc("rabbitmq", H),  # pulled in by kombu whatever the broker
+    "pymemcache": _svc("memcached"),
+    "python-memcached": _svc("memcached"),
+    "pylibmc": _svc("memcached", packages=(("libmemcached-dev", "build"), ("libmemcached11t64", "runtime"), *_CC)),
+    "pymongo": _svc("mongodb"),
+    "motor": _svc("mongodb"),
+    "mongoengine": _svc("mongodb"),
+    "elasticsearch": _svc("elasticsearch"),
+    "elasticsearch-dsl": _svc("elasticsearch"),
+    # C extensions that need system libraries
+    "lxml": Dep(packages=_LXML),
+    "python-ldap": Dep(packages=_LDAP),
+}
+
+
+def normalize(name: str) -> str:
+    """PEP 503 normalised project name: ``Django_Redis`` -> ``django-redis``."""
+    return re.sub(r"[-_.]+", "-", name).lower().strip()
+
+
+def dependency_findings(
+    name: str,
+    src: Src,
+    *,
+    extras: Collection[str] = (),
+    siblings: Collection[str] = (),
+    cap: Confidence | None = None,
+) -> Iterator[Finding]:
+    """Findings implied by depending on ``name`` (with ``extras``), declared at ``src``.
+
+    ``siblings`` are the other names declared in the same file (normalised), used to tell a direct
+    dependency from a transitive one; ``cap`` lowers every claim (optional extras, non-main groups).
+    """
+    dep_name = normalize(name)
+    dep = DEPENDENCIES.get(dep_name)
+    if dep is None:
+        return
+
+    def conf(c: Confidence) -> Confidence:
+        return min(c, cap) if cap is not None else c
+
+    note = f"depends on {dep_name}"
+    if dep.field and dep.value:
+        explained = bool(dep.siblings & {normalize(s) for s in siblings})
+        fields: dict[str, str] = {"language": "python", dep.field: dep.value}
+        yield base.runtime(src, conf(H if explained else I), **fields)
+    wanted = {normalize(e) for e in extras}
+    services = list(dep.services) + [(svc, I) for extra, svc in dep.extras if extra in wanted]
+    best: dict[str, Confidence] = {}
+    for kind, confidence in services:
+        best[kind] = max(best.get(kind, confidence), confidence)
+    for kind, confidence in best.items():
+        yield base.service(kind, src, conf(confidence), note=note)
+    for package, stage in dep.packages:
+        yield base.system_package(package, src, conf(I), stage=stage, note=note)
