@@ -6,10 +6,11 @@ Adding an analyzer is one import and one entry here. Order: explicit process dec
 
 from __future__ import annotations
 
-from analyzers import app_json, procfile
+from analyzers import app_json, appserver_config, procfile
 from analyzers.base import Analyzer
 
 ANALYZERS: tuple[Analyzer, ...] = (
     procfile,
     app_json,
+    appserver_config,
 )

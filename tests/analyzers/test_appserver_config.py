@@ -1,0 +1,190 @@
+"""Tests for analyzers/appserver_config.py (gunicorn configs via ast, uWSGI ini) and analyzers/pyconst.py."""
+
+from __future__ import annotations
+
+import ast
+
+from analyzers import appserver_config
+from analyzers.pyconst import module_values
+from migrator.model import Confidence, Kind
+
+P = Kind.PROCESS
+
+
+def by_field(r, name):
+    """{value: (line, confidence)} of every finding about web that sets ``name``."""
+    return {f.fields[name]: (f.source.line, f.source.confidence) for f in r.of(P, "web") if name in f.fields}
+
+
+GUNICORN = """\
+import multiprocessing
+import os
+
+port = os.environ.get("PORT", "8000")
+bind = f"0.0.0.0:{port}"
+workers = multiprocessing.cpu_count() * 2 + 1
+threads = int(os.getenv("GUNICORN_THREADS", 4))
+timeout = 60
+graceful_timeout = 25
+worker_class = "gthread"
+user = "www-data"
+raw_env = ["DJANGO_SETTINGS_MODULE=proj.settings", "DB_PASSWORD=s3cr3t-Planted-pw"]
+wsgi_app = "proj.wsgi:application"
+
+def post_fork(server, worker):
+    server.log.info("forked %s", worker.pid)
+"""
+
+
+def test_root_gunicorn_conf_is_declared(run_analyzer):
+    r = run_analyzer(appserver_config, {"gunicorn.conf.py": GUNICORN})
+    assert r.keys(P) == ["web"]
+    assert by_field(r, "port") == {8000: (5, Confidence.INFERRED)}  # the env var's fallback
+    assert by_field(r, "port_env") == {"PORT": (5, Confidence.DECLARED)}
+    assert by_field(r, "workers_expr") == {"multiprocessing.cpu_count() * 2 + 1": (6, Confidence.DECLARED)}
+    assert "workers" not in by_field(r, "workers")
+    assert by_field(r, "threads") == {4: (7, Confidence.INFERRED)}
+    assert by_field(r, "threads_env") == {"GUNICORN_THREADS": (7, Confidence.DECLARED)}
+    assert by_field(r, "timeout") == {60: (8, Confidence.DECLARED)}
+    assert by_field(r, "stop_timeout") == {25: (9, Confidence.DECLARED)}
+    assert by_field(r, "worker_class") == {"gthread": (10, Confidence.DECLARED)}
+    assert by_field(r, "user") == {"www-data": (11, Confidence.DECLARED)}
+    assert by_field(r, "wsgi_app") == {"proj.wsgi:application": (13, Confidence.DECLARED)}
+    assert by_field(r, "command") == {"gunicorn --config gunicorn.conf.py": (13, Confidence.INFERRED)}
+    assert by_field(r, "role") == {"web": (5, Confidence.DECLARED)}  # the first setting
+    assert r.field(P, "web", "app_server") == "gunicorn"
+
+
+def test_gunicorn_env_vars_and_raw_env_secrets(run_analyzer):
+    r = run_analyzer(appserver_config, {"gunicorn.conf.py": GUNICORN})
+    assert r.field(Kind.ENV, "PORT", "default") == "8000"
+    assert r.one(Kind.ENV, "PORT").source.line == 4
+    assert r.field(Kind.ENV, "GUNICORN_THREADS", "default") == "4"
+    assert r.field(Kind.ENV, "DJANGO_SETTINGS_MODULE", "default") == "proj.settings"
+    db = r.one(Kind.ENV, "DB_PASSWORD")
+    assert db.fields["secret"] is True and "default" not in db.fields and db.source.line == 12
+    assert [(s.name, s.line, s.file) for s in r.secrets] == [("DB_PASSWORD", 12, "gunicorn.conf.py")]
+    assert "s3cr3t" not in repr(r.items)
+
+
+def test_other_config_names_are_inferred(run_analyzer):
+    r = run_analyzer(appserver_config, {"config/gunicorn_config.py": """\
+        bind = ["unix:/run/app.sock", "127.0.0.1:9000"]
+        workers = "3"
+        """})
+    assert by_field(r, "unix_socket") == {"/run/app.sock": (1, Confidence.INFERRED)}
+    assert by_field(r, "workers") == {3: (2, Confidence.INFERRED)}
+    assert r.field(P, "web", "config_file") == "config/gunicorn_config.py"
+    assert "port" not in by_field(r, "port")
+
+
+def test_bind_without_default_gets_fallback_port(run_analyzer):
+    r = run_analyzer(appserver_config, {"gunicorn.conf.py": 'import os\nbind = "0.0.0.0:" + os.environ["PORT"]\n'})
+    assert by_field(r, "port_env") == {"PORT": (2, Confidence.DECLARED)}
+    assert by_field(r, "port") == {8000: (2, Confidence.DEFAULT)}
+    assert r.one(Kind.ENV, "PORT").fields.get("default") is None
+
+
+def test_modules_merely_named_gunicorn_are_ignored(run_analyzer):
+    r = run_analyzer(appserver_config, {
+        "app/gunicorn_hooks.py": "def on_starting(server):\n    pass\n",
+        "tests/test_gunicorn.py": "bind = '1.2.3.4:1'\n",
+    })
+    assert r.items == []
+
+
+def test_syntax_error_is_a_warning(run_analyzer):
+    r = run_analyzer(appserver_config, {"gunicorn.conf.py": "bind = '0.0.0.0:8000'\nworkers = (\n"})
+    assert r.findings == []
+    assert [(w.file, w.line) for w in r.warnings][0][0] == "gunicorn.conf.py"
+    assert r.warnings[0].line is not None
+
+
+UWSGI = """\
+; production settings
+[uwsgi]
+module = proj.wsgi
+callable = application
+master = true
+processes = 4
+threads = 2
+http = 0.0.0.0:8080
+socket = /run/uwsgi/app.sock
+harakiri = 30
+uid = app
+chdir = /srv/app
+env = DJANGO_SETTINGS_MODULE=proj.settings
+env = SECRET_KEY=Pl4nted-Uwsgi-Secret-Key
+die-on-term = true
+
+[other]
+http = :1
+"""
+
+
+def test_uwsgi_ini(run_analyzer):
+    r = run_analyzer(appserver_config, {"deploy/uwsgi.ini": UWSGI})
+    assert by_field(r, "command") == {"uwsgi --ini deploy/uwsgi.ini": (3, Confidence.DECLARED)}
+    assert by_field(r, "port") == {8080: (8, Confidence.DECLARED)}
+    assert by_field(r, "protocol") == {"http": (8, Confidence.DECLARED)}
+    assert by_field(r, "workers") == {4: (6, Confidence.DECLARED)}
+    assert by_field(r, "threads") == {2: (7, Confidence.DECLARED)}
+    assert by_field(r, "timeout") == {30: (10, Confidence.DECLARED)}
+    assert by_field(r, "wsgi_app") == {"proj.wsgi:application": (3, Confidence.DECLARED)}
+    assert by_field(r, "user") == {"app": (11, Confidence.DECLARED)}
+    assert by_field(r, "chdir") == {"/srv/app": (12, Confidence.DECLARED)}
+    assert by_field(r, "die_on_term") == {True: (15, Confidence.DECLARED)}
+    assert r.field(Kind.ENV, "DJANGO_SETTINGS_MODULE", "default") == "proj.settings"
+    assert r.one(Kind.ENV, "SECRET_KEY").source.line == 14
+    assert [(s.name, s.line) for s in r.secrets] == [("SECRET_KEY", 14)]
+    assert "Pl4nted" not in repr(r.items)
+    assert not r.warnings
+
+
+def test_uwsgi_socket_env_port_and_missing_die_on_term(run_analyzer):
+    r = run_analyzer(appserver_config, {"uwsgi.ini": """\
+        [uwsgi]
+        socket = 127.0.0.1:$(UWSGI_PORT)
+        wsgi-file = app.py
+        workers = %(cores)
+        this is garbage
+        """})
+    assert by_field(r, "port_env") == {"UWSGI_PORT": (2, Confidence.DECLARED)}
+    assert by_field(r, "protocol") == {"uwsgi": (2, Confidence.DECLARED)}
+    assert by_field(r, "port") == {8000: (2, Confidence.DEFAULT)}
+    assert by_field(r, "workers_expr") == {"%(cores)": (4, Confidence.DECLARED)}
+    assert by_field(r, "wsgi_app") == {"app.py": (3, Confidence.DECLARED)}
+    assert sorted((w.line or 0) for w in r.warnings) == [1, 5]
+    assert any("die-on-term" in w.message for w in r.warnings)
+
+
+def test_uwsgi_unix_socket_only(run_analyzer):
+    r = run_analyzer(appserver_config, {"uwsgi.ini": "[uwsgi]\nsocket = /tmp/app.sock\ndie-on-term\n"})
+    assert by_field(r, "unix_socket") == {"/tmp/app.sock": (2, Confidence.DECLARED)}
+    assert by_field(r, "die_on_term") == {True: (3, Confidence.DECLARED)}
+    assert "port" not in {k for f in r.of(P, "web") for k in f.fields}
+
+
+def test_ini_without_uwsgi_section_is_not_applicable(run_analyzer):
+    r = run_analyzer(appserver_config, {"pytest.ini": "[pytest]\naddopts = -q\n", "alembic.ini": "[alembic]\nx=1\n"})
+    assert r.items == []
+
+
+def test_pyconst_evaluates_config_idioms():
+    tree = ast.parse(
+        "import os\n"
+        "HOST = '10.0.0.1'\n"
+        "a = '%s:%s' % (HOST, os.getenv('PORT', 5000))\n"
+        "b = '{}:{}'.format(HOST, 81)\n"
+        "c = os.environ.get('X') or 'fallback'\n"
+        "d = [HOST, 1]\n"
+        "e = compute()\n"
+        "f: int = 2 * 3 + 1\n"
+    )
+    values = module_values(tree)
+    assert values["a"].value == "10.0.0.1:5000" and values["a"].env == (("PORT", "5000"),)
+    assert values["b"].value == "10.0.0.1:81"
+    assert values["c"].value == "fallback" and values["c"].env == (("X", None),)
+    assert values["d"].value == ("10.0.0.1", 1)
+    assert values["e"].value is None and values["e"].expr == "compute()"
+    assert values["f"].value == 7 and values["f"].line == 8
