@@ -6,11 +6,13 @@ Adding an analyzer is one import and one entry here. Order: explicit process dec
 
 from __future__ import annotations
 
-from analyzers import app_json, appserver_config, procfile
+from analyzers import app_json, appserver_config, procfile, python_version, requirements
 from analyzers.base import Analyzer
 
 ANALYZERS: tuple[Analyzer, ...] = (
     procfile,
     app_json,
     appserver_config,
+    python_version,
+    requirements,
 )
