@@ -27,7 +27,7 @@ DEFAULT_PORTS = {
     "uwsgi": None,
 }
 
-_WRAPPERS = {"exec", "nohup", "ddtrace-run", "chpst", "setuidgid", "dumb-init", "tini", "--", "time", "nice"}
+_WRAPPERS = {"exec", "nohup", "setsid", "ddtrace-run", "chpst", "setuidgid", "dumb-init", "tini", "--", "time", "nice"}
 _PY = re.compile(r"^python[0-9.]*$")
 
 

@@ -15,6 +15,7 @@ from analyzers import base
 from analyzers.base import DEF, H, I, Item, Src
 from analyzers.commands import classify, container_command, core_argv, split, step_kind
 from migrator.model import Confidence
+from migrator.secrets import is_placeholder, value_secret_kind
 
 # Packages that are compilers/headers (build stage) rather than runtime libraries.
 _BUILD_PKG = re.compile(r"(-dev(el)?$|^build-essential$|^gcc|^g\+\+|^make$|^cmake$|^pkg-config$|^autoconf|^libtool$)")
@@ -48,6 +49,7 @@ def interpret(command: str, src: Src, *, background: bool = False) -> Iterator[I
         yield from _assignments(argv, src)
         return
     yield from _assignments([a for a in argv[: len(argv) - len(core)]], src)
+    yield from _option_secrets(core, src)
     prog = core[0].rsplit("/", 1)[-1]
 
     if prog == "export":
@@ -110,6 +112,35 @@ def _assignments(tokens: list[str], src: Src) -> Iterator[Item]:
             found = base.check_assignment(src, m.group(1), m.group(2).strip("'\""))
             if found is not None:
                 yield found
+
+
+_SECRET_OPT = re.compile(
+    r"^--(password|passwd|pass|token|secret|api-key|apikey|access-key|secret-key|auth-token)(?:=(.*))?$", re.I
+)
+_MYSQL = {"mysql", "mysqldump", "mysqladmin", "mysqlimport", "mysqlcheck", "mysqlshow"}
+
+
+def _option_secrets(core: list[str], src: Src) -> Iterator[Item]:
+    """Secrets written on the command line: ``--password=x``, ``mysql -pXXX``, ``postgres://u:pw@h``."""
+    prog = core[0].rsplit("/", 1)[-1]
+    if prog == "export":
+        return  # NAME=value pairs: export() checks those
+    for i, arg in enumerate(core[1:], start=1):
+        m = _SECRET_OPT.match(arg)
+        value: str | None = None
+        if m:
+            nxt = core[i + 1] if i + 1 < len(core) else ""
+            value = m.group(2) if m.group(2) is not None else ("" if nxt.startswith("-") else nxt)
+            name, kind = f"{prog} --{m.group(1).lower()}", "password" if "pass" in m.group(1).lower() else "token"
+        elif prog in _MYSQL and arg.startswith("-p") and len(arg) > 2:
+            value, name, kind = arg[2:], f"{prog} -p", "password"
+        else:
+            url_kind = value_secret_kind(arg)
+            if url_kind:
+                yield base.hardcoded_secret(src, prog, url_kind)
+            continue
+        if value and not is_placeholder(value):
+            yield base.hardcoded_secret(src, name, kind)
 
 
 def _packages(manager: str, args: list[str], src: Src) -> Iterator[Item]:
