@@ -1,0 +1,291 @@
+"""Crontabs: user crontabs and ``/etc/cron.d`` files -> schedules (CronJobs), env, secrets.
+
+Choices:
+
+* format: ``/etc/cron.d`` files (and ``/etc/crontab``) carry a user column after the five time
+  fields, user crontabs do not. The location decides (``cron.d/``, ``etc/crontab``, a header comment
+  naming ``/etc/cron.d`` or a ``user`` column); otherwise a line is read as system format only when
+  its 6th field looks like a user (a well-known account, or a name followed by a command);
+* ``@daily`` & co. become their 5-field equivalents; ``@reboot`` is not a schedule (a warning);
+* ``NAME=value`` lines are the jobs' environment: ``MAILTO``/``PATH``/``SHELL``/``HOME`` configure
+  cron itself, ``CRON_TZ`` becomes the schedules' timezone, everything else is app env (secret
+  values become SecretFindings, never defaults);
+* the command is what runs in the container: ``cd /srv/app &&``, virtualenv activation and
+  ``flock`` wrappers go, output redirections go into a ``log`` field, text after an unescaped ``%``
+  (cron feeds it as stdin) is dropped with a warning;
+* the schedule's name is derived from the command (``manage.py clearsessions`` -> ``clearsessions``)
+  and made unique with ``-2``, ``-3`` ... suffixes.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Iterator
+
+from analyzers import base
+from analyzers.base import D, Item, Src
+from analyzers.commands import container_command, core_argv, program, split
+from analyzers.deploy_commands import export
+from migrator.repo import RepoView
+
+NAME = "cron"
+
+TEMPLATE_SUFFIXES = (".j2", ".jinja", ".jinja2", ".template", ".tmpl", ".in")
+MACROS = {
+    "@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *", "@monthly": "0 0 1 * *", "@weekly": "0 0 * * 0",
+    "@daily": "0 0 * * *", "@midnight": "0 0 * * *", "@hourly": "0 * * * *",
+}
+# Variables that configure cron itself rather than the app.
+CRON_VARS = {"MAILTO", "PATH", "SHELL", "HOME", "LOGNAME", "MAILFROM", "RANDOM_DELAY", "CONTENT_TYPE",
+             "CONTENT_TRANSFER_ENCODING"}
+_KNOWN_USERS = {"root", "www-data", "nobody", "deploy", "app", "ubuntu", "admin", "apache", "nginx", "www",
+                "postgres", "web", "django", "rails", "node"}
+_COMMAND_WORDS = {"cd", "python", "python3", "bash", "sh", "php", "node", "ruby", "perl", "curl", "wget", "find",
+                  "flock", "test", "run-parts", "nice", "ionice", "timeout", "env", "source", ".", "echo", "docker",
+                  "sudo", "exec", "rm", "[", "/usr/bin/env", "make", "npm", "rake", "bundle", "celery",
+                  "pg_dump", "mysqldump", "certbot", "logrotate", "gzip", "tar"}
+_TIME_FIELD = re.compile(r"^[0-9*][0-9*,/\-]*$|^[A-Za-z]{3}([,-][A-Za-z]{3})*$")
+_ASSIGN = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$")
+_USER = re.compile(r"^[a-z_][a-z0-9_.-]*\$?$")
+_REDIRECT = re.compile(r"^(?P<fd>\d)?(?P<op>&>>?|>>?|<)(?P<target>.*)$")
+_CHAIN = re.compile(r"\s*(?:&&|;)\s*")
+_JINJA_VAR = re.compile(r"\{\{\s*(.*?)\s*\}\}")
+
+
+def cron_files(repo: RepoView) -> list[str]:
+    """Crontab-like files in the repo (including template variants)."""
+    out = []
+    for rel in repo.files():
+        path = strip_template(rel)
+        base_name = path.rsplit("/", 1)[-1]
+        parent = path.rsplit("/", 2)[-2] if path.count("/") >= 1 else ""
+        if (
+            base_name in ("crontab", "crontab.txt")
+            or base_name.endswith((".cron", ".crontab"))
+            or parent == "cron.d"
+            or "/deploy/cron/" in f"/{path}"
+        ):
+            out.append(rel)
+    return out
+
+
+def collapse_jinja(line: str) -> str:
+    """``{{ venv }}/bin/x`` -> ``{{venv}}/bin/x``: a template variable stays one shell word."""
+    return _JINJA_VAR.sub(lambda m: "{{" + m.group(1).replace(" ", "") + "}}", line)
+
+
+def strip_template(rel: str) -> str:
+    for suffix in TEMPLATE_SUFFIXES:
+        if rel.endswith(suffix):
+            return rel[: -len(suffix)]
+    return rel
+
+
+def analyze(repo: RepoView) -> Iterator[Item]:
+    """Schedules, env and secrets from every crontab in the repo."""
+    names: set[str] = set()
+    for rel in cron_files(repo):
+        yield from parse(repo, rel, names)
+
+
+def _system_format(rel: str, lines: list[str]) -> bool | None:
+    """True/False when the location or a header says which format; None when each line must decide."""
+    path = "/" + strip_template(rel)
+    if "/cron.d/" in path or path.endswith("/etc/crontab"):
+        return True
+    for line in lines:
+        stripped = line.strip()
+        if not stripped.startswith("#"):
+            continue
+        if "cron.d" in stripped or re.search(r"\bdow\s+user\b|\buser\s+command\b", stripped):
+            return True
+    return None
+
+
+def parse(repo: RepoView, rel: str, names: set[str]) -> Iterator[Item]:
+    """Findings for one crontab; ``names`` holds schedule names already taken."""
+    lines = repo.lines(rel)
+    system = _system_format(rel, lines)
+    timezone: str | None = None
+    for lineno, raw in enumerate(lines, start=1):
+        src = Src(NAME, rel, lineno)
+        line = collapse_jinja(raw.strip())
+        if not line or line.startswith("#") or line.startswith(("{%", "{#")):
+            continue
+        assign = _ASSIGN.match(line)
+        if assign and not line.startswith("@") and not _TIME_FIELD.match(line.split()[0]):
+            name, value = assign.group(1), assign.group(2).strip()
+            if name == "CRON_TZ":
+                timezone = value.strip("'\"") or None
+            elif name not in CRON_VARS:
+                yield from export(name, value, src)
+            continue
+        parsed = _split_entry(line, system)
+        if isinstance(parsed, str):
+            yield base.warning(src, parsed)
+            continue
+        when, user, command = parsed
+        yield from _job(when, user, command, src, names, timezone)
+
+
+def _split_entry(line: str, system: bool | None) -> tuple[str, str | None, str] | str:
+    """(5-field schedule, user, command) or the reason the line is not a cron entry."""
+    if line.startswith("@"):
+        macro, _, rest = line.partition(" ")
+        macro = macro.lower()
+        if macro == "@reboot":
+            return "@reboot job runs once at boot; not a schedule (run it as an init step if it matters)"
+        if macro not in MACROS:
+            return f"unknown cron macro {macro!r}; line ignored"
+        when, fields = MACROS[macro], rest.split(None, 1)
+        rest_tokens = fields
+    else:
+        tokens = line.split(None, 5)
+        if len(tokens) < 6 or not all(_TIME_FIELD.match(t) for t in tokens[:5]):
+            return "not a cron entry (expected five time fields and a command); line ignored"
+        when = " ".join(tokens[:5])
+        rest_tokens = tokens[5].split(None, 1)
+    if not rest_tokens:
+        return "cron entry has no command; line ignored"
+    user: str | None = None
+    if len(rest_tokens) == 2 and _is_user(rest_tokens[0], rest_tokens[1], system):
+        user, command = rest_tokens[0], rest_tokens[1]
+    else:
+        command = " ".join(rest_tokens)
+    return when, user, command
+
+
+def _is_user(token: str, after: str, system: bool | None) -> bool:
+    if system is not None:
+        return system
+    if token in _KNOWN_USERS:
+        return True
+    nxt = after.split(None, 1)[0]
+    return bool(_USER.match(token)) and token not in _COMMAND_WORDS and (nxt.startswith("/") or nxt in _COMMAND_WORDS)
+
+
+def _job(when: str, user: str | None, command: str, src: Src, names: set[str], tz: str | None) -> Iterator[Item]:
+    command, stdin = _percent(command)
+    if stdin:
+        yield base.warning(src, "text after '%' is passed to the job on stdin by cron; it is dropped")
+    clean, log = clean_command(command)
+    if not clean:
+        yield base.warning(src, "cron entry has no command left after removing cd/redirections; ignored")
+        return
+    name = unique(schedule_name(clean, "job"), names)
+    yield base.schedule(name, src, D, schedule=when, command=container_command(clean), user=user, log=log,
+                        timezone=tz)
+
+
+def _percent(command: str) -> tuple[str, bool]:
+    """Cron turns the first unescaped ``%`` into a newline (the rest is stdin) and ``\\%`` into ``%``."""
+    m = re.search(r"(?<!\\)%", command)
+    head = command if m is None else command[: m.start()]
+    return head.replace("\\%", "%").strip(), m is not None
+
+
+def clean_command(command: str) -> tuple[str, str | None]:
+    """Drop host-only prefixes (``cd``, venv activation, ``flock``) and redirections; return (command, log).
+
+    What is left of a chain (``a && b``) or a pipeline runs under ``sh -c`` so it stays one command.
+    """
+    kept: list[str] = []
+    log: str | None = None
+    for part in _CHAIN.split(command.strip()):
+        argv = split(part)
+        if not argv:
+            continue
+        if argv[0] in ("cd", "pushd") or (argv[0] in ("source", ".") and argv[-1].endswith("activate")):
+            continue
+        if "|" in part:  # a pipeline's redirections are part of its work (pg_dump | gzip > file)
+            kept.append(part.strip())
+            continue
+        argv, found = _redirections(argv)
+        log = log or found
+        if argv:
+            kept.append(shlex.join(_strip_flock(argv)))
+    if not kept:
+        return "", log
+    if len(kept) == 1 and "|" not in kept[0]:
+        return kept[0], log
+    return shlex.join(["sh", "-c", " && ".join(kept)]), log
+
+
+def _redirections(argv: list[str]) -> tuple[list[str], str | None]:
+    """Remove ``>> file``, ``2>&1``, ``>/dev/null`` ...; the file stdout went to is the job's log."""
+    out: list[str] = []
+    log: str | None = None
+    i = 0
+    while i < len(argv):
+        m = _REDIRECT.match(argv[i])
+        if m is None:
+            out.append(argv[i])
+            i += 1
+            continue
+        target = m.group("target")
+        if not target and i + 1 < len(argv):
+            i += 1
+            target = argv[i]
+        stdout = m.group("op").startswith("&") or m.group("fd") in (None, "1")
+        if stdout and ">" in m.group("op") and not target.startswith("&") and target != "/dev/null":
+            log = log or target
+        i += 1
+    return out, log
+
+
+def _strip_flock(argv: list[str]) -> list[str]:
+    """``flock -n /tmp/x.lock cmd`` -> ``cmd``: a CronJob's concurrencyPolicy does the locking."""
+    if not argv or argv[0].rsplit("/", 1)[-1] != "flock":
+        return argv
+    rest = argv[1:]
+    while rest and rest[0].startswith("-"):
+        opt = rest.pop(0)
+        if opt in ("-w", "--timeout", "-E", "--conflict-exit-code") and rest:
+            rest.pop(0)
+    return rest[1:] if len(rest) > 1 else argv
+
+
+_VALUE_OPTS = {"--app", "-A", "--settings", "--pythonpath", "-e", "--env-file", "--config", "-c"}
+
+
+def schedule_name(command: str, fallback: str) -> str:
+    """A stable name for a scheduled command: its management command / task / script name."""
+    argv = core_argv(split(command))
+    if len(argv) == 3 and argv[0] in ("sh", "bash") and argv[1] == "-c":
+        last = [p for p in _CHAIN.split(argv[2]) if p.strip()]
+        return schedule_name(last[-1].split("|")[0], fallback) if last else fallback
+    prog, args = program(argv)
+    positional = []
+    skip = False
+    for a in args:
+        if skip:
+            skip = False
+            continue
+        if a.startswith("-"):
+            skip = a in _VALUE_OPTS
+            continue
+        positional.append(a)
+    name = ""
+    if prog in ("manage.py", "django-admin", "flask", "rake", "artisan", "console", "invoke", "fab"):
+        name = positional[0] if positional else prog
+    elif prog in ("php", "node", "ruby", "perl", "bash", "sh") and positional:
+        script = positional[0].rsplit("/", 1)[-1]
+        name = positional[1] if script in ("artisan", "console") and len(positional) > 1 else script
+    elif prog in ("curl", "wget") and positional:
+        name = positional[-1].rstrip("/").rsplit("/", 1)[-1]
+    elif prog:
+        name = prog
+    name = re.sub(r"\.(py|sh|rb|js|php|pl)$", "", name)
+    name = re.sub(r"[^a-z0-9_-]+", "-", name.lower()).strip("-_")
+    return name[:52] or fallback
+
+
+def unique(name: str, taken: set[str]) -> str:
+    """``name``, or ``name-2``, ``name-3`` ... when it is taken; records the result."""
+    candidate, n = name, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{name}-{n}"
+    taken.add(candidate)
+    return candidate

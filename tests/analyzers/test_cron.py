@@ -1,0 +1,169 @@
+"""Crontabs -> schedules, env and secrets (analyzers/cron.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from analyzers import cron
+from migrator.model import Kind
+
+
+def test_cron_d_format_with_user_column(run_analyzer: Any) -> None:
+    result = run_analyzer(cron, {
+        "deploy/cron.d/reports": """\
+            # m h dom mon dow user command
+            PATH=/usr/local/bin:/usr/bin:/bin
+            0 3 * * * reports cd /srv/r && /srv/r/venv/bin/flask --app reports.web purge >> /var/log/r/purge.log 2>&1
+            """,
+    })
+    job = result.one(Kind.SCHEDULE, "purge")
+    assert dict(job.fields) == {
+        "schedule": "0 3 * * *",
+        "command": "flask --app reports.web purge",
+        "user": "reports",
+        "log": "/var/log/r/purge.log",
+    }
+    assert (job.source.file, job.source.line) == ("deploy/cron.d/reports", 3)
+    assert result.of(Kind.ENV) == []  # PATH configures cron, not the app
+    assert result.warnings == []
+
+
+def test_user_crontab_has_no_user_column(run_analyzer: Any) -> None:
+    result = run_analyzer(cron, {
+        "crontab": """\
+            # nightly jobs
+            30 2 * * * cd /srv/app && /srv/app/venv/bin/python manage.py clearsessions
+            */15 * * * * /srv/app/venv/bin/python manage.py send_reminders > /dev/null 2>&1
+            """,
+    })
+    assert result.keys(Kind.SCHEDULE) == ["clearsessions", "send_reminders"]
+    clear = result.one(Kind.SCHEDULE, "clearsessions")
+    assert clear.fields["schedule"] == "30 2 * * *"
+    assert clear.fields["command"] == "python manage.py clearsessions"
+    assert "user" not in clear.fields
+    assert clear.source.line == 2
+    remind = result.one(Kind.SCHEDULE, "send_reminders")
+    assert remind.source.line == 3
+    assert "log" not in remind.fields  # /dev/null is not a log
+
+
+def test_user_column_guessed_when_location_says_nothing(run_analyzer: Any) -> None:
+    result = run_analyzer(cron, {
+        "deploy/cron/inventory": "*/15 * * * * inventory cd /srv/inv && venv/bin/python manage.py send_reminders\n",
+        "ops/app.cron": "0 1 * * * root /usr/local/bin/backup.sh\n5 1 * * * python3 /srv/app/report.py\n",
+    })
+    assert result.field(Kind.SCHEDULE, "send_reminders", "user") == "inventory"
+    assert result.field(Kind.SCHEDULE, "send_reminders", "command") == "python manage.py send_reminders"
+    assert result.field(Kind.SCHEDULE, "backup", "user") == "root"
+    report = result.one(Kind.SCHEDULE, "report")
+    assert "user" not in report.fields
+    assert report.fields["command"] == "python /srv/app/report.py"
+    assert (report.source.file, report.source.line) == ("ops/app.cron", 2)
+
+
+def test_macros_and_reboot(run_analyzer: Any) -> None:
+    result = run_analyzer(cron, {
+        "crontab.txt": """\
+            @daily python manage.py clearsessions
+            @hourly python manage.py a
+            @weekly python manage.py b
+            @monthly python manage.py c
+            @yearly python manage.py d
+            @annually python manage.py e
+            @midnight python manage.py f
+            @reboot /srv/app/start.sh
+            @fortnightly python manage.py g
+            """,
+    })
+    expected = {"clearsessions": "0 0 * * *", "a": "0 * * * *", "b": "0 0 * * 0", "c": "0 0 1 * *",
+                "d": "0 0 1 1 *", "e": "0 0 1 1 *", "f": "0 0 * * *"}
+    assert {k: result.field(Kind.SCHEDULE, k, "schedule") for k in expected} == expected
+    assert set(result.keys(Kind.SCHEDULE)) == set(expected)
+    lines = {w.line: w.message for w in result.warnings}
+    assert "@reboot" in lines[8]
+    assert "unknown cron macro" in lines[9]
+
+
+def test_garbage_lines_warn_and_the_rest_goes_on(run_analyzer: Any) -> None:
+    result = run_analyzer(cron, {
+        "etc/cron.d/app": """\
+            this is not a cron line
+            61
+            * * * * *
+            0 4 * * * app python manage.py nightly
+            x y z w v app cmd
+            """,
+    })
+    assert [w.line for w in result.warnings] == [1, 2, 3, 5]
+    assert all(w.file == "etc/cron.d/app" for w in result.warnings)
+    assert result.keys(Kind.SCHEDULE) == ["nightly"]
+    assert result.one(Kind.SCHEDULE, "nightly").source.line == 4
+
+
+def test_percent_and_escaped_percent(run_analyzer: Any) -> None:
+    result = run_analyzer(cron, {
+        "crontab": """\
+            0 0 * * * /usr/local/bin/rotate.sh --stamp $(date +\\%Y\\%m\\%d)
+            0 1 * * * mail -s hi ops%line one%line two
+            """,
+    })
+    rotate = result.one(Kind.SCHEDULE, "rotate")
+    assert "%Y%m%d" in rotate.fields["command"]
+    assert result.field(Kind.SCHEDULE, "mail", "command") == "mail -s hi ops"
+    assert [(w.line, "stdin" in w.message) for w in result.warnings] == [(2, True)]
+
+
+def test_env_lines_and_secrets_never_leak(run_analyzer: Any) -> None:
+    result = run_analyzer(cron, {
+        "crontab": """\
+            MAILTO=ops@example.com
+            SHELL=/bin/bash
+            CRON_TZ=Europe/Berlin
+            DJANGO_SETTINGS_MODULE=app.settings
+            DB_PASSWORD=Sup3r-Secret-Cron-Pw
+            API_TOKEN="${API_TOKEN}"
+            0 5 * * * python manage.py report
+            """,
+    })
+    assert result.keys(Kind.ENV) == ["API_TOKEN", "DB_PASSWORD", "DJANGO_SETTINGS_MODULE"]
+    assert result.field(Kind.ENV, "DJANGO_SETTINGS_MODULE", "default") == "app.settings"
+    assert result.field(Kind.ENV, "DB_PASSWORD", "secret") is True
+    assert "default" not in result.one(Kind.ENV, "DB_PASSWORD").fields
+    assert [(s.name, s.line, s.kind) for s in result.secrets] == [("DB_PASSWORD", 5, "password")]
+    assert result.field(Kind.SCHEDULE, "report", "timezone") == "Europe/Berlin"
+    assert "Sup3r-Secret-Cron-Pw" not in repr(result.items)
+
+
+def test_names_are_deduplicated_and_wrappers_stripped(run_analyzer: Any) -> None:
+    result = run_analyzer(cron, {
+        "crontab": """\
+            0 1 * * * python manage.py clearsessions
+            0 2 * * * python manage.py clearsessions --verbosity 2
+            0 3 * * * source /srv/app/venv/bin/activate && flock -n /tmp/x.lock python scripts/backup.py
+            0 4 * * * pg_dump app | gzip > /backups/app.gz
+            0 5 * * * curl -fsS http://localhost:8000/cron/ping/ >/dev/null 2>&1
+            """,
+    })
+    assert result.keys(Kind.SCHEDULE) == ["backup", "clearsessions", "clearsessions-2", "pg_dump", "ping"]
+    assert result.one(Kind.SCHEDULE, "clearsessions-2").source.line == 2
+    assert result.field(Kind.SCHEDULE, "backup", "command") == "python scripts/backup.py"
+    assert result.field(Kind.SCHEDULE, "pg_dump", "command") == "sh -c 'pg_dump app | gzip > /backups/app.gz'"
+    assert result.field(Kind.SCHEDULE, "ping", "command") == "curl -fsS http://localhost:8000/cron/ping/"
+
+
+def test_templates_and_unrelated_files(run_analyzer: Any) -> None:
+    result = run_analyzer(cron, {
+        "deploy/templates/app.crontab.j2": """\
+            {% if cron_enabled %}
+            0 6 * * * {{ venv }}/bin/python manage.py digest
+            {% endif %}
+            """,
+        "README.md": "0 6 * * * not a crontab\n",
+    })
+    assert result.keys(Kind.SCHEDULE) == ["digest"]
+    assert result.one(Kind.SCHEDULE, "digest").source.line == 2
+    assert result.warnings == []
+
+
+def test_no_crontab_means_nothing(run_analyzer: Any) -> None:
+    assert run_analyzer(cron, {"app.py": "print(1)\n"}).items == []
