@@ -6,7 +6,7 @@ Adding an analyzer is one import and one entry here. Order: explicit process dec
 
 from __future__ import annotations
 
-from analyzers import app_json, appserver_config, procfile, python_version, requirements
+from analyzers import app_json, appserver_config, fabric, pipenv, procfile, python_version, requirements
 from analyzers.base import Analyzer
 
 ANALYZERS: tuple[Analyzer, ...] = (
@@ -15,4 +15,6 @@ ANALYZERS: tuple[Analyzer, ...] = (
     appserver_config,
     python_version,
     requirements,
+    pipenv,
+    fabric,
 )
