@@ -255,6 +255,9 @@ def schedule_name(command: str, fallback: str) -> str:
     if len(argv) == 3 and argv[0] in ("sh", "bash") and argv[1] == "-c":
         last = [p for p in _CHAIN.split(argv[2]) if p.strip()]
         return schedule_name(last[-1].split("|")[0], fallback) if last else fallback
+    module = _python_module(argv)
+    if module:
+        return _dns(module.rsplit(".", 1)[-1]) or fallback
     prog, args = program(argv)
     positional = []
     skip = False
@@ -276,9 +279,19 @@ def schedule_name(command: str, fallback: str) -> str:
         name = positional[-1].rstrip("/").rsplit("/", 1)[-1]
     elif prog:
         name = prog
-    name = re.sub(r"\.(py|sh|rb|js|php|pl)$", "", name)
-    name = re.sub(r"[^a-z0-9_-]+", "-", name.lower()).strip("-_")
-    return name[:52] or fallback
+    return _dns(re.sub(r"\.(py|sh|rb|js|php|pl)$", "", name)) or fallback
+
+
+def _dns(name: str) -> str:
+    return re.sub(r"[^a-z0-9_-]+", "-", name.lower()).strip("-_")[:52]
+
+
+def _python_module(argv: list[str]) -> str | None:
+    """``python -m pkg.mod`` -> ``pkg.mod``."""
+    if argv and re.match(r"^python[0-9.]*$", argv[0].rsplit("/", 1)[-1]) and "-m" in argv:
+        i = argv.index("-m")
+        return argv[i + 1] if i + 1 < len(argv) else None
+    return None
 
 
 def unique(name: str, taken: set[str]) -> str:

@@ -1,0 +1,421 @@
+"""systemd units: ``*.service`` -> processes, ``*.timer`` -> schedules, ``*.socket`` -> ports.
+
+Template variants (``web.service.j2``, ``.template``, ``.tmpl``, ``.in``) are read too; ``{{ var }}``
+stays as text (a placeholder), ``{% ... %}`` lines are skipped. The parser is line-aware so every
+finding points at the directive that says it.
+
+Choices:
+
+* a service's process key is the classifier's canonical name (``gunicorn`` -> ``web``) or else the
+  unit name; ``legacy_name`` is the unit file name (``web.service``);
+* ``ExecStartPre=``/``ExecReload=`` commands are deploy steps (``manage.py migrate`` there is a
+  release step); a ``Type=oneshot`` service that no timer triggers is a release step when its command
+  is one, otherwise a ``oneoff`` process;
+* a service triggered by a timer is not a process: it is the timer's schedule (command and user from
+  the service, schedule from the timer, named like cron jobs after the command);
+* limits are translated to Kubernetes terms: ``MemoryMax=512M`` -> ``512Mi``, ``CPUQuota=150%`` ->
+  ``1500m``, ``TimeoutStopSec=1min 30s`` -> ``stop_timeout=90``;
+* ``EnvironmentFile=`` is read only when it is in the repo (an absolute path maps to a repo file with
+  the same basename when exactly one exists): names only, and SecretFindings for secret values.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from analyzers import base
+from analyzers.base import DEF, D, H, I, Item, Src
+from analyzers.commands import classify, container_command, parse_bind, split, step_kind
+from analyzers.cron import collapse_jinja, schedule_name, strip_template, unique
+from analyzers.deploy_commands import export, interpret
+from analyzers.oncalendar import CalendarError, interval_to_cron, parse_timespan, to_cron
+from migrator.repo import RepoView
+
+NAME = "systemd"
+
+_UNIT_FILE = re.compile(r"\.(service|timer|socket)$")
+_MEMORY = re.compile(r"^(\d+(?:\.\d+)?)\s*([KMGTPE]?)$", re.IGNORECASE)
+_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4, "P": 1024**5, "E": 1024**6}
+_CHAIN = re.compile(r"\s*(?:&&|;)\s*")
+# Variables that describe the legacy host rather than the app.
+_HOST_ENV = {"PATH", "HOME", "VIRTUAL_ENV", "LOGNAME", "USER"}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One ``Key=Value`` assignment; ``line`` is where it starts (continuations are joined)."""
+
+    section: str
+    key: str
+    value: str
+    line: int
+
+
+@dataclass
+class Unit:
+    """A parsed unit file."""
+
+    rel: str
+    entries: list[Entry] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        """The unit name (``web.service``), without any template suffix."""
+        return strip_template(self.rel).rsplit("/", 1)[-1]
+
+    @property
+    def stem(self) -> str:
+        return self.name.rsplit(".", 1)[0]
+
+    @property
+    def type(self) -> str:
+        return self.name.rsplit(".", 1)[1]
+
+    def values(self, section: str, key: str) -> list[Entry]:
+        """Every assignment of ``key`` in order; an empty assignment resets the list, as in systemd."""
+        out: list[Entry] = []
+        for e in self.entries:
+            if e.section == section and e.key == key:
+                out = [] if e.value == "" else [*out, e]
+        return out
+
+    def last(self, section: str, *keys: str) -> Entry | None:
+        for key in keys:
+            found = self.values(section, key)
+            if found:
+                return found[-1]
+        return None
+
+
+def parse_unit(lines: list[str]) -> tuple[list[Entry], list[tuple[int, str]]]:
+    """(entries, problems as (line, message)) for a unit file's lines."""
+    entries: list[Entry] = []
+    problems: list[tuple[int, str]] = []
+    section = ""
+    pending: tuple[int, str] | None = None
+    for lineno, raw in enumerate(lines, start=1):
+        line = collapse_jinja(raw.strip())
+        if pending is not None:
+            if line.startswith(("#", ";")):
+                continue  # systemd skips comment lines inside a continued value
+            start, text = pending
+            if line.endswith("\\"):
+                pending = (start, f"{text} {line[:-1].strip()}".strip())
+                continue
+            pending = None
+            _assign(entries, problems, section, start, f"{text} {line}".strip())
+            continue
+        if not line or line.startswith(("#", ";", "{%", "{#")):
+            continue
+        if line.startswith("["):
+            if line.endswith("]"):
+                section = line[1:-1].strip()
+            else:
+                problems.append((lineno, "section header without ']'; ignored"))
+            continue
+        if line.endswith("\\"):
+            pending = (lineno, line[:-1].rstrip())
+            continue
+        _assign(entries, problems, section, lineno, line)
+    if pending is not None:
+        _assign(entries, problems, section, pending[0], pending[1])
+    return entries, problems
+
+
+def _assign(entries: list[Entry], problems: list[tuple[int, str]], section: str, line: int, text: str) -> None:
+    key, eq, value = text.partition("=")
+    key = key.strip()
+    if not eq or not re.match(r"^[A-Za-z][A-Za-z0-9_-]*$", key):
+        problems.append((line, "not a Key=Value line; ignored"))
+    elif not section:
+        problems.append((line, f"{key}= outside any [Section]; ignored"))
+    else:
+        entries.append(Entry(section, key, value.strip(), line))
+
+
+def unit_files(repo: RepoView) -> list[str]:
+    return [rel for rel in repo.files() if _UNIT_FILE.search(strip_template(rel)) and ".d/" not in rel]
+
+
+def analyze(repo: RepoView) -> Iterator[Item]:
+    """Processes, schedules, steps, env and secrets from every unit file in the repo."""
+    units: list[Unit] = []
+    for rel in unit_files(repo):
+        entries, problems = parse_unit(repo.lines(rel))
+        for line, message in problems:
+            yield base.warning(Src(NAME, rel, line), message)
+        units.append(Unit(rel, entries))
+    names: set[str] = set()
+    env_files: set[str] = set()
+    timer_targets: dict[str, Unit] = {}
+    for timer in (u for u in units if u.type == "timer"):
+        target = _paired(timer, "Timer", units)
+        if target is not None:
+            timer_targets[target.rel] = timer
+    for unit in units:
+        if unit.type == "service":
+            trigger = timer_targets.get(unit.rel)
+            if trigger is None:
+                yield from _service(unit)
+            else:
+                yield from _scheduled(unit, trigger, names)
+            yield from _environment(repo, unit, env_files)
+        elif unit.type == "timer" and unit.rel not in {t.rel for t in timer_targets.values()}:
+            wanted = _target_name(unit, "Timer")
+            entry = unit.last("Timer", "Unit")
+            yield base.warning(Src(NAME, unit.rel, entry.line if entry else None),
+                               f"timer triggers {wanted}, which is not in the repository; no schedule made")
+        elif unit.type == "socket":
+            yield from _socket(unit, units)
+
+
+def _target_name(unit: Unit, section: str) -> str:
+    key = "Unit" if section == "Timer" else "Service"
+    entry = unit.last(section, key)
+    return entry.value if entry else unit.stem + ".service"
+
+
+def _paired(unit: Unit, section: str, units: list[Unit]) -> Unit | None:
+    """The service a timer or socket activates (``Unit=``/``Service=`` or the same name); same dir first."""
+    wanted = _target_name(unit, section)
+    found = [u for u in units if u.name == wanted]
+    folder = unit.rel.rsplit("/", 1)[0] if "/" in unit.rel else ""
+    same_dir = [u for u in found if (u.rel.rsplit("/", 1)[0] if "/" in u.rel else "") == folder]
+    best = same_dir or found
+    return best[0] if best else None
+
+
+def exec_command(value: str) -> str:
+    """An ``Exec*=`` value without systemd's prefixes (``-@:+!``); with ``@`` the argv[0] override goes."""
+    m = re.match(r"^([-@:+!]*)(.*)$", value.strip())
+    prefixes, command = (m.group(1), m.group(2)) if m else ("", value)
+    if "@" in prefixes:
+        argv = command.split(None, 2)
+        command = " ".join([argv[0], *argv[2:]]) if len(argv) > 1 else command
+    return command.strip()
+
+
+def service_key(unit: Unit) -> str:
+    entry = unit.last("Service", "ExecStart")
+    name = classify(exec_command(entry.value)).name if entry else None
+    return name or re.sub(r"[^a-z0-9-]+", "-", unit.stem.lower()).strip("-") or unit.stem
+
+
+def _service(unit: Unit) -> Iterator[Item]:
+    src = Src(NAME, unit.rel)
+    execs = unit.values("Service", "ExecStart")
+    type_entry = unit.last("Service", "Type")
+    oneshot = type_entry is not None and type_entry.value == "oneshot"
+    if not execs:
+        yield base.warning(src.at(None), f"{unit.name} has no ExecStart=; no process made")
+        return
+    for pre in unit.values("Service", "ExecStartPre") + unit.values("Service", "ExecReload"):
+        for command in _simple_commands(exec_command(pre.value)):
+            yield from interpret(command, src.at(pre.line))
+    entry = execs[-1]
+    at = src.at(entry.line)
+    command = exec_command(entry.value)
+    info = classify(command)
+    key = service_key(unit)
+    if oneshot:
+        kind = step_kind(command)
+        if kind is not None and kind[0] == "release":
+            yield base.release_step(container_command(command), at, D, legacy_name=unit.name)
+            return
+        yield base.process(key, at, D, role="oneoff", command=container_command(command), legacy_name=unit.name)
+    else:
+        if len(execs) > 1:
+            yield base.warning(at, f"{unit.name} has {len(execs)} ExecStart= lines; the last one is used")
+        role, confidence = (info.role.value, I) if info.role else ("worker", H)
+        yield base.process(key, at, D, command=container_command(command), legacy_name=unit.name,
+                           app_server=info.app_server, workers=info.workers, threads=info.threads,
+                           timeout=info.timeout, port=info.port if info.port_declared else None)
+        yield base.process(key, at, confidence, role=role)
+        if info.port is not None and not info.port_declared:
+            yield base.process(key, at, DEF, port=info.port)
+    yield from _settings(unit, key)
+
+
+def _settings(unit: Unit, key: str) -> Iterator[Item]:
+    """User, limits, restart policy ... each with the line that sets it."""
+    src = Src(NAME, unit.rel)
+    for name, fld in (("User", "user"), ("Group", "group"), ("WorkingDirectory", "working_dir"),
+                      ("Restart", "restart"), ("KillSignal", "stop_signal")):
+        entry = unit.last("Service", name)
+        if entry is not None:
+            yield base.process(key, src.at(entry.line), D, **{fld: entry.value})
+    entry = unit.last("Service", "MemoryMax", "MemoryLimit")
+    if entry is not None:
+        memory, problem = memory_quantity(entry.value)
+        yield from _field_or_warning(key, src.at(entry.line), "memory_limit", memory, problem, entry.key)
+    entry = unit.last("Service", "CPUQuota")
+    if entry is not None:
+        cpu, problem = cpu_quantity(entry.value)
+        yield from _field_or_warning(key, src.at(entry.line), "cpu_limit", cpu, problem, entry.key)
+    entry = unit.last("Service", "LimitNOFILE")
+    if entry is not None:
+        soft = entry.value.split(":", 1)[0]
+        if soft.isdigit():
+            yield base.process(key, src.at(entry.line), D, nofile=int(soft))
+    entry = unit.last("Service", "TimeoutStopSec", "TimeoutSec")
+    if entry is not None:
+        seconds = parse_timespan(entry.value)
+        if seconds is not None:
+            yield base.process(key, src.at(entry.line), D, stop_timeout=int(round(seconds)))
+        elif entry.value.lower() != "infinity":
+            yield base.warning(src.at(entry.line), f"{entry.key}= value not understood; ignored")
+
+
+def _field_or_warning(key: str, src: Src, fld: str, value: str | None, problem: str | None, directive: str
+                      ) -> Iterator[Item]:
+    if value is not None:
+        yield base.process(key, src, D, **{fld: value})
+    elif problem:
+        yield base.warning(src, f"{directive}=: {problem}")
+
+
+def memory_quantity(text: str) -> tuple[str | None, str | None]:
+    """``512M`` -> ``512Mi`` (systemd's K/M/G are powers of 1024); (None, reason) when not a fixed size."""
+    text = text.strip()
+    if text.lower() == "infinity":
+        return None, None
+    if text.endswith("%"):
+        return None, "a share of the host's memory is not a fixed limit; ignored"
+    m = _MEMORY.match(text)
+    if not m:
+        return None, "value not understood; ignored"
+    size = int(float(m.group(1)) * _UNITS[m.group(2).upper()])
+    for suffix, factor in (("Ti", 1024**4), ("Gi", 1024**3), ("Mi", 1024**2), ("Ki", 1024)):
+        if size >= factor and size % factor == 0:
+            return f"{size // factor}{suffix}", None
+    return str(size), None
+
+
+def cpu_quantity(text: str) -> tuple[str | None, str | None]:
+    """``150%`` -> ``1500m`` (100% is one CPU)."""
+    m = re.match(r"^(\d+(?:\.\d+)?)%$", text.strip())
+    if not m:
+        return None, "value not understood (expected a percentage); ignored"
+    return f"{int(round(float(m.group(1)) * 10))}m", None
+
+
+def _simple_commands(command: str) -> list[str]:
+    """``/bin/sh -c 'a && b'`` -> [a, b]; anything else is one command."""
+    argv = split(command)
+    if len(argv) == 3 and argv[0].rsplit("/", 1)[-1] in ("sh", "bash") and argv[1] in ("-c", "-ec", "-xc"):
+        return [p for p in _CHAIN.split(argv[2]) if p.strip()]
+    return [command]
+
+
+def _scheduled(service: Unit, timer: Unit, names: set[str]) -> Iterator[Item]:
+    """One schedule per OnCalendar= (or the interval) of ``timer``, running ``service``'s ExecStart."""
+    exec_entry = service.last("Service", "ExecStart")
+    user = service.last("Service", "User")
+    tsrc = Src(NAME, timer.rel)
+    if exec_entry is None:
+        yield base.warning(Src(NAME, service.rel), f"{service.name} (run by {timer.name}) has no ExecStart=")
+        return
+    command = container_command(exec_command(exec_entry.value))
+    base_name = schedule_name(command, timer.stem)
+    when: list[tuple[Src, str, str | None]] = []
+    for entry in timer.values("Timer", "OnCalendar"):
+        try:
+            parsed = to_cron(entry.value)
+        except CalendarError as exc:
+            yield base.warning(tsrc.at(entry.line), f"OnCalendar={entry.value}: {exc}; no schedule made")
+            continue
+        when.append((tsrc.at(entry.line), parsed.cron, parsed.timezone))
+    interval = timer.last("Timer", "OnUnitActiveSec", "OnUnitInactiveSec")
+    if interval is not None:
+        seconds = parse_timespan(interval.value)
+        if seconds is None or seconds <= 0:
+            yield base.warning(tsrc.at(interval.line), f"{interval.key}= value not understood; ignored")
+        else:
+            cron, exact = interval_to_cron(seconds)
+            if not exact:
+                yield base.warning(tsrc.at(interval.line),
+                                   f"{interval.key}={interval.value} has no exact cron form; using {cron!r}")
+            when.append((tsrc.at(interval.line), cron, None))
+    boot = timer.last("Timer", "OnBootSec", "OnStartupSec", "OnActiveSec")
+    if not when and boot is not None:
+        yield base.warning(tsrc.at(boot.line), f"{boot.key}= alone runs {service.name} once after boot; not a schedule")
+    for src, cron, tz in when:
+        name = unique(base_name, names)
+        yield base.schedule(name, src, D, schedule=cron, timezone=tz, legacy_name=timer.name)
+        yield base.schedule(name, Src(NAME, service.rel, exec_entry.line), D, command=command)
+        if user is not None:
+            yield base.schedule(name, Src(NAME, service.rel, user.line), D, user=user.value)
+
+
+def _environment(repo: RepoView, unit: Unit, env_files: set[str]) -> Iterator[Item]:
+    src = Src(NAME, unit.rel)
+    for entry in unit.values("Service", "Environment"):
+        at = src.at(entry.line)
+        try:
+            tokens = shlex.split(entry.value)
+        except ValueError:
+            yield base.warning(at, "Environment= has unbalanced quotes; ignored")
+            continue
+        for token in tokens:
+            name, eq, value = token.partition("=")
+            if eq and re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", name) and name not in _HOST_ENV:
+                yield from export(name, value, at)
+    for entry in unit.values("Service", "EnvironmentFile"):
+        path = entry.value.lstrip("-").strip()
+        rel = repo_file(repo, path)
+        if rel is None:
+            yield base.warning(src.at(entry.line),
+                               f"EnvironmentFile {path} is not in the repository; its variables must be provided")
+        elif rel not in env_files:
+            env_files.add(rel)
+            yield from env_file(repo, rel)
+
+
+def repo_file(repo: RepoView, path: str) -> str | None:
+    """The repo file a host path means: itself when relative, else the only file with that basename."""
+    if not path:
+        return None
+    if not path.startswith("/") and repo.exists(path):
+        return path
+    name = path.rstrip("/").rsplit("/", 1)[-1]
+    found = [f for f in repo.files() if f.rsplit("/", 1)[-1] == name]
+    if len(found) == 1:
+        return found[0]
+    # several candidates: the one whose path is the longest tail of the host path, if unique
+    tails = [f for f in found if path.endswith("/" + f)]
+    return tails[0] if len(tails) == 1 else None
+
+
+def env_file(repo: RepoView, rel: str) -> Iterator[Item]:
+    """Variable names from an env file (``KEY=value``, ``export KEY=value``): never their values."""
+    for lineno, raw in enumerate(repo.lines(rel), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        m = re.match(r"^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$", line)
+        src = Src(NAME, rel, lineno)
+        if not m:
+            yield base.warning(src, "not a KEY=value line; ignored")
+            continue
+        secret = base.check_assignment(src, m.group(1), m.group(2).strip().strip("'\""))
+        if secret is not None:
+            yield secret
+        yield base.env_var(m.group(1), src, secret=True if secret else None)
+
+
+def _socket(unit: Unit, units: list[Unit]) -> Iterator[Item]:
+    service = _paired(unit, "Socket", units)
+    src = Src(NAME, unit.rel)
+    for entry in unit.values("Socket", "ListenStream"):
+        _, port, sock = parse_bind(entry.value)
+        if port is None:
+            continue
+        if service is None:
+            yield base.warning(src.at(entry.line), f"socket listens on {port} for {_target_name(unit, 'Socket')}, "
+                               "which is not in the repository")
+            continue
+        yield base.process(service_key(service), src.at(entry.line), I, port=port, role="web")
+        return
