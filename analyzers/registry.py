@@ -6,13 +6,15 @@ Adding an analyzer is one import and one entry here. Order: explicit process dec
 
 from __future__ import annotations
 
-from analyzers import app_json, appserver_config, fabric, pipenv, procfile, python_version, requirements
+from analyzers import app_json, appserver_config, cron, fabric, pipenv, procfile, python_version, requirements, systemd
 from analyzers.base import Analyzer
 
 ANALYZERS: tuple[Analyzer, ...] = (
     procfile,
     app_json,
     appserver_config,
+    systemd,
+    cron,
     python_version,
     requirements,
     pipenv,
