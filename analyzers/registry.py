@@ -6,7 +6,18 @@ Adding an analyzer is one import and one entry here. Order: explicit process dec
 
 from __future__ import annotations
 
-from analyzers import app_json, appserver_config, cron, fabric, pipenv, procfile, python_version, requirements, systemd
+from analyzers import (
+    app_json,
+    appserver_config,
+    cron,
+    fabric,
+    pipenv,
+    procfile,
+    pyproject,
+    python_version,
+    requirements,
+    systemd,
+)
 from analyzers.base import Analyzer
 
 ANALYZERS: tuple[Analyzer, ...] = (
@@ -18,5 +29,6 @@ ANALYZERS: tuple[Analyzer, ...] = (
     python_version,
     requirements,
     pipenv,
+    pyproject,
     fabric,
 )
