@@ -1,0 +1,98 @@
+"""Turn a legacy process command into the argv a container runs.
+
+Legacy web servers often listen on 127.0.0.1 or a unix socket behind nginx; in a pod they must listen
+on 0.0.0.0 at the port the Service and the probes use. This module rewrites the listen options of the
+known app servers and leaves everything else alone. ``$VAR`` references need a shell: exec-form CMD
+and Kubernetes ``command`` do not expand them, so such commands run through ``sh -c 'exec ...'``.
+"""
+
+from __future__ import annotations
+
+import shlex
+
+from analyzers.commands import CommandInfo, basename, classify, container_command, split
+
+ALL = "0.0.0.0"  # noqa: S104 - a pod must listen on every interface for Service and probes
+# server -> (options whose value sets the listen address, options to add for 0.0.0.0:PORT)
+_LISTEN: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "gunicorn": (("--bind", "-b"), ("--bind", "0.0.0.0:{port}")),
+    "uvicorn": (("--host", "--port", "--uds", "--fd"), ("--host", ALL, "--port", "{port}")),
+    "daphne": (("--bind", "-b", "--port", "-p", "--unix-socket", "-u"), ("-b", ALL, "-p", "{port}")),
+    "hypercorn": (("--bind", "-b"), ("--bind", "0.0.0.0:{port}")),
+    "waitress": (("--listen", "--host", "--port", "--unix-socket"), ("--listen=0.0.0.0:{port}",)),
+    "flask": (("--host", "-h", "--port", "-p"), ("--host", ALL, "--port", "{port}")),
+    "uwsgi": (("--http", "--http-socket", "--socket", "-s"), ("--http-socket", "0.0.0.0:{port}")),
+}
+# the token after which the new options go (options before positionals suit every parser here)
+_ANCHOR = {"waitress": "waitress-serve", "flask": "run", "runserver": "runserver"}
+
+
+def container_argv(command: str, port: int | None) -> tuple[tuple[str, ...], str | None]:
+    """(argv, note): the command as the container runs it; ``note`` says what was rewritten and why."""
+    text = container_command(command)
+    argv = split(text)
+    info = classify(text)
+    note = None
+    server = info.app_server
+    if port is not None and server is not None and (server in _LISTEN or server == "runserver"):
+        rebound = _rebind(argv, server, port)
+        if sorted(rebound) != sorted(argv):
+            note = f"listens on 0.0.0.0:{port} in the container (legacy: {_listen_text(info)})"
+            argv = rebound
+    if argv[:2] in (["sh", "-c"], ["bash", "-c"]):
+        return tuple(argv), note
+    if any("$" in a for a in argv):
+        return ("sh", "-c", "exec " + " ".join(_shell_word(a) for a in argv)), note
+    return tuple(argv), note
+
+
+def _listen_text(info: CommandInfo) -> str:
+    sock = info.unix_socket
+    if sock:
+        return f"unix socket {sock}"
+    host, port = info.host, info.port
+    if host and "$" in host:
+        return host
+    return f"{host or 'default host'}:{port}" if port else "default address"
+
+
+def _anchor_index(argv: list[str], server: str) -> int:
+    anchor = _ANCHOR.get(server, server)
+    for i, word in enumerate(argv):
+        if basename(word) == anchor or (server == "runserver" and word == "runserver_plus"):
+            return i
+    return 0
+
+
+def _rebind(argv: list[str], server: str, port: int) -> list[str]:
+    at = _anchor_index(argv, server)
+    head, tail = argv[: at + 1], argv[at + 1 :]
+    if server == "runserver":
+        # the address is the first positional after runserver
+        return [*head, f"0.0.0.0:{port}", *(a for a in tail if a.startswith("-"))]
+    drop, add = _LISTEN[server]
+    kept: list[str] = []
+    skip = False
+    for token in tail:
+        if skip:
+            skip = False
+            continue
+        name = token.split("=", 1)[0]
+        if token in drop:
+            skip = True
+            continue
+        if name in drop and "=" in token:
+            continue
+        if any(len(d) == 2 and token.startswith(d) and len(token) > 2 and not token.startswith("--") for d in drop):
+            continue
+        kept.append(token)
+    return [*head, *(a.format(port=port) for a in add), *kept]
+
+
+def _shell_word(token: str) -> str:
+    """Quote for sh, but keep ``$VAR`` expandable (double quotes) where the token references one."""
+    if "$" not in token:
+        return shlex.quote(token)
+    if all(c.isalnum() or c in "$_{}:/.=-@," for c in token):
+        return token
+    return '"' + token.replace("\\", "\\\\").replace('"', '\\"').replace("`", "\\`") + '"'

@@ -1,0 +1,50 @@
+"""Kubernetes objects as ruamel.yaml data, with provenance as end-of-line comments."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+
+def cmap(*pairs: tuple[str, Any], **fields: Any) -> CommentedMap:
+    """A mapping in the given order; ``None`` values are left out."""
+    out = CommentedMap()
+    for key, value in [*pairs, *fields.items()]:
+        if value is not None:
+            out[key] = value
+    return out
+
+
+def cseq(*items: Any) -> CommentedSeq:
+    return CommentedSeq([i for i in items if i is not None])
+
+
+def note(mapping: CommentedMap, key: str, comment: str | None) -> CommentedMap:
+    """Attach ``# comment`` to the end of ``key``'s line (only when there is something to say)."""
+    if comment and key in mapping:
+        mapping.yaml_add_eol_comment(comment.replace("\n", " "), key)
+    return mapping
+
+
+def yaml() -> YAML:
+    y = YAML(typ="rt")
+    y.indent(mapping=2, sequence=4, offset=2)
+    y.width = 4096  # long commands stay on one line
+    y.preserve_quotes = True
+    return y
+
+
+def dump(*documents: Any, header: str | None = None) -> str:
+    """YAML text of one or more documents, with an optional ``# header`` comment on top."""
+    out = io.StringIO()
+    if header:
+        out.write("".join(f"# {line}\n" if line else "#\n" for line in header.splitlines()))
+    y = yaml()
+    if len(documents) == 1:
+        y.dump(documents[0], out)
+    else:
+        y.dump_all(list(documents), out)
+    return out.getvalue()

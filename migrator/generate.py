@@ -1,0 +1,78 @@
+"""``generate(path, options) -> list[OutputFile]``: the library function behind ``migrate generate``.
+
+It analyzes the repo (with migrate.toml overrides), resolves one deployment spec, and asks each
+generator for its files. Nothing is written here: :mod:`migrator.writer` does that, so the CLI, the
+snapshot tests and the PR bot share the same output.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import Any
+
+from generators import dockerfile, kubernetes, kustomize, migration_md
+from generators.output import OutputFile
+from generators.spec import AppSpec, build_spec
+from migrator import config
+from migrator.config import CONFIG_NAME, Default, GenerateSettings
+from migrator.model import AppModel
+from migrator.planner import analyze
+
+
+def generate(
+    path: str | os.PathLike[str],
+    options: GenerateSettings | None = None,
+    *,
+    analyzers: Sequence[Any] | None = None,
+) -> list[OutputFile]:
+    """Every generated file for the repo at ``path``; ``options`` (command line) win over migrate.toml."""
+    settings = config.load_settings(path)
+    if options is not None:
+        settings = settings.with_options(**{k: v for k, v in vars(options).items() if v not in (None, {}, False)})
+    model = analyze(path, overrides=config.load_overrides(path), analyzers=analyzers)
+    return generate_from_model(model, settings)
+
+
+def generate_from_model(model: AppModel, settings: GenerateSettings) -> list[OutputFile]:
+    """The files for an already planned model (pure: no I/O)."""
+    spec = build_spec(model, settings)
+    files = dockerfile.generate(spec)
+    base = kubernetes.generate(spec)
+    files += base + kustomize.generate(spec, base)
+    files.append(OutputFile(CONFIG_NAME, config.render_config(config_sections(spec)), "toml", create_only=True))
+    files.append(migration_md.generate(model, spec, files))
+    return sorted(files, key=lambda f: f.path)
+
+
+def config_sections(spec: AppSpec) -> list[tuple[str, list[Default]]]:
+    """migrate.toml's commented defaults: what was inferred, and where from."""
+    generate: list[Default] = [
+        ("image", spec.image_name, "the image repository (default: the app's name)"),
+        ("registry", "registry.example.com/team", "prefixed to image when it has no registry"),
+        ("tag", spec.tag, "never 'latest': one tag per build (CI: the commit)"),
+        ("namespace", spec.namespace.value, spec.namespace.origin),
+        ("base_image", spec.base.image, spec.base.reason),
+        ("buildkit", False, "true adds BuildKit cache mounts"),
+    ]
+    if spec.web is not None:
+        generate.append(("replicas", spec.web.replicas.value, f"web: {spec.web.replicas.origin}"))
+        if spec.web.port:
+            generate.append(("port", spec.web.port.value, f"web: {spec.web.port.origin}"))
+    sections: list[tuple[str, list[Default]]] = [("generate", generate)]
+    sections.append(("health", [("path", spec.health_path.value if spec.health_path else "/healthz",
+                                 spec.health_path.origin if spec.health_path else "not found: an example")]))
+    sections.append(("resources", [
+        ("cpu_request", "100m", "default"), ("memory_request", "256Mi", "default"),
+        ("cpu_limit", "500m", "default (legacy limits per process win)"), ("memory_limit", "512Mi", "default"),
+    ]))
+    for p in spec.processes:
+        rows: list[Default] = [
+            ("command", " ".join(p.argv), p.command_origin),
+            ("replicas", p.replicas.value, p.replicas.origin),
+            ("memory_limit", p.resources.memory_limit, p.resources.origins["memory_limit"]),
+            ("cpu_limit", p.resources.cpu_limit, p.resources.origins["cpu_limit"]),
+            ("stop_timeout", p.stop_timeout.value, p.stop_timeout.origin),
+        ]
+        sections.append((f"processes.{p.key}", rows))
+    return sections
