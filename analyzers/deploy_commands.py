@@ -58,6 +58,10 @@ def interpret(command: str, src: Src, *, background: bool = False) -> Iterator[I
             if m:
                 yield from export(m.group(1), m.group(2), src)
         return
+    if prog == "workon" or (prog in ("source", ".") and any(a.endswith("bin/activate") for a in core[1:])):
+        # fabfiles wrap every command in prefix("source venv/bin/activate"); the image needs none
+        yield base.host_step(command, src, "virtualenv activation: the image is the environment")
+        return
     if _INSTALL.match(prog):
         yield from _packages(prog, core[1:], src)
         yield base.host_step(command, src, "system packages: installed in the image")
@@ -70,7 +74,7 @@ def interpret(command: str, src: Src, *, background: bool = False) -> Iterator[I
     if info.role is not None and info.role.value != "release" and (background or _daemonized(core)):
         # a long-running process started by hand on the host
         yield base.process(
-            info.name or "web", src, I, role=info.role.value, command=container_command(command),
+            info.name or "web", src, I, role=info.role.value, command=container_command(_foreground(command)),
             port=info.port if info.port_declared else None, app_server=info.app_server,
             legacy_name=src.file,
         )
@@ -89,6 +93,14 @@ def interpret(command: str, src: Src, *, background: bool = False) -> Iterator[I
         yield base.build_step(clean, src, Confidence.DECLARED)
     else:
         yield base.host_step(command, src, reason)
+
+
+_DAEMON_FLAG = re.compile(r"(?<!\S)(--daemon|--detach|-D)(?!\S)")
+
+
+def _foreground(command: str) -> str:
+    """Drop daemonizing flags: in a container the process must stay in the foreground as PID 1."""
+    return " ".join(_DAEMON_FLAG.sub("", command).split()) if _DAEMON_FLAG.search(command) else command
 
 
 def _daemonized(core: list[str]) -> bool:
