@@ -11,11 +11,14 @@ from analyzers import (
     appserver_config,
     cron,
     fabric,
+    makefile,
     pipenv,
     procfile,
     pyproject,
     python_version,
     requirements,
+    setuptools,
+    shell,
     systemd,
 )
 from analyzers.base import Analyzer
@@ -30,5 +33,8 @@ ANALYZERS: tuple[Analyzer, ...] = (
     requirements,
     pipenv,
     pyproject,
+    setuptools,
     fabric,
+    shell,
+    makefile,
 )
