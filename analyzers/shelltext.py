@@ -180,10 +180,13 @@ def split_operators(text: str) -> list[tuple[str, bool]]:
     return [(p.strip(), bg) for p, bg in pieces if p.strip()]
 
 
-def substitute(raw: str, values: Mapping[str, str]) -> str:
+def substitute(raw: str, values: Mapping[str, str], *, defaults: bool = False) -> str:
     """Replace ``$X``, ``${X}``, ``${X:-default}``... in shell source text where the value is known.
 
-    Single-quoted text is left alone, as the shell would; an unknown variable stays as written.
+    Single-quoted text is left alone, as the shell would; an unknown variable stays as written. With
+    ``defaults`` (the value of an assignment, ``PORT=${PORT:-8081}``), an unknown variable's default is
+    taken as the script's intent; in a command, ``${REDIS_URL:-redis://...}`` is read at run time and
+    stays as written.
     """
     out: list[str] = []
     quote: str | None = None
@@ -201,7 +204,7 @@ def substitute(raw: str, values: Mapping[str, str]) -> str:
         elif ch == "$" and quote != "'":
             m = _PARAM.match(raw, i)
             if m:
-                out.append(_resolve(m, values))
+                out.append(_resolve(m, values, defaults))
                 i = m.end()
                 continue
         out.append(ch)
@@ -209,7 +212,7 @@ def substitute(raw: str, values: Mapping[str, str]) -> str:
     return "".join(out)
 
 
-def _resolve(m: re.Match[str], values: Mapping[str, str]) -> str:
+def _resolve(m: re.Match[str], values: Mapping[str, str], defaults: bool) -> str:
     name = m.group("bname") or m.group("name")
     value = values.get(name)
     op, arg = m.group("op"), m.group("arg")
@@ -219,10 +222,14 @@ def _resolve(m: re.Match[str], values: Mapping[str, str]) -> str:
     if op.endswith(("-", "=")):
         if not unset:
             return value or ""
-        default = substitute(arg or "", values)
+        if value is None and not defaults:
+            return m.group(0)
+        default = substitute(arg or "", values, defaults=defaults)
         return m.group(0) if "$" in default else default
     if op.endswith("+"):
-        return substitute(arg or "", values) if not unset else ("" if value is not None else m.group(0))
+        if not unset:
+            return substitute(arg or "", values, defaults=defaults)
+        return "" if value is not None else m.group(0)
     return value if value is not None else m.group(0)
 
 
@@ -239,9 +246,9 @@ def strip_keywords(line: str) -> str:
     """A line of a failing region reduced to its command: no ``then``/``do``/``fi``, case pattern or ``;;``."""
     if _SKIP_LINE.match(line):
         return ""
-    text = line
-    if _CASE_PATTERN.match(line) and not line.lstrip().startswith("$("):
-        text = _CASE_PATTERN.sub("", line, count=1)
+    text = re.sub(r"^\s*case\s+\S+\s+in\s+", "", line, count=1)
+    if _CASE_PATTERN.match(text) and not text.lstrip().startswith("$("):
+        text = _CASE_PATTERN.sub("", text, count=1)
     text = _LEAD_KEYWORDS.sub("", text)
     text = _TAIL_KEYWORDS.sub("", text)
     return "" if _SKIP_LINE.match(text) else text.strip()

@@ -197,7 +197,7 @@ class ShellWalker:
         if not words:
             return
         line = ctx.line(node.pos[0])
-        raws = [shelltext.substitute(ctx.raw(w), self.values) for w in words]
+        raws = [_substitute(ctx.raw(w), self.values) for w in words]
         argv = [_unquote(r) for r in raws]
         heredoc = self._heredoc(ctx, node)
         src = self.src.at(line)
@@ -350,6 +350,10 @@ class ShellWalker:
                         self._walk(node, _Ctx(piece, line, ctx.heredocs), bg)
                 elif piece:
                     self._emit(shelltext.substitute(piece, self.values), self.src.at(line), bg)
+
+
+def _substitute(raw: str, values: dict[str, str]) -> str:
+    return shelltext.substitute(raw, values, defaults=bool(_ASSIGN.match(raw)))
 
 
 def _default_handler(command: str, src: Src, background: bool) -> Iterable[Item]:

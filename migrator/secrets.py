@@ -44,9 +44,11 @@ _SECRET_OPTION = re.compile(
 )
 _SHORT_PASSWORD = re.compile(r"(?P<opt>(?:mysql|mysqldump|mysqladmin)\b[^\n|;&]*?\s-p)(?P<value>[^\s'\"]+)")
 
-# Values that are clearly not real secrets (placeholders, references, empty).
+# Values that are clearly not real secrets (placeholders, references, command substitutions, empty).
+# A command substitution may be cut at its first space by a tokeniser: ``$(cat`` still counts.
 _PLACEHOLDER = re.compile(
-    r"^(|\$\{?[A-Za-z_][A-Za-z0-9_]*\}?(:?-.*)?|\{\{.*\}\}|%\(.*\)s|<.*>|x+|\*+|changeme|change-me|change_me"
+    r"^(|\$\{?[A-Za-z_][A-Za-z0-9_]*\}?(:?-.*)?|\$\(.*|`.*|\{\{.*\}\}|%\(.*\)s|<.*>|x+|\*+"
+    r"|changeme|change-me|change_me"
     r"|replace[-_ ]?me|todo|none|null|false|true|secret|password|example|dummy|test|your[-_].*|.*[-_]here)$",
     re.IGNORECASE,
 )

@@ -156,13 +156,18 @@ def test_unknown_variables_stay_as_written_and_defaults_apply(run_analyzer):
     r = run_analyzer(shell, {"deploy.sh": """\
         REV=$(git rev-parse HEAD)
         ROOT=${DEPLOY_ROOT:-/opt/app}
-        exec $ROOT/venv/bin/gunicorn --bind 0.0.0.0:${APP_PORT:-8005} app:app --name $REV
-        tar czf /tmp/$REV.tgz ${UNSET_DIR}
+        PORT=${APP_PORT:-8005}
+        exec $ROOT/venv/bin/gunicorn --bind 0.0.0.0:$PORT app:app --name $REV
+        tar czf /tmp/$REV.tgz ${UNSET_DIR} $ROOT
+        exec rq worker --url "${REDIS_URL:-redis://localhost:6379/0}" default
         """})
     web = [f for f in r.of(P, "web") if "command" in f.fields][0]
+    # an assignment's default is the script's intent
     assert web.fields["command"] == "gunicorn --bind 0.0.0.0:8005 app:app --name $REV"
-    assert web.source.line == 3
-    assert ("tar czf /tmp/$REV.tgz ${UNSET_DIR}", 4) in lines_of(r, HOST)
+    assert web.source.line == 4
+    assert ("tar czf /tmp/$REV.tgz ${UNSET_DIR} /opt/app", 5) in lines_of(r, HOST)
+    # in a command, an unset variable is read at run time: kept as written
+    assert r.field(P, "worker", "command") == "rq worker --url ${REDIS_URL:-redis://localhost:6379/0} default"
 
 
 def test_unparsable_case_is_read_line_by_line_and_the_rest_survives(run_analyzer):
@@ -218,6 +223,8 @@ def test_secrets_are_found_and_never_in_any_finding(run_analyzer):
         export DATABASE_URL="postgres://app:$DB_PASSWORD@db/app"
         nohup gunicorn app:app --env DB_PASSWORD=$DB_PASSWORD &
         echo $DB_PASSWORD | docker login -u me --password-stdin
+        PGPASSWORD=$(cat /run/secrets/pg) pg_dump app
+        export API_KEY=`vault read -field=key secret/app`
         """})
     found = sorted((s.line, s.name, s.kind) for s in r.secrets)
     assert found == [
@@ -287,7 +294,9 @@ def test_shelltext_helpers():
     assert len(clean) == len("cat <<A; x\nbody $X\nA\necho 'a <<B'\n")
     assert [(d.line, d.delimiter, d.body, d.body_line, d.quoted) for d in docs[5]] == [(5, "A", "body $X", 6, False)]
     assert 6 not in docs and 8 not in docs  # '<<B' inside quotes is not a heredoc
-    assert shelltext.substitute("a $X '$X' \"${X}\" ${Y:-d} ${X:+set} $Z", {"X": "1"}) == "a 1 '$X' \"1\" d set $Z"
+    got = shelltext.substitute("a $X '$X' \"${X}\" ${Y:-d} ${X:+set} $Z", {"X": "1"})
+    assert got == "a 1 '$X' \"1\" ${Y:-d} set $Z"
+    assert shelltext.substitute("A=${Y:-d}", {}, defaults=True) == "A=d"
     assert shelltext.split_operators("a && b 2>&1 | c; d & e") == [("a", False), ("b 2>&1", False), ("c", False),
                                                                     ("d", True), ("e", False)]
     text = "if x; then\n  y\nfi\nz \\\n  w\n"
