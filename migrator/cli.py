@@ -89,5 +89,36 @@ def analyze(path: Path, fmt: str, output: Path | None, explain: bool, color: boo
         click.echo(f"wrote {output} ({len(text.encode())} bytes)", err=True)
 
 
+@main.command()
+@path_argument
+@click.option("--backend", type=click.Choice(["auto", "kind", "docker"]), default="auto", show_default=True,
+              help="kind: a real cluster (kind CLI, or --kube-context). docker: offline on the Docker Engine; "
+              "NOT a Kubernetes (plain containers, Services as DNS names). auto: kind when installed, else docker.")
+@click.option("--cluster", default="migrate-verify", show_default=True, help="kind cluster to create or reuse.")
+@click.option("--kube-context", help="Verify against this existing cluster instead of kind (needs --push).")
+@click.option("--push", "push", metavar="REGISTRY", help="Push the image here so the --kube-context cluster can pull.")
+@click.option("--keep", is_flag=True, help="Leave containers/namespace in place for debugging.")
+@click.option("--timeout", type=click.IntRange(min=1), default=300, show_default=True,
+              help="Seconds to wait for each job and for readiness.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@handle_errors
+def verify(path: Path, backend: str, cluster: str, kube_context: str | None, push: str | None, keep: bool,
+           timeout: int, fmt: str) -> None:
+    """Build the image generated in PATH and boot its manifests until the app answers its health check.
+
+    Exit codes: 0 verified, 2 the app failed verification, 1 usage/environment error."""
+    from migrator.errors import UserError, VerificationFailed
+    from migrator.verify import verify as run_verify
+    from migrator.verify.report import render
+
+    if kube_context and not push:
+        raise UserError("--kube-context needs --push REGISTRY: the cluster must pull the image from somewhere")
+    report = run_verify(path, backend, cluster=cluster, kube_context=kube_context, push=push, keep=keep,
+                        timeout=timeout, progress=lambda line: click.echo(line, err=True))
+    click.echo(render(report, fmt), nl=False)
+    if not report.ok:
+        raise VerificationFailed(f"verification failed at: {', '.join(s.name for s in report.failed_steps)}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -103,12 +103,13 @@ def require_kind() -> None:
     require_docker()
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    for item in items:
-        if item.get_closest_marker("kind"):
-            item.add_marker(pytest.mark.usefixtures("_needs_kind"))
-        elif item.get_closest_marker("docker"):
-            item.add_marker(pytest.mark.usefixtures("_needs_docker"))
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    # A usefixtures marker added after collection is ignored (fixture closures are already computed),
+    # so the engine check runs here, before the test's own (possibly module-scoped) fixtures.
+    if item.get_closest_marker("kind"):
+        require_kind()
+    elif item.get_closest_marker("docker"):
+        require_docker()
 
 
 @pytest.fixture

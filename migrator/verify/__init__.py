@@ -15,6 +15,7 @@ and share the steps below and one :class:`~migrator.verify.report.VerifyReport`:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import shutil
 import uuid
@@ -37,6 +38,7 @@ class Backend(Protocol):
 
     name: str
 
+    def publish(self, tag: str) -> str: ...
     def prepare(self, plan: VerifyPlan) -> None: ...
     def start_services(self, plan: VerifyPlan) -> None: ...
     def run_job(self, plan: VerifyPlan, job: dict[str, Any]) -> str: ...
@@ -97,7 +99,7 @@ def verify(
         raise UserError(f"{root} is not a directory")
     kind = choose_backend(backend, kube_context)
     run_id = uuid.uuid4().hex[:8]
-    report = VerifyReport(kind, progress=progress)
+    report = VerifyReport(kind, run_id, progress=progress)
     manifests = mf.load(root)  # a missing/unparsable output is a usage error, before any engine work
     client = client or docker_client()
     be: Backend
@@ -130,10 +132,8 @@ def _remove_image(client: Any, tag: str) -> None:
     """Drop this run's tag; noprune keeps the parent layers, so the next build still hits the cache."""
     import docker.errors
 
-    try:
+    with contextlib.suppress(docker.errors.ImageNotFound):
         client.images.remove(tag, noprune=True)
-    except docker.errors.ImageNotFound:
-        pass
 
 
 def _run(root: Path, be: Backend, report: VerifyReport, manifests: mf.Manifests, client: Any, tag: str,
@@ -146,7 +146,10 @@ def _run(root: Path, be: Backend, report: VerifyReport, manifests: mf.Manifests,
     with report.step("build image") as step:
         result = build_image(client, root, tag, labels={"migrate.verify": "image"}, progress=report.say)
         step.detail = f"{tag}: {result.steps} steps ({result.cached_steps} cached) in {result.seconds:.1f}s"
-    plan = make_plan(manifests.objects, tag, analysed_services(root))
+    with report.step(f"publish image ({be.name})") as step:
+        ref = be.publish(tag)
+        step.detail = ref
+    plan = make_plan(manifests.objects, ref, analysed_services(root))
     report.notes.extend(plan.notes)
     with report.step(f"prepare {be.name}"):
         be.prepare(plan)

@@ -1,6 +1,6 @@
 """One report type for both verify backends: steps with durations, an outcome, failure evidence.
 
-The JSON rendering is a contract (the PR bot reads it): ``{"version": 1, "backend", "outcome",
+The JSON rendering is a contract (the PR bot reads it): ``{"version": 1, "backend", "run_id", "outcome",
 "duration_s", "steps": [{"name", "status", "duration_s", "detail", "logs", "events"}], "notes"}``.
 Statuses: ``ok``, ``failed`` (fails the verification), ``warning`` (reported, does not fail it),
 ``skipped``.
@@ -59,6 +59,7 @@ class VerifyReport:
     """Everything a verification run found out; rendered as text or JSON."""
 
     backend: str
+    run_id: str = ""
     steps: list[Step] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     progress: Callable[[str], None] | None = None
@@ -68,6 +69,10 @@ class VerifyReport:
     @property
     def outcome(self) -> str:
         return "failed" if any(s.status == FAILED for s in self.steps) else "verified"
+
+    @property
+    def failed_steps(self) -> list[Step]:
+        return [s for s in self.steps if s.status == FAILED]
 
     @property
     def ok(self) -> bool:
@@ -105,6 +110,7 @@ class VerifyReport:
         return {
             "version": REPORT_VERSION,
             "backend": self.backend,
+            "run_id": self.run_id,
             "outcome": self.outcome,
             "duration_s": round(self.duration_s, 2),
             "steps": [s.to_json() for s in self.steps],

@@ -1,0 +1,34 @@
+"""The kind workflow is valid for GitHub Actions and passes zizmor's offline audits."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+from ruamel.yaml import YAML
+
+WORKFLOW = Path(__file__).resolve().parents[2] / ".github/workflows/kind.yml"
+
+
+def _run(*cmd: str) -> subprocess.CompletedProcess[str]:
+    exe = shutil.which(cmd[0])
+    assert exe, f"{cmd[0]} is a test dependency (pip install -e '.[test]')"
+    return subprocess.run([exe, *cmd[1:]], capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_workflow_schema() -> None:
+    proc = _run("check-jsonschema", "--builtin-schema", "vendor.github-workflows", str(WORKFLOW))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_workflow_zizmor_offline() -> None:
+    proc = _run("zizmor", "--offline", "--no-progress", str(WORKFLOW))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_workflow_runs_the_kind_tests_with_the_kind_action() -> None:
+    wf = YAML(typ="safe").load(WORKFLOW.read_text())
+    steps = wf["jobs"]["kind-tests"]["steps"]
+    assert any(str(s.get("uses", "")).startswith("helm/kind-action@") for s in steps)
+    assert any("pytest -m kind" in str(s.get("run", "")) for s in steps)
