@@ -71,6 +71,7 @@ class HostSpec:
     where: str
     line: int | None
     web_role: bool = False
+    file: str | None = None  # set when declared in another module of a fabfile package
 
     @property
     def hint(self) -> str:
@@ -149,6 +150,7 @@ def _string(value: Any) -> str | None:
 
 def analyze(repo: RepoView) -> Iterator[Item]:
     """Findings for every Fabric/Invoke task file in the repo."""
+    loader = Loader(repo)
     for rel in _candidates(repo):
         source = repo.read_text(rel)
         if source is None:
@@ -163,7 +165,34 @@ def analyze(repo: RepoView) -> Iterator[Item]:
         flavor = _flavor(tree, rel)
         if flavor is None:
             continue
-        yield from Module(repo, rel, tree, flavor).items()
+        yield from Module(repo, rel, tree, flavor, loader).items()
+
+
+class Loader:
+    """Module-level facts (constants, ``env``) of sibling modules a task file imports, read once."""
+
+    def __init__(self, repo: RepoView) -> None:
+        self.repo = repo
+        self.cache: dict[str, Module | None] = {}
+        self.loading: set[str] = set()
+
+    def facts(self, rel: str) -> Module | None:
+        if rel in self.cache:
+            return self.cache[rel]
+        if rel in self.loading:
+            return None  # an import cycle: the module in progress sees what it has so far
+        self.loading.add(rel)
+        module: Module | None = None
+        try:
+            tree = ast.parse(self.repo.read_text(rel) or "", filename=rel)
+            module = Module(self.repo, rel, tree, _flavor(tree, rel) or "fabric1", self)
+            module.prepare()
+        except (SyntaxError, ValueError):
+            module = None
+        finally:
+            self.loading.discard(rel)
+        self.cache[rel] = module
+        return module
 
 
 def _candidates(repo: RepoView) -> list[str]:
@@ -215,8 +244,9 @@ def _flavor(tree: ast.Module, rel: str) -> str | None:
 class Module(Hooks):
     """Walks the tasks of one task file and collects what their commands mean."""
 
-    def __init__(self, repo: RepoView, rel: str, tree: ast.Module, flavor: str) -> None:
+    def __init__(self, repo: RepoView, rel: str, tree: ast.Module, flavor: str, loader: Loader) -> None:
         self.repo = repo
+        self.loader = loader
         self.rel = rel
         self.tree = tree
         self.flavor = flavor
@@ -224,8 +254,8 @@ class Module(Hooks):
         self.star_fab1 = False
         self.functions: dict[str, ast.FunctionDef] = {}
         self.names: dict[str, Any] = {"__file__": f"{_REPO}/{rel}", "__name__": "fabfile"}
-        self.env_lines: dict[str, int] = {}
-        self.role_lines: dict[str, int] = {}
+        self.env_lines: dict[str, tuple[str, int]] = {}
+        self.role_lines: dict[str, tuple[str, int]] = {}
         self.out: list[Item] = []
         self.secret_values: set[str] = set()
         self.hints: dict[str, HostSpec] = {}
@@ -235,7 +265,8 @@ class Module(Hooks):
 
     # entry ----------------------------------------------------------------------------------
 
-    def items(self) -> Iterator[Item]:
+    def prepare(self) -> None:
+        """Module-level state: imports, functions, constants and ``env`` (also of imported siblings)."""
         self._imports()
         for node in self.tree.body:
             if isinstance(node, ast.FunctionDef):
@@ -243,14 +274,22 @@ class Module(Hooks):
                 self.names[node.name] = FuncRef(node.name)
         if self.flavor == "fabric1" and ("env" not in self.aliases or self.aliases["env"].startswith("fabric.")):
             self.names["env"] = Namespace("env")
+        self._link_siblings()
         self.out.extend(self._secrets())
         module = Resolver(self.names, self.aliases, self)
         self._block(self.tree.body, module, Frame())
         self._env_from_functions()
+
+    def items(self) -> Iterator[Item]:
+        self.loader.loading.add(self.rel)
+        try:
+            self.prepare()
+        finally:
+            self.loader.loading.discard(self.rel)
         for fn in self._tasks():
             self._run_task(fn)
         for spec in self.hints.values():
-            src = Src(NAME, self.rel, spec.line)
+            src = Src(NAME, spec.file or self.rel, spec.line)
             self.out.append(base.process("web", src, H, role=ProcessRole.WEB.value, replicas=spec.count,
                                          replicas_hint_from=spec.hint))
         yield from _dedupe(self._clean(i) for i in self.out)
@@ -271,6 +310,50 @@ class Module(Hooks):
                     else:
                         root = a.name.split(".")[0]
                         self.aliases[root] = root
+
+    def _link_siblings(self) -> None:
+        # Fabric 1's env is one global: a fabfile/ package sets it in __init__.py for every submodule
+        dirs = self.rel.split("/")[:-1]
+        package_init = "/".join([*dirs, "__init__.py"])
+        if "fabfile" in dirs and self.rel != package_init and self.repo.exists(package_init):
+            init = self.loader.facts(package_init)
+            if init is not None:
+                self._adopt(init, [])
+        for node in ast.walk(self.tree):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                path = self._local_module(node.module, node.level)
+                sibling = self.loader.facts(path) if path else None
+                if sibling is not None:
+                    self._adopt(sibling, node.names)
+
+    def _local_module(self, module: str, level: int) -> str | None:
+        dirs = self.rel.split("/")[:-1]
+        if level > len(dirs) + 1:
+            return None
+        bases = [dirs[: len(dirs) - (level - 1)]] if level else [dirs, []]
+        for b in bases:
+            for cand in ("/".join([*b, *module.split(".")]) + ".py", "/".join([*b, *module.split("."), "__init__.py"])):
+                if cand != self.rel and self.repo.exists(cand):
+                    return cand
+        return None
+
+    def _adopt(self, sibling: Module, names: list[ast.alias]) -> None:
+        """Constants named in ``from sibling import ...`` (or all of ``*``) and the sibling's env."""
+        for alias in names:
+            if alias.name == "*":
+                for key, value in sibling.names.items():
+                    if not key.startswith("_") and key != "env" and not isinstance(value, FuncRef):
+                        self.names.setdefault(key, value)
+            elif alias.name != "env" and not isinstance(sibling.names.get(alias.name, FuncRef("")), FuncRef):
+                self.names[alias.asname or alias.name] = sibling.names[alias.name]
+        env, theirs = self._env(), sibling._env()
+        if env is not None and theirs is not None:
+            for key, value in theirs.items():
+                env.setdefault(key, value)
+            for lines, their_lines in ((self.env_lines, sibling.env_lines), (self.role_lines, sibling.role_lines)):
+                for key, where in their_lines.items():
+                    lines.setdefault(key, where)
+        self.secret_values |= sibling.secret_values
 
     def _env(self) -> Namespace | None:
         env = self.names.get("env")
@@ -336,13 +419,14 @@ class Module(Hooks):
     def _default_hosts(self, env: Namespace) -> HostSpec | None:
         roles = _flatten([env.get("roles")]) if env.get("roles") else []
         if roles:
-            return self._roles_spec(roles, env, self.env_lines.get("roles"))
+            return self._roles_spec(roles, env, self.env_lines.get("roles", (self.rel, 0))[1] or None)
         hosts = env.get("hosts")
         if isinstance(hosts, str):
             hosts = [h for h in hosts.split(",") if h.strip()]
         listed = _flatten([hosts]) if hosts else []
         if listed:
-            return HostSpec(len(listed), "env.hosts", self.env_lines.get("hosts"))
+            file, line = self.env_lines.get("hosts", (self.rel, None))
+            return HostSpec(len(listed), "env.hosts", line, file=file)
         return None
 
     def _roles_spec(self, roles: list[Any], env: Namespace, line: int | None) -> HostSpec | None:
@@ -360,9 +444,9 @@ class Module(Hooks):
             return None
         unique = list(dict.fromkeys(str(h) for h in hosts))
         where = " + ".join(f"env.roledefs[{r!r}]" for r in names)
-        first = next((self.role_lines[r] for r in names if r in self.role_lines), None)
-        return HostSpec(len(unique), where, first or self.env_lines.get("roledefs") or line,
-                        web_role=any(_WEB_ROLE.match(r) for r in names))
+        declared = next((self.role_lines[r] for r in names if r in self.role_lines), None)
+        file, decl = declared or self.env_lines.get("roledefs") or (self.rel, line)
+        return HostSpec(len(unique), where, decl, web_role=any(_WEB_ROLE.match(r) for r in names), file=file)
 
     def _env_from_functions(self) -> None:
         """``env.hosts = [...]`` in a stage task (``fab production deploy``) counts for every task."""
@@ -390,11 +474,11 @@ class Module(Hooks):
         return None
 
     def _note_env(self, key: str, node: ast.Assign) -> None:
-        self.env_lines.setdefault(key, node.lineno)
+        self.env_lines.setdefault(key, (self.rel, node.lineno))
         if key == "roledefs" and isinstance(node.value, ast.Dict):
             for k, v in zip(node.value.keys, node.value.values, strict=False):
                 if isinstance(k, ast.Constant) and isinstance(k.value, str):
-                    self.role_lines.setdefault(k.value, v.lineno)
+                    self.role_lines.setdefault(k.value, (self.rel, v.lineno))
 
     # statements -----------------------------------------------------------------------------
 
@@ -455,7 +539,7 @@ class Module(Hooks):
                 self._note_env(str(key), st)
             elif (isinstance(target, ast.Subscript) and isinstance(target.value, ast.Attribute)
                   and self._env_key(target.value) == "roledefs" and isinstance(key, str)):
-                self.role_lines.setdefault(key, st.lineno)
+                self.role_lines.setdefault(key, (self.rel, st.lineno))
 
     def _for(self, st: ast.For, r: Resolver, frame: Frame) -> None:
         iterable = r.value(st.iter)

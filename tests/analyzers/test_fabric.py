@@ -337,6 +337,43 @@ def test_fabfile_package_and_deploy_dir(run_analyzer: Any) -> None:
     assert (restart.source.file, restart.source.line) == ("deploy/remote.py", 4)
 
 
+def test_fabfile_package_shares_env_and_sibling_constants(run_analyzer: Any) -> None:
+    result = run_analyzer(fabric, {
+        "fabfile/__init__.py": """\
+            from fabric.api import env
+            from .config import *
+            from . import deploy
+
+            env.roledefs = {"app": ["a1", "a2"]}
+            env.password = PASSWORD
+            """,
+        "fabfile/config.py": """\
+            APP_DIR = "/srv/shop"
+            VENV = APP_DIR + "/venv"
+            PASSWORD = "Fab-Pkg-Pass-Planted"
+            """,
+        "fabfile/deploy.py": """\
+            from fabric.api import cd, env, roles, run, sudo, task
+            from .config import APP_DIR, VENV as V
+
+            @task
+            @roles("app")
+            def deploy():
+                with cd(APP_DIR):
+                    run("%s/bin/python manage.py migrate" % V)
+                sudo("systemctl restart shop")
+                run("echo %s" % env.password)
+            """,
+    })
+    migrate = result.one(Kind.RELEASE_STEP, "python manage.py migrate")
+    assert (migrate.source.file, migrate.source.line, migrate.fields["cwd"]) == ("fabfile/deploy.py", 8, "/srv/shop")
+    hint = result.one(Kind.PROCESS, "web")
+    assert (hint.source.file, hint.source.line) == ("fabfile/__init__.py", 5)
+    assert (hint.fields["replicas"], hint.fields["replicas_hint_from"]) == (2, "2 hosts in env.roledefs['app']")
+    assert [(s.file, s.line, s.name) for s in result.secrets] == [("fabfile/config.py", 3, "PASSWORD")]
+    assert "Fab-Pkg-Pass-Planted" not in repr(result.items)
+
+
 def test_syntax_error_is_one_warning_and_other_files_go_on(run_analyzer: Any) -> None:
     result = run_analyzer(fabric, {
         "fabfile.py": """\
