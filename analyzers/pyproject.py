@@ -76,13 +76,12 @@ def _manager(repo: RepoView, doc: Mapping[str, Any], lines: TomlLines) -> Iterat
 def _version(spec: Any, src: Src, what: str) -> Iterator[Item]:
     if not isinstance(spec, str):
         return
-    found = version_from_constraint(spec)
+    yield base.runtime(src, D, language="python", requires_python=spec.strip())
+    found = version_from_constraint(spec)  # the lowest allowed minor
     if found is None:
         yield base.warning(src, f"{what} {spec[:40]!r} has no lower bound to pick a Python version from")
         return
-    version, confidence = found
-    note = f"lowest minor allowed by {what} {spec!r}"
-    yield base.runtime(src, confidence, language="python", version=version, note=note)
+    yield base.runtime(src, found[1], version=found[0])
 
 
 def _pep508(items: Any, path: Path, lines: TomlLines, cap: Confidence | None) -> Iterator[Item]:

@@ -7,7 +7,8 @@ Pinned files (``pip freeze``, lock files) also list transitive dependencies: ``s
 ``fastapi``, ``uvicorn`` is often only gunicorn's worker class, ``aiohttp``/``tornado`` come with many
 SDKs, ``kombu``/``amqp`` come with every Celery install whatever its broker. So an entry can name the
 ``siblings`` that explain it away; when one of them is declared next to it, its runtime claim drops to
-HEURISTIC instead of contradicting the real framework at INFERRED.
+HEURISTIC instead of contradicting the real framework at INFERRED, and its mere guesses (kombu ->
+RabbitMQ) are dropped.
 """
 
 from __future__ import annotations
@@ -36,7 +37,9 @@ class Dep:
     value: str | None = None
     services: tuple[tuple[str, Confidence], ...] = ()
     packages: tuple[tuple[str, str], ...] = ()  # (debian package, stage)
-    siblings: frozenset[str] = frozenset()  # declared together with one of these, the claim is HEURISTIC
+    # Declared together with one of these, the dependency is probably transitive: its runtime claim
+    # drops to HEURISTIC and its HEURISTIC service guesses are dropped.
+    siblings: frozenset[str] = frozenset()
     extras: tuple[tuple[str, str], ...] = ()  # (extra, service) e.g. celery[redis] -> redis
 
 
@@ -55,6 +58,7 @@ _LXML = (("libxml2-dev", "build"), ("libxslt1-dev", "build"), ("libxml2", "runti
 # Runtime library names are Debian trixie's, the base of python:3.x-slim since 2025
 # (bookworm called them libldap-2.5-0 and libmemcached11).
 _LDAP = (*_CC, ("libldap2-dev", "build"), ("libsasl2-dev", "build"), ("libldap2", "runtime"), ("libsasl2-2", "runtime"))
+_QUEUES = frozenset({"celery", "dramatiq", "kombu"})
 _QUEUE_EXTRAS = (("redis", "redis"), ("rabbitmq", "rabbitmq"), ("librabbitmq", "rabbitmq"), ("amqp", "rabbitmq"),
                  ("pymemcache", "memcached"), ("memcache", "memcached"), ("mongodb", "mongodb"))
 
@@ -104,8 +108,10 @@ DEPENDENCIES: dict[str, Dep] = {
     "pika": _svc("rabbitmq"),
     "aio-pika": _svc("rabbitmq"),
     "librabbitmq": _svc("rabbitmq"),
-    "kombu": _svc("rabbitmq", H),  # Celery's transport layer for every broker, not proof of RabbitMQ
-    "amqp": _svc("rabbitmq", H),  # pulled in by kombu whatever the broker
+    # Celery's transport layer (and its AMQP client) come with every Celery install, whatever the broker:
+    # alone they hint at RabbitMQ, next to a task queue they say nothing.
+    "kombu": Dep(services=(("rabbitmq", H),), siblings=_QUEUES),
+    "amqp": Dep(services=(("rabbitmq", H),), siblings=_QUEUES),
     "pymemcache": _svc("memcached"),
     "python-memcached": _svc("memcached"),
     "pylibmc": _svc("memcached", packages=(("libmemcached-dev", "build"), ("libmemcached11t64", "runtime"), *_CC)),
@@ -147,15 +153,17 @@ def dependency_findings(
         return min(c, cap) if cap is not None else c
 
     note = f"depends on {dep_name}"
+    explained = bool((dep.siblings - {dep_name}) & {normalize(s) for s in siblings})
     if dep.field and dep.value:
-        explained = bool(dep.siblings & {normalize(s) for s in siblings})
         fields: dict[str, str] = {"language": "python", dep.field: dep.value}
         yield base.runtime(src, conf(H if explained else I), **fields)
     wanted = {normalize(e) for e in extras}
     services = list(dep.services) + [(svc, I) for extra, svc in dep.extras if extra in wanted]
     best: dict[str, Confidence] = {}
     for kind, confidence in services:
-        best[kind] = max(best.get(kind, confidence), confidence)
+        if explained and confidence <= H:
+            continue  # a guess that the sibling explains away (kombu next to celery): no claim at all
+        best[kind] = max(best.get(kind, confidence), H if explained else confidence)
     for kind, confidence in best.items():
         yield base.service(kind, src, conf(confidence), note=note)
     for package, stage in dep.packages:

@@ -50,12 +50,12 @@ def _requirements(items: Lined, path: str, cap: Confidence | None) -> Iterator[I
 
 
 def _python_requires(spec: str, src: Src) -> Iterator[Item]:
+    yield base.runtime(src, D, language="python", requires_python=spec.strip())
     found = version_from_constraint(spec)
     if found is None:
         yield base.warning(src, f"python_requires {spec[:40]!r} has no lower bound to pick a Python version from")
         return
-    note = f"lowest minor allowed by python_requires {spec!r}"
-    yield base.runtime(src, found[1], language="python", version=found[0], note=note)
+    yield base.runtime(src, found[1], version=found[0])
 
 
 def _scripts(entries: Lined, src: Src) -> Iterator[Item]:

@@ -53,6 +53,9 @@ def test_pep621_values_and_lines(run_analyzer: Any) -> None:
     (version,) = runtime_with(res, "version")
     assert (version.fields["version"], where(version), version.source.confidence) == (
         "3.10", ("pyproject.toml", 7), Confidence.HEURISTIC)
+    (constraint,) = runtime_with(res, "requires_python")
+    assert (constraint.fields["requires_python"], where(constraint)) == (">=3.10,<3.13", ("pyproject.toml", 7))
+    assert constraint.source.confidence is Confidence.DECLARED
     (framework,) = runtime_with(res, "framework")
     assert (framework.fields["framework"], where(framework)) == ("django", ("pyproject.toml", 9))
     assert where(res.one(Kind.SERVICE, "postgres")) == ("pyproject.toml", 10)

@@ -79,8 +79,15 @@ def test_services_by_driver() -> None:
 
 
 def test_kombu_alone_is_only_heuristic_rabbitmq() -> None:
-    services = by_kind(found("kombu"), Kind.SERVICE)
+    services = by_kind(found("kombu", siblings={"kombu", "flask"}), Kind.SERVICE)
     assert services["rabbitmq"].source.confidence is Confidence.HEURISTIC
+
+
+def test_kombu_and_amqp_next_to_celery_say_nothing() -> None:
+    assert found("kombu", siblings={"celery", "kombu"}) == []
+    assert found("amqp", siblings={"celery", "kombu", "amqp"}) == []
+    services = by_kind(found("pika", siblings={"celery"}), Kind.SERVICE)  # a real AMQP client still counts
+    assert services["rabbitmq"].source.confidence is Confidence.INFERRED
 
 
 def test_celery_extras_name_the_broker() -> None:

@@ -148,6 +148,8 @@ def test_setup_cfg(run_analyzer: Any) -> None:
     (version,) = runtime_with(res, "version")
     assert (version.fields["version"], version.source.confidence, where(version)) == (
         "3.11", Confidence.INFERRED, ("setup.cfg", 6))
+    (constraint,) = runtime_with(res, "requires_python")
+    assert (constraint.fields["requires_python"], where(constraint)) == ("~=3.11.0", ("setup.cfg", 6))
     (framework,) = runtime_with(res, "framework")
     assert where(framework) == ("setup.cfg", 8)
     assert where(res.one(Kind.SERVICE, "mysql")) == ("setup.cfg", 9)
