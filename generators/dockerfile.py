@@ -46,7 +46,7 @@ def render(spec: AppSpec) -> str:
         packages = [*BUILD_ESSENTIALS, *(p for p, _ in spec.build_packages if p not in BUILD_ESSENTIALS)]
         if spec.build_packages:
             builder.append(_apt(packages, [f"{p}: {o}" for p, o in spec.build_packages]))
-        builder += _venv_lines(spec, tool)
+        builder += _venv_lines(spec, tool) if tool else [*_venv_lines(spec, None), _venv_env()]
         builder.append(f"WORKDIR {APP_DIR}")
         builder += deps
         if needs_code:
@@ -90,14 +90,16 @@ def _apt(packages: list[str], why: list[str]) -> str:
             " && rm -rf /var/lib/apt/lists/*")
 
 
+def _venv_env() -> str:
+    return f'ENV VIRTUAL_ENV={VENV} PATH="{VENV}/bin:$PATH" PIP_DISABLE_PIP_VERSION_CHECK=1'
+
+
 def _venv_lines(spec: AppSpec, tool: str | None) -> list[str]:
-    lines = []
-    if tool:
-        # installed outside the venv, so it never reaches the runtime stage
-        lines.append(f"RUN pip install --no-cache-dir {TOOLS[tool]}")
-    lines.append(f"RUN python -m venv {VENV}")
-    lines.append(f'ENV VIRTUAL_ENV={VENV} PATH="{VENV}/bin:$PATH" PIP_DISABLE_PIP_VERSION_CHECK=1')
-    return lines
+    if tool is None:
+        return [f"RUN python -m venv {VENV}"]
+    # the tool goes outside the venv, so it never reaches the runtime stage
+    return [f"RUN pip install --no-cache-dir {TOOLS[tool]} \\\n && python -m venv {VENV}",
+            _venv_env()]
 
 
 def _pip_run(spec: AppSpec, command: str) -> str:

@@ -41,7 +41,8 @@ _WORKER_PROBE_SKIPS = (
 
 def generate(spec: AppSpec) -> list[OutputFile]:
     """Every base manifest, one OutputFile per object (file name -> object)."""
-    objects: dict[str, CommentedMap] = {"serviceaccount.yaml": service_account(spec)}
+    objects: dict[str, CommentedMap] = {"serviceaccount.yaml": service_account(spec),
+                                        "networkpolicy.yaml": network_policy(spec)}
     if spec.config_env:
         objects["configmap.yaml"] = config_map(spec)
     for p in spec.processes:
@@ -74,6 +75,22 @@ def resource_files(files: list[OutputFile]) -> list[str]:
 def service_account(spec: AppSpec) -> CommentedMap:
     return cmap(apiVersion="v1", kind="ServiceAccount", metadata=metadata(spec, spec.name),
                 automountServiceAccountToken=False)
+
+
+def network_policy(spec: AppSpec) -> CommentedMap:
+    """Default-deny ingress for the app's pods, except to the web port (the Ingress controller and
+    other in-cluster clients reach the Service there). Egress stays open: the legacy hosts reached
+    databases and APIs that the manifests do not know about."""
+    pods = cmap(matchLabels=cmap(("app.kubernetes.io/name", spec.name), ("app.kubernetes.io/instance", spec.name)))
+    body = cmap(podSelector=pods, policyTypes=cseq("Ingress"))
+    if spec.web is not None and spec.web.port is not None:
+        port = cmap(protocol="TCP", port=int(spec.web.port.value))
+        note(port, "port", f"the web port: {spec.web.port.origin}")
+        body["ingress"] = cseq(cmap(ports=cseq(port)))
+    else:
+        body["ingress"] = cseq()
+        note(body, "ingress", "no process listens: nothing may connect")
+    return cmap(apiVersion="networking.k8s.io/v1", kind="NetworkPolicy", metadata=metadata(spec, spec.name), spec=body)
 
 
 def config_map(spec: AppSpec) -> CommentedMap:

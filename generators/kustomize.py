@@ -41,7 +41,8 @@ def generate(spec: AppSpec, base_files: list[OutputFile]) -> list[OutputFile]:
     for p in spec.processes:
         path = f"resources-{p.key}.yaml"
         container = cmap(name=p.key, resources=resources_block(p.resources))
-        patch = cmap(apiVersion="apps/v1", kind="Deployment", metadata=cmap(name=p.name),
+        meta = cmap(name=p.name, namespace=spec.namespace.value)
+        patch = cmap(apiVersion="apps/v1", kind="Deployment", metadata=meta,
                      spec=cmap(template=cmap(spec=cmap(containers=cseq(container)))))
         files.append(OutputFile(f"{OVERLAY}/{path}", dump(patch, header=HEADER), "yaml"))
         patches.append(cmap(path=path))

@@ -120,5 +120,39 @@ def verify(path: Path, backend: str, cluster: str, kube_context: str | None, pus
         raise VerificationFailed(f"verification failed at: {', '.join(s.name for s in report.failed_steps)}")
 
 
+@main.command()
+@path_argument
+@click.option("--output", "-o", "output", type=click.Path(file_okay=False, path_type=Path),
+              help="Write here instead of into the repository.")
+@click.option("--dry-run", is_flag=True, help="List the files and their sizes; write nothing.")
+@click.option("--diff", "show_diff", is_flag=True, help="Show a unified diff against what is on disk; write nothing.")
+@click.option("--force", is_flag=True, help="Overwrite files edited by hand (default: merge YAML, else write .new).")
+@click.option("--image", help="Image repository, optionally with :tag (default: the app's name).")
+@click.option("--namespace", help="Kubernetes namespace (default: the app's name; 'default' is refused).")
+@click.option("--base-image", help="Base image, e.g. an internal mirror of python:3.11-slim.")
+@click.option("--buildkit", is_flag=True, help="Allow BuildKit-only Dockerfile syntax (cache mounts).")
+@handle_errors
+def generate(path: Path, output: Path | None, dry_run: bool, show_diff: bool, force: bool, image: str | None,
+             namespace: str | None, base_image: str | None, buildkit: bool) -> None:
+    """Write a Dockerfile, Kubernetes manifests (kustomize), migrate.toml and MIGRATION.md for PATH."""
+    from migrator.config import GenerateSettings
+    from migrator.generate import generate as run_generate
+    from migrator.writer import diff, write
+
+    options = GenerateSettings(image=image, namespace=namespace, base_image=base_image, buildkit=buildkit)
+    files = run_generate(path, options)
+    target = output or path
+    if show_diff:
+        click.echo(diff(files, target, force=force), nl=False)
+        return
+    actions = write(files, target, force=force, dry_run=dry_run)
+    for action in actions:
+        size = f"{action.size:>7} B  " if dry_run else ""
+        click.echo(f"{size}{action.describe()}")
+    conflicts = [a for a in actions if a.action == "conflict"]
+    if conflicts:
+        click.echo(f"{len(conflicts)} file(s) edited by hand: review the .new versions (or use --force)", err=True)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
