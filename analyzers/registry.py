@@ -12,6 +12,7 @@ from analyzers import (
     cron,
     fabric,
     makefile,
+    nginx,
     pipenv,
     procfile,
     pyproject,
@@ -19,6 +20,7 @@ from analyzers import (
     requirements,
     setuptools,
     shell,
+    supervisor,
     systemd,
 )
 from analyzers.base import Analyzer
@@ -28,7 +30,9 @@ ANALYZERS: tuple[Analyzer, ...] = (
     app_json,
     appserver_config,
     systemd,
+    supervisor,
     cron,
+    nginx,
     python_version,
     requirements,
     pipenv,
