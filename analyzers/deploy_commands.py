@@ -114,7 +114,8 @@ def export(name: str, value: str, src: Src) -> Iterator[Item]:
     if secret is not None:
         yield secret
     is_ref = value.startswith("$")
-    yield base.env_var(name, src, default=None if (is_ref or secret) else value)
+    # a secret value (credential URL, token) makes the variable secret even when its name does not say so
+    yield base.env_var(name, src, default=None if (is_ref or secret) else value, secret=True if secret else None)
 
 
 def _assignments(tokens: list[str], src: Src) -> Iterator[Item]:

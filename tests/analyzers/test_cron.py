@@ -167,3 +167,10 @@ def test_templates_and_unrelated_files(run_analyzer: Any) -> None:
 
 def test_no_crontab_means_nothing(run_analyzer: Any) -> None:
     assert run_analyzer(cron, {"app.py": "print(1)\n"}).items == []
+
+
+def test_credential_url_value_makes_the_variable_secret(run_analyzer: Any) -> None:
+    result = run_analyzer(cron, {"crontab": "DATABASE_URL=postgres://app:Sup3r-Secret-Url-Pw@db/app\n"})
+    assert [(s.name, s.line, s.kind) for s in result.secrets] == [("DATABASE_URL", 1, "credential_url")]
+    assert result.field(Kind.ENV, "DATABASE_URL", "secret") is True
+    assert "Sup3r-Secret-Url-Pw" not in repr(result.items)
