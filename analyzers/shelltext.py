@@ -18,7 +18,8 @@ _HEREDOC = re.compile(
     r"(?:'(?P<sq>[^']+)'|\"(?P<dq>[^\"]+)\"|\\?(?P<bare>[A-Za-z_][A-Za-z0-9_]*))"
 )
 _PARAM = re.compile(
-    r"\$(?:\{(?P<bname>[A-Za-z_][A-Za-z0-9_]*|[0-9])(?:(?P<op>:?[-=+?])(?P<arg>[^{}]*))?\}|(?P<name>[A-Za-z_][A-Za-z0-9_]*|[0-9]))"
+    r"\$(?:\{(?P<bname>[A-Za-z_][A-Za-z0-9_]*|[0-9])(?:\[[@*]\])?(?:(?P<op>:?[-=+?])(?P<arg>[^{}]*))?\}"
+    r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*|[0-9]))"
 )
 _OPEN = re.compile(r"(?:^|[;&|(]|\b(?:then|do|else)\b)\s*(?:!\s*)?\b(if|case|for|while|until|select)\b")
 _CLOSE = re.compile(r"(?:^|[;&|]|\b(?:then|do|else)\b)\s*\b(fi|done|esac)\b")
@@ -75,7 +76,7 @@ def blank_heredocs(text: str, first_line: int = 1) -> tuple[str, dict[int, list[
     i = 0
     while i < len(lines):
         unquoted, _ = scan_quotes(lines[i])
-        ops = [m for m in _HEREDOC.finditer(lines[i]) if unquoted[m.start() : m.end()] == lines[i][m.start() : m.end()]]
+        ops = [m for m in _HEREDOC.finditer(lines[i]) if unquoted[m.start() : m.start() + 2] == "<<"]
         line_no = first_line + i
         j = i + 1
         for m in ops:
@@ -240,6 +241,18 @@ _SKIP_LINE = re.compile(
     r"^\s*(?:fi|done|esac|;;|\}|\{|else|then|do|case\b.*\bin|for\b.*|select\b.*"
     r"|function\s+\S+\s*\{?|\S+\s*\(\)\s*\{?)\s*$"
 )
+
+
+_ARRAY = re.compile(
+    r"^\s*(?:(?:declare|typeset|local|readonly)\s+(?:-\w+\s+)*)?([A-Za-z_][A-Za-z0-9_]*)=\((.*)\)\s*$", re.S
+)
+
+
+def array_assignment(line: str) -> tuple[str, str] | None:
+    """``HOSTS=(web1 web2)`` -> ("HOSTS", "(web1 web2)"): bashlex cannot parse arrays, and lists of
+    hosts are often written as one. ``${HOSTS[@]}`` then expands to the words."""
+    m = _ARRAY.match(line)
+    return (m.group(1), m.group(2)) if m else None
 
 
 def strip_keywords(line: str) -> str:

@@ -168,7 +168,8 @@ class ShellWalker:
             if hosts is None or "$" in raw or "`" in raw:
                 hosts = None
                 continue
-            hosts.extend(split(raw) if not raw.startswith(('"', "'")) else [_unquote(raw)])
+            quoted = raw.startswith(('"', "'")) and "[@]" not in ctx.raw(w)  # "${HOSTS[@]}" is still many words
+            hosts.extend(_unquote(raw).split() if not quoted else [_unquote(raw)])
         loop = _Loop(var, tuple(hosts) if hosts else None, ctx.line(node.pos[0]))
         saved = self.values.pop(var, None)
         self._loops.append(loop)
@@ -228,9 +229,10 @@ class ShellWalker:
     def _emit(self, command: str, src: Src, background: bool) -> None:
         handler = self.on_command or _default_handler
         for item in handler(command, src, background):
-            self._items.append(item)
             if self._user and isinstance(item, Finding) and item.kind is Kind.PROCESS and "role" in item.fields:
-                self._items.append(base.process(item.key, src, item.source.confidence, user=self._user))
+                # started through sudo -u / su: the user it ran as
+                item = Finding(item.kind, item.key, {**item.fields, "user": self._user}, item.source)
+            self._items.append(item)
 
     def _assign(self, raw: str, src: Src) -> None:
         m = _ASSIGN.match(raw)
@@ -259,8 +261,7 @@ class ShellWalker:
         self._called.add(name)
         saved = {k: self.values.pop(k) for k in [str(i) for i in range(1, 10)] if k in self.values}
         for i, arg in enumerate(args[:9], start=1):
-            if "$" not in arg:
-                self.values[str(i)] = arg
+            self.values[str(i)] = arg  # "$h" stays a reference, so ssh $1 still names the loop's host
         self._calling.append(name)
         try:
             self._walk(body, fctx, False)
@@ -330,6 +331,11 @@ class ShellWalker:
             if not shelltext.has_code(text):
                 continue
             line = ctx.line(start)
+            array = shelltext.array_assignment(text)
+            if array is not None:
+                words = shelltext.substitute(array[1], self.values, defaults=True)
+                self._assign(f"{array[0]}={words}", self.src.at(line))
+                continue
             sub = _Ctx(text, line, ctx.heredocs)
             nodes = _parse(text) if not _opens_block(text) else None
             if nodes is not None:

@@ -71,8 +71,19 @@ def test_ssh_strings_and_heredocs_are_reparsed_with_their_own_lines(run_analyzer
         ssh web2 bash -s <<'REMOTE'
         /srv/app/venv/bin/python manage.py collectstatic --noinput
         REMOTE
+        sudo -u app bash <<'LOCAL'
+        nohup celery -A proj beat &
+        LOCAL
+        cat > /etc/app.conf <<EOF
+        pip install nothing-here
+        EOF
+        grep -q x <<< "git pull"
         echo done
         """})
+    beat = r.one(P, "beat")
+    assert (beat.fields["command"], beat.source.line) == ("celery -A proj beat", 14)
+    assert r.field(P, "beat", "user") == "app"
+    assert not any("nothing-here" in f.key or f.key == "git pull" and f.source.line == 19 for f in r.findings)
     assert ("git pull", 2) in lines_of(r, HOST)
     assert ("sudo systemctl restart myapp", 2) in lines_of(r, HOST)
     assert lines_of(r, Kind.RELEASE_STEP) == [("alembic upgrade head", 7), ("python manage.py migrate", 4)]
@@ -150,6 +161,22 @@ def test_host_loops_give_replicas_hint(run_analyzer):
                      ("scripts/push.sh", 2, 2, Confidence.HEURISTIC)]
     loop = [f for f in r.of(P, "web") if f.source.file == "deploy.sh"][0]
     assert loop.fields["replicas_hint_from"] == "deploy loop over hosts web1, web2, web3"
+
+
+def test_host_arrays_and_hosts_reached_through_a_function(run_analyzer):
+    r = run_analyzer(shell, {"deploy.sh": """\
+        WEB_HOSTS=(app1 app2 app3 app4)
+        push() {
+          ssh "$1" 'sudo systemctl restart app'
+        }
+        for h in "${WEB_HOSTS[@]}"; do
+          push "$h"
+        done
+        """})
+    assert [w.line for w in r.warnings] == [1]  # bashlex cannot parse the array: read line by line
+    hints = sorted((f.source.line, f.fields["replicas"]) for f in r.of(P, "web"))
+    assert hints == [(1, 4), (5, 4)]
+    assert [(f.key, f.source.line) for f in r.of(HOST)] == [("sudo systemctl restart app", 3)]
 
 
 def test_unknown_variables_stay_as_written_and_defaults_apply(run_analyzer):
@@ -303,3 +330,5 @@ def test_shelltext_helpers():
     assert [text[s:e] for s, e in shelltext.chunks(text)] == ["if x; then\n  y\nfi", "z \\\n  w"]
     assert shelltext.strip_keywords("  start) nohup x & ;;") == "nohup x &"
     assert shelltext.strip_keywords("esac") == ""
+    _, docs = shelltext.blank_heredocs("bash <<'EOF' # x\ny\nEOF\n# cat <<NOT\n")
+    assert [(d.delimiter, d.body, d.quoted) for d in docs[1]] == [("EOF", "y", True)] and 4 not in docs
