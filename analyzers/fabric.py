@@ -845,11 +845,20 @@ class Module(Hooks):
                 pairs += [(k.value, v) for k, v in zip(node.keys, node.values, strict=False)
                           if isinstance(k, ast.Constant) and isinstance(k.value, str)]
             for name, value in pairs:
-                if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                if name.endswith("key_filename"):
+                    yield from self._committed_keys(name, value)
+                elif isinstance(value, ast.Constant) and isinstance(value.value, str):
                     found = base.check_assignment(Src(NAME, self.rel, value.lineno), name, value.value)
                     if found is not None:
                         self.secret_values.add(value.value)
                         yield found
+
+    def _committed_keys(self, name: str, value: ast.expr) -> Iterator[SecretFinding]:
+        """``env.key_filename`` / ``connect_kwargs={"key_filename": ...}`` naming a key file in the repo."""
+        paths = value.elts if isinstance(value, (ast.List, ast.Tuple)) else [value]
+        for path in paths:
+            if isinstance(path, ast.Constant) and isinstance(path.value, str) and self._repo_file(path.value, None):
+                yield base.hardcoded_secret(Src(NAME, self.rel, path.lineno), name, "private_key")
 
     def _target_name(self, target: ast.expr) -> str | None:
         if isinstance(target, (ast.Name, ast.Attribute)):

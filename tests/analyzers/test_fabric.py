@@ -261,6 +261,25 @@ def test_fabric2_connection_and_context_run(run_analyzer: Any) -> None:
     assert "Fab2-Db-Pw-Planted" not in repr(result.items)
 
 
+def test_fabric2_config_placeholder_and_prefix_export(run_analyzer: Any) -> None:
+    result = run_analyzer(fabric, {"fabfile.py": """\
+        from fabric import task
+
+        @task
+        def deploy(c):
+            with c.cd(c.config.deploy.path), c.prefix("export DJANGO_SETTINGS_MODULE=app.settings.prod"):
+                c.run("python manage.py migrate")
+                c.run("export SENTRY_DSN=https://abc:Fab-Dsn-Planted@sentry.io/1 && python manage.py check")
+        """})
+    assert result.one(Kind.RELEASE_STEP, "python manage.py migrate").fields["cwd"] == "${c.config.deploy.path}"
+    settings = result.one(Kind.ENV, "DJANGO_SETTINGS_MODULE")
+    assert (settings.fields["default"], settings.source.line) == ("app.settings.prod", 5)
+    dsn = result.one(Kind.ENV, "SENTRY_DSN")
+    assert (dsn.fields["secret"], dsn.source.line, "default" in dsn.fields) == (True, 7, False)
+    assert [(s.name, s.line) for s in result.secrets] == [("SENTRY_DSN", 7)]
+    assert "Fab-Dsn-Planted" not in repr(result.items)
+
+
 def test_fabric2_group_module_constant(run_analyzer: Any) -> None:
     result = run_analyzer(fabric, {"fabfile.py": """\
         from fabric import SerialGroup, task
@@ -434,6 +453,21 @@ def test_secrets_are_located_never_copied(run_analyzer: Any) -> None:
     for secret in PLANTED:
         assert secret not in repr(result.items)
         assert secret not in repr(result.warnings)
+
+
+def test_key_file_committed_to_the_repo_is_a_secret(run_analyzer: Any) -> None:
+    result = run_analyzer(fabric, {
+        "deploy/id_rsa": "-----BEGIN OPENSSH PRIVATE KEY-----\n",
+        "fabfile.py": """\
+            from fabric.api import env
+            from fabric import Connection
+
+            env.key_filename = ["deploy/id_rsa", "~/.ssh/id_rsa"]
+            c = Connection("h", connect_kwargs={"key_filename": "deploy/id_rsa"})
+            """,
+    })
+    assert sorted((s.name, s.line, s.kind) for s in result.secrets) == [
+        ("env.key_filename", 4, "private_key"), ("key_filename", 5, "private_key")]
 
 
 def test_run_as_user_from_settings_and_sudo_u(run_analyzer: Any) -> None:
