@@ -282,7 +282,7 @@ def _server(server: Directive, inherited: list[Directive], ctx: _Context) -> Ite
         loc, alias = static[0]
         host_fields.append((alias, {"static_path": _path(loc), "static_root": _root_of(loc, alias)}))
     for host, d in hosts:
-        yield base.ingress(host, _src(d), base.D, paths=paths or None)
+        yield base.ingress(host, _src(d), base.D, path=_main_path(paths), paths=paths or None)
         for where, fields in host_fields:
             yield base.ingress(host, _src(where), base.D, **fields)
     for loc in locations:
@@ -290,6 +290,13 @@ def _server(server: Directive, inherited: list[Directive], ctx: _Context) -> Ite
         if alias is not None and _pass(loc) is None and _MEDIA.search(_path(loc)):
             yield base.volume(_root_of(loc, alias), _src(alias), I, purpose="media", url_path=_path(loc))
     yield from _web_port(backends, ctx)
+
+
+def _main_path(paths: tuple[str, ...]) -> str | None:
+    """The report's one ``path``: ``/`` when the whole site goes to the app, else the first proxied prefix."""
+    if not paths:
+        return None
+    return "/" if "/" in paths else paths[0]
 
 
 def _host(name: str) -> str | None:

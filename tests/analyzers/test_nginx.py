@@ -43,8 +43,8 @@ def test_site_with_upstream(run_analyzer: Any) -> None:
     assert result.keys(Kind.INGRESS) == ["inventory.example.com", "www.inventory.example.com"]
     by_field = {k: (f.fields[k], f.source.line) for f in result.of(Kind.INGRESS, "inventory.example.com")
                 for k in f.fields if k != "host"}
-    assert by_field == {"paths": (("/",), 7), "max_body_size": ("20m", 8), "static_path": ("/static/", 11),
-                        "static_root": ("/srv/inventory/staticfiles", 11)}
+    assert by_field == {"path": ("/", 7), "paths": (("/",), 7), "max_body_size": ("20m", 8),
+                        "static_path": ("/static/", 11), "static_root": ("/srv/inventory/staticfiles", 11)}
     volume = result.one(Kind.VOLUME)
     assert (volume.key, volume.fields["purpose"], volume.source.line) == ("/srv/inventory/media", "media", 16)
     assert volume.source.confidence.label == "inferred"
@@ -82,6 +82,7 @@ def test_direct_proxy_tls_and_http_level_body_size(run_analyzer: Any) -> None:
     assert fields["tls"] == (True, 11)
     assert fields["max_body_size"] == ("8m", 3)
     assert fields["paths"] == (("/api/", "/"), 12)
+    assert fields["path"] == ("/", 12)
     web = result.one(Kind.PROCESS, "web")
     assert (web.fields["port"], web.source.line) == (9000, 15)
 
@@ -137,6 +138,7 @@ def test_uwsgi_pass_and_unix_socket(run_analyzer: Any) -> None:
             }
             """,
     })
+    assert result.field(Kind.INGRESS, "api.example.net", "path") == "/"
     web = result.one(Kind.PROCESS, "web")
     assert (web.fields["port"], web.fields["protocol"], web.source.file) == (3031, "uwsgi", "deploy/uwsgi-site.conf")
 
