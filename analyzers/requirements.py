@@ -240,7 +240,7 @@ class _Graph:
         for target, line, kind in parsed.includes:
             src = Src(NAME, path, line)
             resolved = join(path, target)
-            if _URL.match(target) or resolved.startswith("../"):
+            if _URL.match(target) or resolved.startswith("../") or target.startswith(("/", "\\")):
                 self.warnings.append(base.warning(src, f"include {target} is outside the repository; not followed"))
                 continue
             if not self.repo.exists(resolved):

@@ -86,7 +86,8 @@ def test_main_file_choice() -> None:
 
 def test_include_cycle_missing_and_outside(run_analyzer: Any) -> None:
     res = run_analyzer(requirements, {
-        "requirements.txt": "-r requirements/a.txt\n--requirement=missing.txt\n-r ../../etc/passwd\nflask\n",
+        "requirements.txt": "-r requirements/a.txt\n--requirement=missing.txt\n-r ../../etc/passwd\n"
+                            "-r /etc/hosts\nflask\n",
         "requirements/a.txt": "-r b.txt\nredis\n",
         "requirements/b.txt": "# loop\n-r a.txt\npymongo\n",
     })
@@ -94,6 +95,7 @@ def test_include_cycle_missing_and_outside(run_analyzer: Any) -> None:
     warnings = {(w.file, w.line, w.message) for w in res.warnings}
     assert ("requirements.txt", 2, "included file missing.txt not found") in warnings
     assert ("requirements.txt", 3, "include ../../etc/passwd is outside the repository; not followed") in warnings
+    assert ("requirements.txt", 4, "include /etc/hosts is outside the repository; not followed") in warnings
     cycles = [w for w in res.warnings if "cycle" in w.message]
     assert [(w.file, w.line) for w in cycles] == [("requirements/b.txt", 2)]
 
