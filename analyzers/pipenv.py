@@ -24,7 +24,7 @@ from analyzers.python_version import split_version
 from analyzers.requirements import is_foreign_platform
 from analyzers.toml_lines import TomlLines
 from migrator.repo import RepoView
-from migrator.secrets import value_secret_kind
+from migrator.secrets import scrub, value_secret_kind
 
 NAME = "pipenv"
 
@@ -76,7 +76,7 @@ def _version(requires: Any, path: str, line_of: Any) -> Iterator[Item]:
         src = Src(NAME, path, line_of(key))
         found = split_version(value)
         if found is None:
-            yield base.warning(src, f"{key} {value[:20]!r} is not a CPython version")
+            yield base.warning(src, f"{key} {scrub(value)[:20]!r} is not a CPython version")
             continue
         yield base.runtime(src, language="python", version=found[0], version_full=found[1])
         return

@@ -25,7 +25,7 @@ from analyzers.requirements import is_foreign_platform, parse_requirement
 from analyzers.toml_lines import Path, TomlLines
 from migrator.model import Confidence
 from migrator.repo import RepoView
-from migrator.secrets import value_secret_kind
+from migrator.secrets import scrub, value_secret_kind
 
 NAME = "pyproject"
 FILE = "pyproject.toml"
@@ -79,7 +79,7 @@ def _version(spec: Any, src: Src, what: str) -> Iterator[Item]:
     yield base.runtime(src, D, language="python", requires_python=spec.strip())
     found = version_from_constraint(spec)  # the lowest allowed minor
     if found is None:
-        yield base.warning(src, f"{what} {spec[:40]!r} has no lower bound to pick a Python version from")
+        yield base.warning(src, f"{what} {scrub(spec)[:40]!r} has no lower bound to pick a Python version from")
         return
     yield base.runtime(src, found[1], version=found[0])
 
@@ -95,7 +95,7 @@ def _pep508(items: Any, path: Path, lines: TomlLines, cap: Confidence | None) ->
         src = Src(NAME, FILE, lines.item(path, text))
         req = parse_requirement(text)
         if req is None:
-            yield base.warning(src, f"cannot parse dependency {text[:60]!r}; skipped")
+            yield base.warning(src, f"cannot parse dependency {scrub(text)[:60]!r}; skipped")
             continue
         reqs.append((req, src))
     siblings = {req.name for req, _ in reqs}

@@ -17,6 +17,7 @@ from analyzers import base
 from analyzers.base import H, I, Item, Src
 from migrator.model import Confidence
 from migrator.repo import RepoView
+from migrator.secrets import scrub
 
 NAME = "python_version"
 
@@ -110,7 +111,8 @@ def _first_version(lines: list[str], path: str, tool: str) -> Iterator[Item]:
             continue  # "use whatever the host has": not a declaration
         found = split_version(words[0])
         if found is None:
-            yield base.warning(src, f"{words[0]!r} is not a CPython version (pypy, conda or a virtualenv name?)")
+            shown = scrub(words[0])[:40]
+            yield base.warning(src, f"{shown!r} is not a CPython version (pypy, conda or a virtualenv name?)")
             continue
         yield base.runtime(src, language="python", version=found[0], version_full=found[1])
         return
@@ -126,7 +128,7 @@ def analyze(repo: RepoView) -> Iterator[Item]:
             found = split_version(text)
             src = Src(NAME, "runtime.txt", number)
             if found is None:
-                yield base.warning(src, f"runtime.txt: {text[:40]!r} is not a python-X.Y.Z version")
+                yield base.warning(src, f"runtime.txt: {scrub(text)[:40]!r} is not a python-X.Y.Z version")
             else:
                 yield base.runtime(src, language="python", version=found[0], version_full=found[1])
             break

@@ -22,6 +22,7 @@ from analyzers.python_version import version_from_constraint
 from analyzers.requirements import is_foreign_platform, parse_requirement
 from migrator.model import Confidence
 from migrator.repo import RepoView
+from migrator.secrets import scrub
 
 NAME = "setuptools"
 
@@ -41,7 +42,7 @@ def _requirements(items: Lined, path: str, cap: Confidence | None) -> Iterator[I
     for text, line in items:
         req = parse_requirement(text)
         if req is None:
-            yield base.warning(Src(NAME, path, line), f"cannot parse requirement {text[:60]!r}; skipped")
+            yield base.warning(Src(NAME, path, line), f"cannot parse requirement {scrub(text)[:60]!r}; skipped")
         elif not is_foreign_platform(req.marker):
             parsed.append((req, line))
     siblings = {req.name for req, _ in parsed}
@@ -53,7 +54,8 @@ def _python_requires(spec: str, src: Src) -> Iterator[Item]:
     yield base.runtime(src, D, language="python", requires_python=spec.strip())
     found = version_from_constraint(spec)
     if found is None:
-        yield base.warning(src, f"python_requires {spec[:40]!r} has no lower bound to pick a Python version from")
+        shown = scrub(spec)[:40]
+        yield base.warning(src, f"python_requires {shown!r} has no lower bound to pick a Python version from")
         return
     yield base.runtime(src, found[1], version=found[0])
 

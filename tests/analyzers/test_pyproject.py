@@ -175,6 +175,14 @@ def test_bad_values_do_not_stop_the_rest(run_analyzer: Any) -> None:
     ]
 
 
+def test_unparsable_dependency_warning_never_shows_a_password(run_analyzer: Any) -> None:
+    res = run_analyzer(pyproject, {
+        "pyproject.toml": '[project]\nname = "a"\ndependencies = ["https://deploy:Xy9SecretPw@pkgs.example.com/lib.tar.gz"]\n',
+    })
+    assert [w.line for w in res.warnings] == [3]
+    assert "Xy9SecretPw" not in repr(res.warnings)
+
+
 def test_credentials_in_git_urls(run_analyzer: Any) -> None:
     res = run_analyzer(pyproject, {
         "pyproject.toml": '[project]\nname = "a"\ndependencies = [\n'
