@@ -25,7 +25,7 @@ from collections.abc import Iterator
 
 from analyzers import base
 from analyzers.base import D, Item, Src
-from analyzers.commands import container_command, core_argv, program, split
+from analyzers.commands import container_command, core_argv, join, program, split
 from analyzers.deploy_commands import export
 from migrator.repo import RepoView
 
@@ -192,11 +192,15 @@ def clean_command(command: str) -> tuple[str, str | None]:
     """
     kept: list[str] = []
     log: str | None = None
+    workdir: str | None = None
     for part in _CHAIN.split(command.strip()):
         argv = split(part)
         if not argv:
             continue
-        if argv[0] in ("cd", "pushd") or (argv[0] in ("source", ".") and argv[-1].endswith("activate")):
+        if argv[0] in ("cd", "pushd"):
+            workdir = argv[1] if len(argv) > 1 else workdir
+            continue
+        if argv[0] in ("source", ".") and argv[-1].endswith("activate"):
             continue
         if "|" in part:  # a pipeline's redirections are part of its work (pg_dump | gzip > file)
             kept.append(part.strip())
@@ -204,7 +208,7 @@ def clean_command(command: str) -> tuple[str, str | None]:
         argv, found = _redirections(argv)
         log = log or found
         if argv:
-            kept.append(shlex.join(_strip_flock(argv)))
+            kept.append(relativize(shlex.join(_strip_flock(argv)), workdir))
     if not kept:
         return "", log
     if len(kept) == 1 and "|" not in kept[0]:
@@ -232,6 +236,31 @@ def _redirections(argv: list[str]) -> tuple[list[str], str | None]:
             log = log or target
         i += 1
     return out, log
+
+
+def relativize(command: str, workdir: str | None) -> str:
+    """Host paths under the legacy working directory become relative: in the image the app dir is the workdir.
+
+    ``uwsgi --ini /srv/app/deploy/uwsgi.ini`` run in ``/srv/app`` -> ``uwsgi --ini deploy/uwsgi.ini``.
+    """
+    root = (workdir or "").rstrip("/")
+    if not root.startswith("/") or "{{" in root or "%" in root:
+        return command
+    argv = split(command)
+    if len(argv) == 3 and argv[:2] == ["sh", "-c"]:
+        return command
+    out = []
+    for token in argv:
+        prefix, value = ("", token)
+        if token.startswith("-") and "=" in token:
+            head, _, value = token.partition("=")
+            prefix = head + "="
+        if value == root:
+            value = "."
+        elif value.startswith(root + "/"):
+            value = value[len(root) + 1 :]
+        out.append(prefix + value)
+    return join(out) if out != argv else command
 
 
 def _strip_flock(argv: list[str]) -> list[str]:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from analyzers import base
 from analyzers.base import DEF, D, H, I, Item, Src
 from analyzers.commands import classify, container_command, step_kind
-from analyzers.cron import collapse_jinja, strip_template
+from analyzers.cron import collapse_jinja, relativize, strip_template
 from analyzers.deploy_commands import export
 from migrator.repo import RepoView, join, normalize
 
@@ -212,11 +212,13 @@ def _program(rel: str, name: str, section: Section, keys: dict[str, str]) -> Ite
     key = info.name or re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-") or name
     keys[name] = key
     kind = step_kind(command)
+    workdir = _expand(opts["directory"].value, names, {}) if "directory" in opts else None
+    clean = relativize(container_command(command), workdir)
     if info.role is not None and info.role.value == "release" or (info.role is None and kind and kind[0] == "release"):
-        yield base.release_step(container_command(command), at, D, legacy_name=name)
+        yield base.release_step(clean, at, D, legacy_name=name)
     else:
         role, confidence = (info.role.value, I) if info.role else ("worker", H)
-        yield base.process(key, at, D, command=container_command(command), legacy_name=name,
+        yield base.process(key, at, D, command=clean, legacy_name=name,
                            app_server=info.app_server, workers=info.workers, threads=info.threads,
                            timeout=info.timeout, port=info.port if info.port_declared else None)
         yield base.process(key, at, confidence, role=role)

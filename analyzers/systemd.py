@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from analyzers import base
 from analyzers.base import DEF, D, H, I, Item, Src
 from analyzers.commands import classify, container_command, parse_bind, split, step_kind
-from analyzers.cron import collapse_jinja, schedule_name, strip_template, unique
+from analyzers.cron import collapse_jinja, relativize, schedule_name, strip_template, unique
 from analyzers.deploy_commands import export, interpret
 from analyzers.oncalendar import CalendarError, interval_to_cron, parse_timespan, to_cron
 from migrator.repo import RepoView
@@ -220,17 +220,19 @@ def _service(unit: Unit) -> Iterator[Item]:
     command = exec_command(entry.value)
     info = classify(command)
     key = service_key(unit)
+    workdir = unit.last("Service", "WorkingDirectory")
+    clean = relativize(container_command(command), workdir.value.lstrip("-") if workdir else None)
     if oneshot:
         kind = step_kind(command)
         if kind is not None and kind[0] == "release":
-            yield base.release_step(container_command(command), at, D, legacy_name=unit.name)
+            yield base.release_step(clean, at, D, legacy_name=unit.name)
             return
-        yield base.process(key, at, D, role="oneoff", command=container_command(command), legacy_name=unit.name)
+        yield base.process(key, at, D, role="oneoff", command=clean, legacy_name=unit.name)
     else:
         if len(execs) > 1:
             yield base.warning(at, f"{unit.name} has {len(execs)} ExecStart= lines; the last one is used")
         role, confidence = (info.role.value, I) if info.role else ("worker", H)
-        yield base.process(key, at, D, command=container_command(command), legacy_name=unit.name,
+        yield base.process(key, at, D, command=clean, legacy_name=unit.name,
                            app_server=info.app_server, workers=info.workers, threads=info.threads,
                            timeout=info.timeout, port=info.port if info.port_declared else None)
         yield base.process(key, at, confidence, role=role)
@@ -318,7 +320,8 @@ def _scheduled(service: Unit, timer: Unit, names: set[str]) -> Iterator[Item]:
     if exec_entry is None:
         yield base.warning(Src(NAME, service.rel), f"{service.name} (run by {timer.name}) has no ExecStart=")
         return
-    command = container_command(exec_command(exec_entry.value))
+    workdir = service.last("Service", "WorkingDirectory")
+    command = relativize(container_command(exec_command(exec_entry.value)), workdir.value if workdir else None)
     base_name = schedule_name(command, timer.stem)
     when: list[tuple[Src, str, str | None]] = []
     for entry in timer.values("Timer", "OnCalendar"):

@@ -174,3 +174,8 @@ def test_credential_url_value_makes_the_variable_secret(run_analyzer: Any) -> No
     assert [(s.name, s.line, s.kind) for s in result.secrets] == [("DATABASE_URL", 1, "credential_url")]
     assert result.field(Kind.ENV, "DATABASE_URL", "secret") is True
     assert "Sup3r-Secret-Url-Pw" not in repr(result.items)
+
+
+def test_cd_target_makes_paths_relative(run_analyzer: Any) -> None:
+    result = run_analyzer(cron, {"crontab": "0 1 * * * cd /srv/app && /srv/app/venv/bin/python /srv/app/bin/job.py\n"})
+    assert result.field(Kind.SCHEDULE, "job", "command") == "python bin/job.py"

@@ -141,3 +141,14 @@ def test_broken_files_warn_and_go_on(run_analyzer: Any) -> None:
 def test_no_supervisor_config_means_nothing(run_analyzer: Any) -> None:
     result = run_analyzer(supervisor, {"uwsgi.ini": "[uwsgi]\nhttp = :8000\n", "setup.cfg": "[metadata]\n"})
     assert result.items == []
+
+
+def test_paths_under_the_working_directory_become_relative(run_analyzer: Any) -> None:
+    result = run_analyzer(supervisor, {
+        "deploy/supervisor/reports.conf": """\
+            [program:reports-web]
+            command=/srv/reports/venv/bin/uwsgi --ini /srv/reports/deploy/uwsgi.ini --logto=/srv/reports/log/u.log
+            directory=/srv/reports/
+            """,
+    })
+    assert result.field(Kind.PROCESS, "web", "command") == "uwsgi --ini deploy/uwsgi.ini --logto=log/u.log"

@@ -265,3 +265,15 @@ def test_continuation_ends_at_eof_and_skips_comments(run_analyzer: Any) -> None:
     entries, problems = systemd.parse_unit(["[Service]", "ExecStart=/bin/a \\", "# note", "  --b \\", "  --c \\"])
     assert problems == []
     assert entries == [systemd.Entry("Service", "ExecStart", "/bin/a --b --c", 2)]
+
+
+def test_paths_under_working_directory_become_relative(run_analyzer: Any) -> None:
+    result = run_analyzer(systemd, {
+        "app.service": "[Service]\nWorkingDirectory=/srv/app\n"
+                       "ExecStart=/srv/app/venv/bin/gunicorn -c /srv/app/deploy/gunicorn.py app:app\n",
+        "tidy.timer": "[Timer]\nOnCalendar=hourly\n",
+        "tidy.service": "[Service]\nWorkingDirectory=/srv/app\nExecStart=/srv/app/venv/bin/python /srv/app/tidy.py\n",
+    })
+    assert result.field(Kind.PROCESS, "web", "command") == "gunicorn -c deploy/gunicorn.py app:app"
+    assert result.field(Kind.SCHEDULE, "tidy", "command") == "python tidy.py"
+    assert result.field(Kind.SCHEDULE, "tidy", "schedule") == "0 * * * *"
