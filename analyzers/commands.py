@@ -341,6 +341,7 @@ _RELEASE = [
 ]
 _BUILD = [
     re.compile(r"\bmanage\.py\s+(collectstatic|compilemessages|compress)\b"),
+    re.compile(r"\bdjango-admin(\.py)?\s+(collectstatic|compilemessages|compress)\b"),
     re.compile(r"\b(npm|yarn|pnpm)\s+(run\s+)?(build|assets|webpack|compile)\b"),
     re.compile(r"\b(webpack|gulp|grunt)\b(?!-)"),
     re.compile(r"\bflask\s+(assets\s+build|digest\s+compile)\b"),
@@ -349,6 +350,8 @@ _BUILD = [
 _HOST = [
     (re.compile(r"^\s*git\s+(pull|fetch|clone|checkout|reset|submodule)\b"), "source checkout: the image carries the code"),
     (re.compile(r"\b(systemctl|service)\s+\S*\s*(restart|reload|start|stop|enable|daemon-reload)\b"),
+     "service manager: Kubernetes starts and restarts the workloads"),
+    (re.compile(r"(^|\s)/etc/init\.d/\S+\s+(restart|reload|force-reload|start|stop)\b"),
      "service manager: Kubernetes starts and restarts the workloads"),
     (re.compile(r"\b(supervisorctl)\b"), "process manager: Kubernetes runs the processes"),
     (re.compile(r"\b(pip3?|pip-sync|pipenv|poetry|uv)\s+(install|sync)\b"), "dependency install: done in the image build"),

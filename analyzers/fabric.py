@@ -48,7 +48,7 @@ _MAX_LOOP = 10
 _WEB_ROLE = re.compile(r"^(web|www|app|apps|application|frontend|front|webservers?|appservers?|wsgi|django)\d*$", re.I)
 _WEB_CMD = re.compile(r"\b(gunicorn|uwsgi|uvicorn|daphne|hypercorn|waitress-serve|runserver|nginx|apache2|apachectl"
                       r"|httpd|passenger)\b")
-_RESTART = re.compile(r"\b(supervisorctl|systemctl|service)\b.*(?<![-\w])(restart|reload|start)\b")
+_RESTART = re.compile(r"(\b(supervisorctl|systemctl|service)\b|/etc/init\.d/).*(?<![-\w])(restart|reload|start)\b")
 _NOT_WEB = re.compile(r"(worker|celery|beat|\brq\b|cron|queue|scheduler|clock|redis|postgres|mysql|memcache)", re.I)
 _HEALTH = re.compile(r"\b(curl|wget)\b.*https?://\S+/(health|healthz|ping|status|ready)")
 
@@ -124,10 +124,11 @@ class Ctx:
 
 @dataclass
 class Frame:
-    """One function activation: what it returned first."""
+    """One function activation: what it returned first, and the context at its first ``yield``."""
 
     returned: Any = None
     has_returned: bool = False
+    yielded: Ctx | None = None
 
 
 def _cd(cwd: str | None, path: str | None) -> str | None:
@@ -492,7 +493,13 @@ class Module(Hooks):
             self._statement(st, r, frame)
 
     def _statement(self, st: ast.stmt, r: Resolver, frame: Frame) -> None:
-        if isinstance(st, ast.Expr):
+        if isinstance(st, ast.Expr) and isinstance(st.value, (ast.Yield, ast.YieldFrom)):
+            # a @contextmanager helper: the body of the caller's with-block runs here
+            if st.value.value is not None:
+                r.value(st.value.value)
+            if frame.yielded is None:
+                frame.yielded = self.ctx
+        elif isinstance(st, ast.Expr):
             r.value(st.value)
         elif isinstance(st, ast.Assign):
             value = r.value(st.value)
@@ -558,7 +565,7 @@ class Module(Hooks):
         for item in st.items:
             value = r.value(item.context_expr)
             for change in _changes(value):
-                self.ctx = self.ctx.apply(change)
+                self.ctx = change if isinstance(change, Ctx) else self.ctx.apply(change)
             if item.optional_vars is not None:
                 self._assign(item.optional_vars, value, st, r)
         try:
@@ -626,6 +633,8 @@ class Module(Hooks):
         finally:
             self.stack.pop()
             self.ctx = saved
+        if any(self._deco_name(d) == "contextmanager" for d in fn.decorator_list):
+            return frame.yielded or CtxChange()
         return frame.returned
 
     def _fab1(self, op: str, node: ast.Call, r: Resolver) -> Any:
@@ -637,7 +646,9 @@ class Module(Hooks):
         line = node.lineno
         if op in _FAB1_COMMANDS:
             user = _string(kwargs.get("user")) if op == "sudo" else None
-            self._command(op, arg(0, "command"), line, user=user, conn=None)
+            # run(..., pty=False) is the Fabric 1 idiom for starting a daemon that outlives the session
+            detached = kwargs.get("pty") is False and op != "local"
+            self._command(op, arg(0, "command"), line, user=user, conn=None, detached=detached)
             return Unknown(f"{op}_result")
         if op == "cd":
             return CtxChange(cwd=_string_or_text(arg(0, "path")))
@@ -649,7 +660,7 @@ class Module(Hooks):
             self._env_vars(kwargs, line)
             return CtxChange()
         if op == "settings":
-            changes = [c for a in args for c in _changes(a)]
+            changes = [c for a in args for c in _changes(a) if isinstance(c, CtxChange)]
             merged = CtxChange(user=_string(kwargs.get("user")), sudo_user=_string(kwargs.get("sudo_user")))
             for c in changes:
                 merged = _merge(merged, c)
@@ -734,7 +745,9 @@ class Module(Hooks):
 
     # what commands mean -------------------------------------------------------------------------
 
-    def _command(self, op: str, command: Any, line: int, *, user: str | None, conn: Conn | None) -> None:
+    def _command(
+        self, op: str, command: Any, line: int, *, user: str | None, conn: Conn | None, detached: bool = False
+    ) -> None:
         if command is None:
             return
         cmd = text(command).replace(_REPO + "/", "")
@@ -747,7 +760,7 @@ class Module(Hooks):
                 cwd = _cd(cwd, argv[1] if len(argv) > 1 else "~")
                 continue
             emitted_secret = False
-            for item in interpret(part, src, background=background):
+            for item in interpret(part, src, background=background or detached):
                 if isinstance(item, Finding) and item.kind in _STEP_FIELDS and "command" in item.fields:
                     extra: dict[str, Any] = {"cwd": cwd}
                     if op == "local":
@@ -778,9 +791,14 @@ class Module(Hooks):
     def _prefix(self, command: Any, line: int) -> CtxChange:
         cmd = text(command)
         src = Src(NAME, self.rel, line)
+        cwd: str | None = None
         for part, _ in split_commands(cmd):
-            self.out.extend(interpret(part, src))
-        return CtxChange(prefixes=(cmd,))
+            argv = split(part)
+            if argv[:1] == ["cd"] and len(argv) > 1:
+                cwd = _cd(cwd, argv[1])  # prefix("cd /srv/app") is how old fabfiles chdir
+            else:
+                self.out.extend(interpret(part, src))
+        return CtxChange(cwd=cwd, prefixes=(cmd,))
 
     def _env_vars(self, values: dict[str, Any], line: int) -> None:
         src = Src(NAME, self.rel, line)
@@ -904,8 +922,8 @@ def _flatten(values: Iterable[Any]) -> list[Any]:
     return out
 
 
-def _changes(value: Any) -> list[CtxChange]:
-    if isinstance(value, CtxChange):
+def _changes(value: Any) -> list[CtxChange | Ctx]:
+    if isinstance(value, (CtxChange, Ctx)):
         return [value]
     if isinstance(value, (list, tuple)):
         return [c for v in value for c in _changes(v)]

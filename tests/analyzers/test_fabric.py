@@ -170,6 +170,45 @@ def test_fabric1_without_task_decorator_every_public_function_is_a_task(run_anal
         4, "4 hosts in env.hosts", 4)
 
 
+def test_fabric1_idioms_contextmanager_helpers_prefix_cd_and_pty_false(run_analyzer: Any) -> None:
+    result = run_analyzer(fabric, {"fabfile.py": """\
+        import contextlib
+        from fabric.api import *
+
+        env.hosts = ["www1"]
+        DIRS = {"prod": "~/webapps/shop"}
+        venv = prefix("source ~/.virtualenvs/shop/bin/activate")
+
+        @contextlib.contextmanager
+        def project(version):
+            with prefix("cd %s" % DIRS[version]):
+                yield
+
+        @task
+        def deploy(version="prod"):
+            with project(version):
+                run("git pull --no-edit")
+                with venv:
+                    run("django-admin collectstatic --noinput")
+            old = run("ls -x releases").split()[:-5]
+            for release in old:
+                run("rm -rf releases/%s" % release)
+            run("gunicorn -c deploy/gunicorn.py shop.wsgi", pty=False)
+            sudo("/etc/init.d/nginx reload")
+        """})
+    assert result.one(Kind.HOST_STEP, "git pull --no-edit").fields["cwd"] == "~/webapps/shop"
+    assert result.one(Kind.HOST_STEP, "source ~/.virtualenvs/shop/bin/activate").source.line == 6
+    collect = result.one(Kind.BUILD_STEP, "django-admin collectstatic --noinput")
+    assert (collect.source.line, collect.fields["cwd"]) == (18, "~/webapps/shop")
+    assert result.one(Kind.HOST_STEP, "rm -rf releases/${release}").source.line == 21
+    started = [f for f in result.of(Kind.PROCESS, "web") if "command" in f.fields]
+    assert [(f.fields["command"], f.source.line) for f in started] == [
+        ("gunicorn -c deploy/gunicorn.py shop.wsgi", 22)]
+    assert result.one(Kind.HOST_STEP, "/etc/init.d/nginx reload").source.line == 23
+    hint = [f for f in result.of(Kind.PROCESS, "web") if "replicas" in f.fields]
+    assert [(f.fields["replicas_hint_from"], f.source.line) for f in hint] == [("1 host in env.hosts", 4)]
+
+
 def test_fabric1_files_deployed_to_hosts(run_analyzer: Any) -> None:
     result = run_analyzer(fabric, {
         "deploy/nginx.conf": "server {}\n",
