@@ -287,8 +287,11 @@ def _step(s: Subject) -> Step:
 
 
 def _release_steps(model: AppModel) -> tuple[Step, ...]:
-    steps = [_step(s) for s in model.of(Kind.RELEASE_STEP) if s.get("command")]
-    steps += [_step(p) for p in model.processes if p.get("role") == ProcessRole.RELEASE.value and p.get("command")]
+    """Release steps in the order the legacy deploy ran them (file, line), duplicates dropped."""
+    subjects = [s for s in model.of(Kind.RELEASE_STEP) if s.get("command")]
+    subjects += [p for p in model.processes if p.get("role") == ProcessRole.RELEASE.value and p.get("command")]
+    subjects.sort(key=lambda s: (s.facts["command"].source.file, s.facts["command"].source.line or 0))
+    steps = [_step(s) for s in subjects]
     seen: dict[str, Step] = {}
     for step in steps:
         seen.setdefault(step.command, step)
