@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 from analyzers import base
 from analyzers.base import DEF, D, H, I, Item, Src
-from analyzers.commands import classify, container_command, parse_bind, split, step_kind
+from analyzers.commands import classify, container_command, join, parse_bind, split, step_kind
 from analyzers.cron import collapse_jinja, relativize, schedule_name, strip_template, unique
 from analyzers.deploy_commands import export, interpret
 from analyzers.oncalendar import CalendarError, interval_to_cron, parse_timespan, to_cron
@@ -37,6 +37,7 @@ from migrator.repo import RepoView
 NAME = "systemd"
 
 _UNIT_FILE = re.compile(r"\.(service|timer|socket)$")
+_DROPIN_DIR = re.compile(r"\.(service|timer|socket)\.d/")
 _MEMORY = re.compile(r"^(\d+(?:\.\d+)?)\s*([KMGTPE]?)$", re.IGNORECASE)
 _UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4, "P": 1024**5, "E": 1024**6}
 _CHAIN = re.compile(r"\s*(?:&&|;)\s*")
@@ -52,6 +53,10 @@ class Entry:
     key: str
     value: str
     line: int
+    file: str = ""
+
+    def src(self) -> Src:
+        return Src(NAME, self.file, self.line)
 
 
 @dataclass
@@ -90,7 +95,7 @@ class Unit:
         return None
 
 
-def parse_unit(lines: list[str]) -> tuple[list[Entry], list[tuple[int, str]]]:
+def parse_unit(lines: list[str], rel: str = "") -> tuple[list[Entry], list[tuple[int, str]]]:
     """(entries, problems as (line, message)) for a unit file's lines."""
     entries: list[Entry] = []
     problems: list[tuple[int, str]] = []
@@ -106,7 +111,7 @@ def parse_unit(lines: list[str]) -> tuple[list[Entry], list[tuple[int, str]]]:
                 pending = (start, f"{text} {line[:-1].strip()}".strip())
                 continue
             pending = None
-            _assign(entries, problems, section, start, f"{text} {line}".strip())
+            _assign(entries, problems, section, start, f"{text} {line}".strip(), rel)
             continue
         if not line or line.startswith(("#", ";", "{%", "{#")):
             continue
@@ -119,13 +124,14 @@ def parse_unit(lines: list[str]) -> tuple[list[Entry], list[tuple[int, str]]]:
         if line.endswith("\\"):
             pending = (lineno, line[:-1].rstrip())
             continue
-        _assign(entries, problems, section, lineno, line)
+        _assign(entries, problems, section, lineno, line, rel)
     if pending is not None:
-        _assign(entries, problems, section, pending[0], pending[1])
+        _assign(entries, problems, section, pending[0], pending[1], rel)
     return entries, problems
 
 
-def _assign(entries: list[Entry], problems: list[tuple[int, str]], section: str, line: int, text: str) -> None:
+def _assign(entries: list[Entry], problems: list[tuple[int, str]], section: str, line: int, text: str, rel: str
+            ) -> None:
     key, eq, value = text.partition("=")
     key = key.strip()
     if not eq or not re.match(r"^[A-Za-z][A-Za-z0-9_-]*$", key):
@@ -133,21 +139,27 @@ def _assign(entries: list[Entry], problems: list[tuple[int, str]], section: str,
     elif not section:
         problems.append((line, f"{key}= outside any [Section]; ignored"))
     else:
-        entries.append(Entry(section, key, value.strip(), line))
+        entries.append(Entry(section, key, value.strip(), line, rel))
 
 
 def unit_files(repo: RepoView) -> list[str]:
-    return [rel for rel in repo.files() if _UNIT_FILE.search(strip_template(rel)) and ".d/" not in rel]
+    return [rel for rel in repo.files() if _UNIT_FILE.search(strip_template(rel)) and not _DROPIN_DIR.search(rel)]
 
 
 def analyze(repo: RepoView) -> Iterator[Item]:
     """Processes, schedules, steps, env and secrets from every unit file in the repo."""
     units: list[Unit] = []
     for rel in unit_files(repo):
-        entries, problems = parse_unit(repo.lines(rel))
-        for line, message in problems:
-            yield base.warning(Src(NAME, rel, line), message)
-        units.append(Unit(rel, entries))
+        unit = Unit(rel)
+        # drop-ins (web.service.d/*.conf) apply after the unit, in file name order, as systemd does
+        dropins = sorted(f for f in repo.files() if f.startswith(_dir_prefix(rel) + unit.name + ".d/")
+                         and strip_template(f).endswith(".conf"))
+        for part in [rel, *dropins]:
+            entries, problems = parse_unit(repo.lines(part), part)
+            for line, message in problems:
+                yield base.warning(Src(NAME, part, line), message)
+            unit.entries.extend(entries)
+        units.append(unit)
     names: set[str] = set()
     env_files: set[str] = set()
     timer_targets: dict[str, Unit] = {}
@@ -166,10 +178,14 @@ def analyze(repo: RepoView) -> Iterator[Item]:
         elif unit.type == "timer" and unit.rel not in {t.rel for t in timer_targets.values()}:
             wanted = _target_name(unit, "Timer")
             entry = unit.last("Timer", "Unit")
-            yield base.warning(Src(NAME, unit.rel, entry.line if entry else None),
+            yield base.warning(entry.src() if entry else Src(NAME, unit.rel),
                                f"timer triggers {wanted}, which is not in the repository; no schedule made")
         elif unit.type == "socket":
             yield from _socket(unit, units)
+
+
+def _dir_prefix(rel: str) -> str:
+    return rel.rsplit("/", 1)[0] + "/" if "/" in rel else ""
 
 
 def _target_name(unit: Unit, section: str) -> str:
@@ -214,14 +230,18 @@ def _service(unit: Unit) -> Iterator[Item]:
         return
     for pre in unit.values("Service", "ExecStartPre") + unit.values("Service", "ExecReload"):
         for command in _simple_commands(exec_command(pre.value)):
-            yield from interpret(command, src.at(pre.line))
+            yield from interpret(command, pre.src())
     entry = execs[-1]
-    at = src.at(entry.line)
+    at = entry.src()
     command = exec_command(entry.value)
     info = classify(command)
     key = service_key(unit)
     workdir = unit.last("Service", "WorkingDirectory")
     clean = relativize(container_command(command), workdir.value.lstrip("-") if workdir else None)
+    if type_entry is not None and type_entry.value == "forking":
+        clean = _foreground(clean)
+        yield base.warning(at, f"{unit.name} is Type=forking: in a container the process must stay in the "
+                               "foreground (daemon flags dropped; check the command)")
     if oneshot:
         kind = step_kind(command)
         if kind is not None and kind[0] == "release":
@@ -241,34 +261,40 @@ def _service(unit: Unit) -> Iterator[Item]:
     yield from _settings(unit, key)
 
 
+def _foreground(command: str) -> str:
+    """Drop daemonizing flags (``--daemon``, ``-D``, ``--detach``): PID 1 of a container must not fork."""
+    argv = split(command)
+    kept = [a for a in argv if a not in ("--daemon", "-D", "--detach", "--daemonize")]
+    return join(kept) if kept != argv else command
+
+
 def _settings(unit: Unit, key: str) -> Iterator[Item]:
     """User, limits, restart policy ... each with the line that sets it."""
-    src = Src(NAME, unit.rel)
     for name, fld in (("User", "user"), ("Group", "group"), ("WorkingDirectory", "working_dir"),
                       ("Restart", "restart"), ("KillSignal", "stop_signal")):
         entry = unit.last("Service", name)
         if entry is not None:
-            yield base.process(key, src.at(entry.line), D, **{fld: entry.value})
+            yield base.process(key, entry.src(), D, **{fld: entry.value})
     entry = unit.last("Service", "MemoryMax", "MemoryLimit")
     if entry is not None:
         memory, problem = memory_quantity(entry.value)
-        yield from _field_or_warning(key, src.at(entry.line), "memory_limit", memory, problem, entry.key)
+        yield from _field_or_warning(key, entry.src(), "memory_limit", memory, problem, entry.key)
     entry = unit.last("Service", "CPUQuota")
     if entry is not None:
         cpu, problem = cpu_quantity(entry.value)
-        yield from _field_or_warning(key, src.at(entry.line), "cpu_limit", cpu, problem, entry.key)
+        yield from _field_or_warning(key, entry.src(), "cpu_limit", cpu, problem, entry.key)
     entry = unit.last("Service", "LimitNOFILE")
     if entry is not None:
         soft = entry.value.split(":", 1)[0]
         if soft.isdigit():
-            yield base.process(key, src.at(entry.line), D, nofile=int(soft))
+            yield base.process(key, entry.src(), D, nofile=int(soft))
     entry = unit.last("Service", "TimeoutStopSec", "TimeoutSec")
     if entry is not None:
         seconds = parse_timespan(entry.value)
         if seconds is not None:
-            yield base.process(key, src.at(entry.line), D, stop_timeout=int(round(seconds)))
+            yield base.process(key, entry.src(), D, stop_timeout=int(round(seconds)))
         elif entry.value.lower() != "infinity":
-            yield base.warning(src.at(entry.line), f"{entry.key}= value not understood; ignored")
+            yield base.warning(entry.src(), f"{entry.key}= value not understood; ignored")
 
 
 def _field_or_warning(key: str, src: Src, fld: str, value: str | None, problem: str | None, directive: str
@@ -316,7 +342,6 @@ def _scheduled(service: Unit, timer: Unit, names: set[str]) -> Iterator[Item]:
     """One schedule per OnCalendar= (or the interval) of ``timer``, running ``service``'s ExecStart."""
     exec_entry = service.last("Service", "ExecStart")
     user = service.last("Service", "User")
-    tsrc = Src(NAME, timer.rel)
     if exec_entry is None:
         yield base.warning(Src(NAME, service.rel), f"{service.name} (run by {timer.name}) has no ExecStart=")
         return
@@ -328,35 +353,34 @@ def _scheduled(service: Unit, timer: Unit, names: set[str]) -> Iterator[Item]:
         try:
             parsed = to_cron(entry.value)
         except CalendarError as exc:
-            yield base.warning(tsrc.at(entry.line), f"OnCalendar={entry.value}: {exc}; no schedule made")
+            yield base.warning(entry.src(), f"OnCalendar={entry.value}: {exc}; no schedule made")
             continue
-        when.append((tsrc.at(entry.line), parsed.cron, parsed.timezone))
+        when.append((entry.src(), parsed.cron, parsed.timezone))
     interval = timer.last("Timer", "OnUnitActiveSec", "OnUnitInactiveSec")
     if interval is not None:
         seconds = parse_timespan(interval.value)
         if seconds is None or seconds <= 0:
-            yield base.warning(tsrc.at(interval.line), f"{interval.key}= value not understood; ignored")
+            yield base.warning(interval.src(), f"{interval.key}= value not understood; ignored")
         else:
             cron, exact = interval_to_cron(seconds)
             if not exact:
-                yield base.warning(tsrc.at(interval.line),
+                yield base.warning(interval.src(),
                                    f"{interval.key}={interval.value} has no exact cron form; using {cron!r}")
-            when.append((tsrc.at(interval.line), cron, None))
+            when.append((interval.src(), cron, None))
     boot = timer.last("Timer", "OnBootSec", "OnStartupSec", "OnActiveSec")
     if not when and boot is not None:
-        yield base.warning(tsrc.at(boot.line), f"{boot.key}= alone runs {service.name} once after boot; not a schedule")
+        yield base.warning(boot.src(), f"{boot.key}= alone runs {service.name} once after boot; not a schedule")
     for src, cron, tz in when:
         name = unique(base_name, names)
         yield base.schedule(name, src, D, schedule=cron, timezone=tz, legacy_name=timer.name)
-        yield base.schedule(name, Src(NAME, service.rel, exec_entry.line), D, command=command)
+        yield base.schedule(name, exec_entry.src(), D, command=command)
         if user is not None:
-            yield base.schedule(name, Src(NAME, service.rel, user.line), D, user=user.value)
+            yield base.schedule(name, user.src(), D, user=user.value)
 
 
 def _environment(repo: RepoView, unit: Unit, env_files: set[str]) -> Iterator[Item]:
-    src = Src(NAME, unit.rel)
     for entry in unit.values("Service", "Environment"):
-        at = src.at(entry.line)
+        at = entry.src()
         try:
             tokens = shlex.split(entry.value)
         except ValueError:
@@ -370,7 +394,7 @@ def _environment(repo: RepoView, unit: Unit, env_files: set[str]) -> Iterator[It
         path = entry.value.lstrip("-").strip()
         rel = repo_file(repo, path)
         if rel is None:
-            yield base.warning(src.at(entry.line),
+            yield base.warning(entry.src(),
                                f"EnvironmentFile {path} is not in the repository; its variables must be provided")
         elif rel not in env_files:
             env_files.add(rel)
@@ -411,14 +435,13 @@ def env_file(repo: RepoView, rel: str) -> Iterator[Item]:
 
 def _socket(unit: Unit, units: list[Unit]) -> Iterator[Item]:
     service = _paired(unit, "Socket", units)
-    src = Src(NAME, unit.rel)
     for entry in unit.values("Socket", "ListenStream"):
         _, port, sock = parse_bind(entry.value)
         if port is None:
             continue
         if service is None:
-            yield base.warning(src.at(entry.line), f"socket listens on {port} for {_target_name(unit, 'Socket')}, "
+            yield base.warning(entry.src(), f"socket listens on {port} for {_target_name(unit, 'Socket')}, "
                                "which is not in the repository")
             continue
-        yield base.process(service_key(service), src.at(entry.line), I, port=port, role="web")
+        yield base.process(service_key(service), entry.src(), I, port=port, role="web")
         return

@@ -277,3 +277,28 @@ def test_paths_under_working_directory_become_relative(run_analyzer: Any) -> Non
     assert result.field(Kind.PROCESS, "web", "command") == "gunicorn -c deploy/gunicorn.py app:app"
     assert result.field(Kind.SCHEDULE, "tidy", "command") == "python tidy.py"
     assert result.field(Kind.SCHEDULE, "tidy", "schedule") == "0 * * * *"
+
+
+def test_forking_service_runs_in_the_foreground(run_analyzer: Any) -> None:
+    result = run_analyzer(systemd, {
+        "web.service": "[Service]\nType=forking\nPIDFile=/run/g.pid\n"
+                       "ExecStart=/srv/app/venv/bin/gunicorn --daemon --pid /run/g.pid app:app\n",
+    })
+    assert result.field(Kind.PROCESS, "web", "command") == "gunicorn --pid /run/g.pid app:app"
+    assert [(w.line, "Type=forking" in w.message) for w in result.warnings] == [(4, True)]
+
+
+def test_drop_ins_override_the_unit(run_analyzer: Any) -> None:
+    result = run_analyzer(systemd, {
+        "conf.d/web.service": "[Service]\nUser=www\nExecStart=/usr/bin/gunicorn app:app\n",
+        "conf.d/web.service.d/10-limits.conf": "[Service]\nMemoryMax=1G\n",
+        "conf.d/web.service.d/20-cmd.conf": "[Service]\nExecStart=\nExecStart=/usr/bin/gunicorn -b :9000 app:app\n",
+    })
+    assert result.field(Kind.PROCESS, "web", "port") == 9000
+    memory = [f for f in result.of(Kind.PROCESS, "web") if "memory_limit" in f.fields]
+    assert [(f.fields["memory_limit"], f.source.file, f.source.line) for f in memory] == [
+        ("1Gi", "conf.d/web.service.d/10-limits.conf", 2)]
+    command = [f for f in result.of(Kind.PROCESS, "web") if "command" in f.fields]
+    assert [(f.source.file, f.source.line) for f in command] == [("conf.d/web.service.d/20-cmd.conf", 3)]
+    assert result.field(Kind.PROCESS, "web", "user") == "www"
+    assert result.warnings == []
