@@ -88,7 +88,7 @@ class DockerBackend:
             self.network.disconnect(c)
             self.network.connect(c, aliases=[service.host])
             started.append((service, c))
-        deadline = time.monotonic() + min(self.timeout, 120)
+        deadline = time.monotonic() + max(self.timeout, 120)  # infrastructure, not the app: its own budget
         for service, c in started:
             while True:
                 c.reload()
