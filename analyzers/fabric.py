@@ -476,8 +476,12 @@ class Module(Hooks):
 
     def _note_env(self, key: str, node: ast.Assign) -> None:
         self.env_lines.setdefault(key, (self.rel, node.lineno))
-        if key == "roledefs" and isinstance(node.value, ast.Dict):
-            for k, v in zip(node.value.keys, node.value.values, strict=False):
+        if key == "roledefs":
+            self._note_roles(node.value)
+
+    def _note_roles(self, value: ast.expr) -> None:
+        if isinstance(value, ast.Dict):
+            for k, v in zip(value.keys, value.values, strict=False):
                 if isinstance(k, ast.Constant) and isinstance(k.value, str):
                     self.role_lines.setdefault(k.value, (self.rel, v.lineno))
 
@@ -585,6 +589,11 @@ class Module(Hooks):
         op = self._fab1_op(func, node)
         if op is not None:
             return self._fab1(op, node, resolver)
+        if func in ("invoke.run", "invoke.sudo"):
+            # Invoke 0.x module-level run(): a local command
+            args, kwargs = resolver.arguments(node)
+            self._command("local", args[0] if args else kwargs.get("command"), node.lineno, user=None, conn=None)
+            return Unknown("result")
         last = func.rsplit(".", 1)[-1]
         if func.startswith(("fabric.", "invoke.")) and (last == "Connection" or last in _GROUPS):
             return self._connection(last, node, resolver)
@@ -593,12 +602,16 @@ class Module(Hooks):
     def method(self, node: ast.Call, base_value: Any, attr: str, resolver: Resolver) -> Any:
         if isinstance(base_value, Conn):
             return self._conn_method(base_value, attr, node, resolver)
-        if isinstance(base_value, Namespace) and attr == "update":
+        if isinstance(base_value, dict) and attr == "update":
+            # env.update(...), env.roledefs.update({...}): the dicts the host lists come from
             args, kwargs = resolver.arguments(node)
             for arg in args:
                 if isinstance(arg, dict):
                     base_value.update(arg)
             base_value.update(kwargs)
+            target = node.func.value if isinstance(node.func, ast.Attribute) else None
+            if target is not None and self._env_key(target) == "roledefs" and node.args:
+                self._note_roles(node.args[0])
             return None
         if isinstance(base_value, Unknown) and base_value.name.startswith("fabric.") and attr in _FAB1_NAMES:
             return self._fab1(attr, node, resolver)

@@ -364,6 +364,29 @@ def test_invoke_tasks_run_locally(run_analyzer: Any) -> None:
     assert result.of(Kind.PROCESS) == []  # local tasks target no hosts: no replicas hint
 
 
+def test_roledefs_update_and_invoke_module_run(run_analyzer: Any) -> None:
+    result = run_analyzer(fabric, {
+        "fabfile.py": """\
+            from fabric.api import env, roles, sudo
+
+            env.roledefs = {}
+            env.roledefs.update({
+                "web": ["w1", "w2"],
+            })
+
+            @roles("web")
+            def restart():
+                sudo("supervisorctl restart site")
+            """,
+        "tasks.py": "from invoke import run, task\n\n@task\ndef assets():\n    run('npm run build')\n",
+    })
+    hint = result.one(Kind.PROCESS, "web")
+    assert (hint.fields["replicas"], hint.fields["replicas_hint_from"], hint.source.line) == (
+        2, "2 hosts in env.roledefs['web']", 5)
+    build = result.one(Kind.BUILD_STEP, "npm run build")
+    assert (build.source.file, build.source.line, build.fields["runs_on"]) == ("tasks.py", 5, "local")
+
+
 def test_fabfile_package_and_deploy_dir(run_analyzer: Any) -> None:
     result = run_analyzer(fabric, {
         "fabfile/__init__.py": "from .deploy import *\nfrom . import db\n",
