@@ -114,7 +114,9 @@ def parse(repo: RepoView, rel: str, names: set[str]) -> Iterator[Item]:
         if not line or line.startswith("#") or line.startswith(("{%", "{#")):
             continue
         assign = _ASSIGN.match(line)
-        if assign and not line.startswith("@") and not _TIME_FIELD.match(line.split()[0]):
+        tokens = line.split()
+        if assign and not line.startswith("@") and (
+                not _TIME_FIELD.match(tokens[0]) or (len(tokens) > 1 and tokens[1].startswith("="))):
             name, value = assign.group(1), assign.group(2).strip()
             if name == "CRON_TZ":
                 timezone = value.strip("'\"") or None
@@ -305,7 +307,7 @@ def schedule_name(command: str, fallback: str) -> str:
         script = positional[0].rsplit("/", 1)[-1]
         name = positional[1] if script in ("artisan", "console") and len(positional) > 1 else script
     elif prog in ("curl", "wget") and positional:
-        name = positional[-1].rstrip("/").rsplit("/", 1)[-1]
+        name = positional[-1].split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
     elif prog:
         name = prog
     return _dns(re.sub(r"\.(py|sh|rb|js|php|pl)$", "", name)) or fallback

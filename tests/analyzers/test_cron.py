@@ -120,16 +120,18 @@ def test_env_lines_and_secrets_never_leak(run_analyzer: Any) -> None:
             SHELL=/bin/bash
             CRON_TZ=Europe/Berlin
             DJANGO_SETTINGS_MODULE=app.settings
+            FOO = bar
             DB_PASSWORD=Sup3r-Secret-Cron-Pw
             API_TOKEN="${API_TOKEN}"
             0 5 * * * python manage.py report
             """,
     })
-    assert result.keys(Kind.ENV) == ["API_TOKEN", "DB_PASSWORD", "DJANGO_SETTINGS_MODULE"]
+    assert result.keys(Kind.ENV) == ["API_TOKEN", "DB_PASSWORD", "DJANGO_SETTINGS_MODULE", "FOO"]
+    assert result.field(Kind.ENV, "FOO", "default") == "bar"
     assert result.field(Kind.ENV, "DJANGO_SETTINGS_MODULE", "default") == "app.settings"
     assert result.field(Kind.ENV, "DB_PASSWORD", "secret") is True
     assert "default" not in result.one(Kind.ENV, "DB_PASSWORD").fields
-    assert [(s.name, s.line, s.kind) for s in result.secrets] == [("DB_PASSWORD", 5, "password")]
+    assert [(s.name, s.line, s.kind) for s in result.secrets] == [("DB_PASSWORD", 6, "password")]
     assert result.field(Kind.SCHEDULE, "report", "timezone") == "Europe/Berlin"
     assert "Sup3r-Secret-Cron-Pw" not in repr(result.items)
 
@@ -141,14 +143,14 @@ def test_names_are_deduplicated_and_wrappers_stripped(run_analyzer: Any) -> None
             0 2 * * * python manage.py clearsessions --verbosity 2
             0 3 * * * source /srv/app/venv/bin/activate && flock -n /tmp/x.lock python scripts/backup.py
             0 4 * * * pg_dump app | gzip > /backups/app.gz
-            0 5 * * * curl -fsS http://localhost:8000/cron/ping/ >/dev/null 2>&1
+            0 5 * * * curl -fsS "http://localhost:8000/cron/ping/?key=1" >/dev/null 2>&1
             """,
     })
     assert result.keys(Kind.SCHEDULE) == ["backup", "clearsessions", "clearsessions-2", "pg_dump", "ping"]
     assert result.one(Kind.SCHEDULE, "clearsessions-2").source.line == 2
     assert result.field(Kind.SCHEDULE, "backup", "command") == "python scripts/backup.py"
     assert result.field(Kind.SCHEDULE, "pg_dump", "command") == "sh -c 'pg_dump app | gzip > /backups/app.gz'"
-    assert result.field(Kind.SCHEDULE, "ping", "command") == "curl -fsS http://localhost:8000/cron/ping/"
+    assert result.field(Kind.SCHEDULE, "ping", "command") == "curl -fsS 'http://localhost:8000/cron/ping/?key=1'"
 
 
 def test_templates_and_unrelated_files(run_analyzer: Any) -> None:
