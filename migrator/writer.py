@@ -170,8 +170,11 @@ def _merge(base: Any, mine: Any, new: Any, where: str) -> Any:
             if value is _MISSING:
                 if key in new:
                     del new[key]
-            else:
-                new[key] = value
+                continue
+            new[key] = value
+            comments = getattr(mine, "ca", None)
+            if value is m and comments is not None and key in comments.items and hasattr(new, "ca"):
+                new.ca.items[key] = comments.items[key]  # the user's own comment travels with their value
         return new
     if (isinstance(base, list) and isinstance(mine, list) and isinstance(new, list)
             and len(base) == len(mine) == len(new)):
