@@ -44,6 +44,7 @@ _STEP_FIELDS = {Kind.RELEASE_STEP, Kind.BUILD_STEP, Kind.HOST_STEP, Kind.PROCESS
 _REPO = "/__repo__"  # what __file__ resolves under, so paths built from it map back to repo files
 _MAX_DEPTH = 25
 _MAX_LOOP = 10
+_BUDGET = 20000  # statements walked per file: helpers shared by many tasks must not explode the walk
 
 _WEB_ROLE = re.compile(r"^(web|www|app|apps|application|frontend|front|webservers?|appservers?|wsgi|django)\d*$", re.I)
 _WEB_CMD = re.compile(r"\b(gunicorn|uwsgi|uvicorn|daphne|hypercorn|waitress-serve|runserver|nginx|apache2|apachectl"
@@ -54,6 +55,10 @@ _HEALTH = re.compile(r"\b(curl|wget)\b.*https?://\S+/(health|healthz|ping|status
 
 
 # -- values the walk passes around ----------------------------------------------------------------
+
+
+class _OutOfBudget(Exception):
+    """The walk visited more statements than :data:`_BUDGET`."""
 
 
 @dataclass(frozen=True)
@@ -158,7 +163,7 @@ def analyze(repo: RepoView) -> Iterator[Item]:
             continue
         try:
             tree = ast.parse(source, filename=rel)
-        except (SyntaxError, ValueError) as exc:
+        except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
             line = getattr(exc, "lineno", None)
             msg = getattr(exc, "msg", str(exc))
             yield base.warning(Src(NAME, rel, line), f"cannot parse Python ({msg}); fabfile not analyzed")
@@ -166,7 +171,12 @@ def analyze(repo: RepoView) -> Iterator[Item]:
         flavor = _flavor(tree, rel)
         if flavor is None:
             continue
-        yield from Module(repo, rel, tree, flavor, loader).items()
+        module = Module(repo, rel, tree, flavor, loader)
+        try:
+            found = list(module.items())
+        except (RecursionError, _OutOfBudget):
+            found = [base.warning(Src(NAME, rel), "code nested too deeply to follow; fabfile not analyzed")]
+        yield from found
 
 
 class Loader:
@@ -188,7 +198,7 @@ class Loader:
             tree = ast.parse(self.repo.read_text(rel) or "", filename=rel)
             module = Module(self.repo, rel, tree, _flavor(tree, rel) or "fabric1", self)
             module.prepare()
-        except (SyntaxError, ValueError):
+        except (SyntaxError, ValueError, RecursionError, MemoryError, _OutOfBudget):
             module = None
         finally:
             self.loading.discard(rel)
@@ -263,6 +273,7 @@ class Module(Hooks):
         self.ctx = Ctx()
         self.stack: list[str] = []
         self.globals: MutableMapping[str, Any] = self.names
+        self.budget = _BUDGET
 
     # entry ----------------------------------------------------------------------------------
 
@@ -287,8 +298,12 @@ class Module(Hooks):
             self.prepare()
         finally:
             self.loader.loading.discard(self.rel)
-        for fn in self._tasks():
-            self._run_task(fn)
+        try:
+            for fn in self._tasks():
+                self._run_task(fn)
+        except _OutOfBudget:
+            self.out.append(base.warning(Src(NAME, self.rel), "too many paths through the tasks and their helpers; "
+                                         f"stopped after {_BUDGET} statements (results are partial)"))
         for spec in self.hints.values():
             src = Src(NAME, spec.file or self.rel, spec.line)
             self.out.append(base.process("web", src, H, role=ProcessRole.WEB.value, replicas=spec.count,
@@ -489,6 +504,9 @@ class Module(Hooks):
 
     def _block(self, body: list[ast.stmt], r: Resolver, frame: Frame) -> None:
         for st in body:
+            self.budget -= 1
+            if self.budget < 0:
+                raise _OutOfBudget
             if isinstance(st, ast.Return):
                 value = r.value(st.value) if st.value is not None else None
                 if not frame.has_returned:
@@ -816,7 +834,7 @@ class Module(Hooks):
     def _env_vars(self, values: dict[str, Any], line: int) -> None:
         src = Src(NAME, self.rel, line)
         for name, value in values.items():
-            known = _string(value)
+            known = str(value) if isinstance(value, (int, float)) else _string(value)
             self.out.append(base.env_var(name, src, base.D, default=known, set_by="fabric shell_env"))
 
     def _deploy_file(self, op: str, local: Any, remote: Any, line: int, template_dir: str | None) -> None:

@@ -607,3 +607,18 @@ def test_bad_inputs_never_raise(run_analyzer: Any) -> None:
 )
 def test_split_commands(command: str, parts: list[tuple[str, bool]]) -> None:
     assert fabric.split_commands(command) == parts
+
+
+def test_helper_explosion_and_deep_nesting_become_warnings(run_analyzer: Any) -> None:
+    helpers = "".join(f"def h{i}():\n    h{i + 1}()\n    h{i + 1}()\n" for i in range(22))
+    explosive = f"from fabric.api import run, task\n\n@task\ndef deploy():\n    run('git pull')\n    h0()\n\n{helpers}"
+    chain = " + ".join(['"a"'] * 3000)
+    result = run_analyzer(fabric, {
+        "fabfile.py": explosive,
+        "deploy/fab_deep.py": f"from fabric.api import run\n\ndef t():\n    run({chain})\n",
+    })
+    messages = {w.file: w.message for w in result.warnings}
+    assert "stopped after 20000 statements" in messages["fabfile.py"]
+    assert "fabfile not analyzed" in messages["deploy/fab_deep.py"]
+    # what was found before the budget ran out is kept
+    assert result.one(Kind.HOST_STEP, "git pull").source.line == 5
