@@ -631,6 +631,11 @@ class Module(Hooks):
             if target is not None and self._env_key(target) == "roledefs" and node.args:
                 self._note_roles(node.args[0])
             return None
+        if isinstance(base_value, list) and attr in ("append", "extend"):
+            args, _ = resolver.arguments(node)
+            if args:
+                base_value.extend(_flatten([args[0]]) if attr == "extend" else [args[0]])
+            return None
         if isinstance(base_value, Unknown) and base_value.name.startswith("fabric.") and attr in _FAB1_NAMES:
             return self._fab1(attr, node, resolver)
         return NOT_HANDLED

@@ -371,8 +371,10 @@ def test_roledefs_update_and_invoke_module_run(run_analyzer: Any) -> None:
 
             env.roledefs = {}
             env.roledefs.update({
-                "web": ["w1", "w2"],
+                "web": ["w1"],
             })
+            env.roledefs["web"].append("w2")
+
 
             @roles("web")
             def restart():
