@@ -26,7 +26,7 @@ from typing import Any, Protocol
 from migrator.errors import UserError
 from migrator.verify import manifests as mf
 from migrator.verify.build import build_image
-from migrator.verify.plan import VerifyPlan, make_plan, name_of
+from migrator.verify.plan import AnalysisHints, VerifyPlan, make_plan, name_of
 from migrator.verify.report import SKIPPED, WARNING, StepFailed, VerifyReport
 
 log = logging.getLogger(__name__)
@@ -68,16 +68,22 @@ def choose_backend(requested: str, kube_context: str | None = None) -> str:
     return "kind" if kube_context or shutil.which("kind") else "docker"
 
 
-def analysed_services(root: Path) -> list[str]:
-    """Backing service kinds the analysis finds (postgres, redis ...); empty when analysis fails."""
+def analysis_hints(root: Path) -> AnalysisHints:
+    """What the analysis knows that manifests may not say: backing services, env names the app reads,
+    health paths. Empty when the analysis fails: verification must not depend on every analyzer."""
     try:
         from migrator.model import Kind
         from migrator.planner import analyze
 
-        return [s.key for s in analyze(root).of(Kind.SERVICE)]
-    except Exception as exc:  # verification must not depend on every analyzer being happy
-        log.debug("analysis for backing services failed: %s", exc)
-        return []
+        model = analyze(root)
+    except Exception as exc:
+        log.debug("analysis for verify hints failed: %s", exc)
+        return AnalysisHints()
+    return AnalysisHints(
+        services=tuple(s.key for s in model.of(Kind.SERVICE)),
+        env_names=tuple(e.key for e in model.env),
+        health_paths=tuple(p for h in model.of(Kind.HEALTH_CHECK) if (p := str(h.get("path"))).startswith("/")),
+    )
 
 
 def verify(
@@ -149,7 +155,7 @@ def _run(root: Path, be: Backend, report: VerifyReport, manifests: mf.Manifests,
     with report.step(f"publish image ({be.name})") as step:
         ref = be.publish(tag)
         step.detail = ref
-    plan = make_plan(manifests.objects, ref, analysed_services(root))
+    plan = make_plan(manifests.objects, ref, analysis_hints(root))
     report.notes.extend(plan.notes)
     with report.step(f"prepare {be.name}"):
         be.prepare(plan)

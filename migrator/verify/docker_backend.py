@@ -151,6 +151,9 @@ class DockerBackend:
             "tmpfs": tmpfs, "volumes": volumes, "working_dir": spec.get("workingDir"),
             "mem_limit": parse_quantity(limits["memory"]) if "memory" in limits else None,
             "nano_cpus": parse_quantity(limits["cpu"], cpu=True) if "cpu" in limits else None,
+            "cap_drop": list((sc.get("capabilities") or {}).get("drop") or []) or None,
+            "cap_add": list((sc.get("capabilities") or {}).get("add") or []) or None,
+            "security_opt": ["no-new-privileges"] if sc.get("allowPrivilegeEscalation") is False else None,
         }
         if spec.get("command"):
             kwargs["entrypoint"] = expand(spec["command"])

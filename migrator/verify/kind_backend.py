@@ -22,6 +22,7 @@ from migrator.verify.report import StepFailed, VerifyReport, tail
 from migrator.verify.services import BackingService, secret_manifest
 
 LABEL = "migrate.verify"
+_LATER = {"Deployment", "StatefulSet", "Job", "CronJob", "Secret", "Namespace"}
 _BAD_WAITING = {"CrashLoopBackOff", "ImagePullBackOff", "ErrImagePull", "CreateContainerConfigError",
                 "CreateContainerError", "InvalidImageName", "RunContainerError"}
 
@@ -97,8 +98,8 @@ class KindBackend:
         k8s.CoreV1Api(self.api).create_namespace(
             {"metadata": {"name": self.namespace, "labels": {LABEL: self.run_id}}}
         )
-        for obj in plan.objects:
-            if obj.get("kind") in ("ConfigMap", "Service", "PersistentVolumeClaim", "Ingress", "ServiceAccount"):
+        for obj in plan.objects:  # everything but workloads (applied in their steps) and Secrets (faked)
+            if obj.get("kind") not in _LATER:
                 self._apply(self._wired(plan, obj))
         for name, values in plan.secrets.items():
             self._apply(secret_manifest(name, values))

@@ -20,6 +20,15 @@ _INFRA = {"postgres", "redis", "mysql", "mariadb", "memcached", "rabbitmq", "bus
 
 
 @dataclass(frozen=True)
+class AnalysisHints:
+    """What the analysis found that the manifests may not spell out."""
+
+    services: tuple[str, ...] = ()
+    env_names: tuple[str, ...] = ()  # names the app reads: wired even when no manifest sets them
+    health_paths: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class HealthTarget:
     service: str
     pod: str  # the Deployment behind the Service
@@ -60,17 +69,25 @@ def name_of(obj: Manifest) -> str:
     return str((obj.get("metadata") or {}).get("name", "?"))
 
 
-def make_plan(objects: Iterable[Manifest], image: str, analysed_services: Iterable[str] = ()) -> VerifyPlan:
-    """Work out the run: images replaced, services and their wiring, fake Secrets, health target."""
+def make_plan(objects: Iterable[Manifest], image: str, hints: AnalysisHints | None = None) -> VerifyPlan:
+    """Work out the run: images replaced, services and their wiring, fake Secrets, health target.
+
+    Every app container gets the wired service URLs in its env, also for names only the analysis
+    knows the app reads (``os.environ["REDIS_URL"]`` with no manifest entry: in production an
+    operator supplies it; here it points at the throwaway service).
+    """
+    hints = hints or AnalysisHints()
     objs = [copy.deepcopy(o) for o in objects]
+    analysed = list(hints.services)
+    started = svc.needed(objs, analysed)
+    wired = svc.wiring(svc.env_names(objs) | set(hints.env_names), started)
     for obj in objs:
         for c in containers(obj):
             if _is_app_image(str(c.get("image", ""))):
                 c["image"] = image
                 c["imagePullPolicy"] = "IfNotPresent"
-    analysed = list(analysed_services)
-    started = svc.needed(objs, analysed)
-    wired = svc.wiring(svc.env_names(objs), started)
+                env = [e for e in c.get("env") or [] if e.get("name") not in wired]
+                c["env"] = env + [{"name": k, "value": v} for k, v in sorted(wired.items())]
     notes = [f"backing service {k!r} (from the analysis) is not started by verify" for k in svc.unsupported(analysed)]
     return VerifyPlan(
         image=image,
@@ -79,7 +96,7 @@ def make_plan(objects: Iterable[Manifest], image: str, analysed_services: Iterab
         wired=wired,
         secrets=svc.fake_secrets(objs, wired),
         configmaps=svc.configmaps(objs, wired),
-        health=health_target(objs),
+        health=health_target(objs, hints.health_paths),
         notes=tuple(notes),
     )
 
@@ -99,7 +116,7 @@ def selects(service: Manifest, workload: Manifest) -> bool:
     return bool(selector) and all(labels.get(k) == v for k, v in selector.items())
 
 
-def health_target(objs: list[Manifest]) -> HealthTarget | None:
+def health_target(objs: list[Manifest], fallback_paths: Iterable[str] = ()) -> HealthTarget | None:
     """The web Service to GET: the Ingress backend, else a Service called web, else the first one."""
     services = [o for o in objs if o.get("kind") == "Service"]
     workloads = [o for o in objs if o.get("kind") in ("Deployment", "StatefulSet")]
@@ -117,7 +134,8 @@ def health_target(objs: list[Manifest]) -> HealthTarget | None:
         container, port = _target(workload, ports[0].get("targetPort", ports[0].get("port")))
         if container is None or port is None:
             continue
-        return HealthTarget(name_of(service), name_of(workload), container["name"], port, _health_path(container),
+        path = _health_path(container) or next(iter(fallback_paths), "/")
+        return HealthTarget(name_of(service), name_of(workload), container["name"], port, path,
                             host or name_of(service))
     return None
 
@@ -146,12 +164,12 @@ def _target(workload: Manifest, target: Any) -> tuple[dict[str, Any] | None, int
     return (main[0] if main else None), None
 
 
-def _health_path(container: Mapping[str, Any]) -> str:
+def _health_path(container: Mapping[str, Any]) -> str | None:
     for key in ("readinessProbe", "livenessProbe", "startupProbe"):
         http = (container.get(key) or {}).get("httpGet")
         if http and http.get("path"):
             return str(http["path"])
-    return "/"
+    return None
 
 
 def resolve_port(container: Mapping[str, Any], port: Any) -> int:
