@@ -12,6 +12,7 @@ from the number of hosts a web-deploying task targets, and hard-coded secrets (`
 from __future__ import annotations
 
 import ast
+import copy
 import posixpath
 import re
 from collections import ChainMap
@@ -262,7 +263,6 @@ class Module(Hooks):
         self.tree = tree
         self.flavor = flavor
         self.aliases: dict[str, str] = {}
-        self.star_fab1 = False
         self.functions: dict[str, ast.FunctionDef] = {}
         self.names: dict[str, Any] = {"__file__": f"{_REPO}/{rel}", "__name__": "fabfile"}
         self.env_lines: dict[str, tuple[str, int]] = {}
@@ -315,9 +315,7 @@ class Module(Hooks):
             if isinstance(node, ast.ImportFrom):
                 mod = ("." * node.level) + (node.module or "")
                 for a in node.names:
-                    if a.name == "*":
-                        self.star_fab1 |= mod.startswith("fabric.")
-                    else:
+                    if a.name != "*":
                         self.aliases[a.asname or a.name] = f"{mod}.{a.name}"
             elif isinstance(node, ast.Import):
                 for a in node.names:
@@ -391,7 +389,8 @@ class Module(Hooks):
 
     def _run_task(self, fn: ast.FunctionDef) -> None:
         env = self._env()
-        task_env = Namespace("env", {k: (dict(v) if isinstance(v, dict) else v) for k, v in (env or {}).items()})
+        # each task starts from the module's env; what it assigns (or appends) stays its own
+        task_env = Namespace("env", copy.deepcopy(dict(env or {})))
         self.globals = ChainMap({"env": task_env}, self.names) if env is not None else self.names
         r = Resolver(self.globals, self.aliases, self)
         user = _string(task_env.get("user")) if env is not None else None
