@@ -26,8 +26,9 @@ from collections.abc import Iterator
 from analyzers import base
 from analyzers.base import D, Item, Src
 from analyzers.commands import container_command, core_argv, join, program, split
-from analyzers.deploy_commands import export
+from analyzers.deploy_commands import command_secrets, export
 from migrator.repo import RepoView
+from migrator.secrets import scrub
 
 NAME = "cron"
 
@@ -171,12 +172,14 @@ def _job(when: str, user: str | None, command: str, src: Src, names: set[str], t
     command, stdin = _percent(command)
     if stdin:
         yield base.warning(src, "text after '%' is passed to the job on stdin by cron; it is dropped")
+    for part in re.split(r"&&|\|\||[;|]", command):
+        yield from command_secrets(part, src)
     clean, log = clean_command(command)
     if not clean:
         yield base.warning(src, "cron entry has no command left after removing cd/redirections; ignored")
         return
     name = unique(schedule_name(clean, "job"), names)
-    yield base.schedule(name, src, D, schedule=when, command=container_command(clean), user=user, log=log,
+    yield base.schedule(name, src, D, schedule=when, command=scrub(container_command(clean)), user=user, log=log,
                         timezone=tz)
 
 

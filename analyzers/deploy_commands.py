@@ -118,6 +118,16 @@ def export(name: str, value: str, src: Src) -> Iterator[Item]:
     yield base.env_var(name, src, default=None if (is_ref or secret) else value, secret=True if secret else None)
 
 
+def command_secrets(command: str, src: Src) -> Iterator[Item]:
+    """Secrets hard-coded in one long-running or scheduled command line (``PGPASSWORD=x cmd``,
+    ``--password=x``, credential URLs), for callers that do not :func:`interpret` the command."""
+    argv = split(command)
+    core = core_argv(argv)
+    yield from _assignments(argv[: len(argv) - len(core)], src)
+    if core:
+        yield from _option_secrets(core, src)
+
+
 def _assignments(tokens: list[str], src: Src) -> Iterator[Item]:
     for token in tokens:
         m = _EXPORT.match(token)

@@ -22,8 +22,9 @@ from analyzers import base
 from analyzers.base import DEF, D, H, I, Item, Src
 from analyzers.commands import classify, container_command, step_kind
 from analyzers.cron import collapse_jinja, relativize, strip_template
-from analyzers.deploy_commands import export
+from analyzers.deploy_commands import command_secrets, export
 from migrator.repo import RepoView, join, normalize
+from migrator.secrets import scrub
 
 NAME = "supervisor"
 
@@ -208,12 +209,13 @@ def _program(rel: str, name: str, section: Section, keys: dict[str, str]) -> Ite
     command = _expand(" ".join(command_opt.value.split()), names, unknown)
     for missing in unknown:
         yield base.warning(at, f"%({missing})s is not a supervisor expansion; kept as written")
+    yield from command_secrets(command, at)
     info = classify(command)
     key = info.name or re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-") or name
     keys[name] = key
     kind = step_kind(command)
     workdir = _expand(opts["directory"].value, names, {}) if "directory" in opts else None
-    clean = relativize(container_command(command), workdir)
+    clean = scrub(relativize(container_command(command), workdir))  # secrets were reported above
     if info.role is not None and info.role.value == "release" or (info.role is None and kind and kind[0] == "release"):
         yield base.release_step(clean, at, D, legacy_name=name)
     else:

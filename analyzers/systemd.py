@@ -30,9 +30,10 @@ from analyzers import base
 from analyzers.base import DEF, D, H, I, Item, Src
 from analyzers.commands import classify, container_command, join, parse_bind, split, step_kind
 from analyzers.cron import collapse_jinja, relativize, schedule_name, strip_template, unique
-from analyzers.deploy_commands import export, interpret
+from analyzers.deploy_commands import command_secrets, export, interpret
 from analyzers.oncalendar import CalendarError, interval_to_cron, parse_timespan, to_cron
 from migrator.repo import RepoView
+from migrator.secrets import scrub
 
 NAME = "systemd"
 
@@ -230,14 +231,17 @@ def _service(unit: Unit) -> Iterator[Item]:
         return
     for pre in unit.values("Service", "ExecStartPre") + unit.values("Service", "ExecReload"):
         for command in _simple_commands(exec_command(pre.value)):
-            yield from interpret(command, pre.src())
+            # report secrets from the real text, but let no value reach a step's command
+            yield from command_secrets(command, pre.src())
+            yield from interpret(scrub(command), pre.src())
     entry = execs[-1]
     at = entry.src()
     command = exec_command(entry.value)
+    yield from command_secrets(command, at)
     info = classify(command)
     key = service_key(unit)
     workdir = unit.last("Service", "WorkingDirectory")
-    clean = relativize(container_command(command), workdir.value.lstrip("-") if workdir else None)
+    clean = scrub(relativize(container_command(command), workdir.value.lstrip("-") if workdir else None))
     if type_entry is not None and type_entry.value == "forking":
         clean = _foreground(clean)
         yield base.warning(at, f"{unit.name} is Type=forking: in a container the process must stay in the "
@@ -345,8 +349,9 @@ def _scheduled(service: Unit, timer: Unit, names: set[str]) -> Iterator[Item]:
     if exec_entry is None:
         yield base.warning(Src(NAME, service.rel), f"{service.name} (run by {timer.name}) has no ExecStart=")
         return
+    yield from command_secrets(exec_command(exec_entry.value), exec_entry.src())
     workdir = service.last("Service", "WorkingDirectory")
-    command = relativize(container_command(exec_command(exec_entry.value)), workdir.value if workdir else None)
+    command = scrub(relativize(container_command(exec_command(exec_entry.value)), workdir.value if workdir else None))
     base_name = schedule_name(command, timer.stem)
     when: list[tuple[Src, str, str | None]] = []
     for entry in timer.values("Timer", "OnCalendar"):

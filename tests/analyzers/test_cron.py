@@ -181,3 +181,12 @@ def test_credential_url_value_makes_the_variable_secret(run_analyzer: Any) -> No
 def test_cd_target_makes_paths_relative(run_analyzer: Any) -> None:
     result = run_analyzer(cron, {"crontab": "0 1 * * * cd /srv/app && /srv/app/venv/bin/python /srv/app/bin/job.py\n"})
     assert result.field(Kind.SCHEDULE, "job", "command") == "python bin/job.py"
+
+
+def test_secrets_on_job_command_lines(run_analyzer: Any) -> None:
+    result = run_analyzer(cron, {
+        "crontab": "0 2 * * * PGPASSWORD=Sup3r-Secret-Pg-Pw pg_dump -h db app | gzip > /b/app.gz\n"
+                   "0 3 * * * /usr/bin/mysqldump -u root -pSup3r-Secret-My-Pw app > /b/my.sql\n",
+    })
+    assert sorted((s.name, s.line) for s in result.secrets) == [("PGPASSWORD", 1), ("mysqldump -p", 2)]
+    assert "Sup3r-Secret" not in repr(result.findings + result.warnings + result.secrets)

@@ -152,3 +152,11 @@ def test_paths_under_the_working_directory_become_relative(run_analyzer: Any) ->
             """,
     })
     assert result.field(Kind.PROCESS, "web", "command") == "uwsgi --ini deploy/uwsgi.ini --logto=log/u.log"
+
+
+def test_secrets_on_command_lines(run_analyzer: Any) -> None:
+    result = run_analyzer(supervisor, {
+        "supervisord.conf": "[program:sync]\ncommand=sync-daemon --api-key Sup3r-Secret-Sv-Api\n",
+    })
+    assert [(s.name, s.line, s.kind) for s in result.secrets] == [("sync-daemon --api-key", 2, "token")]
+    assert "Sup3r-Secret" not in repr(result.items)

@@ -302,3 +302,21 @@ def test_drop_ins_override_the_unit(run_analyzer: Any) -> None:
     assert [(f.source.file, f.source.line) for f in command] == [("conf.d/web.service.d/20-cmd.conf", 3)]
     assert result.field(Kind.PROCESS, "web", "user") == "www"
     assert result.warnings == []
+
+
+def test_secrets_on_exec_lines(run_analyzer: Any) -> None:
+    result = run_analyzer(systemd, {
+        "sync.service": "[Service]\nExecStart=/usr/local/bin/sync-daemon --token=Sup3r-Secret-Sync-Tok\n",
+    })
+    assert [(s.name, s.line, s.kind) for s in result.secrets] == [("sync-daemon --token", 2, "token")]
+    assert "Sup3r-Secret" not in repr(result.items)
+
+
+def test_secrets_in_exec_start_pre_never_reach_steps(run_analyzer: Any) -> None:
+    result = run_analyzer(systemd, {
+        "web.service": "[Service]\nExecStartPre=/usr/bin/env DB_PASSWORD=Sup3r-Secret-Pre-Pw python manage.py migrate\n"
+                       "ExecStart=/usr/bin/gunicorn app:app\n",
+    })
+    assert [(s.name, s.line) for s in result.secrets] == [("DB_PASSWORD", 2)]
+    assert result.one(Kind.RELEASE_STEP).source.line == 2
+    assert "Sup3r-Secret" not in repr(result.items)
