@@ -16,6 +16,7 @@ from analyzers import (
     pipenv,
     procfile,
     pyproject,
+    python_code,
     python_version,
     requirements,
     setuptools,
@@ -41,4 +42,5 @@ ANALYZERS: tuple[Analyzer, ...] = (
     fabric,
     shell,
     makefile,
+    python_code,
 )

@@ -1,0 +1,223 @@
+"""Read the app's own Python code through ``ast``: frameworks, entrypoints, env vars, secrets, health routes.
+
+Each ``.py`` file (not tests, migrations, docs, ``setup.py`` or fabfiles, which other analyzers read)
+is read once; only files containing one of a few trigger substrings are parsed, because a large repo
+must cost little more than walking it. A file that does not parse becomes one warning. Topic readers
+live in :mod:`analyzers.python_env`, :mod:`analyzers.python_web` and :mod:`analyzers.python_routes`.
+
+When a web framework's app object is found, this analyzer also proposes a web process (and a Celery
+worker/beat) as a fallback at HEURISTIC confidence, or DEFAULT when the app server is not in the
+dependencies either: any process another analyzer declares wins over it.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Iterable, Iterator
+
+from analyzers import base
+from analyzers.base import DEF, H, I, Item
+from analyzers.commands import classify
+from analyzers.pyast import PyModule, hot_lines, module_name, parse
+from analyzers.python_env import code_secrets, env_reads
+from analyzers.python_routes import Urlconfs, health_routes, resolve_django
+from analyzers.python_web import Collected, WebApp, django_settings, frameworks, looks_like_settings
+from migrator.model import Confidence, SecretFinding
+from migrator.repo import RepoView
+
+NAME = "python_code"
+
+# Substrings one of which a file must contain to be worth parsing (checked before ast.parse).
+TRIGGERS = (
+    "environ", "getenv", "decouple", "BaseSettings", "SECRET", "PASSW", "TOKEN", "API_KEY", "ACCESS_KEY",
+    "Flask(", "FastAPI(", "Starlette(", "Application(", "Quart(", "Sanic(", "App(", "API(", "Bottle(", "Configurator(",
+    "Router(", "Blueprint(", "route(", "Route(", "add_url_rule", "add_get", ".get(\"/", ".get('/",
+    "urlpatterns", "DATABASES", "CACHES", "STATIC_ROOT", "MEDIA_ROOT", "ALLOWED_HOSTS", "_application",
+    "Celery(", "beat_schedule", "BROKER_URL", "dramatiq", "rq import", "import rq", "RQ_QUEUES",
+    "create_app", "make_app", "-----BEGIN",
+)
+# Lines worth walking in a parsed file: the triggers plus what only shows at the read site.
+HOT_MARKERS = (*TRIGGERS, "env(", "env.", "config(", "://", "passw", "secret", "token", "api_key", "Settings)")
+# A URL naming a backing service just before "://", or carrying a password just after it.
+_SERVICE_SCHEME = re.compile(r"(postgres|postgresql|postgis|mysql|mariadb|redis|rediss|amqp|amqps|mongodb|memcache)"
+                             r"(\+[a-z0-9]+)?$", re.IGNORECASE)
+_URL_CREDENTIAL = re.compile(r"[^\s:/@'\"]*:[^\s@/'\"]+@")
+_SKIP_DIRS = {"tests", "test", "testing", "migrations", "docs", "doc", "examples", "example", "fabfile", "versions"}
+_SKIP_FILES = {"setup.py", "fabfile.py", "conftest.py", "noxfile.py", "tests.py"}
+_SERVERS = ("gunicorn", "uvicorn", "hypercorn", "daphne", "waitress", "uwsgi")
+_SERVER_DEP = re.compile(r"\b(gunicorn|uvicorn|hypercorn|daphne|waitress|uwsgi)\b", re.IGNORECASE)
+_DEP_FILES = {"Pipfile", "pyproject.toml", "setup.cfg", "environment.yml"}  # and requirements*.txt / *.in
+
+
+def analyze(repo: RepoView) -> Iterator[Item]:
+    """Findings from every analyzable ``.py`` file, then cross-file results and process fallbacks."""
+    files = frozenset(repo.files())
+    found = Collected()
+    confs = Urlconfs()
+    seen_secrets: set[tuple[str, int | None, str]] = set()
+    for rel in _python_files(repo):
+        text = repo.read_text(rel)
+        if not text or not _worth_parsing(text):
+            continue
+        tree, error, line = parse(text, rel)
+        if tree is None:
+            yield base.warning(base.Src(NAME, rel, line), error or "Python file cannot be parsed")
+            continue
+        mod_name, root = module_name(rel, files)
+        mod = PyModule(rel, mod_name, root, tree, NAME, hot_lines(text, HOT_MARKERS))
+        for item in _module_items(mod, found, confs):
+            if isinstance(item, SecretFinding):
+                # the same literal can be seen as a default, a keyword and a URL: report it once
+                ident = (item.file, item.line, item.kind)
+                if ident in seen_secrets:
+                    continue
+                seen_secrets.add(ident)
+            yield item
+    yield from resolve_django(confs)
+    yield from _entrypoints(found)
+    yield from _fallback_processes(repo, found)
+
+
+def _python_files(repo: RepoView) -> Iterator[str]:
+    for rel in repo.files():
+        if not rel.endswith(".py"):
+            continue
+        parts = rel.split("/")
+        name = parts[-1]
+        if name in _SKIP_FILES or name.startswith("test_") or name.endswith("_test.py"):
+            continue
+        if any(p in _SKIP_DIRS for p in parts[:-1]):
+            continue
+        yield rel
+
+
+def _worth_parsing(text: str) -> bool:
+    """Cheap substring checks first: most files of a big repo are never parsed."""
+    return any(t in text for t in TRIGGERS) or _interesting_url(text)
+
+
+def _interesting_url(text: str) -> bool:
+    at = text.find("://")
+    while at != -1:
+        if _SERVICE_SCHEME.search(text, max(0, at - 20), at) or _URL_CREDENTIAL.match(text, at + 3, at + 300):
+            return True
+        at = text.find("://", at + 3)
+    return False
+
+
+def _module_items(mod: PyModule, found: Collected, confs: Urlconfs) -> Iterator[Item]:
+    yield from env_reads(mod)
+    yield from code_secrets(mod)
+    yield from frameworks(mod, found)
+    if looks_like_settings(mod):
+        yield from django_settings(mod, found)
+    yield from health_routes(mod, confs)
+
+
+def _ranked_apps(found: Collected) -> list[WebApp]:
+    """Web apps with a known framework, likeliest production entrypoint first."""
+    known = [a for a in found.web_apps if a.framework]
+    default_fw = known[0].framework if known else None
+    apps = []
+    for app in found.web_apps:
+        if app.framework is None:
+            # app = create_app(): the framework is that of the factory (or of the one app found)
+            callee = app.ref.split(":", 1)[1]
+            framework = found.factories.get(callee) or default_fw
+            if framework is None:
+                continue
+            interface = next((a.interface for a in known if a.framework == framework), "wsgi")
+            app = WebApp(framework, app.ref, interface, app.app_dir, app.rank, app.src)
+        apps.append(app)
+    return sorted(apps, key=lambda a: (-a.rank, a.src.file.count("/"), a.src.file, a.src.line or 0))
+
+
+def _entrypoints(found: Collected) -> Iterator[Item]:
+    """The best app object as the entrypoint (INFERRED); the other candidates stay visible as HEURISTIC."""
+    for index, app in enumerate(_ranked_apps(found)):
+        conf = I if index == 0 else H
+        yield base.runtime(app.src, conf, entrypoint=app.ref, app_dir=app.app_dir or None)
+
+
+def _fallback_processes(repo: RepoView, found: Collected) -> Iterator[Item]:
+    servers = _declared_servers(repo)
+    apps = _ranked_apps(found)
+    if apps:
+        app = apps[0]
+        server = _pick_server(app.interface, servers)
+        argv = _web_argv(server, app)
+        command = shlex.join(argv)
+        info = classify(command)
+        conf: Confidence = H if server in servers else DEF
+        yield base.process(info.name or "web", app.src, conf, role="web", command=command, port=info.port,
+                           app_server=server)
+    yield from _worker_processes(found)
+
+
+def _declared_servers(repo: RepoView) -> set[str]:
+    """App servers named in the dependency files (a cheap text scan; the packaging analyzers own them)."""
+    out: set[str] = set()
+    for rel in repo.files():
+        name = rel.rsplit("/", 1)[-1]
+        if not (name in _DEP_FILES or name.startswith("requirements") and name.endswith((".txt", ".in"))):
+            continue
+        text = repo.read_text(rel) or ""
+        out.update(m.lower() for m in _SERVER_DEP.findall(text))
+    return out
+
+
+def _pick_server(interface: str, servers: set[str]) -> str:
+    order: Iterable[str] = {
+        "asgi": ("uvicorn", "hypercorn", "daphne"),
+        "aiohttp": ("gunicorn",),
+    }.get(interface, ("gunicorn", "uwsgi", "waitress"))
+    fallback = "uvicorn" if interface == "asgi" else "gunicorn"
+    return next((s for s in order if s in servers), fallback)
+
+
+def _web_argv(server: str, app: WebApp) -> list[str]:
+    ref, bare = app.ref, app.ref.removesuffix("()")
+    chdir = app.app_dir
+    if server == "uvicorn":
+        argv = ["uvicorn", bare, "--host", "0.0.0.0", "--port", "8000"]  # noqa: S104 - a container listens on all
+        if app.factory:
+            argv.append("--factory")
+        return argv + (["--app-dir", chdir] if chdir else [])
+    if server == "hypercorn":
+        return ["hypercorn", ref, "--bind", "0.0.0.0:8000"]  # noqa: S104
+    if server == "daphne":
+        return ["daphne", "-b", "0.0.0.0", "-p", "8000", ref]  # noqa: S104
+    if server == "uwsgi":
+        return ["uwsgi", "--http", "0.0.0.0:8000", "--master", "--module", ref] + (["--chdir", chdir] if chdir else [])
+    if server == "waitress":
+        return ["waitress-serve", "--listen=0.0.0.0:8080"] + (["--call", bare] if app.factory else [ref])
+    argv = ["gunicorn", ref, "--bind", "0.0.0.0:8000"]
+    if app.interface == "aiohttp":
+        argv = ["gunicorn", bare, "--bind", "0.0.0.0:8000", "--worker-class", "aiohttp.GunicornWebWorker"]
+    return argv + (["--chdir", chdir] if chdir else [])
+
+
+def _worker_processes(found: Collected) -> Iterator[Item]:
+    """A worker for the first task queue found; a Celery beat when a periodic schedule is declared."""
+    if not found.workers:
+        return
+    worker = found.workers[0]
+    workdir = ["--workdir", worker.app_dir] if worker.app_dir else []
+    if worker.queue == "celery":
+        argv = ["celery", "-A", worker.target, "worker", "--loglevel=info", *workdir]
+    elif worker.queue == "dramatiq":
+        modules = sorted({w.target for w in found.workers if w.queue == "dramatiq"})
+        argv = ["dramatiq", *modules]
+    elif worker.queue == "django-rq":
+        argv = ["python", "manage.py", "rqworker", "default"]
+    else:
+        argv = ["rq", "worker"]
+    command = shlex.join(argv)
+    info = classify(command)
+    yield base.process(info.name or "worker", worker.src, H, role="worker", command=command,
+                       app_server=info.app_server)
+    if worker.queue == "celery" and found.beat:
+        beat = shlex.join(["celery", "-A", worker.target, "beat", "--loglevel=info", *workdir])
+        yield base.process("beat", found.beat[0], H, role="scheduler", command=beat, app_server="celery",
+                           replicas=1)
