@@ -61,6 +61,8 @@ def cron_files(repo: RepoView) -> list[str]:
         path = strip_template(rel)
         base_name = path.rsplit("/", 1)[-1]
         parent = path.rsplit("/", 2)[-2] if path.count("/") >= 1 else ""
+        if base_name.lower().startswith("readme") or base_name.endswith((".md", ".rst", ".example", ".sample")):
+            continue  # notes next to the crontabs, not crontabs
         if (
             base_name in ("crontab", "crontab.txt")
             or base_name.endswith((".cron", ".crontab"))

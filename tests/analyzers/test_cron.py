@@ -161,6 +161,7 @@ def test_templates_and_unrelated_files(run_analyzer: Any) -> None:
             {% endif %}
             """,
         "README.md": "0 6 * * * not a crontab\n",
+        "deploy/cron.d/README.md": "# what these jobs do\nnot cron\n",
     })
     assert result.keys(Kind.SCHEDULE) == ["digest"]
     assert result.one(Kind.SCHEDULE, "digest").source.line == 2
