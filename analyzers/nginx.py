@@ -277,7 +277,7 @@ def _server(server: Directive, inherited: list[Directive], ctx: _Context) -> Ite
     backends = [(loc, d) for loc, d in ((loc, _pass(loc)) for loc in locations) if d is not None]
     paths = tuple(dict.fromkeys(_path(loc) for loc, _ in backends if _modifier(loc) in ("", "^~")))
     static = [(loc, alias) for loc in locations if (alias := _alias(loc)) is not None and _pass(loc) is None
-              and not _MEDIA.search(_path(loc)) and _modifier(loc) in ("", "^~")]
+              and not _MEDIA.search(_path(loc)) and _modifier(loc) in ("", "^~") and _path(loc) != "/"]
     if static:
         loc, alias = static[0]
         host_fields.append((alias, {"static_path": _path(loc), "static_root": _root_of(loc, alias)}))

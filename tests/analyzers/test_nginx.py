@@ -97,7 +97,7 @@ def test_multiple_upstream_servers_hint_replicas(run_analyzer: Any) -> None:
             }
             server {
                 server_name app.example.com;
-                location / { try_files $uri @app; }
+                location / { root /srv/app/public; try_files $uri @app; }
                 location @app { proxy_pass http://app_upstream; }
                 location /ws/ { proxy_pass http://127.0.0.1:8001; }
             }
@@ -110,7 +110,7 @@ def test_multiple_upstream_servers_hint_replicas(run_analyzer: Any) -> None:
             }
             server {
                 server_name app.example.com;
-                location / { try_files $uri @app; }
+                location / { root /srv/app/public; try_files $uri @app; }
                 location @app { proxy_pass http://app_upstream; }
                 location /ws/ { proxy_pass http://127.0.0.1:8001; }
             }
@@ -121,6 +121,7 @@ def test_multiple_upstream_servers_hint_replicas(run_analyzer: Any) -> None:
     hint = [f for f in result.of(Kind.PROCESS, "web") if "replicas" in f.fields]
     assert [(f.fields["replicas"], f.source.confidence.label) for f in hint] == [(2, "heuristic")]
     assert [(w.line, "8001" in w.message) for w in result.warnings] == [(10, True)]
+    assert "static_path" not in {k for f in result.of(Kind.INGRESS) for k in f.fields}  # "/" is the app, not static
 
 
 def test_uwsgi_pass_and_unix_socket(run_analyzer: Any) -> None:
