@@ -255,6 +255,11 @@ def _assignments(body: Iterable[ast.stmt]) -> Iterator[tuple[str, ast.expr, ast.
                 yield from _assignments(handler.body)
 
 
+# Calls that read one environment variable with an optional default as the second argument.
+ENV_GETTERS = frozenset({"os.getenv", "getenv", "os.environ.get", "environ.get", "os.environ.setdefault",
+                         "environ.setdefault", "os.environ.pop", "environ.pop"})
+
+
 class PathEval:
     """Evaluate the path expressions settings files build from ``__file__`` (``BASE_DIR / "media"``).
 
@@ -302,6 +307,10 @@ class PathEval:
         name = self.mod.qualname(func)
         if name in ("Path", "PurePath"):
             name = "pathlib.Path"
+        if name in ENV_GETTERS:
+            # os.environ.get("MEDIA_ROOT", "/srv/media"): the default is the path unless overridden
+            default = arg(node, 1) or kwarg(node, "default")
+            return self.eval(default) if default is not None else None
         if name in self._DIRNAME and len(node.args) == 1:
             inner = self.eval(node.args[0])
             return None if inner is None else _parent(inner)

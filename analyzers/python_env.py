@@ -15,13 +15,12 @@ from collections.abc import Iterator
 
 from analyzers import base
 from analyzers.base import Item
-from analyzers.pyast import PyModule, arg, const_str, kwarg, literal
+from analyzers.pyast import ENV_GETTERS, PyModule, arg, const_str, kwarg, literal
 from migrator.secrets import is_secret_name, value_secret_kind
 
 _ENVIRON = {"os.environ", "environ"}
-_GETTERS = {"os.getenv", "getenv", "os.environ.get", "environ.get", "os.environ.setdefault", "environ.setdefault",
-            "os.environ.pop", "environ.pop"}
 _DECOUPLE = {"decouple.config"}
+_DB_URL_READERS = {"dj_database_url.config", "dj_database_url.DatabaseURL.config", "dj_email_url.config"}
 _DECOUPLE_FACTORIES = {"decouple.AutoConfig", "decouple.Config", "decouple.RepositoryEnv"}
 _ENV_FACTORIES = {"environ.Env", "environ.environ.Env"}
 # django-environ's typed getters (default is their second positional argument).
@@ -74,10 +73,14 @@ def _call(
 ) -> Iterator[Item]:
     func = call.func
     origin = mod.qualname(func)
-    if origin in _GETTERS:
+    if origin in ENV_GETTERS:
         default = arg(call, 1) if arg(call, 1) is not None else kwarg(call, "default")
         required = None if origin.endswith(("setdefault", "pop")) else False
         yield from _read(mod, call, mod.string(arg(call, 0) or kwarg(call, "key")), default, required, typed=False)
+    elif origin in _DB_URL_READERS:
+        # dj_database_url.config(env="DATABASE_URL", default=...) reads DATABASE_URL unless told otherwise
+        db_var = mod.string(kwarg(call, "env")) or "DATABASE_URL"
+        yield from _read(mod, call, db_var, kwarg(call, "default"), False, typed=True)
     elif origin in _ENV_FACTORIES:
         for kw in call.keywords:
             # environ.Env(DEBUG=(bool, False)): a scheme entry names a variable and maybe its default

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from analyzers import base
 from analyzers.base import D, H, I, Item, Src
-from analyzers.pyast import PathEval, PyModule, arg, const_str, str_list
+from analyzers.pyast import ENV_GETTERS, PathEval, PyModule, arg, const_str, kwarg, str_list
 
 # Constructors of app objects: qualified name -> (framework, interface)
 _APP_CLASSES = {
@@ -222,7 +222,7 @@ def django_settings(mod: PyModule, found: Collected) -> Iterator[Item]:
             else:
                 yield base.volume(path, mod.src(stmt), I, purpose="media", relative_to=_relative(path))
         elif name == "ALLOWED_HOSTS":
-            for host, line in str_list(value) or []:
+            for host, line in _hosts(mod, value):
                 if _HOSTNAME.match(host) and not _NOT_HOSTS.match(host):
                     yield base.ingress(host.lstrip(".").lower(), mod.src(line), H, evidence="ALLOWED_HOSTS")
         elif name == "DATABASES" and isinstance(value, ast.Dict):
@@ -240,8 +240,29 @@ def django_settings(mod: PyModule, found: Collected) -> Iterator[Item]:
                 yield base.runtime(mod.src(stmt), D, framework="django")
 
 
+def _hosts(mod: PyModule, value: ast.expr) -> list[tuple[str, int]]:
+    """Host names from a list literal, an env default split on commas, or ``env.list(default=[...])``."""
+    listed = str_list(value)
+    if listed is not None:
+        return listed
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute):
+        inner = value.func.value
+        if value.func.attr == "split" and isinstance(inner, ast.Call) and mod.qualname(inner.func) in ENV_GETTERS:
+            default = arg(inner, 1) or kwarg(inner, "default")
+            sep = mod.string(arg(value, 0)) or ","
+            text = mod.string(default)
+            if text is not None:
+                return [(h.strip(), default.lineno) for h in text.split(sep) if h.strip()] if default else []
+        if value.func.attr in ("list", "tuple"):
+            return str_list(kwarg(value, "default") or arg(value, 1)) or []
+    return []
+
+
 def _databases(mod: PyModule, value: ast.Dict, paths: PathEval) -> Iterator[Item]:
     for alias in value.values:
+        if isinstance(alias, ast.Call):
+            yield from _database_url(mod, alias, paths)
+            continue
         if not isinstance(alias, ast.Dict):
             continue
         entries = {const_str(k): v for k, v in zip(alias.keys, alias.values, strict=True) if const_str(k)}
@@ -259,6 +280,28 @@ def _databases(mod: PyModule, value: ast.Dict, paths: PathEval) -> Iterator[Item
                                               "persistent volume and a single replica (or move to a server DB)")
         elif kind:
             yield base.service(kind, mod.src(line), I, evidence=f"DATABASES ENGINE {engine}")
+
+
+def _database_url(mod: PyModule, call: ast.Call, paths: PathEval) -> Iterator[Item]:
+    """``dj_database_url.config(default="sqlite:///" + str(BASE_DIR / "db.sqlite3"))`` and the like."""
+    default = kwarg(call, "default") or arg(call, 0)
+    if default is None:
+        return
+    text = mod.string(default)
+    if text is None and isinstance(default, ast.BinOp) and isinstance(default.op, ast.Add):
+        head = mod.string(default.left)
+        tail = paths.eval(default.right)
+        text = head + tail if head is not None and tail is not None else head
+    if not text or not text.startswith("sqlite:"):
+        return  # server URLs are reported from the string literal itself
+    path = text.removeprefix("sqlite:").lstrip("/") if text.startswith("sqlite:///") else ""
+    if text.startswith("sqlite:////"):
+        path = "/" + path
+    src = mod.src(default)
+    if path and path != ":memory:":
+        yield base.volume(path, src, I, purpose="sqlite", relative_to=_relative(path))
+    yield base.warning(src, "SQLite database (default DATABASE_URL): data lives in a file on the pod; it needs a "
+                            "persistent volume and a single replica (or set DATABASE_URL to a server DB)")
 
 
 def _nested_values(d: ast.Dict, key: str) -> Iterator[tuple[str, int]]:
