@@ -121,7 +121,7 @@ def plan(
     return AppModel(
         root_name=root_name,
         subjects=final,
-        secrets_found=tuple(sorted(set(secrets), key=lambda s: (s.file, s.line or 0, s.name))),
+        secrets_found=_dedupe_secrets(secrets),
         warnings=_dedupe_warnings(warnings),
         conflicts=tuple(sorted(conflicts, key=lambda c: (c.kind.value, c.key, c.field))),
         files_read=tuple(sorted(set(files_read) | used - {OVERRIDE_ANALYZER})),
@@ -223,6 +223,14 @@ def _enforce_invariants(subjects: dict[Kind, tuple[Subject, ...]]) -> dict[Kind,
     if procs:
         subjects = {**subjects, Kind.PROCESS: tuple(procs)}
     return subjects
+
+
+def _dedupe_secrets(secrets: Iterable[SecretFinding]) -> tuple[SecretFinding, ...]:
+    """One entry per (file, line, name): two analyzers reading the same file report it once."""
+    seen: dict[tuple[str, int | None, str], SecretFinding] = {}
+    for s in secrets:
+        seen.setdefault((s.file, s.line, s.name), s)
+    return tuple(sorted(seen.values(), key=lambda s: (s.file, s.line or 0, s.name)))
 
 
 def _dedupe_warnings(warnings: Iterable[Warning]) -> tuple[Warning, ...]:

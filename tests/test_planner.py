@@ -43,7 +43,7 @@ def test_higher_confidence_wins_and_both_are_kept():
     fact = model.process("web").facts["port"]  # type: ignore[union-attr]
     assert fact.value == 8081
     assert [c.value for c in fact.candidates] == [8081, 8000]
-    assert "declared at web.service:9 outranks default at app.py:3" == fact.reason
+    assert fact.reason == "declared at web.service:9 outranks default at app.py:3"
     assert not fact.conflict  # a default never conflicts
 
 
@@ -150,3 +150,12 @@ def test_heuristic_disagreement_is_not_a_conflict():
         ],
     )
     assert model.conflicts == ()
+
+
+def test_a_secret_seen_by_two_analyzers_is_reported_once():
+    from migrator.model import SecretFinding
+
+    secrets = [SecretFinding(".env", 1, "SECRET_KEY", "secret_key", "dotenv"),
+               SecretFinding(".env", 1, "SECRET_KEY", "secret_key", "systemd")]
+    model = plan("app", [], secrets=secrets)
+    assert [(s.file, s.line, s.name) for s in model.secrets_found] == [(".env", 1, "SECRET_KEY")]
