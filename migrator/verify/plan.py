@@ -89,13 +89,14 @@ def make_plan(objects: Iterable[Manifest], image: str, hints: AnalysisHints | No
                 env = [e for e in c.get("env") or [] if e.get("name") not in wired]
                 c["env"] = env + [{"name": k, "value": v} for k, v in sorted(wired.items())]
     notes = [f"backing service {k!r} (from the analysis) is not started by verify" for k in svc.unsupported(analysed)]
+    cms = svc.configmaps(objs, wired, notes)
     return VerifyPlan(
         image=image,
         objects=tuple(objs),
         services=tuple(started),
         wired=wired,
         secrets=svc.fake_secrets(objs, wired),
-        configmaps=svc.configmaps(objs, wired),
+        configmaps=cms,
         health=health_target(objs, hints.health_paths),
         notes=tuple(notes),
     )

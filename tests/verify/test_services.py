@@ -78,3 +78,11 @@ def test_configmap_values_point_at_the_throwaway_services() -> None:
 
 def test_secret_manifest_is_base64() -> None:
     assert svc.secret_manifest("s", {"A": "b"})["data"] == {"A": "Yg=="}
+
+
+def test_empty_allowed_hosts_is_filled_and_reported() -> None:
+    notes: list[str] = []
+    out = svc.configmaps([_cm(ALLOWED_HOSTS="", DJANGO_DEBUG="False", EMPTY="")], {}, notes)
+    assert out == {"cfg": {"ALLOWED_HOSTS": "*", "DJANGO_DEBUG": "False", "EMPTY": ""}}
+    assert notes == ["ALLOWED_HOSTS is empty in ConfigMap cfg (set it before deploying); verify used '*'"]
+    assert svc.configmaps([_cm(ALLOWED_HOSTS="shop.example.com")], {}) == {"cfg": {"ALLOWED_HOSTS": "shop.example.com"}}
