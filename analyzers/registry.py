@@ -10,6 +10,7 @@ from analyzers import (
     app_json,
     appserver_config,
     cron,
+    dotenv,
     fabric,
     makefile,
     nginx,
@@ -43,4 +44,5 @@ ANALYZERS: tuple[Analyzer, ...] = (
     shell,
     makefile,
     python_code,
+    dotenv,
 )
