@@ -69,10 +69,7 @@ def core_argv(argv: list[str]) -> list[str]:
     while out and changed:
         changed = False
         head = out[0]
-        if re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", head):
-            out.pop(0)
-            changed = True
-        elif head in _WRAPPERS or basename(head) in _WRAPPERS:
+        if re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", head) or head in _WRAPPERS or basename(head) in _WRAPPERS:
             out.pop(0)
             changed = True
         elif basename(head) == "env":
@@ -87,10 +84,10 @@ def core_argv(argv: list[str]) -> list[str]:
                 if opt in ("-u", "-g", "-H", "-C") and opt != "-H" and out:
                     out.pop(0)
             changed = True
-        elif basename(head) in ("newrelic-admin",) and len(out) > 1 and out[1] == "run-program":
-            del out[:2]
-            changed = True
-        elif basename(head) in ("pipenv", "poetry", "uv", "pdm") and len(out) > 1 and out[1] == "run":
+        elif len(out) > 1 and (
+            (basename(head) == "newrelic-admin" and out[1] == "run-program")
+            or (basename(head) in ("pipenv", "poetry", "uv", "pdm") and out[1] == "run")
+        ):
             del out[:2]
             changed = True
     return out
@@ -148,12 +145,16 @@ def parse_bind(bind: str) -> tuple[str | None, int | None, str | None]:
         return None, None, bind[5:]
     if bind.startswith("/"):
         return None, None, bind
-    m = re.match(r"^(?:\[?([^\]]*?)\]?)?:?(\d+)$", bind)
+    # a host alone ("0.0.0.0", daphne's -b) must not read as host "0.0.0." + port 0
+    m = re.match(r"^(?:\[?([^\]]*?)\]?:)?(\d+)$", bind)
     if m:
         return (m.group(1) or None), int(m.group(2)), None
     m = re.match(r"^(.*):(\d+)$", bind)
     if m:
         return m.group(1) or None, int(m.group(2)), None
+    m = re.match(r"^(.*?):\$\{?[A-Za-z_]", bind)  # 0.0.0.0:$PORT: the port comes from the environment
+    if m:
+        return m.group(1) or None, None, None
     return bind or None, None, None
 
 
@@ -348,19 +349,25 @@ _BUILD = [
     re.compile(r"\bpybabel\s+compile\b"),
 ]
 _HOST = [
-    (re.compile(r"^\s*git\s+(pull|fetch|clone|checkout|reset|submodule)\b"), "source checkout: the image carries the code"),
+    (re.compile(r"^\s*git\s+(?:-[Cc]\s+\S+\s+)*(pull|fetch|clone|checkout|reset|submodule)\b"),
+     "source checkout: the image carries the code"),
     (re.compile(r"\b(systemctl|service)\s+\S*\s*(restart|reload|start|stop|enable|daemon-reload)\b"),
      "service manager: Kubernetes starts and restarts the workloads"),
     (re.compile(r"(^|\s)/etc/init\.d/\S+\s+(restart|reload|force-reload|start|stop)\b"),
      "service manager: Kubernetes starts and restarts the workloads"),
     (re.compile(r"\b(supervisorctl)\b"), "process manager: Kubernetes runs the processes"),
-    (re.compile(r"\b(pip3?|pip-sync|pipenv|poetry|uv)\s+(install|sync)\b"), "dependency install: done in the image build"),
-    (re.compile(r"\b(virtualenv|python[0-9.]*\s+-m\s+venv|mkvirtualenv)\b"), "virtualenv: the image is the environment"),
+    (re.compile(r"\b(pip3?|pip-sync|pipenv|poetry|uv)\s+(install|sync)\b"),
+     "dependency install: done in the image build"),
+    (re.compile(r"\b(virtualenv|python[0-9.]*\s+-m\s+venv|mkvirtualenv)\b"),
+     "virtualenv: the image is the environment"),
     (re.compile(r"\b(npm|yarn|pnpm)\s+(install|ci)\b"), "dependency install: done in the image build"),
     (re.compile(r"^\s*(rsync|scp)\b"), "file copy to hosts: the image carries the code"),
-    (re.compile(r"\b(nginx|apachectl|apache2ctl)\s+(-s\s+reload|-t|reload|restart)\b"), "web server reload: the Ingress replaces it"),
-    (re.compile(r"^\s*(chown|chmod|mkdir|ln|rm|mv|cp|touch|tar)\b"), "filesystem layout on the host: set up in the image"),
-    (re.compile(r"\b(apt-get|apt|yum|dnf|apk)\s+(install|update|upgrade|add)\b"), "system packages: installed in the image"),
+    (re.compile(r"\b(nginx|apachectl|apache2ctl)\s+(-s\s+reload|-t|reload|restart)\b"),
+     "web server reload: the Ingress replaces it"),
+    (re.compile(r"^\s*(chown|chmod|mkdir|ln|rm|mv|cp|touch|tar)\b"),
+     "filesystem layout on the host: set up in the image"),
+    (re.compile(r"\b(apt-get|apt|yum|dnf|apk)\s+(install|update|upgrade|add)\b"),
+     "system packages: installed in the image"),
     (re.compile(r"\b(crontab)\b"), "crontab install: CronJobs replace it"),
     (re.compile(r"\b(kill|pkill|killall)\b"), "process signalling: Kubernetes manages process lifecycles"),
 ]
@@ -392,6 +399,8 @@ def container_command(command: str) -> str:
     ``sudo -u app /srv/app/venv/bin/python manage.py migrate`` -> ``python manage.py migrate``.
     """
     argv = core_argv(split(command))
+    while argv and argv[-1] == "&":  # started in the background on the host; PID 1 in the container
+        argv.pop()
     if not argv:
         return command.strip()
     head = argv[0]
@@ -402,6 +411,7 @@ def container_command(command: str) -> str:
     return join(argv)
 
 
+_OPERATORS = {"&&", "||", ";", "|", "&"}  # shlex.split keeps them as tokens: quoting them changes the command
 _EXPANDABLE = re.compile(r"^[\w@%+=:,./{}$-]+$")
 
 
@@ -409,7 +419,7 @@ def join(argv: list[str]) -> str:
     """Like :func:`shlex.join`, but ``$PORT`` / ``${PORT:-8000}`` stay expandable (not single-quoted)."""
     out = []
     for token in argv:
-        if "$" in token and _EXPANDABLE.match(token):
+        if token in _OPERATORS or ("$" in token and _EXPANDABLE.match(token)):
             out.append(token)
         elif "$" in token:
             out.append('"' + re.sub(r'(["\\`])', r"\\\1", token) + '"')

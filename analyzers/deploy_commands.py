@@ -32,8 +32,10 @@ HOST_DAEMONS = {
 }
 _INSTALL = re.compile(r"^(apt-get|apt|yum|dnf|apk|zypper)$")
 _HEALTH_URL = re.compile(r"https?://(?P<host>[^/:\s'\"]+)(?::(?P<port>\d+))?(?P<path>/[^\s'\"?#]*)?")
-_HEALTH_PATH = re.compile(r"/(health|healthz|healthcheck|health-check|ping|status|ready|readyz|live|livez|alive|_health|heartbeat)\b")
-_LOCAL_HOSTS = {"localhost", "127.0.0.1", "0.0.0.0", "[::1]", "::1"}
+_HEALTH_PATH = re.compile(
+    r"/(health|healthz|healthcheck|health-check|ping|status|ready|readyz|live|livez|alive|_health|heartbeat)\b"
+)
+_LOCAL_HOSTS = {"localhost", "127.0.0.1", "0.0.0.0", "[::1]", "::1"}  # noqa: S104 - matched, never bound
 _EXPORT = re.compile(r"^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
 
 
@@ -95,7 +97,8 @@ def interpret(command: str, src: Src, *, background: bool = False) -> Iterator[I
         yield base.host_step(command, src, reason)
 
 
-_DAEMON_FLAG = re.compile(r"(?<!\S)(--daemon|--detach|-D)(?!\S)")
+# uWSGI's --daemonize/--daemonize2 take a log file argument
+_DAEMON_FLAG = re.compile(r"(?<!\S)(--daemon|--detach|-D|--daemonize2?(?:=|\s+)\S+)(?!\S)")
 
 
 def _foreground(command: str) -> str:
@@ -104,7 +107,7 @@ def _foreground(command: str) -> str:
 
 
 def _daemonized(core: list[str]) -> bool:
-    return any(a in ("--daemon", "-D", "--detach") for a in core)
+    return any(a in ("--daemon", "-D", "--detach") or a.startswith("--daemonize") for a in core)
 
 
 def export(name: str, value: str, src: Src) -> Iterator[Item]:

@@ -40,7 +40,7 @@ _PORT_REF = re.compile(
     r"(?:(?:--port|-p|--bind|-b|--listen|--http(?:-socket)?)(?:=|\s+)['\"]?(?:[\w.\[\]-]*:)?|:)"
     r"\$\{?(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::?-(?P<default>\d+))?\}?"
 )
-_CHAIN = re.compile(r"\s*(?:&&|;|\|\|)\s*")
+_CHAIN = re.compile(r"\s*(&&|;|\|\|)\s*")
 FALLBACK_PORT = 5000  # `heroku local` (and foreman) give the first process PORT=5000
 
 
@@ -79,7 +79,8 @@ def parse(repo: RepoView, rel: str) -> Iterator[Item]:
 
 
 def _process(ptype: str, command: str, src: Src) -> Iterator[Item]:
-    parts = [p for p in _CHAIN.split(command) if p]
+    pieces = _CHAIN.split(command)
+    parts = [p for p in pieces[::2] if p]
     # `web: python manage.py migrate && gunicorn ...`: the last part is what keeps running.
     main = parts[-1] if parts else command
     for step in parts[:-1]:
@@ -89,7 +90,7 @@ def _process(ptype: str, command: str, src: Src) -> Iterator[Item]:
     info = classify(main)
     role = _role(ptype, info)
     yield base.process(
-        ptype, src, D, role=role.value, command=container_command(command), legacy_name=ptype,
+        ptype, src, D, role=role.value, command=_container_chain(pieces), legacy_name=ptype,
         app_server=info.app_server, workers=info.workers, threads=info.threads, timeout=info.timeout,
         port=info.port if info.port_declared else None, dev_server=info.dev_server or None,
         config_file=info.config_file,
@@ -97,6 +98,12 @@ def _process(ptype: str, command: str, src: Src) -> Iterator[Item]:
     if role is not ProcessRole.WEB:
         return
     yield from _port(ptype, main, info, src)
+
+
+def _container_chain(pieces: list[str]) -> str:
+    """Each command of a ``a && b`` chain as it runs in the image, operators kept."""
+    out = [container_command(p) if i % 2 == 0 else f" {p} " if p != ";" else "; " for i, p in enumerate(pieces)]
+    return "".join(out).strip()
 
 
 def _role(ptype: str, info: CommandInfo) -> ProcessRole:

@@ -94,6 +94,7 @@ def test_chained_migrate_before_web_is_a_release_step(run_analyzer):
     assert step.source.confidence == Confidence.INFERRED and step.source.line == 1
     assert r.field(P, "web", "app_server") == "gunicorn"
     assert r.field(P, "web", "role") == "web"
+    assert r.field(P, "web", "command") == "python manage.py migrate && gunicorn p.wsgi"
 
 
 def test_garbage_duplicates_and_empty_commands_warn(run_analyzer):
