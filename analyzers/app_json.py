@@ -77,6 +77,9 @@ def analyze(repo: RepoView) -> Iterator[Item]:
     except json.JSONDecodeError as exc:
         yield base.warning(src.at(exc.lineno), f"app.json is not valid JSON ({exc.msg}); not read")
         return
+    except RecursionError:
+        yield base.warning(src, "app.json is nested too deeply to read; not read")
+        return
     if not isinstance(data, dict):
         yield base.warning(src, "app.json is not a JSON object; not read")
         return

@@ -55,11 +55,14 @@ def gunicorn(repo: RepoView, rel: str) -> Iterator[Item]:
     src = Src(NAME, rel, 1)
     try:
         tree = ast.parse(text, filename=rel)
+        values = module_values(tree)
     except (SyntaxError, ValueError) as exc:
         line = getattr(exc, "lineno", None)
         yield base.warning(src.at(line), f"cannot parse gunicorn config: {getattr(exc, 'msg', exc)}")
         return
-    values = module_values(tree)
+    except RecursionError:
+        yield base.warning(src, "gunicorn config is nested too deeply to read; not read")
+        return
     settings = {k: v for k, v in values.items() if k in _GUNICORN_SETTINGS}
     if not settings:
         return  # a module that merely has "gunicorn" in its name

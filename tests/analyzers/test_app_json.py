@@ -145,3 +145,25 @@ def test_key_lines_tracks_nesting_arrays_and_escapes():
     assert lines[("a", "b", 0)] == 3 and lines[("a", "b", 1)] == 3
     assert lines[("a", "b", 2)] == 4 and lines[("a", "b", 2, "c")] == 4
     assert lines[('d"e',)] == 6
+
+
+def test_absurdly_nested_json_is_a_warning_not_a_crash(run_analyzer):
+    r = run_analyzer(app_json, {"app.json": "[" * 100000 + "]" * 100000})
+    assert r.findings == []
+    assert [(w.file, w.line) for w in r.warnings] == [("app.json", 1)]
+
+
+def test_odd_value_types_are_skipped_or_warned(run_analyzer):
+    r = run_analyzer(app_json, {"app.json": """\
+        {"env": {"A": null, "B": {"value": 5}, "C": {"generator": "secret", "value": "x"}},
+         "formation": {"web": 3},
+         "addons": [1, null, ":"],
+         "buildpacks": [1, {"url": 5}, "heroku/python"],
+         "stack": 22}
+        """})
+    assert r.field(Kind.ENV, "B", "default") == "5"
+    assert r.field(Kind.ENV, "C", "secret") is True and "default" not in r.one(Kind.ENV, "C").fields
+    assert "A" not in r.keys(Kind.ENV)
+    assert r.keys(Kind.SERVICE) == []
+    assert r.field(Kind.RUNTIME, "", "language") == "python"
+    assert sorted(w.line or 0 for w in r.warnings) == [1, 2, 3, 3, 3]

@@ -188,3 +188,24 @@ def test_pyconst_evaluates_config_idioms():
     assert values["d"].value == ("10.0.0.1", 1)
     assert values["e"].value is None and values["e"].expr == "compute()"
     assert values["f"].value == 7 and values["f"].line == 8
+
+
+def test_deeply_nested_expression_is_a_warning_not_a_crash(run_analyzer):
+    r = run_analyzer(appserver_config, {"gunicorn.conf.py": "bind = " + "'a' + " * 3000 + "'b'\n"})
+    assert r.findings == []
+    assert [(w.file, w.line) for w in r.warnings] == [("gunicorn.conf.py", 1)]
+
+
+def test_odd_setting_types_do_not_crash(run_analyzer):
+    r = run_analyzer(appserver_config, {"gunicorn.conf.py": """\
+        bind = 123
+        workers = None
+        raw_env = "A=B"
+        timeout = 1.5
+        user = 1000
+        """})
+    assert by_field(r, "bind_expr") == {"123": (1, Confidence.DECLARED)}
+    assert by_field(r, "workers_expr") == {"None": (2, Confidence.DECLARED)}
+    assert r.field(Kind.ENV, "A", "default") == "B"
+    assert by_field(r, "timeout_expr") == {"1.5": (4, Confidence.DECLARED)}
+    assert by_field(r, "user") == {"1000": (5, Confidence.DECLARED)}
