@@ -135,6 +135,18 @@ def hot_lines(text: str, markers: Iterable[str]) -> frozenset[int]:
     return frozenset(lines)
 
 
+def bound_names(tree: ast.Module, lines: frozenset[int]) -> set[str]:
+    """Local names that stand for something interesting: import aliases, and module-level names bound
+    by a call on a hot line (``cfg = environ.Env()`` makes every ``cfg(...)`` line worth walking too)."""
+    names: set[str] = set()
+    for imp in _top_imports(tree.body):
+        names.update(alias.asname for alias in imp.names if alias.asname)
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call) and stmt.lineno in lines:
+            names.update(t.id for t in stmt.targets if isinstance(t, ast.Name))
+    return names
+
+
 def _top_imports(body: Iterable[ast.stmt]) -> Iterator[ast.Import | ast.ImportFrom]:
     """Module-level imports, including those guarded by ``if``/``try`` (cheap: no walk)."""
     for stmt in body:

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator
 from analyzers import base
 from analyzers.base import DEF, H, I, Item
 from analyzers.commands import classify
-from analyzers.pyast import PyModule, hot_lines, module_name, parse
+from analyzers.pyast import PyModule, bound_names, hot_lines, module_name, parse
 from analyzers.python_env import code_secrets, env_reads
 from analyzers.python_routes import Urlconfs, health_routes, resolve_django
 from analyzers.python_web import Collected, WebApp, django_settings, frameworks, looks_like_settings
@@ -35,7 +35,8 @@ TRIGGERS = (
     "Router(", "Blueprint(", "route(", "Route(", "add_url_rule", "add_get", ".get(\"/", ".get('/",
     "urlpatterns", "DATABASES", "CACHES", "STATIC_ROOT", "MEDIA_ROOT", "ALLOWED_HOSTS", "_application",
     "Celery(", "beat_schedule", "BROKER_URL", "dramatiq", "rq import", "import rq", "RQ_QUEUES",
-    "create_app", "make_app", "-----BEGIN",
+    "create_app", "make_app", "-----BEGIN", "k_live_", "k_test_", "AKIA", "ASIA", "xox", "ghp_", "gho_", "ghu_",
+    "ghs_", "ghr_",
 )
 # Lines worth walking in a parsed file: the triggers plus what only shows at the read site.
 HOT_MARKERS = (*TRIGGERS, "env(", "env.", "config(", "://", "passw", "secret", "token", "api_key", "Settings)")
@@ -65,7 +66,11 @@ def analyze(repo: RepoView) -> Iterator[Item]:
             yield base.warning(base.Src(NAME, rel, line), error or "Python file cannot be parsed")
             continue
         mod_name, root = module_name(rel, files)
-        mod = PyModule(rel, mod_name, root, tree, NAME, hot_lines(text, HOT_MARKERS))
+        hot = hot_lines(text, HOT_MARKERS)
+        aliases = bound_names(tree, hot)
+        if aliases:
+            hot |= hot_lines(text, [f"{name}{c}" for name in aliases for c in "(.["])
+        mod = PyModule(rel, mod_name, root, tree, NAME, hot)
         for item in _module_items(mod, found, confs):
             if isinstance(item, SecretFinding):
                 # the same literal can be seen as a default, a keyword and a URL: report it once
