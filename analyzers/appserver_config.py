@@ -231,6 +231,9 @@ def _uwsgi_facts(rel: str, options: list[tuple[str, str, int]], header: int) -> 
 
 def _uwsgi_bind(value: str, protocol: str, src: Src) -> Iterator[Item]:
     fields: dict[str, Value] = {"protocol": protocol}
+    if protocol == "uwsgi":
+        yield base.warning(src, "uWSGI speaks the binary uwsgi protocol on this socket (for nginx uwsgi_pass), not "
+                                "HTTP: HTTP probes and Services need 'http-socket' (or an nginx sidecar)")
     refs = _ENV_REF.findall(value)
     host, port, sock = parse_bind(_ENV_REF.sub("", value) if refs else value)
     if sock or (not refs and port is None and "/" in value):

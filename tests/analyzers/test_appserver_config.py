@@ -154,13 +154,15 @@ def test_uwsgi_socket_env_port_and_missing_die_on_term(run_analyzer):
     assert by_field(r, "port") == {8000: (2, Confidence.DEFAULT)}
     assert by_field(r, "workers_expr") == {"%(cores)": (4, Confidence.DECLARED)}
     assert by_field(r, "wsgi_app") == {"app.py": (3, Confidence.DECLARED)}
-    assert sorted((w.line or 0) for w in r.warnings) == [1, 5]
-    assert any("die-on-term" in w.message for w in r.warnings)
+    assert sorted((w.line or 0) for w in r.warnings) == [1, 2, 5]
+    assert any("die-on-term" in w.message for w in r.warnings if w.line == 1)
+    assert any("uwsgi protocol" in w.message for w in r.warnings if w.line == 2)
 
 
 def test_uwsgi_unix_socket_only(run_analyzer):
     r = run_analyzer(appserver_config, {"uwsgi.ini": "[uwsgi]\nsocket = /tmp/app.sock\ndie-on-term\n"})
     assert by_field(r, "unix_socket") == {"/tmp/app.sock": (2, Confidence.DECLARED)}
+    assert [w.line for w in r.warnings] == [2]  # uwsgi protocol, not HTTP
     assert by_field(r, "die_on_term") == {True: (3, Confidence.DECLARED)}
     assert "port" not in {k for f in r.of(P, "web") for k in f.fields}
 
