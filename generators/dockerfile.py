@@ -10,6 +10,7 @@ No BuildKit-only syntax unless ``buildkit`` is set (then pip gets a cache mount)
 
 from __future__ import annotations
 
+import fnmatch
 import json
 from collections.abc import Callable
 from pathlib import PurePosixPath
@@ -229,8 +230,9 @@ def dockerignore(spec: AppSpec) -> str:
         "# deployment files are not part of the app",
         "Dockerfile", ".dockerignore", "deploy/k8s", "MIGRATION.md", "migrate.toml", ".migrate",
     ]
-    if spec.secret_env_files:
+    extra = [f for f in spec.secret_env_files if not fnmatch.fnmatch(f, ".env") and not fnmatch.fnmatch(f, ".env.*")]
+    if extra:
         lines.append("# committed env files where migrate found secrets")
-        lines += spec.secret_env_files
+        lines += extra
     return "\n".join(lines) + "\n"
 

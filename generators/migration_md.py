@@ -71,7 +71,8 @@ def generate(model: AppModel, spec: AppSpec, files: list[OutputFile]) -> OutputF
         out += ["None found: the pods are stateless (only an emptyDir at /tmp)."]
     out += [""]
 
-    host_steps = model.of(Kind.HOST_STEP)
+    host_steps = sorted(model.of(Kind.HOST_STEP),
+                        key=lambda h: (h.facts["command"].source.file, h.facts["command"].source.line or 0, h.key))
     out += ["## Legacy steps the container build replaces", ""]
     if host_steps:
         out += [f"- `{_cell(h.get('command'))}`: {h.get('reason')} ({h.facts['command'].source.where()})"

@@ -36,7 +36,7 @@ _SYSTEM_USERS = {"root", "daemon", "bin", "sys", "sync", "games", "man", "lp", "
 _CREDENTIAL_URL_NAME = re.compile(r"(^|_)(DATABASE|DB|REDIS|BROKER|AMQP|RABBITMQ|MONGO(DB)?|CACHE|ELASTICSEARCH|"
                                   r"SENTRY|CELERY_BROKER|CELERY_RESULT_BACKEND)(_URL|_URI|_DSN)?$|_(URL|URI)$")
 _SERVICE_URL_HINT = re.compile(r"(DATABASE|DB|REDIS|BROKER|AMQP|RABBITMQ|MONGO|CACHE|ELASTIC|SENTRY|CELERY)")
-_WORKDIR_FIELDS = ("workdir", "working_directory", "directory", "chdir", "cwd")
+_WORKDIR_FIELDS = ("working_dir", "workdir", "working_directory", "directory", "chdir", "cwd")
 
 
 def origin(subject: Subject | None, name: str) -> str | None:
@@ -331,6 +331,8 @@ def _volumes(model: AppModel, app: str) -> tuple[VolumeSpec, ...]:
                        if isinstance(p.get(f), str) and str(p.get(f)).startswith("/")}, key=len, reverse=True)
     out: dict[str, VolumeSpec] = {}
     for v in model.of(Kind.VOLUME):
+        if v.get("purpose") == "sqlite":
+            continue  # a database file, not a directory: the analyzer's warning asks for a real database
         legacy = str(v.get("path") or v.key).rstrip("/") or "/data"
         mount = legacy
         for wd in workdirs:

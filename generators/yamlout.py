@@ -9,6 +9,20 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 
+def _widen(line: str) -> str:
+    """ruamel sometimes puts one space before an end-of-line comment: make it two, as everywhere else.
+
+    Only where the `` # `` really starts the comment: no ``#`` and balanced quotes before it.
+    """
+    at = line.find(" # ")
+    if at <= 0 or line[at - 1] == " ":
+        return line
+    head = line[:at]
+    if "#" in head or head.count("'") % 2 or head.count('"') % 2:
+        return line
+    return f"{head}  # {line[at + 3:]}"
+
+
 def cmap(*pairs: tuple[str, Any], **fields: Any) -> CommentedMap:
     """A mapping in the given order; ``None`` values are left out."""
     out = CommentedMap()
@@ -47,4 +61,4 @@ def dump(*documents: Any, header: str | None = None) -> str:
         y.dump(documents[0], out)
     else:
         y.dump_all(list(documents), out)
-    return out.getvalue()
+    return "".join(_widen(line) for line in out.getvalue().splitlines(keepends=True))
