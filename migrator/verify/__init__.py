@@ -41,7 +41,7 @@ class Backend(Protocol):
     def publish(self, tag: str) -> str: ...
     def prepare(self, plan: VerifyPlan) -> None: ...
     def start_services(self, plan: VerifyPlan) -> None: ...
-    def run_job(self, plan: VerifyPlan, job: dict[str, Any]) -> str: ...
+    def run_job(self, plan: VerifyPlan, job: dict[str, Any]) -> tuple[str, dict[str, list[str]]]: ...
     def start_workloads(self, plan: VerifyPlan) -> None: ...
     def wait_ready(self, plan: VerifyPlan) -> None: ...
     def http_check(self, plan: VerifyPlan) -> tuple[int, str]: ...
@@ -166,7 +166,7 @@ def _run(root: Path, be: Backend, report: VerifyReport, manifests: mf.Manifests,
                       f"fake values for {sum(len(v) for v in plan.secrets.values())} Secret key(s)"
     for job in plan.jobs:
         with report.step(f"release job {name_of(job)}") as step:
-            step.detail = be.run_job(plan, job)
+            step.detail, step.logs = be.run_job(plan, job)
     with report.step("start deployments and wait for readiness") as step:
         be.start_workloads(plan)
         be.wait_ready(plan)
@@ -189,7 +189,7 @@ def _run(root: Path, be: Backend, report: VerifyReport, manifests: mf.Manifests,
     for cron in plan.cronjobs:
         with report.step(f"trigger cronjob {name_of(cron)}") as step:
             try:
-                step.detail = be.run_job(plan, cron)
+                step.detail, step.logs = be.run_job(plan, cron)
             except StepFailed as exc:
                 # a scheduled task's result is reported; it does not decide whether the app boots
                 step.status, step.detail, step.logs = WARNING, exc.detail, exc.logs

@@ -43,6 +43,17 @@ def parse_quantity(text: Any, cpu: bool = False) -> int:
     return int(float(s))
 
 
+def _start(container: Any, cname: str) -> None:
+    """Start a container; the runtime refusing it (command not found...) is the app's failure."""
+    import docker.errors
+
+    try:
+        container.start()
+    except docker.errors.APIError as exc:
+        reason = str(exc.explanation or exc).split("unable to start container process: ")[-1]
+        raise StepFailed(f"container {cname} could not start: {reason}") from exc
+
+
 class DockerBackend:
     """Runs a :class:`VerifyPlan` on the Docker Engine behind ``client``."""
 
@@ -198,7 +209,7 @@ class DockerBackend:
     def _run_to_completion(self, plan: VerifyPlan, obj: Manifest, spec: Mapping[str, Any], cname: str,
                            timeout: float) -> list[str]:
         c = self._create(plan, obj, spec, cname, [])
-        c.start()
+        _start(c, cname)
         try:
             code = c.wait(timeout=timeout).get("StatusCode", -1)
         except Exception as exc:  # requests' ReadTimeout: the job ran too long
@@ -209,7 +220,7 @@ class DockerBackend:
             raise StepFailed(f"container {cname} exited with code {code}", logs={cname: logs})
         return logs
 
-    def run_job(self, plan: VerifyPlan, job: Manifest) -> str:
+    def run_job(self, plan: VerifyPlan, job: Manifest) -> tuple[str, dict[str, list[str]]]:
         """Run a Job's (or CronJob's job template's) pod once to completion."""
         prefix = f"{self.network_name}-{name_of(job)}"
         self._run_init(plan, job, prefix)
@@ -217,9 +228,11 @@ class DockerBackend:
         if job.get("kind") == "CronJob":
             spec = (spec.get("jobTemplate") or {}).get("spec") or {}
         timeout = float(spec.get("activeDeadlineSeconds") or self.timeout)
+        logs = {}
         for cspec in containers(job, init=False):
-            self._run_to_completion(plan, job, cspec, f"{prefix}-{cspec['name']}", timeout)
-        return "completed (exit 0)"
+            cname = f"{prefix}-{cspec['name']}"
+            logs[cname] = self._run_to_completion(plan, job, cspec, cname, timeout)[-10:]
+        return "completed (exit 0)", logs
 
     def start_workloads(self, plan: VerifyPlan) -> None:
         for obj in plan.deployments:
@@ -229,7 +242,7 @@ class DockerBackend:
             for spec in containers(obj, init=False):
                 cname = f"{prefix}-{spec['name']}"
                 c = self._create(plan, obj, spec, cname, self._aliases(plan, obj) if first is None else [], first)
-                c.start()
+                _start(c, cname)
                 first = first or c
                 self.running[cname] = (c, spec)
                 t = now()

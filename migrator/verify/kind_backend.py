@@ -144,7 +144,7 @@ class KindBackend:
             self._wait_deployment(service.host, time.monotonic() + self.timeout)
 
     # -- jobs ------------------------------------------------------------------------------------
-    def run_job(self, plan: VerifyPlan, job: Manifest) -> str:
+    def run_job(self, plan: VerifyPlan, job: Manifest) -> tuple[str, dict[str, list[str]]]:
         k8s = _k8s()
         obj = self._wired(plan, job)
         if obj.get("kind") == "CronJob":  # what `kubectl create job --from=cronjob/NAME` creates
@@ -159,7 +159,7 @@ class KindBackend:
         while time.monotonic() < deadline:
             status = batch.read_namespaced_job_status(name, self.namespace).status
             if status.succeeded:
-                return "completed"
+                return "completed", self._logs(f"job-name={name}", 10)
             if any(c.type == "Failed" and c.status == "True" for c in status.conditions or []):
                 raise self._evidence(f"job {name} failed", f"job-name={name}")
             time.sleep(2)
@@ -254,6 +254,17 @@ class KindBackend:
         if len(parts) < 2 or not parts[1].isdigit():
             raise OSError(f"no HTTP answer through the port-forward: {head[:100]!r}")
         return int(parts[1]), body[:200]
+
+    def _logs(self, selector: str, lines: int) -> dict[str, list[str]]:
+        k8s = _k8s()
+        core = k8s.CoreV1Api(self.api)
+        out: dict[str, list[str]] = {}
+        for pod in self._pods(selector):
+            for cs in pod.status.container_statuses or []:
+                text = core.read_namespaced_pod_log(pod.metadata.name, self.namespace, container=cs.name,
+                                                    tail_lines=lines)
+                out[f"{pod.metadata.name}/{cs.name}"] = tail(str(text), lines)
+        return out
 
     # -- failure evidence --------------------------------------------------------------------------
     def _evidence(self, detail: str, selector: str) -> StepFailed:

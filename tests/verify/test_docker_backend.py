@@ -57,6 +57,7 @@ def test_tiny_app_verifies(kept_run: VerifyReport) -> None:
     # the app answers 200 only when PostgreSQL and Redis are reachable and SECRET_KEY is the fake one
     assert _step(report, "health check").detail == "GET http://web:8000/healthz -> 200"
     assert "postgres, redis" in _step(report, "start backing services").detail
+    assert list(_step(report, "release job").logs.values()) == [["release: migrating against verify-postgres"]]
     assert any("not a Kubernetes" in n for n in report.notes)
 
 
@@ -132,3 +133,13 @@ def test_build_failure_names_the_step(app_copy: Callable[..., Path]) -> None:
     assert step.detail.startswith("image build failed at Step 5/9 : RUN echo compiling && exit 7:")
     assert "returned a non-zero code: 7" in step.detail
     assert "compiling" in step.logs["build"]
+
+
+def test_missing_executable_is_a_failed_step_not_a_crash(app_copy: Callable[..., Path]) -> None:
+    root = app_copy({"deploy/k8s/base/release.yaml": ('args: ["python",', 'command: ["/opt/legacy/migrate.sh"]\n'
+                                                      '          args: ["python",')})
+    report = verify(root, "docker", timeout=60)
+    step = report.steps[-1]
+    assert (step.name, step.status) == ("release job release", "failed")
+    assert step.detail.startswith("container migrate-verify-") and "could not start" in step.detail
+    assert "/opt/legacy/migrate.sh" in step.detail
