@@ -20,19 +20,18 @@ Choices:
 from __future__ import annotations
 
 import re
-import shlex
 from collections.abc import Iterator
 
 from analyzers import base
 from analyzers.base import D, Item, Src
-from analyzers.commands import container_command, core_argv, join, program, split
+from analyzers.commands import container_command
 from analyzers.deploy_commands import command_secrets, export
+from analyzers.hostcfg import clean_command, collapse_jinja, schedule_name, strip_template, unique
 from migrator.repo import RepoView
 from migrator.secrets import scrub
 
 NAME = "cron"
 
-TEMPLATE_SUFFIXES = (".j2", ".jinja", ".jinja2", ".template", ".tmpl", ".in")
 MACROS = {
     "@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *", "@monthly": "0 0 1 * *", "@weekly": "0 0 * * 0",
     "@daily": "0 0 * * *", "@midnight": "0 0 * * *", "@hourly": "0 * * * *",
@@ -49,9 +48,6 @@ _COMMAND_WORDS = {"cd", "python", "python3", "bash", "sh", "php", "node", "ruby"
 _TIME_FIELD = re.compile(r"^[0-9*][0-9*,/\-]*$|^[A-Za-z]{3}([,-][A-Za-z]{3})*$")
 _ASSIGN = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$")
 _USER = re.compile(r"^[a-z_][a-z0-9_.-]*\$?$")
-_REDIRECT = re.compile(r"^(?P<fd>\d)?(?P<op>&>>?|>>?|<)(?P<target>.*)$")
-_CHAIN = re.compile(r"\s*(?:&&|;)\s*")
-_JINJA_VAR = re.compile(r"\{\{\s*(.*?)\s*\}\}")
 
 
 def cron_files(repo: RepoView) -> list[str]:
@@ -71,18 +67,6 @@ def cron_files(repo: RepoView) -> list[str]:
         ):
             out.append(rel)
     return out
-
-
-def collapse_jinja(line: str) -> str:
-    """``{{ venv }}/bin/x`` -> ``{{venv}}/bin/x``: a template variable stays one shell word."""
-    return _JINJA_VAR.sub(lambda m: "{{" + m.group(1).replace(" ", "") + "}}", line)
-
-
-def strip_template(rel: str) -> str:
-    for suffix in TEMPLATE_SUFFIXES:
-        if rel.endswith(suffix):
-            return rel[: -len(suffix)]
-    return rel
 
 
 def analyze(repo: RepoView) -> Iterator[Item]:
@@ -190,151 +174,3 @@ def _percent(command: str) -> tuple[str, bool]:
     m = re.search(r"(?<!\\)%", command)
     head = command if m is None else command[: m.start()]
     return head.replace("\\%", "%").strip(), m is not None
-
-
-def clean_command(command: str) -> tuple[str, str | None]:
-    """Drop host-only prefixes (``cd``, venv activation, ``flock``) and redirections; return (command, log).
-
-    What is left of a chain (``a && b``) or a pipeline runs under ``sh -c`` so it stays one command.
-    """
-    kept: list[str] = []
-    log: str | None = None
-    workdir: str | None = None
-    for part in _CHAIN.split(command.strip()):
-        argv = split(part)
-        if not argv:
-            continue
-        if argv[0] in ("cd", "pushd"):
-            workdir = argv[1] if len(argv) > 1 else workdir
-            continue
-        if argv[0] in ("source", ".") and argv[-1].endswith("activate"):
-            continue
-        if "|" in part:  # a pipeline's redirections are part of its work (pg_dump | gzip > file)
-            kept.append(part.strip())
-            continue
-        argv, found = _redirections(argv)
-        log = log or found
-        if argv:
-            kept.append(relativize(shlex.join(_strip_flock(argv)), workdir))
-    if not kept:
-        return "", log
-    if len(kept) == 1 and "|" not in kept[0]:
-        return kept[0], log
-    return shlex.join(["sh", "-c", " && ".join(kept)]), log
-
-
-def _redirections(argv: list[str]) -> tuple[list[str], str | None]:
-    """Remove ``>> file``, ``2>&1``, ``>/dev/null`` ...; the file stdout went to is the job's log."""
-    out: list[str] = []
-    log: str | None = None
-    i = 0
-    while i < len(argv):
-        m = _REDIRECT.match(argv[i])
-        if m is None:
-            out.append(argv[i])
-            i += 1
-            continue
-        target = m.group("target")
-        if not target and i + 1 < len(argv):
-            i += 1
-            target = argv[i]
-        stdout = m.group("op").startswith("&") or m.group("fd") in (None, "1")
-        if stdout and ">" in m.group("op") and not target.startswith("&") and target != "/dev/null":
-            log = log or target
-        i += 1
-    return out, log
-
-
-def relativize(command: str, workdir: str | None) -> str:
-    """Host paths under the legacy working directory become relative: in the image the app dir is the workdir.
-
-    ``uwsgi --ini /srv/app/deploy/uwsgi.ini`` run in ``/srv/app`` -> ``uwsgi --ini deploy/uwsgi.ini``.
-    """
-    root = (workdir or "").rstrip("/")
-    if not root.startswith("/") or "{{" in root or "%" in root:
-        return command
-    argv = split(command)
-    if len(argv) == 3 and argv[:2] == ["sh", "-c"]:
-        return command
-    out = []
-    for token in argv:
-        prefix, value = ("", token)
-        if token.startswith("-") and "=" in token:
-            head, _, value = token.partition("=")
-            prefix = head + "="
-        if value == root:
-            value = "."
-        elif value.startswith(root + "/"):
-            value = value[len(root) + 1 :]
-        out.append(prefix + value)
-    return join(out) if out != argv else command
-
-
-def _strip_flock(argv: list[str]) -> list[str]:
-    """``flock -n /tmp/x.lock cmd`` -> ``cmd``: a CronJob's concurrencyPolicy does the locking."""
-    if not argv or argv[0].rsplit("/", 1)[-1] != "flock":
-        return argv
-    rest = argv[1:]
-    while rest and rest[0].startswith("-"):
-        opt = rest.pop(0)
-        if opt in ("-w", "--timeout", "-E", "--conflict-exit-code") and rest:
-            rest.pop(0)
-    return rest[1:] if len(rest) > 1 else argv
-
-
-_VALUE_OPTS = {"--app", "-A", "--settings", "--pythonpath", "-e", "--env-file", "--config", "-c"}
-
-
-def schedule_name(command: str, fallback: str) -> str:
-    """A stable name for a scheduled command: its management command / task / script name."""
-    argv = core_argv(split(command))
-    if len(argv) == 3 and argv[0] in ("sh", "bash") and argv[1] == "-c":
-        last = [p for p in _CHAIN.split(argv[2]) if p.strip()]
-        return schedule_name(last[-1].split("|")[0], fallback) if last else fallback
-    module = _python_module(argv)
-    if module:
-        return _dns(module.rsplit(".", 1)[-1]) or fallback
-    prog, args = program(argv)
-    positional = []
-    skip = False
-    for a in args:
-        if skip:
-            skip = False
-            continue
-        if a.startswith("-"):
-            skip = a in _VALUE_OPTS
-            continue
-        positional.append(a)
-    name = ""
-    if prog in ("manage.py", "django-admin", "flask", "rake", "artisan", "console", "invoke", "fab"):
-        name = positional[0] if positional else prog
-    elif prog in ("php", "node", "ruby", "perl", "bash", "sh") and positional:
-        script = positional[0].rsplit("/", 1)[-1]
-        name = positional[1] if script in ("artisan", "console") and len(positional) > 1 else script
-    elif prog in ("curl", "wget") and positional:
-        name = positional[-1].split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
-    elif prog:
-        name = prog
-    return _dns(re.sub(r"\.(py|sh|rb|js|php|pl)$", "", name)) or fallback
-
-
-def _dns(name: str) -> str:
-    return re.sub(r"[^a-z0-9_-]+", "-", name.lower()).strip("-_")[:52]
-
-
-def _python_module(argv: list[str]) -> str | None:
-    """``python -m pkg.mod`` -> ``pkg.mod``."""
-    if argv and re.match(r"^python[0-9.]*$", argv[0].rsplit("/", 1)[-1]) and "-m" in argv:
-        i = argv.index("-m")
-        return argv[i + 1] if i + 1 < len(argv) else None
-    return None
-
-
-def unique(name: str, taken: set[str]) -> str:
-    """``name``, or ``name-2``, ``name-3`` ... when it is taken; records the result."""
-    candidate, n = name, 1
-    while candidate in taken:
-        n += 1
-        candidate = f"{name}-{n}"
-    taken.add(candidate)
-    return candidate

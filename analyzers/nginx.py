@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 from analyzers import base
 from analyzers.base import H, I, Item, Src
-from analyzers.cron import strip_template
+from analyzers.hostcfg import strip_template
 from migrator.model import Value
 from migrator.repo import RepoView, join, normalize
 

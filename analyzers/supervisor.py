@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from analyzers import base
 from analyzers.base import DEF, D, H, I, Item, Src
 from analyzers.commands import classify, container_command, step_kind
-from analyzers.cron import collapse_jinja, relativize, strip_template
 from analyzers.deploy_commands import command_secrets, export
+from analyzers.hostcfg import collapse_jinja, relativize, strip_template
 from migrator.repo import RepoView, join, normalize
 from migrator.secrets import scrub
 

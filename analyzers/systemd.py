@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 from analyzers import base
 from analyzers.base import DEF, D, H, I, Item, Src
 from analyzers.commands import classify, container_command, join, parse_bind, split, step_kind
-from analyzers.cron import collapse_jinja, relativize, schedule_name, strip_template, unique
 from analyzers.deploy_commands import command_secrets, export, interpret
+from analyzers.hostcfg import collapse_jinja, relativize, schedule_name, strip_template, unique
 from analyzers.oncalendar import CalendarError, interval_to_cron, parse_timespan, to_cron
 from migrator.repo import RepoView
 from migrator.secrets import scrub
