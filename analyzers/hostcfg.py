@@ -3,7 +3,8 @@
 These configs were written for one legacy host, so they share the same chores: template variants of
 the files (``web.service.j2``) and Jinja placeholders in them, commands wrapped in host-only prefixes
 (``cd /srv/app &&``, virtualenv activation, ``flock``, redirections into log files), absolute paths
-under the old working directory, and names for scheduled jobs derived from their commands. None of it belongs to one analyzer, so it lives here.
+under the old working directory, host paths that must be found again in the repo, and names for
+scheduled jobs derived from their commands. None of it belongs to one analyzer, so it lives here.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import re
 import shlex
 
 from analyzers.commands import core_argv, join, program, split
+from migrator.repo import RepoView
 
 TEMPLATE_SUFFIXES = (".j2", ".jinja", ".jinja2", ".template", ".tmpl", ".in")
 _REDIRECT = re.compile(r"^(?P<fd>\d)?(?P<op>&>>?|>>?|<)(?P<target>.*)$")
@@ -32,6 +34,21 @@ def strip_template(rel: str) -> str:
 def collapse_jinja(line: str) -> str:
     """``{{ venv }}/bin/x`` -> ``{{venv}}/bin/x``: a template variable stays one shell word."""
     return _JINJA_VAR.sub(lambda m: "{{" + m.group(1).replace(" ", "") + "}}", line)
+
+
+def host_glob(repo: RepoView, pattern: str) -> list[str]:
+    """Repo files an absolute host glob means: ever shorter tails of it, at the root or one folder down.
+
+    ``/etc/supervisor/conf.d/*.conf`` -> ``etc/supervisor/conf.d/*.conf``, ``supervisor/conf.d/*.conf`` ...
+    until one matches; a bare file name (the last part alone) is too vague and is not tried.
+    """
+    parts = [p for p in pattern.split("/") if p]
+    for start in range(len(parts) - 1):
+        tail = "/".join(parts[start:])
+        matches = repo.glob(tail, "*/" + tail)
+        if matches:
+            return matches
+    return []
 
 
 def clean_command(command: str) -> tuple[str, str | None]:

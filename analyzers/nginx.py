@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 from analyzers import base
 from analyzers.base import H, I, Item, Src
-from analyzers.hostcfg import strip_template
+from analyzers.hostcfg import host_glob, strip_template
 from migrator.model import Value
 from migrator.repo import RepoView, join, normalize
 
@@ -200,13 +200,7 @@ class _Context:
             target = join(from_file, pattern)
             found = [] if target.startswith("../") else self.repo.glob(normalize(target))
             return found or self.repo.glob("*/" + normalize(pattern))
-        parts = [p for p in pattern.split("/") if p]
-        for start in range(len(parts) - 1):
-            tail = "/".join(parts[start:])
-            matches = self.repo.glob(tail, "*/" + tail)
-            if matches:
-                return matches
-        return []
+        return host_glob(self.repo, pattern)
 
     def expand(self, directives: list[Directive], depth: int = 0) -> list[Directive]:
         """``directives`` with ``include`` replaced by the included files' directives (when in the repo)."""

@@ -22,7 +22,7 @@ from analyzers import base
 from analyzers.base import DEF, D, H, I, Item, Src
 from analyzers.commands import classify, container_command, step_kind
 from analyzers.deploy_commands import command_secrets, export
-from analyzers.hostcfg import collapse_jinja, relativize, strip_template
+from analyzers.hostcfg import collapse_jinja, host_glob, relativize, strip_template
 from migrator.repo import RepoView, join, normalize
 from migrator.secrets import scrub
 
@@ -162,14 +162,7 @@ def _resolve_glob(repo: RepoView, rel: str, pattern: str) -> list[str]:
     if not pattern.startswith("/"):
         target = join(rel, pattern)
         return [] if target.startswith("../") else repo.glob(normalize(target))
-    # A host path: try ever shorter tails (etc/supervisor/conf.d/*.conf, supervisor/conf.d/*.conf ...)
-    parts = [p for p in pattern.split("/") if p]
-    for start in range(len(parts) - 1):
-        tail = "/".join(parts[start:])
-        matches = repo.glob(tail, "*/" + tail)
-        if matches:
-            return matches
-    return []
+    return host_glob(repo, pattern)  # a host path: found again by its tails
 
 
 def _here(rel: str) -> str:
