@@ -154,5 +154,58 @@ def generate(path: Path, output: Path | None, dry_run: bool, show_diff: bool, fo
         click.echo(f"{len(conflicts)} file(s) edited by hand: review the .new versions (or use --force)", err=True)
 
 
+@main.command()
+@path_argument
+@click.option("--repo", metavar="OWNER/NAME", help="GitHub repository (default: read from the remote's URL).")
+@click.option("--base", metavar="BRANCH", help="Branch the PR targets (default: the checked-out branch).")
+@click.option("--branch", default="migrate/containerize", show_default=True, help="Branch to create or update.")
+@click.option("--remote", default="origin", show_default=True, help="Git remote to push to.")
+@click.option("--draft", is_flag=True, help="Open the pull request as a draft.")
+@click.option("--verify", "run_verify", is_flag=True, help="Run `migrate verify` and put the result in the body.")
+@click.option("--backend", type=click.Choice(["auto", "kind", "docker"]), default="auto", show_default=True,
+              help="Verify backend (with --verify).")
+@click.option("--dry-run", is_flag=True, help="Branch and commit locally; print the title and body; no push, no API.")
+@click.option("--allow-dirty", is_flag=True, help="Run even when the working tree has uncommitted changes.")
+@click.option("--api-url", default="https://api.github.com", show_default=True, help="GitHub (Enterprise) API URL.")
+@click.option("--token-env", default="GITHUB_TOKEN", show_default=True, metavar="NAME",
+              help="Environment variable holding the token (never printed or stored).")
+@click.option("--label", "labels", multiple=True, help="Label to add to the PR (repeatable).")
+@click.option("--author", help="Commit author and committer, 'Name <email>' (default: migrate-bot).")
+@click.option("--repos", "repos_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Batch: a file of 'OWNER/NAME [PATH]' lines; continue past failures, print a summary.")
+@click.option("--clone-url", help="Batch: clone URL template for lines without PATH ({repo} = OWNER/NAME).")
+@click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), help="Batch: where to clone.")
+@handle_errors
+def pr(path: Path, repo: str | None, base: str | None, branch: str, remote: str, draft: bool, run_verify: bool,
+       backend: str, dry_run: bool, allow_dirty: bool, api_url: str, token_env: str, labels: tuple[str, ...],
+       author: str | None, repos_file: Path | None, clone_url: str | None, workdir: Path | None) -> None:
+    """Commit the generated migration of PATH to a branch and open (or update) its pull request."""
+    from migrator.errors import UserError, VerificationFailed
+    from migrator.pr import PrOptions, open_pr
+    from migrator.pr.git import Author
+
+    options = PrOptions(repo=repo, base=base, branch=branch, remote=remote, draft=draft, verify=run_verify,
+                        verify_backend=backend, dry_run=dry_run, allow_dirty=allow_dirty, api_url=api_url,
+                        token_env=token_env, labels=labels, author=Author.parse(author) if author else Author())
+    say = functools.partial(click.echo, err=True)
+    if repos_file is not None:
+        from migrator.pr.batch import run_batch, summary
+
+        outcomes = run_batch(repos_file, options, clone_url=clone_url, workdir=workdir, progress=say)
+        click.echo(summary(outcomes), nl=False)
+        if any(not o.ok for o in outcomes):
+            raise UserError(f"{sum(not o.ok for o in outcomes)} of {len(outcomes)} repositories failed")
+        return
+    result = open_pr(path, options, progress=say)
+    if dry_run:
+        click.echo(f"{result.title}\n\n{result.body}", nl=False)
+        click.echo(f"dry run: {result.branch} is at {result.head[:12]} locally; nothing pushed, no API call", err=True)
+    else:
+        click.echo(f"{result.action} pull request #{result.pull.number if result.pull else '?'}: "
+                   f"{result.pull.url if result.pull else ''}")
+    if result.verify_ok is False:
+        raise VerificationFailed("verification failed: the result is in the pull request body")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

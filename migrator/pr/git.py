@@ -174,3 +174,9 @@ class Repo:
         url = self.remote_url(remote)
         run(["push", "--quiet", remote, f"refs/heads/{branch}:refs/heads/{branch}"], self.root,
             env=auth_env(token, url), secret=token)
+
+
+def clone(url: str, dest: Path, token: str | None) -> None:
+    """``git clone`` (the token, for HTTP(S), only in that process's environment)."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    run(["clone", "--quiet", url, str(dest)], dest.parent, env=auth_env(token, url), secret=token)
