@@ -71,7 +71,13 @@ def analyze(repo: RepoView) -> Iterator[Item]:
         if aliases:
             hot |= hot_lines(text, [f"{name}{c}" for name in aliases for c in "(.["])
         mod = PyModule(rel, mod_name, root, tree, NAME, hot)
-        for item in _module_items(mod, found, confs):
+        try:
+            items = list(_module_items(mod, found, confs))
+        except RecursionError:
+            # absurdly deep expressions: say so for this file and go on with the others
+            yield base.warning(base.Src(NAME, rel), "Python file nests too deeply to analyze; skipped")
+            continue
+        for item in items:
             if isinstance(item, SecretFinding):
                 # the same literal can be seen as a default, a keyword and a URL: report it once
                 ident = (item.file, item.line, item.kind)
