@@ -24,14 +24,15 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 from analyzers import base
 from analyzers.base import DEF, D, H, I, Item, Src
 from analyzers.commands import classify, container_command, join, parse_bind, split, step_kind
 from analyzers.deploy_commands import command_secrets, export, interpret
-from analyzers.hostcfg import collapse_jinja, relativize, schedule_name, strip_template, unique
+from analyzers.hostcfg import relativize, schedule_name, strip_template, unique
 from analyzers.oncalendar import CalendarError, interval_to_cron, parse_timespan, to_cron
+from analyzers.unitfile import Entry, Unit, read_unit
+from analyzers.unitfile import parse_unit as parse_unit  # re-exported: it lived here, callers use systemd.parse_unit
 from migrator.repo import RepoView
 from migrator.secrets import scrub
 
@@ -46,103 +47,6 @@ _CHAIN = re.compile(r"\s*(?:&&|;)\s*")
 _HOST_ENV = {"PATH", "HOME", "VIRTUAL_ENV", "LOGNAME", "USER"}
 
 
-@dataclass(frozen=True)
-class Entry:
-    """One ``Key=Value`` assignment; ``line`` is where it starts (continuations are joined)."""
-
-    section: str
-    key: str
-    value: str
-    line: int
-    file: str = ""
-
-    def src(self) -> Src:
-        return Src(NAME, self.file, self.line)
-
-
-@dataclass
-class Unit:
-    """A parsed unit file."""
-
-    rel: str
-    entries: list[Entry] = field(default_factory=list)
-
-    @property
-    def name(self) -> str:
-        """The unit name (``web.service``), without any template suffix."""
-        return strip_template(self.rel).rsplit("/", 1)[-1]
-
-    @property
-    def stem(self) -> str:
-        return self.name.rsplit(".", 1)[0]
-
-    @property
-    def type(self) -> str:
-        return self.name.rsplit(".", 1)[1]
-
-    def values(self, section: str, key: str) -> list[Entry]:
-        """Every assignment of ``key`` in order; an empty assignment resets the list, as in systemd."""
-        out: list[Entry] = []
-        for e in self.entries:
-            if e.section == section and e.key == key:
-                out = [] if e.value == "" else [*out, e]
-        return out
-
-    def last(self, section: str, *keys: str) -> Entry | None:
-        for key in keys:
-            found = self.values(section, key)
-            if found:
-                return found[-1]
-        return None
-
-
-def parse_unit(lines: list[str], rel: str = "") -> tuple[list[Entry], list[tuple[int, str]]]:
-    """(entries, problems as (line, message)) for a unit file's lines."""
-    entries: list[Entry] = []
-    problems: list[tuple[int, str]] = []
-    section = ""
-    pending: tuple[int, str] | None = None
-    for lineno, raw in enumerate(lines, start=1):
-        line = collapse_jinja(raw.strip())
-        if pending is not None:
-            if line.startswith(("#", ";")):
-                continue  # systemd skips comment lines inside a continued value
-            start, text = pending
-            if line.endswith("\\"):
-                pending = (start, f"{text} {line[:-1].strip()}".strip())
-                continue
-            pending = None
-            _assign(entries, problems, section, start, f"{text} {line}".strip(), rel)
-            continue
-        if not line or line.startswith(("#", ";", "{%", "{#")):
-            continue
-        if line.startswith("["):
-            if line.endswith("]"):
-                section = line[1:-1].strip()
-            else:
-                problems.append((lineno, "section header without ']'; ignored"))
-            continue
-        if line.endswith("\\"):
-            pending = (lineno, line[:-1].rstrip())
-            continue
-        _assign(entries, problems, section, lineno, line, rel)
-    if pending is not None:
-        _assign(entries, problems, section, pending[0], pending[1], rel)
-    return entries, problems
-
-
-def _assign(entries: list[Entry], problems: list[tuple[int, str]], section: str, line: int, text: str, rel: str
-            ) -> None:
-    key, eq, value = text.partition("=")
-    key = key.strip()
-    if not eq or not re.match(r"^[A-Za-z][A-Za-z0-9_-]*$", key):
-        problems.append((line, "not a Key=Value line; ignored"))
-    elif not section:
-        problems.append((line, f"{key}= outside any [Section]; ignored"))
-    else:
-        entries.append(Entry(section, key, value.strip(), line, rel))
-
-
 def unit_files(repo: RepoView) -> list[str]:
     return [rel for rel in repo.files() if _UNIT_FILE.search(strip_template(rel)) and not _DROPIN_DIR.search(rel)]
 
@@ -151,15 +55,9 @@ def analyze(repo: RepoView) -> Iterator[Item]:
     """Processes, schedules, steps, env and secrets from every unit file in the repo."""
     units: list[Unit] = []
     for rel in unit_files(repo):
-        unit = Unit(rel)
-        # drop-ins (web.service.d/*.conf) apply after the unit, in file name order, as systemd does
-        dropins = sorted(f for f in repo.files() if f.startswith(_dir_prefix(rel) + unit.name + ".d/")
-                         and strip_template(f).endswith(".conf"))
-        for part in [rel, *dropins]:
-            entries, problems = parse_unit(repo.lines(part), part)
-            for line, message in problems:
-                yield base.warning(Src(NAME, part, line), message)
-            unit.entries.extend(entries)
+        unit, problems = read_unit(repo, rel)
+        for part, line, message in problems:
+            yield base.warning(Src(NAME, part, line), message)
         units.append(unit)
     names: set[str] = set()
     env_files: set[str] = set()
@@ -179,14 +77,15 @@ def analyze(repo: RepoView) -> Iterator[Item]:
         elif unit.type == "timer" and unit.rel not in {t.rel for t in timer_targets.values()}:
             wanted = _target_name(unit, "Timer")
             entry = unit.last("Timer", "Unit")
-            yield base.warning(entry.src() if entry else Src(NAME, unit.rel),
+            yield base.warning(_src(entry) if entry else Src(NAME, unit.rel),
                                f"timer triggers {wanted}, which is not in the repository; no schedule made")
         elif unit.type == "socket":
             yield from _socket(unit, units)
 
 
-def _dir_prefix(rel: str) -> str:
-    return rel.rsplit("/", 1)[0] + "/" if "/" in rel else ""
+def _src(entry: Entry) -> Src:
+    """Where ``entry`` is written, as this analyzer's evidence."""
+    return Src(NAME, entry.file, entry.line)
 
 
 def _target_name(unit: Unit, section: str) -> str:
@@ -232,10 +131,10 @@ def _service(unit: Unit) -> Iterator[Item]:
     for pre in unit.values("Service", "ExecStartPre") + unit.values("Service", "ExecReload"):
         for command in _simple_commands(exec_command(pre.value)):
             # report secrets from the real text, but let no value reach a step's command
-            yield from command_secrets(command, pre.src())
-            yield from interpret(scrub(command), pre.src())
+            yield from command_secrets(command, _src(pre))
+            yield from interpret(scrub(command), _src(pre))
     entry = execs[-1]
-    at = entry.src()
+    at = _src(entry)
     command = exec_command(entry.value)
     yield from command_secrets(command, at)
     info = classify(command)
@@ -278,27 +177,27 @@ def _settings(unit: Unit, key: str) -> Iterator[Item]:
                       ("Restart", "restart"), ("KillSignal", "stop_signal")):
         entry = unit.last("Service", name)
         if entry is not None:
-            yield base.process(key, entry.src(), D, **{fld: entry.value})
+            yield base.process(key, _src(entry), D, **{fld: entry.value})
     entry = unit.last("Service", "MemoryMax", "MemoryLimit")
     if entry is not None:
         memory, problem = memory_quantity(entry.value)
-        yield from _field_or_warning(key, entry.src(), "memory_limit", memory, problem, entry.key)
+        yield from _field_or_warning(key, _src(entry), "memory_limit", memory, problem, entry.key)
     entry = unit.last("Service", "CPUQuota")
     if entry is not None:
         cpu, problem = cpu_quantity(entry.value)
-        yield from _field_or_warning(key, entry.src(), "cpu_limit", cpu, problem, entry.key)
+        yield from _field_or_warning(key, _src(entry), "cpu_limit", cpu, problem, entry.key)
     entry = unit.last("Service", "LimitNOFILE")
     if entry is not None:
         soft = entry.value.split(":", 1)[0]
         if soft.isdigit():
-            yield base.process(key, entry.src(), D, nofile=int(soft))
+            yield base.process(key, _src(entry), D, nofile=int(soft))
     entry = unit.last("Service", "TimeoutStopSec", "TimeoutSec")
     if entry is not None:
         seconds = parse_timespan(entry.value)
         if seconds is not None:
-            yield base.process(key, entry.src(), D, stop_timeout=int(round(seconds)))
+            yield base.process(key, _src(entry), D, stop_timeout=int(round(seconds)))
         elif entry.value.lower() != "infinity":
-            yield base.warning(entry.src(), f"{entry.key}= value not understood; ignored")
+            yield base.warning(_src(entry), f"{entry.key}= value not understood; ignored")
 
 
 def _field_or_warning(key: str, src: Src, fld: str, value: str | None, problem: str | None, directive: str
@@ -349,7 +248,7 @@ def _scheduled(service: Unit, timer: Unit, names: set[str]) -> Iterator[Item]:
     if exec_entry is None:
         yield base.warning(Src(NAME, service.rel), f"{service.name} (run by {timer.name}) has no ExecStart=")
         return
-    yield from command_secrets(exec_command(exec_entry.value), exec_entry.src())
+    yield from command_secrets(exec_command(exec_entry.value), _src(exec_entry))
     workdir = service.last("Service", "WorkingDirectory")
     command = scrub(relativize(container_command(exec_command(exec_entry.value)), workdir.value if workdir else None))
     base_name = schedule_name(command, timer.stem)
@@ -358,34 +257,34 @@ def _scheduled(service: Unit, timer: Unit, names: set[str]) -> Iterator[Item]:
         try:
             parsed = to_cron(entry.value)
         except CalendarError as exc:
-            yield base.warning(entry.src(), f"OnCalendar={entry.value}: {exc}; no schedule made")
+            yield base.warning(_src(entry), f"OnCalendar={entry.value}: {exc}; no schedule made")
             continue
-        when.append((entry.src(), parsed.cron, parsed.timezone))
+        when.append((_src(entry), parsed.cron, parsed.timezone))
     interval = timer.last("Timer", "OnUnitActiveSec", "OnUnitInactiveSec")
     if interval is not None:
         seconds = parse_timespan(interval.value)
         if seconds is None or seconds <= 0:
-            yield base.warning(interval.src(), f"{interval.key}= value not understood; ignored")
+            yield base.warning(_src(interval), f"{interval.key}= value not understood; ignored")
         else:
             cron, exact = interval_to_cron(seconds)
             if not exact:
-                yield base.warning(interval.src(),
+                yield base.warning(_src(interval),
                                    f"{interval.key}={interval.value} has no exact cron form; using {cron!r}")
-            when.append((interval.src(), cron, None))
+            when.append((_src(interval), cron, None))
     boot = timer.last("Timer", "OnBootSec", "OnStartupSec", "OnActiveSec")
     if not when and boot is not None:
-        yield base.warning(boot.src(), f"{boot.key}= alone runs {service.name} once after boot; not a schedule")
+        yield base.warning(_src(boot), f"{boot.key}= alone runs {service.name} once after boot; not a schedule")
     for src, cron, tz in when:
         name = unique(base_name, names)
         yield base.schedule(name, src, D, schedule=cron, timezone=tz, legacy_name=timer.name)
-        yield base.schedule(name, exec_entry.src(), D, command=command)
+        yield base.schedule(name, _src(exec_entry), D, command=command)
         if user is not None:
-            yield base.schedule(name, user.src(), D, user=user.value)
+            yield base.schedule(name, _src(user), D, user=user.value)
 
 
 def _environment(repo: RepoView, unit: Unit, env_files: set[str]) -> Iterator[Item]:
     for entry in unit.values("Service", "Environment"):
-        at = entry.src()
+        at = _src(entry)
         try:
             tokens = shlex.split(entry.value)
         except ValueError:
@@ -399,7 +298,7 @@ def _environment(repo: RepoView, unit: Unit, env_files: set[str]) -> Iterator[It
         path = entry.value.lstrip("-").strip()
         rel = repo_file(repo, path)
         if rel is None:
-            yield base.warning(entry.src(),
+            yield base.warning(_src(entry),
                                f"EnvironmentFile {path} is not in the repository; its variables must be provided")
         elif rel not in env_files:
             env_files.add(rel)
@@ -445,8 +344,8 @@ def _socket(unit: Unit, units: list[Unit]) -> Iterator[Item]:
         if port is None:
             continue
         if service is None:
-            yield base.warning(entry.src(), f"socket listens on {port} for {_target_name(unit, 'Socket')}, "
+            yield base.warning(_src(entry), f"socket listens on {port} for {_target_name(unit, 'Socket')}, "
                                "which is not in the repository")
             continue
-        yield base.process(service_key(service), entry.src(), I, port=port, role="web")
+        yield base.process(service_key(service), _src(entry), I, port=port, role="web")
         return
