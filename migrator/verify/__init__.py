@@ -46,6 +46,7 @@ class Backend(Protocol):
     def wait_ready(self, plan: VerifyPlan) -> None: ...
     def http_check(self, plan: VerifyPlan) -> tuple[int, str]: ...
     def settle(self, plan: VerifyPlan, seconds: float) -> None: ...
+    def pod_logs(self, plan: VerifyPlan, workload: str) -> dict[str, list[str]]: ...
     def cleanup(self) -> None: ...
 
 
@@ -180,10 +181,11 @@ def _run(root: Path, be: Backend, report: VerifyReport, manifests: mf.Manifests,
             try:
                 status, body = be.http_check(plan)
             except OSError as exc:
-                raise StepFailed(f"GET {h.service}:{h.port}{h.path} failed: {exc}") from exc
+                detail = f"GET http://{h.service}:{h.port}{h.path} failed: {type(exc).__name__}: {exc}"
+                raise StepFailed(detail, logs=be.pod_logs(plan, h.pod)) from exc
             step.detail = f"GET http://{h.service}:{h.port}{h.path} -> {status}"
             if not 200 <= status < 400:
-                raise StepFailed(f"{step.detail} (expected 2xx/3xx): {body[:200]}")
+                raise StepFailed(f"{step.detail} (expected 2xx/3xx): {body[:200]}", logs=be.pod_logs(plan, h.pod))
     with report.step(f"settle {settle:.0f}s (everything stays up)"):
         be.settle(plan, settle)
     for cron in plan.cronjobs:

@@ -310,6 +310,10 @@ class DockerBackend:
                 self._tick(cname)
             time.sleep(0.5)
 
+    def pod_logs(self, plan: VerifyPlan, workload: str) -> dict[str, list[str]]:
+        prefix = f"{self.network_name}-{workload}-"
+        return {name: logs_of(c) for name, (c, _) in self.running.items() if name.startswith(prefix)}
+
     def http_check(self, plan: VerifyPlan) -> tuple[int, str]:
         assert plan.health is not None
         h = plan.health

@@ -222,6 +222,11 @@ class KindBackend:
             if count > self.restarts.get(key, 0):
                 raise self._evidence(f"{key} restarted during the settle period", "")
 
+    def pod_logs(self, plan: VerifyPlan, workload: str) -> dict[str, list[str]]:
+        obj = next((d for d in plan.deployments if name_of(d) == workload), None)
+        labels = (((obj or {}).get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
+        return self._logs(",".join(f"{k}={v}" for k, v in labels.items()), 40) if labels else {}
+
     def http_check(self, plan: VerifyPlan) -> tuple[int, str]:
         k8s = _k8s()
         from kubernetes.stream import portforward
