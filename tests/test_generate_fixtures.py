@@ -21,7 +21,7 @@ import pytest
 from generators.output import OutputFile
 from migrator.generate import generate
 from migrator.writer import write
-from tests.generators.k8s_helpers import VERSIONS, docs, validate
+from tests.generators.k8s_helpers import VERSIONS, docs
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = sorted(p for p in (ROOT / "fixtures").iterdir() if p.is_dir() and any(p.iterdir()))

@@ -12,8 +12,10 @@ from migrator.writer import write
 from tests.generators.k8s_helpers import docs, validate
 from tests.generators.models import spec
 
+Objects = list[dict[str, Any]]
 
-def build(tmp_path: Path, settings: GenerateSettings | None = None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+
+def build(tmp_path: Path, settings: GenerateSettings | None = None) -> tuple[Objects, Objects]:
     s = spec(settings=settings)
     base = kubernetes.generate(s)
     write(base + kustomize.generate(s, base), tmp_path)
