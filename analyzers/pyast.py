@@ -9,6 +9,7 @@ grouped by type from a single walk.
 from __future__ import annotations
 
 import ast
+import bisect
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ class PyModule:
     constants: dict[str, str] = field(default_factory=dict)  # module-level NAME = "literal"
     _by_type: dict[type[ast.AST], list[ast.AST]] | None = None
     _assigned: list[tuple[str, ast.expr, ast.stmt]] | None = None
+    _hot_sorted: list[int] | None = None
 
     def __post_init__(self) -> None:
         top = list(_top_imports(self.tree.body))
@@ -56,7 +58,11 @@ class PyModule:
         that reads an env var is all that matters, and walking the rest costs most of the time.
         """
         if self._by_type is None:
-            roots = self.tree.body if self.hot_lines is None else [s for s in self.tree.body if self._is_hot(s)]
+            if self.hot_lines is None:
+                roots = self.tree.body
+            else:
+                self._hot_sorted = sorted(self.hot_lines)
+                roots = [s for s in self.tree.body if self._is_hot(s)]
             self._by_type = group_nodes(roots)
         return self._by_type.get(kind, [])  # type: ignore[return-value]
 
@@ -67,13 +73,13 @@ class PyModule:
         return self._assigned
 
     def _is_hot(self, stmt: ast.stmt) -> bool:
-        assert self.hot_lines is not None
-        decorators = getattr(stmt, "decorator_list", None) or []
-        start = min([stmt.lineno, *(d.lineno for d in decorators)])
+        assert self._hot_sorted is not None
+        start = stmt.lineno
+        for dec in getattr(stmt, "decorator_list", ()):
+            start = min(start, dec.lineno)
         end = stmt.end_lineno or stmt.lineno
-        if end - start < len(self.hot_lines):
-            return any(line in self.hot_lines for line in range(start, end + 1))
-        return any(start <= line <= end for line in self.hot_lines)
+        at = bisect.bisect_left(self._hot_sorted, start)
+        return at < len(self._hot_sorted) and self._hot_sorted[at] <= end
 
     def qualname(self, node: ast.AST) -> str | None:
         """``os.environ.get`` for a Name/Attribute chain, with the head resolved through imports."""

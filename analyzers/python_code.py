@@ -94,11 +94,11 @@ def _python_files(repo: RepoView) -> Iterator[str]:
     for rel in repo.files():
         if not rel.endswith(".py"):
             continue
-        parts = rel.split("/")
-        name = parts[-1]
+        slash = rel.rfind("/")
+        name = rel[slash + 1 :]
         if name in _SKIP_FILES or name.startswith("test_") or name.endswith("_test.py"):
             continue
-        if any(p in _SKIP_DIRS for p in parts[:-1]):
+        if slash != -1 and not _SKIP_DIRS.isdisjoint(rel[:slash].split("/")):
             continue
         yield rel
 

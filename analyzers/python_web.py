@@ -169,7 +169,8 @@ def _task_queues(mod: PyModule, found: Collected) -> Iterator[Item]:
     for node in mod.nodes(ast.Attribute):
         if node.attr in ("beat_schedule", "add_periodic_task") or node.attr == "periodic_task":
             found.beat.append(mod.src(node))
-    rq_line = _import_line(mod, ("rq.Queue", "rq.Worker", "rq"))
+    uses_rq = any(origin == "rq" or origin.startswith("rq.") for origin in mod.imports.values())
+    rq_line = _import_line(mod, ("rq.Queue", "rq.Worker", "rq")) if uses_rq else None
     if rq_line is not None:
         found.workers.append(WorkerApp("rq", "", mod.import_root, mod.src(rq_line)))
         yield base.runtime(mod.src(rq_line), D, task_queue="rq")
