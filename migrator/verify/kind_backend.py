@@ -138,7 +138,7 @@ class KindBackend:
         for service in plan.services:
             if not self.kube_context:
                 _kind("load", "docker-image", service.image, "--name", self.cluster)
-            for obj in _service_objects(service):
+            for obj in service_objects(service):
                 self._apply(obj)
         for service in plan.services:
             self._wait_deployment(service.host, time.monotonic() + self.timeout)
@@ -147,11 +147,8 @@ class KindBackend:
     def run_job(self, plan: VerifyPlan, job: Manifest) -> tuple[str, dict[str, list[str]]]:
         k8s = _k8s()
         obj = self._wired(plan, job)
-        if obj.get("kind") == "CronJob":  # what `kubectl create job --from=cronjob/NAME` creates
-            obj = {"apiVersion": "batch/v1", "kind": "Job",
-                   "metadata": {"name": f"{name_of(job)}-manual-{self.run_id}"[:63],
-                                "annotations": {"cronjob.kubernetes.io/instantiate": "manual"}},
-                   "spec": copy.deepcopy(obj["spec"]["jobTemplate"]["spec"])}
+        if obj.get("kind") == "CronJob":
+            obj = manual_job(obj, self.run_id)
         self._apply(obj)
         batch = k8s.BatchV1Api(self.api)
         deadline = time.monotonic() + self.timeout
@@ -214,7 +211,7 @@ class KindBackend:
 
     def _restart_counts(self) -> dict[str, int]:
         return {f"{p.metadata.name}/{cs.name}": cs.restart_count
-                for p in self._pods(LABEL + "!=nothing") for cs in p.status.container_statuses or []}
+                for p in self._pods("") for cs in p.status.container_statuses or []}
 
     def settle(self, plan: VerifyPlan, seconds: float) -> None:
         time.sleep(seconds)
@@ -266,8 +263,11 @@ class KindBackend:
         out: dict[str, list[str]] = {}
         for pod in self._pods(selector):
             for cs in pod.status.container_statuses or []:
-                text = core.read_namespaced_pod_log(pod.metadata.name, self.namespace, container=cs.name,
-                                                    tail_lines=lines)
+                try:
+                    text = core.read_namespaced_pod_log(pod.metadata.name, self.namespace, container=cs.name,
+                                                        tail_lines=lines)
+                except Exception as exc:  # the container never started: no logs to show
+                    text = f"(logs unavailable: {exc})"
                 out[f"{pod.metadata.name}/{cs.name}"] = tail(str(text), lines)
         return out
 
@@ -279,7 +279,7 @@ class KindBackend:
         events = [f"{e.involved_object.kind}/{e.involved_object.name}: {e.reason}: {e.message}"
                   for e in core.list_namespaced_event(self.namespace).items][-15:]
         logs: dict[str, list[str]] = {}
-        for pod in self._pods(selector) if selector else []:
+        for pod in self._pods(selector):  # "" = every pod: only unready or restarted containers are shown
             for cs in pod.status.container_statuses or []:
                 if cs.ready and not cs.restart_count:
                     continue
@@ -295,7 +295,15 @@ class KindBackend:
         return StepFailed(detail, logs=logs, events=events)
 
 
-def _service_objects(service: BackingService) -> list[Manifest]:
+def manual_job(cronjob: Manifest, run_id: str) -> Manifest:
+    """The Job `kubectl create job --from=cronjob/NAME` creates: the job template, marked manual."""
+    return {"apiVersion": "batch/v1", "kind": "Job",
+            "metadata": {"name": f"{name_of(cronjob)}-manual-{run_id}"[:63],
+                         "annotations": {"cronjob.kubernetes.io/instantiate": "manual"}},
+            "spec": copy.deepcopy(cronjob["spec"]["jobTemplate"]["spec"])}
+
+
+def service_objects(service: BackingService) -> list[Manifest]:
     labels = {"app.kubernetes.io/name": service.host}
     probe = {"exec": {"command": list(service.ready_command)}, "periodSeconds": 2, "failureThreshold": 60}
     container = {"name": service.kind, "image": service.image, "imagePullPolicy": "IfNotPresent",
