@@ -54,7 +54,7 @@ class Exchange:
     method: str
     path: str
     status: int
-    violations: str | None = None  # Prism's sl-violations header: the request broke the contract
+    violations: str | None = None  # Prism's sl-violations about the *request*: it broke the contract
 
 
 @dataclass
@@ -140,8 +140,7 @@ class GitHub:
         return headers
 
     def _log(self, method: str, path: str, status: int, headers: Message | None) -> None:
-        violations = headers.get("sl-violations") if headers is not None else None
-        self.exchanges.append(Exchange(method, path.split("?")[0], status, violations))
+        self.exchanges.append(Exchange(method, path.split("?")[0], status, _request_violations(headers)))
 
     def _rate_limit_wait(self, status: int, headers: Message | None, body: Mapping[str, Any]) -> float | None:
         """Seconds to wait when this answer is a rate limit (bounded by MAX_WAIT), else None."""
@@ -178,6 +177,19 @@ class GitHub:
             text = "; ".join([message or "Validation Failed", *details])
             return GitHubError(f"GitHub rejected the request (422): {text}", status)
         return GitHubError(f"GitHub answered {status} to {method}{': ' + message if message else ''}", status)
+
+
+def _request_violations(headers: Message | None) -> str | None:
+    """Prism's complaints about what we sent (its complaints about its own examples do not count)."""
+    raw = headers.get("sl-violations") if headers is not None else None
+    if not raw:
+        return None
+    try:
+        found = json.loads(raw)
+    except ValueError:
+        return raw
+    mine = [v for v in found if isinstance(v, dict) and (v.get("location") or [""])[0] == "request"]
+    return json.dumps(mine) if mine else None
 
 
 def _json_body(exc: urllib.error.HTTPError) -> dict[str, Any]:
