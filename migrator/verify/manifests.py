@@ -84,9 +84,15 @@ def _read_dir(directory: Path) -> Iterable[Manifest]:
 
 
 def _merge_kustomization(directory: Path) -> list[Manifest]:
-    """A minimal kustomize (no kubectl): resources (files and dirs), namespace, images."""
+    """A minimal kustomize (no kubectl): resources, namespace, images, replicas, strategic-merge patches.
+
+    Anything else in the kustomization is refused rather than silently ignored.
+    """
     kfile = next(directory / n for n in KUSTOMIZE_NAMES if (directory / n).is_file())
     spec = parse_documents(kfile.read_text(encoding="utf-8"), str(kfile))[0]
+    unknown = set(spec) - _SUPPORTED
+    if unknown:
+        raise UserError(f"{kfile}: {', '.join(sorted(unknown))} need kustomize: install kubectl")
     objects: list[Manifest] = []
     for res in spec.get("resources") or []:
         target = (directory / res).resolve()
@@ -96,12 +102,51 @@ def _merge_kustomization(directory: Path) -> list[Manifest]:
             objects.extend(parse_documents(target.read_text(encoding="utf-8"), str(target)))
         else:
             raise UserError(f"{kfile}: resource {res} does not exist")
+    for patch in [*(spec.get("patches") or []), *({"path": p} for p in spec.get("patchesStrategicMerge") or [])]:
+        if not isinstance(patch, dict) or set(patch) != {"path"}:
+            raise UserError(f"{kfile}: only file patches (path:) work without kustomize: install kubectl")
+        for doc in parse_documents((directory / patch["path"]).read_text(encoding="utf-8"), patch["path"]):
+            _patch(objects, doc, kfile)
     for obj in objects:
         if spec.get("namespace"):
             obj.setdefault("metadata", {})["namespace"] = spec["namespace"]
         for image in spec.get("images") or []:
             _retag(obj, image)
+        for rep in spec.get("replicas") or []:
+            if rep.get("name") == obj.get("metadata", {}).get("name") and "replicas" in (obj.get("spec") or {}):
+                obj["spec"]["replicas"] = rep["count"]
     return objects
+
+
+_SUPPORTED = {"apiVersion", "kind", "metadata", "resources", "namespace", "images", "replicas", "patches",
+              "patchesStrategicMerge"}
+
+
+def _patch(objects: list[Manifest], patch: Manifest, where: Path) -> None:
+    name = (patch.get("metadata") or {}).get("name")
+    target = next((o for o in objects if o.get("kind") == patch.get("kind")
+                   and (o.get("metadata") or {}).get("name") == name), None)
+    if target is None:
+        raise UserError(f"{where}: patch target {patch.get('kind')}/{name} not found")
+    merged = strategic_merge(target, patch)
+    target.clear()
+    target.update(merged)
+
+
+def strategic_merge(base: Any, patch: Any) -> Any:
+    """Strategic merge as kustomize applies it to our patches: maps merge, lists of named maps merge by
+    name (containers, volumes, env), other lists are replaced."""
+    if isinstance(base, dict) and isinstance(patch, dict):
+        out = dict(base)
+        for key, value in patch.items():
+            out[key] = strategic_merge(base[key], value) if key in base else value
+        return out
+    if isinstance(base, list) and isinstance(patch, list) and all(isinstance(x, dict) and "name" in x
+                                                                  for x in [*base, *patch]):
+        by_name = {x["name"]: x for x in base}
+        merged = [strategic_merge(x, next((p for p in patch if p["name"] == x["name"]), {})) for x in base]
+        return merged + [p for p in patch if p["name"] not in by_name]
+    return patch
 
 
 def _is_kustomization(directory: Path) -> bool:

@@ -83,3 +83,40 @@ def test_kustomize_failure_is_a_usage_error(tmp_path: Path) -> None:
     (base / "kustomization.yaml").write_text("resources: [missing.yaml]\n")
     with pytest.raises(UserError, match="missing.yaml"):
         mf.load(tmp_path)
+
+
+def test_builtin_merge_matches_kubectl_on_an_overlay(
+    app_copy: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = app_copy()
+    overlay = root / "deploy/k8s/overlays/production"
+    overlay.mkdir(parents=True)
+    (overlay / "kustomization.yaml").write_text(
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: prod\n"
+        "resources: [../../base]\nimages:\n  - {name: tinyapp, newTag: '2.0'}\n"
+        "replicas:\n  - {name: web, count: 3}\npatches:\n  - path: resources-web.yaml\n"
+    )
+    (overlay / "resources-web.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n"
+        "      containers:\n        - name: web\n          resources:\n            limits: {memory: 1Gi}\n"
+        "        - name: sidecar\n          image: busybox\n"
+    )
+    with_kubectl = mf.load(root).objects
+    monkeypatch.setattr(mf.shutil, "which", lambda name: None)
+    builtin = mf.load(root).objects
+    key = lambda o: (o["kind"], o["metadata"]["name"])  # noqa: E731
+    assert sorted(builtin, key=key) == sorted(with_kubectl, key=key)
+    web = next(o for o in builtin if key(o) == ("Deployment", "web"))
+    assert web["spec"]["replicas"] == 3 and web["metadata"]["namespace"] == "prod"
+    main, sidecar = web["spec"]["template"]["spec"]["containers"]
+    assert main["image"] == "tinyapp:2.0" and main["resources"]["limits"] == {"cpu": "500m", "memory": "1Gi"}
+    assert sidecar == {"name": "sidecar", "image": "busybox"}
+
+
+def test_builtin_merge_refuses_what_it_cannot_do(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    base = tmp_path / "deploy/k8s/base"
+    base.mkdir(parents=True)
+    (base / "kustomization.yaml").write_text("resources: []\nconfigMapGenerator: [{name: x}]\n")
+    monkeypatch.setattr(mf.shutil, "which", lambda name: None)
+    with pytest.raises(UserError, match="configMapGenerator need kustomize"):
+        mf.load(tmp_path)
