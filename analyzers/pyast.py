@@ -40,7 +40,8 @@ class PyModule:
     def __post_init__(self) -> None:
         top = list(_top_imports(self.tree.body))
         nested: list[ast.Import | ast.ImportFrom] = [*self.nodes(ast.Import), *self.nodes(ast.ImportFrom)]
-        self.imports = import_table([*top, *nested])
+        package = self.module if self.rel.endswith("__init__.py") else self.module.rpartition(".")[0]
+        self.imports = import_table([*top, *nested], package)
         for stmt in self.tree.body:
             if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
                 value = const_str(stmt.value)
@@ -184,8 +185,9 @@ def group_nodes(roots: Iterable[ast.AST]) -> dict[type[ast.AST], list[ast.AST]]:
     return grouped
 
 
-def import_table(imports: Iterable[ast.Import | ast.ImportFrom]) -> dict[str, str]:
-    """Local name -> dotted origin for the given import statements."""
+def import_table(imports: Iterable[ast.Import | ast.ImportFrom], package: str = "") -> dict[str, str]:
+    """Local name -> dotted origin for the given import statements; relative imports resolve
+    against ``package`` (the importing module's package)."""
     table: dict[str, str] = {}
     for imp in imports:
         if isinstance(imp, ast.Import):
@@ -195,10 +197,19 @@ def import_table(imports: Iterable[ast.Import | ast.ImportFrom]) -> dict[str, st
                 else:
                     head = alias.name.split(".")[0]
                     table[head] = head
-        elif imp.module and imp.level == 0:
-            for alias in imp.names:
-                if alias.name != "*":
-                    table[alias.asname or alias.name] = f"{imp.module}.{alias.name}"
+            continue
+        origin = imp.module or ""
+        if imp.level:
+            parts = package.split(".") if package else []
+            if imp.level - 1 > len(parts):
+                continue  # climbs above the import root: unknown
+            base_parts = parts[: len(parts) - (imp.level - 1)]
+            origin = ".".join(p for p in [*base_parts, origin] if p)
+        if not origin:
+            continue
+        for alias in imp.names:
+            if alias.name != "*":
+                table[alias.asname or alias.name] = f"{origin}.{alias.name}"
     return table
 
 

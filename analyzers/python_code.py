@@ -21,7 +21,7 @@ from analyzers.base import DEF, H, I, Item
 from analyzers.commands import classify
 from analyzers.pyast import PyModule, bound_names, hot_lines, module_name, parse
 from analyzers.python_env import code_secrets, env_reads
-from analyzers.python_routes import Urlconfs, health_routes, resolve_django
+from analyzers.python_routes import Urlconfs, health_routes, resolve_django, resolve_objects
 from analyzers.python_web import Collected, WebApp, django_settings, frameworks, looks_like_settings
 from migrator.model import Confidence, SecretFinding
 from migrator.repo import RepoView
@@ -32,7 +32,8 @@ NAME = "python_code"
 TRIGGERS = (
     "environ", "getenv", "decouple", "BaseSettings", "SECRET", "PASSW", "TOKEN", "API_KEY", "ACCESS_KEY",
     "Flask(", "FastAPI(", "Starlette(", "Application(", "Quart(", "Sanic(", "App(", "API(", "Bottle(", "Configurator(",
-    "Router(", "Blueprint(", "route(", "Route(", "add_url_rule", "add_get", ".get(\"/", ".get('/",
+    "Router(", "Blueprint(", "route(", "Route(", "add_url_rule", "add_get", ".get(\"/", ".get('/", "include_router",
+    "register_blueprint",
     "urlpatterns", "DATABASES", "CACHES", "STATIC_ROOT", "MEDIA_ROOT", "ALLOWED_HOSTS", "_application",
     "Celery(", "beat_schedule", "BROKER_URL", "dramatiq", "rq import", "import rq", "RQ_QUEUES",
     "create_app", "make_app", "-----BEGIN", "k_live_", "k_test_", "AKIA", "ASIA", "xox", "ghp_", "gho_", "ghu_",
@@ -86,6 +87,7 @@ def analyze(repo: RepoView) -> Iterator[Item]:
                 seen_secrets.add(ident)
             yield item
     yield from resolve_django(confs)
+    yield from resolve_objects(confs)
     yield from _entrypoints(found)
     yield from _fallback_processes(repo, found)
 

@@ -41,12 +41,29 @@ class DjangoRoute:
     src: Src
 
 
+Owner = tuple[str, str]  # (module, variable) of an app, Blueprint or APIRouter object
+
+
+@dataclass(frozen=True)
+class ObjectRoute:
+    """A route declared on an app/router object, waiting for the prefix it is mounted under."""
+
+    owner: Owner
+    path: str  # as written on the route
+    own_prefix: str  # the object's constructor prefix (Blueprint url_prefix / APIRouter prefix)
+    handler: str | None
+    src: Src
+
+
 @dataclass
 class Urlconfs:
-    """Django routes waiting for their include() prefix, resolved once every file has been read."""
+    """Routes waiting for prefixes declared in other files, resolved once every file has been read."""
 
     routes: list[DjangoRoute] = field(default_factory=list)
     includes: dict[str, tuple[str, str]] = field(default_factory=dict)  # included module -> (parent, prefix)
+    object_routes: list[ObjectRoute] = field(default_factory=list)
+    # router -> (parent, prefix, whether the prefix replaces the router's own: Flask's register_blueprint)
+    mounts: dict[Owner, tuple[Owner, str, bool]] = field(default_factory=dict)
 
 
 def judge(path: str, handler: str | None = None) -> tuple[Confidence, str | None] | None:
@@ -78,25 +95,79 @@ def health_routes(mod: PyModule, confs: Urlconfs) -> Iterator[Item]:
             if dec.func.attr not in _DECORATOR_METHODS or not _allows_get(mod, dec):
                 continue
             path = mod.string(arg(dec, 0) or kwarg(dec, "rule") or kwarg(dec, "path"))
-            if path is None or not path.startswith("/"):
+            if path is None or not (path.startswith("/") or path == ""):
                 continue
             owner = dec.func.value.id if isinstance(dec.func.value, ast.Name) else ""
-            yield from _emit(_join(prefixes.get(owner, ""), path), fn.name, mod.src(dec))
+            if owner:
+                route = ObjectRoute((mod.module, owner), path, prefixes.get(owner, ""), fn.name, mod.src(dec))
+                confs.object_routes.append(route)
+            else:
+                yield from _emit(path, fn.name, mod.src(dec))
     is_urlconf = any(name == "urlpatterns" for name, _, _ in mod.assignments())
     for call in mod.nodes(ast.Call):
-        yield from _call_route(mod, call, prefixes, confs if is_urlconf else None)
+        yield from _call_route(mod, call, prefixes, confs, is_urlconf)
 
 
-def _call_route(mod: PyModule, call: ast.Call, prefixes: dict[str, str], confs: Urlconfs | None) -> Iterator[Item]:
+def _mount(mod: PyModule, call: ast.Call, confs: Urlconfs) -> None:
+    """``app.include_router(health.router, prefix="/ops")`` / ``app.register_blueprint(bp, url_prefix=...)``."""
+    func = call.func
+    assert isinstance(func, ast.Attribute)
+    child = _owner(mod, arg(call, 0) or kwarg(call, "router") or kwarg(call, "blueprint"))
+    parent = _owner(mod, func.value)
+    prefix = mod.string(kwarg(call, "prefix") or kwarg(call, "url_prefix"))
+    if child and parent:
+        confs.mounts.setdefault(child, (parent, prefix or "", func.attr == "register_blueprint"))
+
+
+def _owner(mod: PyModule, node: ast.AST | None) -> Owner | None:
+    """(module, variable) an object expression refers to, following imports."""
+    if node is None:
+        return None
+    name = mod.qualname(node)
+    if not name:
+        return None
+    if "." not in name:
+        return (mod.module, name)
+    module, _, var = name.rpartition(".")
+    return (module, var)
+
+
+def resolve_objects(confs: Urlconfs) -> Iterator[Item]:
+    """Health checks for routes on app/router objects, under every literal prefix they are mounted at."""
+    for route in confs.object_routes:
+        owner, seen = route.owner, set()
+        mount = confs.mounts.get(owner)
+        # Flask's register_blueprint(url_prefix=...) replaces the blueprint's own prefix; FastAPI's adds to it
+        own = mount[1] if mount and mount[2] and mount[1] else route.own_prefix
+        path = _join(own, route.path)
+        first = True
+        while owner in confs.mounts and owner not in seen:
+            seen.add(owner)
+            owner, prefix, replaces = confs.mounts[owner]
+            if prefix and not (first and replaces):
+                path = _join(prefix, path)
+            first = False
+        yield from _emit(path if path.startswith("/") else "/" + path, route.handler, route.src)
+
+
+def _call_route(
+    mod: PyModule, call: ast.Call, prefixes: dict[str, str], confs: Urlconfs, is_urlconf: bool
+) -> Iterator[Item]:
     func = call.func
     origin = mod.qualname(func) or ""
     attr = func.attr if isinstance(func, ast.Attribute) else None
-    if attr == "add_url_rule":  # Flask
+    if attr in ("include_router", "register_blueprint"):
+        _mount(mod, call, confs)
+    elif attr == "add_url_rule":  # Flask
         path = mod.string(arg(call, 0) or kwarg(call, "rule"))
         owner = func.value.id if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) else ""
         if path and path.startswith("/") and _allows_get(mod, call):
-            yield from _emit(_join(prefixes.get(owner, ""), path), _handler(arg(call, 1) or kwarg(call, "view_func")),
-                             mod.src(call))
+            handler = _handler(arg(call, 1) or kwarg(call, "view_func"))
+            if owner:
+                route = ObjectRoute((mod.module, owner), path, prefixes.get(owner, ""), handler, mod.src(call))
+                confs.object_routes.append(route)
+            else:
+                yield from _emit(path, handler, mod.src(call))
     elif attr in _AIOHTTP_ADD:
         method_first = attr == "add_route"
         if method_first and (mod.string(arg(call, 0)) or "").upper() not in ("GET", "*"):
@@ -108,7 +179,7 @@ def _call_route(mod: PyModule, call: ast.Call, prefixes: dict[str, str], confs: 
         path = mod.string(arg(call, 0) or kwarg(call, "path"))
         if path and path.startswith("/") and _allows_get(mod, call):
             yield from _emit(path, _handler(arg(call, 1) or kwarg(call, "endpoint")), mod.src(call))
-    elif confs is not None and origin in _DJANGO_ROUTES:
+    elif is_urlconf and origin in _DJANGO_ROUTES:
         _django_route(mod, call, origin, confs)
 
 
@@ -192,6 +263,8 @@ def _regex_literal(pattern: str) -> str | None:
 
 
 def _join(prefix: str, path: str) -> str:
-    joined = (prefix.rstrip("/") + "/" + path.lstrip("/")) if prefix else path
+    if not prefix:
+        return path
+    joined = prefix.rstrip("/") + ("/" + path.lstrip("/") if path else "")
     joined = re.sub(r"/{2,}", "/", joined)
     return joined if joined.startswith("/") else "/" + joined

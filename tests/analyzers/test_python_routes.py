@@ -207,3 +207,82 @@ def test_path_calls_outside_a_urlconf_are_not_routes(run_analyzer):
         y = os.environ.get("Y")
         """})
     assert r.of(HC) == []
+
+
+def test_fastapi_routers_mounted_from_another_file(run_analyzer):
+    r = run_analyzer(python_code, {
+        "app/__init__.py": "",
+        "app/main.py": """\
+            from fastapi import FastAPI
+
+            from .routers import health, items
+            from app.routers.ops import router as ops_router
+
+            app = FastAPI()
+            app.include_router(health.router, prefix="/api")
+            app.include_router(ops_router)
+            app.include_router(items.router, prefix="/v1")
+            """,
+        "app/routers/__init__.py": "",
+        "app/routers/health.py": """\
+            from fastapi import APIRouter
+
+            router = APIRouter(prefix="/sys")
+
+
+            @router.get("/healthz")
+            def healthz():
+                return {}
+            """,
+        "app/routers/ops.py": """\
+            from fastapi import APIRouter
+
+            router = APIRouter(prefix="/readyz")
+
+
+            @router.get("")
+            def ready():
+                return {}
+            """,
+        "app/routers/items.py": """\
+            from fastapi import APIRouter
+
+            router = APIRouter()
+
+
+            @router.get("/items/status")
+            def items_status():
+                return {}
+            """,
+    })
+    assert checks(r) == [
+        ("/api/sys/healthz", "app/routers/health.py", 6, INF, None),
+        ("/readyz", "app/routers/ops.py", 6, INF, "readiness"),
+    ]
+
+
+def test_flask_register_blueprint_prefix_replaces_the_blueprints_own(run_analyzer):
+    r = run_analyzer(python_code, {
+        "web/__init__.py": """\
+            from flask import Flask
+
+            from web.ops import bp
+
+
+            def create_app():
+                app = Flask(__name__)
+                app.register_blueprint(bp, url_prefix="/-")
+                return app
+            """,
+        "web/ops.py": """\
+            from flask import Blueprint
+
+            bp = Blueprint("ops", __name__, url_prefix="/ignored")
+
+
+            @bp.route("/health")
+            def health():
+                return "ok"
+            """,
+    })
+    assert checks(r) == [("/-/health", "web/ops.py", 6, INF, None)]
