@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from analyzers import base
 from analyzers.base import D, Item, Src
+from analyzers.python_env import secret_assignment
 from migrator.repo import RepoView
 from migrator.secrets import is_placeholder, is_secret_name, value_secret_kind
 
@@ -117,7 +118,7 @@ def _closing(body: str, quote: str) -> int | None:
 def _template(entries: list[Entry], src: Src) -> Iterator[Item]:
     for entry in entries:
         at = src.at(entry.line)
-        found = base.check_assignment(at, entry.name, entry.value)
+        found = secret_assignment(at, entry.name, entry.value)
         if found is not None:
             yield found  # a template that carries a real secret still leaks it
         value = entry.value

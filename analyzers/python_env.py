@@ -11,11 +11,13 @@ them. Defaults are kept only when literal, and never when they look secret: a se
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 
 from analyzers import base
-from analyzers.base import Item
+from analyzers.base import Item, Src
 from analyzers.pyast import ENV_GETTERS, PyModule, arg, const_str, kwarg, literal
+from migrator.model import SecretFinding
 from migrator.secrets import is_secret_name, value_secret_kind
 
 _ENVIRON = {"os.environ", "environ"}
@@ -122,7 +124,7 @@ def _read(
     default: str | None = None
     if isinstance(value, str):
         default = value
-        found = base.check_assignment(src, name, value)
+        found = secret_assignment(src, name, value)
         if found is not None:
             yield found
     elif isinstance(value, bool):
@@ -163,7 +165,7 @@ def _settings_class(mod: PyModule, cls: ast.ClassDef) -> Iterator[Item]:
         value = literal(default_node)
         name = env_name.upper()
         if isinstance(value, str):
-            found = base.check_assignment(src, name, value)
+            found = secret_assignment(src, name, value)
             if found is not None:
                 yield found
         default = None if value is None else str(value)
@@ -239,9 +241,24 @@ def code_secrets(mod: PyModule) -> Iterator[Item]:
 def _check(mod: PyModule, node: ast.AST, name: str, value: str) -> Iterator[Item]:
     if not (is_secret_name(name) or value_secret_kind(value)):
         return
-    found = base.check_assignment(mod.src(node), name, value)
+    found = secret_assignment(mod.src(node), name, value)
     if found is not None:
         yield found
+
+
+# Values that a secret-sounding name can hold without being a secret: plain URLs (TOKEN_URL =
+# "https://.../token"), file paths and dotted import paths (PASSWORD_HASHER = "pkg.mod.Hasher").
+_NOT_SECRET_VALUE = re.compile(r"^(https?://[^\s:@/]+(:\d+)?(/\S*)?|\.{0,2}/[^\s:]+|([a-z_][a-z0-9_]*\.){2,}[A-Za-z_]\w*)$")
+
+
+def secret_assignment(src: Src, name: str, value: str) -> SecretFinding | None:
+    """Like :func:`base.check_assignment`, minus the non-secret values secret-sounding names often hold.
+
+    A value in a known token format or a URL with a password is a secret whatever it looks like.
+    """
+    if _NOT_SECRET_VALUE.match(value.strip()) and value_secret_kind(value) is None:
+        return None
+    return base.check_assignment(src, name, value)
 
 
 def _target_name(target: ast.AST) -> str | None:

@@ -234,3 +234,17 @@ def test_env_name_from_module_constant_and_non_literal_names(run_analyzer):
         """})
     assert r.keys(E) == ["APP_MODE"]
     assert sites(r, "APP_MODE") == [(4, {"default": "web", "secret": False, "required": False})]
+
+
+def test_secret_sounding_names_holding_urls_paths_and_import_paths_are_not_secrets(run_analyzer):
+    r = run_analyzer(python_code, {"auth/settings.py": """\
+        import os
+
+        TOKEN_URL = "https://oauth2.example.com/token"
+        ACCESS_TOKEN_URL = os.getenv("ACCESS_TOKEN_URL", "https://github.com/login/oauth/access_token")
+        PASSWORD_HASHER = "django.contrib.auth.hashers.PBKDF2PasswordHasher"
+        SSL_PRIVATE_KEY = "/etc/ssl/private/site.key"
+        JWT_SECRET = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl"
+        PASSPHRASE = "correct horse battery staple"
+        """})
+    assert sorted((s.line, s.name) for s in r.secrets) == [(7, "JWT_SECRET"), (8, "PASSPHRASE")]
