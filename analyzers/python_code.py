@@ -40,7 +40,8 @@ TRIGGERS = (
     "ghs_", "ghr_",
 )
 # Lines worth walking in a parsed file: the triggers plus what only shows at the read site.
-HOT_MARKERS = (*TRIGGERS, "env(", "env.", "config(", "://", "passw", "secret", "token", "api_key", "Settings)")
+HOT_MARKERS = (*TRIGGERS, "env(", "env.", "config(", "://", "Settings)", "PASS", "KEY", "CREDENTIAL", "SALT", "DSN",
+               "AUTH", "PWD", "pass", "secret", "token", "_key", "credential", "salt", "dsn", "auth", "pwd")
 # A URL naming a backing service just before "://", or carrying a password just after it.
 _SERVICE_SCHEME = re.compile(r"(postgres|postgresql|postgis|mysql|mariadb|redis|rediss|amqp|amqps|mongodb|memcache)"
                              r"(\+[a-z0-9]+)?$", re.IGNORECASE)
