@@ -1,8 +1,10 @@
 """Read the app's own Python code through ``ast``: frameworks, entrypoints, env vars, secrets, health routes.
 
 Each ``.py`` file (not tests, migrations, docs, ``setup.py`` or fabfiles, which other analyzers read)
-is read once; only files containing one of a few trigger substrings are parsed, because a large repo
-must cost little more than walking it. A file that does not parse becomes one warning. Topic readers
+is read once; only files containing one of a few trigger substrings are parsed, and of a parsed file
+only the top-level statements spanning a "hot" line (one with a marker such as ``environ`` or a name
+bound there) are walked, because a large repo must cost little more than walking it. A parsed file with
+a syntax error becomes one warning; a file never parsed cannot produce one. Topic readers
 live in :mod:`analyzers.python_env`, :mod:`analyzers.python_web` and :mod:`analyzers.python_routes`.
 
 When a web framework's app object is found, this analyzer also proposes a web process (and a Celery
@@ -41,14 +43,13 @@ TRIGGERS = (
 )
 # Lines worth walking in a parsed file: the triggers plus what only shows at the read site.
 HOT_MARKERS = (*TRIGGERS, "env(", "env.", "config(", "://", "Settings)", "PASS", "KEY", "CREDENTIAL", "SALT", "DSN",
-               "AUTH", "PWD", "pass", "secret", "token", "_key", "credential", "salt", "dsn", "auth", "pwd")
+               "AUTH", "PWD", "pass", "secret", "token", "_key", "credential", "salt", "dsn", "auth", "pwd", "Config(")
 # A URL naming a backing service just before "://", or carrying a password just after it.
 _SERVICE_SCHEME = re.compile(r"(postgres|postgresql|postgis|mysql|mariadb|redis|rediss|amqp|amqps|mongodb|memcache)"
                              r"(\+[a-z0-9]+)?$", re.IGNORECASE)
 _URL_CREDENTIAL = re.compile(r"[^\s:/@'\"]*:[^\s@/'\"]+@")
 _SKIP_DIRS = {"tests", "test", "testing", "migrations", "docs", "doc", "examples", "example", "fabfile", "versions"}
 _SKIP_FILES = {"setup.py", "fabfile.py", "conftest.py", "noxfile.py", "tests.py"}
-_SERVERS = ("gunicorn", "uvicorn", "hypercorn", "daphne", "waitress", "uwsgi")
 _SERVER_DEP = re.compile(r"\b(gunicorn|uvicorn|hypercorn|daphne|waitress|uwsgi)\b", re.IGNORECASE)
 _DEP_FILES = {"Pipfile", "pyproject.toml", "setup.cfg", "environment.yml"}  # and requirements*.txt / *.in
 
