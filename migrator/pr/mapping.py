@@ -74,7 +74,7 @@ def mappings(model: AppModel, spec: AppSpec, files: Sequence[OutputFile]) -> lis
         found = [objects.get(f"deployment-{p.key}.yaml"), objects.get(f"service-{p.key}.yaml")]
         if p is spec.web:
             found.append(objects.get("ingress.yaml"))
-        out.append(Mapping(p.legacy_name or p.key, p.role, _where(subject, "command"),
+        out.append(Mapping(p.legacy_name or p.key, p.role, _where(subject, "legacy_name", "command"),
                            tuple(w for w in found if w is not None)))
     for sched in spec.schedules:
         subject = next((s for s in model.of(Kind.SCHEDULE) if s.key == sched.key), None)
@@ -98,7 +98,7 @@ def mappings(model: AppModel, spec: AppSpec, files: Sequence[OutputFile]) -> lis
 def _label(text: str, limit: int = 60) -> str:
     """Mermaid-safe node text: quotes and markup characters become entities or go away."""
     text = text if len(text) <= limit else text[: limit - 1] + "…"
-    text = text.replace("&", "&amp;").replace('"', "#quot;").replace("<", "&lt;").replace(">", "&gt;")
+    text = text.replace("&", "#amp;").replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;")
     return re.sub(r"[`\[\]{}|]", " ", text).strip() or "?"
 
 
