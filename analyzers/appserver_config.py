@@ -159,6 +159,8 @@ _KV = re.compile(r"^([A-Za-z0-9_.-]+)\s*(?:=\s*(.*))?$")
 _ENV_REF = re.compile(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)")
 _SELF_REF = re.compile(r"%\(([A-Za-z0-9_-]+)\)")
 _TRUE = {"", "true", "1", "yes", "on", "y"}
+# Options whose absolute paths point into the legacy host's layout (code checkout, virtualenv).
+_HOST_PATH_OPTIONS = ("chdir", "home", "virtualenv", "venv", "pyhome", "pythonpath")
 
 
 def uwsgi(repo: RepoView, rel: str) -> Iterator[Item]:
@@ -216,6 +218,10 @@ def _uwsgi_facts(rel: str, options: list[tuple[str, str, int]], header: int) -> 
     for key, field in (("uid", "user"), ("chdir", "chdir")):
         if key in first:
             yield base.process("web", src.at(first[key][1]), D, **{field: expand(first[key][0])})
+    for key in _HOST_PATH_OPTIONS:
+        if key in first and expand(first[key][0]).startswith("/"):
+            yield base.warning(src.at(first[key][1]), f"uWSGI {key} = {expand(first[key][0])} is a path on the old "
+                                                      "host; the image lays files out differently: override or drop it")
     for key in ("master", "die-on-term"):
         if key in first:
             flag = first[key][0].lower() in _TRUE

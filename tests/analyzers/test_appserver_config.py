@@ -138,7 +138,20 @@ def test_uwsgi_ini(run_analyzer):
     assert r.one(Kind.ENV, "SECRET_KEY").source.line == 14
     assert [(s.name, s.line) for s in r.secrets] == [("SECRET_KEY", 14)]
     assert "Pl4nted" not in repr(r.items)
-    assert not r.warnings
+    assert [(w.line, "chdir" in w.message) for w in r.warnings] == [(12, True)]  # /srv/app is the old host's path
+
+
+def test_uwsgi_host_paths_are_warned(run_analyzer):
+    r = run_analyzer(appserver_config, {"uwsgi.ini": """\
+        [uwsgi]
+        http-socket = :8000
+        home = /srv/venvs/shop
+        chdir = src
+        pythonpath = /opt/shared/lib
+        die-on-term = true
+        """})
+    assert sorted(w.line for w in r.warnings) == [3, 5]
+    assert by_field(r, "chdir") == {"src": (4, Confidence.DECLARED)}
 
 
 def test_uwsgi_socket_env_port_and_missing_die_on_term(run_analyzer):
