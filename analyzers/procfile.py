@@ -95,6 +95,9 @@ def _process(ptype: str, command: str, src: Src) -> Iterator[Item]:
         port=info.port if info.port_declared else None, dev_server=info.dev_server or None,
         config_file=info.config_file,
     )
+    if info.app_server == "gunicorn" and info.workers is None:
+        # gunicorn's documented default: workers = $WEB_CONCURRENCY (Heroku sets it per dyno size)
+        yield base.process(ptype, src, DEF, workers_env="WEB_CONCURRENCY")
     if role is not ProcessRole.WEB:
         return
     yield from _port(ptype, main, info, src)

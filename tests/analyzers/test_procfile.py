@@ -24,6 +24,7 @@ def test_heroku_django_procfile(run_analyzer):
     assert web.fields["command"] == "gunicorn proj.wsgi --bind 0.0.0.0:$PORT --workers 3 --log-file -"
     assert web.fields["role"] == "web" and web.fields["app_server"] == "gunicorn"
     assert web.fields["workers"] == 3 and web.fields["legacy_name"] == "web"
+    assert not [f for f in r.of(P, "web") if "workers_env" in f.fields]  # -w given: no env default
     assert web.source.line == 2 and web.source.file == "Procfile"
     assert "port" not in web.fields  # $PORT is not a literal port
     assert r.field(P, "web", "port_env") == "PORT"
@@ -56,6 +57,8 @@ def test_literal_port_and_port_default_reference(run_analyzer):
 
 def test_gunicorn_without_bind_reads_port_itself(run_analyzer):
     r = run_analyzer(procfile, {"Procfile": "web: gunicorn hello:app\n"})
+    conc = [f for f in r.of(P, "web") if "workers_env" in f.fields]
+    assert [(f.fields["workers_env"], f.source.confidence) for f in conc] == [("WEB_CONCURRENCY", Confidence.DEFAULT)]
     env = [f for f in r.of(P, "web") if "port_env" in f.fields]
     assert [(f.fields["port_env"], f.source.confidence) for f in env] == [("PORT", Confidence.DEFAULT)]
     assert {f.fields.get("port") for f in r.of(P, "web")} >= {8000}
