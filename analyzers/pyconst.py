@@ -179,3 +179,14 @@ def _is_environ(node: ast.expr) -> bool:
 
 def _is_os(node: ast.expr) -> bool:
     return isinstance(node, ast.Name) and node.id == "os"
+
+
+def as_int(value: object) -> int | None:
+    """An int from an int or a digit string; None for anything else (bools included)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None

@@ -1,0 +1,98 @@
+"""Tests for analyzers/uwsgi_ini.py (run through the appserver_config analyzer that uses it)."""
+
+from __future__ import annotations
+
+from analyzers import appserver_config
+from migrator.model import Confidence, Kind
+
+P = Kind.PROCESS
+
+
+def by_field(r, name):
+    """{value: (line, confidence)} of every finding about web that sets ``name``."""
+    return {f.fields[name]: (f.source.line, f.source.confidence) for f in r.of(P, "web") if name in f.fields}
+
+
+UWSGI = """\
+; production settings
+[uwsgi]
+module = proj.wsgi
+callable = application
+master = true
+processes = 4
+threads = 2
+http = 0.0.0.0:8080
+socket = /run/uwsgi/app.sock
+harakiri = 30
+uid = app
+chdir = /srv/app
+env = DJANGO_SETTINGS_MODULE=proj.settings
+env = SECRET_KEY=Pl4nted-Uwsgi-Secret-Key
+die-on-term = true
+
+[other]
+http = :1
+"""
+
+
+def test_uwsgi_ini(run_analyzer):
+    r = run_analyzer(appserver_config, {"deploy/uwsgi.ini": UWSGI})
+    assert by_field(r, "command") == {"uwsgi --ini deploy/uwsgi.ini": (3, Confidence.DECLARED)}
+    assert by_field(r, "port") == {8080: (8, Confidence.DECLARED)}
+    assert by_field(r, "protocol") == {"http": (8, Confidence.DECLARED)}
+    assert by_field(r, "workers") == {4: (6, Confidence.DECLARED)}
+    assert by_field(r, "threads") == {2: (7, Confidence.DECLARED)}
+    assert by_field(r, "timeout") == {30: (10, Confidence.DECLARED)}
+    assert by_field(r, "wsgi_app") == {"proj.wsgi:application": (3, Confidence.DECLARED)}
+    assert by_field(r, "user") == {"app": (11, Confidence.DECLARED)}
+    assert by_field(r, "chdir") == {"/srv/app": (12, Confidence.DECLARED)}
+    assert by_field(r, "die_on_term") == {True: (15, Confidence.DECLARED)}
+    assert r.field(Kind.ENV, "DJANGO_SETTINGS_MODULE", "default") == "proj.settings"
+    assert r.one(Kind.ENV, "SECRET_KEY").source.line == 14
+    assert [(s.name, s.line) for s in r.secrets] == [("SECRET_KEY", 14)]
+    assert "Pl4nted" not in repr(r.items)
+    assert [(w.line, "chdir" in w.message) for w in r.warnings] == [(12, True)]  # /srv/app is the old host's path
+
+
+def test_uwsgi_host_paths_are_warned(run_analyzer):
+    r = run_analyzer(appserver_config, {"uwsgi.ini": """\
+        [uwsgi]
+        http-socket = :8000
+        home = /srv/venvs/shop
+        chdir = src
+        pythonpath = /opt/shared/lib
+        die-on-term = true
+        """})
+    assert sorted(w.line for w in r.warnings) == [3, 5]
+    assert by_field(r, "chdir") == {"src": (4, Confidence.DECLARED)}
+
+
+def test_uwsgi_socket_env_port_and_missing_die_on_term(run_analyzer):
+    r = run_analyzer(appserver_config, {"uwsgi.ini": """\
+        [uwsgi]
+        socket = 127.0.0.1:$(UWSGI_PORT)
+        wsgi-file = app.py
+        workers = %(cores)
+        this is garbage
+        """})
+    assert by_field(r, "port_env") == {"UWSGI_PORT": (2, Confidence.DECLARED)}
+    assert by_field(r, "protocol") == {"uwsgi": (2, Confidence.DECLARED)}
+    assert by_field(r, "port") == {8000: (2, Confidence.DEFAULT)}
+    assert by_field(r, "workers_expr") == {"%(cores)": (4, Confidence.DECLARED)}
+    assert by_field(r, "wsgi_app") == {"app.py": (3, Confidence.DECLARED)}
+    assert sorted((w.line or 0) for w in r.warnings) == [1, 2, 5]
+    assert any("die-on-term" in w.message for w in r.warnings if w.line == 1)
+    assert any("uwsgi protocol" in w.message for w in r.warnings if w.line == 2)
+
+
+def test_uwsgi_unix_socket_only(run_analyzer):
+    r = run_analyzer(appserver_config, {"uwsgi.ini": "[uwsgi]\nsocket = /tmp/app.sock\ndie-on-term\n"})
+    assert by_field(r, "unix_socket") == {"/tmp/app.sock": (2, Confidence.DECLARED)}
+    assert [w.line for w in r.warnings] == [2]  # uwsgi protocol, not HTTP
+    assert by_field(r, "die_on_term") == {True: (3, Confidence.DECLARED)}
+    assert "port" not in {k for f in r.of(P, "web") for k in f.fields}
+
+
+def test_ini_without_uwsgi_section_is_not_applicable(run_analyzer):
+    r = run_analyzer(appserver_config, {"pytest.ini": "[pytest]\naddopts = -q\n", "alembic.ini": "[alembic]\nx=1\n"})
+    assert r.items == []
