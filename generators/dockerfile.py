@@ -56,8 +56,8 @@ def render(spec: AppSpec) -> str:
         runtime.append(_apt([p for p, _ in spec.runtime_packages], [f"{p}: {o}" for p, o in spec.runtime_packages]))
     user = spec.user.value
     runtime.append(f"# non-root user {user!r} ({spec.user.origin}), fixed UID {UID} for runAsNonRoot\n"
-                   f"RUN groupadd --system --gid {UID} {user} \\\n"
-                   f" && useradd --system --uid {UID} --gid {UID} --home-dir {APP_DIR} --no-create-home "
+                   f"RUN groupadd --gid {UID} {user} \\\n"
+                   f" && useradd --uid {UID} --gid {UID} --home-dir {APP_DIR} --no-create-home "
                    f"--shell /usr/sbin/nologin {user}")
     runtime.append(f"WORKDIR {APP_DIR}")
     if builder:
@@ -138,7 +138,10 @@ def _python(spec: AppSpec) -> tuple[list[str], bool, str | None]:
         return [why, *_copy(lock), "RUN pipenv install --deploy"], False, "pipenv"
     if manager == "poetry" and "pyproject.toml" in files:
         lock = _present(files, "pyproject.toml", "poetry.lock")
-        install = "RUN poetry install --only main --no-root --no-interaction --no-ansi"
+        # export the lock (with hashes) and let pip install it: pip honours the environment's index
+        # settings (pip.conf, PIP_INDEX_URL), which poetry's own installer ignores
+        install = ("RUN poetry export --only main --format requirements.txt --output /tmp/requirements.txt \\\n"
+                   " && pip install --no-cache-dir -r /tmp/requirements.txt")
         return [why, *_copy(lock), install], False, "poetry"
     if manager == "uv" and "pyproject.toml" in files:
         lock = _present(files, "pyproject.toml", "uv.lock")

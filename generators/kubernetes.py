@@ -46,12 +46,12 @@ def generate(spec: AppSpec) -> list[OutputFile]:
     if spec.config_env:
         objects["configmap.yaml"] = config_map(spec)
     for p in spec.processes:
-        objects[f"deployment-{p.key}.yaml"] = deployment(spec, p)
-        if p.replicas.value > 1 or (p is spec.web and spec.web is not None):
-            objects[f"pdb-{p.key}.yaml"] = pdb(spec, p)
+        objects[f"deployment-{p.label}.yaml"] = deployment(spec, p)
+        if int(p.replicas.value) > 1:
+            objects[f"pdb-{p.label}.yaml"] = pdb(spec, p)
     if spec.web is not None and spec.web.port is not None:
-        objects[f"service-{spec.web.key}.yaml"] = service(spec, spec.web)
-        objects[f"hpa-{spec.web.key}.yaml"] = hpa(spec, spec.web)
+        objects[f"service-{spec.web.label}.yaml"] = service(spec, spec.web)
+        objects[f"hpa-{spec.web.label}.yaml"] = hpa(spec, spec.web)
         if spec.ingress is not None:
             objects["ingress.yaml"] = ingress(spec, spec.web)
     for vol in spec.volumes:
@@ -128,8 +128,8 @@ def deployment(spec: AppSpec, p: ProcessSpec) -> CommentedMap:
     singleton = p.role == ProcessRole.SCHEDULER.value
     strategy = (cmap(type="Recreate") if singleton else
                 cmap(type="RollingUpdate", rollingUpdate=cmap(maxUnavailable=0, maxSurge=1)))
-    main = container(spec, p.key, p.argv, p.resources, command_origin=_command_note(p), process=p)
-    template = cmap(metadata=cmap(labels=metadata(spec, p.name, p.key)["labels"]),
+    main = container(spec, p.label, p.argv, p.resources, command_origin=_command_note(p), process=p)
+    template = cmap(metadata=cmap(labels=metadata(spec, p.name, p.label)["labels"]),
                     spec=pod_spec(spec, [main], grace=int(p.stop_timeout.value),
                                   grace_origin=f"stop timeout: {p.stop_timeout.origin}"))
     extra = {}
@@ -138,14 +138,14 @@ def deployment(spec: AppSpec, p: ProcessSpec) -> CommentedMap:
     body = cmap(
         replicas=int(p.replicas.value),
         revisionHistoryLimit=REVISION_HISTORY,
-        selector=cmap(matchLabels=selector(spec, p.key)),
+        selector=cmap(matchLabels=selector(spec, p.label)),
         strategy=strategy,
         template=template,
     )
     note(body, "replicas", f"{p.replicas.origin}" + ("; the HPA scales from here" if p is spec.web else ""))
     note(body, "strategy", "a scheduler must never run twice" if singleton else
          "no downtime: a new pod " + ("must be ready" if p.port is not None else "starts") + " before an old one stops")
-    meta = metadata(spec, p.name, p.key, **extra)
+    meta = metadata(spec, p.name, p.label, **extra)
     if p.legacy_name:
         meta.yaml_set_comment_before_after_key("name", before=f"legacy: {p.legacy_name}", indent=2)
     return cmap(apiVersion="apps/v1", kind="Deployment", metadata=meta, spec=body)
@@ -157,8 +157,8 @@ def _command_note(p: ProcessSpec) -> str:
 
 def service(spec: AppSpec, p: ProcessSpec) -> CommentedMap:
     port = cmap(name="http", port=80, targetPort="http", protocol="TCP")
-    return cmap(apiVersion="v1", kind="Service", metadata=metadata(spec, p.name, p.key),
-                spec=cmap(type="ClusterIP", selector=selector(spec, p.key), ports=cseq(port)))
+    return cmap(apiVersion="v1", kind="Service", metadata=metadata(spec, p.name, p.label),
+                spec=cmap(type="ClusterIP", selector=selector(spec, p.label), ports=cseq(port)))
 
 
 def hpa(spec: AppSpec, p: ProcessSpec) -> CommentedMap:
@@ -172,13 +172,13 @@ def hpa(spec: AppSpec, p: ProcessSpec) -> CommentedMap:
     )
     note(body, "minReplicas", f"legacy capacity: {p.replicas.origin}")
     note(body, "maxReplicas", "three times the minimum")
-    return cmap(apiVersion="autoscaling/v2", kind="HorizontalPodAutoscaler", metadata=metadata(spec, p.name, p.key),
+    return cmap(apiVersion="autoscaling/v2", kind="HorizontalPodAutoscaler", metadata=metadata(spec, p.name, p.label),
                 spec=body)
 
 
 def pdb(spec: AppSpec, p: ProcessSpec) -> CommentedMap:
-    body = cmap(maxUnavailable=1, selector=cmap(matchLabels=selector(spec, p.key)))
-    return cmap(apiVersion="policy/v1", kind="PodDisruptionBudget", metadata=metadata(spec, p.name, p.key),
+    body = cmap(maxUnavailable=1, selector=cmap(matchLabels=selector(spec, p.label)))
+    return cmap(apiVersion="policy/v1", kind="PodDisruptionBudget", metadata=metadata(spec, p.name, p.label),
                 spec=body)
 
 
@@ -199,7 +199,7 @@ def ingress(spec: AppSpec, p: ProcessSpec) -> CommentedMap:
     if spec.ingress.tls:
         body["tls"] = cseq(cmap(hosts=cseq(*(h for h, _ in spec.ingress.hosts)), secretName=f"{spec.name}-tls"))
         note(body, "tls", "the legacy server had a certificate: provide it (or cert-manager) as this Secret")
-    meta = metadata(spec, spec.name, p.key, annotations=annotations or None)
+    meta = metadata(spec, spec.name, p.label, annotations=annotations or None)
     return cmap(apiVersion="networking.k8s.io/v1", kind="Ingress", metadata=meta, spec=body)
 
 

@@ -39,8 +39,8 @@ def generate(spec: AppSpec, base_files: list[OutputFile]) -> list[OutputFile]:
         overlay["replicas"] = cseq(*replicas)
     patches = []
     for p in spec.processes:
-        path = f"resources-{p.key}.yaml"
-        container = cmap(name=p.key, resources=resources_block(p.resources))
+        path = f"resources-{p.label}.yaml"
+        container = cmap(name=p.label, resources=resources_block(p.resources))
         meta = cmap(name=p.name, namespace=spec.namespace.value)
         patch = cmap(apiVersion="apps/v1", kind="Deployment", metadata=meta,
                      spec=cmap(template=cmap(spec=cmap(containers=cseq(container)))))

@@ -101,7 +101,7 @@ def generate(model: AppModel, spec: AppSpec, files: list[OutputFile]) -> OutputF
     out += ["## Rolling out", "", "```sh", f"kubectl create namespace {ns}  # once"]
     if spec.release_steps:
         job = release_name(spec)
-        running = ",".join(p.key for p in spec.processes) or "none"
+        running = ",".join(p.label for p in spec.processes) or "none"
         out += ["# 1. everything but the long-running processes, so the release Job (migrations) runs first:",
                 f"kubectl apply -k deploy/k8s/overlays/production -l 'app.kubernetes.io/component notin ({running})'",
                 f"kubectl -n {ns} wait --for=condition=complete job/{job} --timeout=30m",

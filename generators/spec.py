@@ -57,8 +57,9 @@ class Value:
 
 @dataclass(frozen=True)
 class ProcessSpec:
-    key: str
-    name: str  # Kubernetes object name: <app>-<key>
+    key: str  # the model's process key (legacy identity: Procfile type, canonical name)
+    label: str  # the key as a DNS-1123 label: container name, component label, file names
+    name: str  # Kubernetes object name: <app>-<label>
     role: str
     argv: tuple[str, ...]
     command_origin: str
@@ -246,6 +247,7 @@ def _process(p: Subject, app: str, settings: GenerateSettings, *, web: bool) -> 
     stop = p.get("stop_timeout")
     return ProcessSpec(
         key=p.key,
+        label=slug(p.key, "process"),
         name=f"{app}-{slug(p.key, 'process')}",
         role=role,
         argv=argv or ("python",),

@@ -8,6 +8,7 @@ snapshot tests and the PR bot share the same output.
 from __future__ import annotations
 
 import os
+import shlex
 from collections.abc import Sequence
 from typing import Any
 
@@ -68,7 +69,7 @@ def config_sections(spec: AppSpec) -> list[tuple[str, list[Default]]]:
     ]))
     for p in spec.processes:
         rows: list[Default] = [
-            ("command", " ".join(p.argv), p.command_origin),
+            ("command", shlex.join(p.argv), p.command_origin),
             ("replicas", p.replicas.value, p.replicas.origin),
             ("memory_limit", p.resources.memory_limit, p.resources.origins["memory_limit"]),
             ("cpu_limit", p.resources.cpu_limit, p.resources.origins["cpu_limit"]),

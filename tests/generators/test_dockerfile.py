@@ -74,8 +74,8 @@ def test_build_steps_run_at_build_time_with_placeholder_settings_only() -> None:
 
 def test_non_root_user_with_the_legacy_name_and_a_fixed_uid() -> None:
     text = dockerfile.render(spec())
-    assert "useradd --system --uid 10001 --gid 10001" in text and text.rstrip().count(" deploy") >= 1
-    assert "groupadd --system --gid 10001 deploy" in text
+    assert "useradd --uid 10001 --gid 10001" in text and text.rstrip().count(" deploy") >= 1
+    assert "groupadd --gid 10001 deploy" in text
     assert "# non-root user 'deploy' (legacy user: deploy/systemd/web.service:9 (declared))" in text
     assert "USER 10001:10001" in lines(text)
 
@@ -83,7 +83,7 @@ def test_non_root_user_with_the_legacy_name_and_a_fixed_uid() -> None:
 @pytest.mark.parametrize("user", ["www-data", "root", "Bad Name"])
 def test_system_or_invalid_user_names_fall_back_to_app(user: str) -> None:
     text = dockerfile.render(spec(minimal_web(user=user)))
-    assert "groupadd --system --gid 10001 app " in text
+    assert "groupadd --gid 10001 app " in text
 
 
 def test_expose_cmd_and_health_check_from_the_web_process() -> None:
@@ -130,7 +130,7 @@ def _manager(manager: str, *files: str) -> list[base.Finding]:
     ("manager", "files", "expected"),
     [
         ("pipenv", ("Pipfile", "Pipfile.lock"), "RUN pipenv install --deploy"),
-        ("poetry", ("pyproject.toml", "poetry.lock"), "RUN poetry install --only main --no-root"),
+        ("poetry", ("pyproject.toml", "poetry.lock"), "RUN poetry export --only main --format requirements.txt"),
         ("uv", ("pyproject.toml", "uv.lock"), "RUN UV_PROJECT_ENVIRONMENT=/opt/venv uv sync --frozen --no-dev"),
         ("pdm", ("pyproject.toml", "pdm.lock"), "RUN pdm export --prod"),
     ],

@@ -218,7 +218,7 @@ def test_registry_and_image_settings() -> None:
 def test_minimal_app_still_valid() -> None:
     found = objs(minimal_web())
     assert set(found) == {"serviceaccount.yaml", "networkpolicy.yaml", "deployment-web.yaml", "pdb-web.yaml",
-                          "service-web.yaml", "hpa-web.yaml"}
+                          "service-web.yaml", "hpa-web.yaml"}  # two replicas by default: a PDB
     for obj in found.values():
         validate(obj)
     c = pod(found["deployment-web.yaml"])["containers"][0]
@@ -229,3 +229,18 @@ def test_no_processes_gives_only_shared_objects() -> None:
     found = objs([])
     assert set(found) == {"serviceaccount.yaml", "networkpolicy.yaml"}
     assert found["networkpolicy.yaml"]["spec"]["ingress"] == []
+
+
+def test_odd_process_keys_become_valid_names() -> None:
+    findings = [*minimal_web(), base.process("Mail_Queue", Src("procfile", "Procfile", 2), role="worker",
+                                             command="python -m mailer")]
+    found = objs(findings)
+    worker = found["deployment-mail-queue.yaml"]
+    assert worker["metadata"]["name"] == "shop-mail-queue"
+    assert pod(worker)["containers"][0]["name"] == "mail-queue"
+    validate(worker)
+
+
+def test_pdb_only_when_more_than_one_replica() -> None:
+    assert "pdb-web.yaml" not in objs(minimal_web(replicas=1))
+    assert "pdb-web.yaml" in objs(minimal_web(replicas=3))
