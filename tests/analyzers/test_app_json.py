@@ -1,9 +1,8 @@
-"""Tests for analyzers/app_json.py (and the line locator in analyzers/jsonlines.py)."""
+"""Tests for analyzers/app_json.py."""
 
 from __future__ import annotations
 
 from analyzers import app_json
-from analyzers.jsonlines import key_lines
 from migrator.model import Confidence, Kind
 
 APP_JSON = """\
@@ -137,14 +136,6 @@ def test_not_an_object(run_analyzer):
 def test_only_the_root_app_json_counts(run_analyzer):
     assert run_analyzer(app_json, {"sub/app.json": '{"env": {"A": "b"}}'}).items == []
 
-
-def test_key_lines_tracks_nesting_arrays_and_escapes():
-    text = '{\n "a": {"b": [\n  1, "x",\n  {"c": true}\n ]},\n "d\\"e": null\n}'
-    lines = key_lines(text)
-    assert lines[("a",)] == 2 and lines[("a", "b")] == 2
-    assert lines[("a", "b", 0)] == 3 and lines[("a", "b", 1)] == 3
-    assert lines[("a", "b", 2)] == 4 and lines[("a", "b", 2, "c")] == 4
-    assert lines[('d"e',)] == 6
 
 
 def test_absurdly_nested_json_is_a_warning_not_a_crash(run_analyzer):

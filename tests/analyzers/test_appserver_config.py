@@ -1,11 +1,8 @@
-"""Tests for analyzers/appserver_config.py (gunicorn configs via ast, uWSGI ini) and analyzers/pyconst.py."""
+"""Tests for analyzers/appserver_config.py: gunicorn config modules read through ast."""
 
 from __future__ import annotations
 
-import ast
-
 from analyzers import appserver_config
-from analyzers.pyconst import module_values
 from migrator.model import Confidence, Kind
 
 P = Kind.PROCESS
@@ -99,25 +96,6 @@ def test_syntax_error_is_a_warning(run_analyzer):
     assert [(w.file, w.line) for w in r.warnings][0][0] == "gunicorn.conf.py"
     assert r.warnings[0].line is not None
 
-
-def test_pyconst_evaluates_config_idioms():
-    tree = ast.parse(
-        "import os\n"
-        "HOST = '10.0.0.1'\n"
-        "a = '%s:%s' % (HOST, os.getenv('PORT', 5000))\n"
-        "b = '{}:{}'.format(HOST, 81)\n"
-        "c = os.environ.get('X') or 'fallback'\n"
-        "d = [HOST, 1]\n"
-        "e = compute()\n"
-        "f: int = 2 * 3 + 1\n"
-    )
-    values = module_values(tree)
-    assert values["a"].value == "10.0.0.1:5000" and values["a"].env == (("PORT", "5000"),)
-    assert values["b"].value == "10.0.0.1:81"
-    assert values["c"].value == "fallback" and values["c"].env == (("X", None),)
-    assert values["d"].value == ("10.0.0.1", 1)
-    assert values["e"].value is None and values["e"].expr == "compute()"
-    assert values["f"].value == 7 and values["f"].line == 8
 
 
 def test_deeply_nested_expression_is_a_warning_not_a_crash(run_analyzer):
