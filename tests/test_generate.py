@@ -15,7 +15,7 @@ from migrator.errors import UserError
 from migrator.generate import generate
 
 Tree = Callable[[dict[str, str | bytes]], Path]
-APP = {
+APP: dict[str, str | bytes] = {
     "Procfile": "web: gunicorn app:app --bind 0.0.0.0:$PORT\nworker: celery -A app worker\n",
     "requirements.txt": "flask==3.0.0\ngunicorn==22.0.0\n",
     "runtime.txt": "python-3.12.1\n",

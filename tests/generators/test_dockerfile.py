@@ -13,6 +13,7 @@ from analyzers import base
 from analyzers.base import I, Src
 from generators import dockerfile
 from migrator.config import GenerateSettings
+from migrator.model import Finding
 from tests.generators.models import django_findings, minimal_web, spec
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -119,7 +120,7 @@ def test_no_buildkit_syntax_unless_asked() -> None:
     assert "RUN --mount=type=cache,target=/root/.cache/pip pip install -r requirements.txt" in kit
 
 
-def _manager(manager: str, *files: str) -> list[base.Finding]:
+def _manager(manager: str, *files: str) -> list[Finding]:
     src = Src("pyproject", files[0], 1)
     out = [base.runtime(src, I, language="python", package_manager=manager)]
     out += [base.runtime(Src("pyproject", f, 1), I, language="python") for f in files[1:]]

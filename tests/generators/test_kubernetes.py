@@ -14,22 +14,23 @@ from generators import kubernetes
 from generators.output import OutputFile
 from migrator.config import GenerateSettings
 from migrator.errors import UserError
+from migrator.model import Finding
 from tests.generators.k8s_helpers import objects, validate
 from tests.generators.models import django_findings, minimal_web, spec
 
 
-def generated(findings: list[base.Finding] | None = None, settings: GenerateSettings | None = None) -> list[OutputFile]:
+def generated(findings: list[Finding] | None = None, settings: GenerateSettings | None = None) -> list[OutputFile]:
     return kubernetes.generate(spec(findings, settings))
 
 
-def objs(findings: list[base.Finding] | None = None, settings: GenerateSettings | None = None) -> dict[str, Any]:
+def objs(findings: list[Finding] | None = None, settings: GenerateSettings | None = None) -> dict[str, Any]:
     return objects(generated(findings, settings))
 
 
 def pod(obj: dict[str, Any]) -> dict[str, Any]:
-    if obj["kind"] == "CronJob":
-        return obj["spec"]["jobTemplate"]["spec"]["template"]["spec"]
-    return obj["spec"]["template"]["spec"]
+    template = obj["spec"]["jobTemplate"]["spec"]["template"] if obj["kind"] == "CronJob" else obj["spec"]["template"]
+    spec_: dict[str, Any] = template["spec"]
+    return spec_
 
 
 def test_every_object_is_schema_valid_for_129_and_latest() -> None:
