@@ -49,3 +49,12 @@ def test_kind_backend_without_kind_cli_is_an_environment_error(monkeypatch: pyte
     with pytest.raises(UserError, match="kind CLI is not installed"):
         KindBackend(None, "r1", VerifyReport("kind"))
     KindBackend(None, "r1", VerifyReport("kind"), kube_context="prod", push="registry.example.com")  # no kind needed
+
+
+def test_no_docker_engine_exit_1(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from .conftest import APP
+
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-such.sock")
+    result = CliRunner().invoke(main, ["verify", str(APP), "--backend", "docker"])
+    assert result.exit_code == 1
+    assert "no Docker Engine answers" in result.stderr

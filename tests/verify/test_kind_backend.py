@@ -36,8 +36,12 @@ def test_broken_start_command_fails_in_kind(app_copy: Callable[..., Path]) -> No
 
 def test_namespace_is_removed() -> None:
     from kubernetes import client, config
+    from kubernetes.client.exceptions import ApiException
 
     report = verify(APP, "kind", cluster=CLUSTER, settle=1, timeout=300)
+    assert report.outcome == "verified"
     api = client.CoreV1Api(config.new_client_from_config(context=f"kind-{CLUSTER}"))
-    ns = api.read_namespace(f"migrate-verify-{report.run_id}")
-    assert ns.status.phase == "Terminating"
+    try:
+        assert api.read_namespace(f"migrate-verify-{report.run_id}").status.phase == "Terminating"
+    except ApiException as exc:
+        assert exc.status == 404  # already gone
