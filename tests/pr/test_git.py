@@ -238,3 +238,29 @@ def test_running_on_the_migration_branch_is_refused(cli, repo):
 def test_bad_repo_slug(cli, repo):
     checkout, _ = repo
     one_line_error(cli.invoke(main, ["pr", str(checkout), "--dry-run", "--repo", "just-a-name"]), "OWNER/NAME")
+
+
+def test_verify_runs_on_the_generated_tree_and_its_result_goes_in_the_body(cli, repo, monkeypatch):
+    from migrator import verify as verify_pkg
+    from migrator.verify.report import FAILED, OK, Step, VerifyReport
+
+    checkout, _ = repo
+    seen: list[Path] = []
+
+    def fake_verify(root: Path, backend: str, **_: object) -> VerifyReport:
+        # the engine is out of scope here (tests/verify boots real images): check what the bot hands over
+        seen.append(root)
+        assert (root / "Dockerfile").is_file() and (root / "deploy/k8s/base/deployment-web.yaml").is_file()
+        assert backend == "docker"
+        report = VerifyReport("docker", "r1")
+        report.steps += [Step("build image", OK), Step("wait for web", FAILED, detail="probe got 503")]
+        return report
+
+    monkeypatch.setattr(verify_pkg, "verify", fake_verify)
+    result = cli.invoke(main, ["pr", str(checkout), "--dry-run", "--verify", "--backend", "docker"])
+    assert result.exit_code == 2, result.output
+    assert len(seen) == 1 and seen[0] != checkout
+    assert "**FAILED** with the docker backend" in result.stdout
+    assert "| `wait for web` | failed | `probe got 503` |" in result.stdout
+    assert result.stderr.strip().splitlines()[-1] == (
+        "migrate: error: verification failed: the result is in the pull request body")
