@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator
 
 from analyzers import base
 from analyzers.base import DEF, H, I, Item
-from analyzers.commands import classify
+from analyzers.commands import DEFAULT_PORTS, classify
 from analyzers.pyast import PyModule, bound_names, hot_lines, module_name, parse
 from analyzers.python_env import code_secrets, env_reads
 from analyzers.python_routes import Urlconfs, health_routes, resolve_django, resolve_objects
@@ -43,7 +43,8 @@ TRIGGERS = (
 )
 # Lines worth walking in a parsed file: the triggers plus what only shows at the read site.
 HOT_MARKERS = (*TRIGGERS, "env(", "env.", "config(", "://", "Settings)", "PASS", "KEY", "CREDENTIAL", "SALT", "DSN",
-               "AUTH", "PWD", "pass", "secret", "token", "_key", "credential", "salt", "dsn", "auth", "pwd", "Config(")
+               "AUTH", "PWD", "pass", "secret", "token", "_key", "credential", "salt", "dsn", "auth", "pwd", "Config(",
+               ".run(", "run_app(", "serve(")
 # A URL naming a backing service just before "://", or carrying a password just after it.
 _SERVICE_SCHEME = re.compile(r"(postgres|postgresql|postgis|mysql|mariadb|redis|rediss|amqp|amqps|mongodb|memcache)"
                              r"(\+[a-z0-9]+)?$", re.IGNORECASE)
@@ -51,6 +52,9 @@ _URL_CREDENTIAL = re.compile(r"[^\s:/@'\"]*:[^\s@/'\"]+@")
 _SKIP_DIRS = {"tests", "test", "testing", "migrations", "docs", "doc", "examples", "example", "fabfile", "versions"}
 _SKIP_FILES = {"setup.py", "fabfile.py", "conftest.py", "noxfile.py", "tests.py"}
 _SERVER_DEP = re.compile(r"\b(gunicorn|uvicorn|hypercorn|daphne|waitress|uwsgi)\b", re.IGNORECASE)
+# Which servers can serve which kind of app.
+_SERVES = {"wsgi": ("gunicorn", "uwsgi", "waitress"), "asgi": ("uvicorn", "hypercorn", "daphne"),
+           "aiohttp": ("gunicorn",)}
 _DEP_FILES = {"Pipfile", "pyproject.toml", "setup.cfg", "environment.yml"}  # and requirements*.txt / *.in
 
 
@@ -160,8 +164,12 @@ def _fallback_processes(repo: RepoView, found: Collected) -> Iterator[Item]:
     apps = _ranked_apps(found)
     if apps:
         app = apps[0]
+        hint = found.run_hints[0] if found.run_hints else None
+        if hint and hint.server in _SERVES.get(app.interface, ()):
+            servers = servers | {hint.server}  # the code imports and runs it, so it is installed
         server = _pick_server(app.interface, servers)
-        argv = _web_argv(server, app)
+        port = hint.port if hint and hint.port else None
+        argv = _web_argv(server, app, port)
         command = shlex.join(argv)
         info = classify(command)
         conf: Confidence = H if server in servers else DEF
@@ -183,33 +191,32 @@ def _declared_servers(repo: RepoView) -> set[str]:
 
 
 def _pick_server(interface: str, servers: set[str]) -> str:
-    order: Iterable[str] = {
-        "asgi": ("uvicorn", "hypercorn", "daphne"),
-        "aiohttp": ("gunicorn",),
-    }.get(interface, ("gunicorn", "uwsgi", "waitress"))
+    order: Iterable[str] = _SERVES.get(interface, _SERVES["wsgi"])
     fallback = "uvicorn" if interface == "asgi" else "gunicorn"
     return next((s for s in order if s in servers), fallback)
 
 
-def _web_argv(server: str, app: WebApp) -> list[str]:
+def _web_argv(server: str, app: WebApp, port: int | None = None) -> list[str]:
+    """The server command for ``app``, listening on all interfaces (a container must)."""
     ref, bare = app.ref, app.ref.removesuffix("()")
     chdir = app.app_dir
+    p = str(port or DEFAULT_PORTS.get(server) or 8000)
     if server == "uvicorn":
-        argv = ["uvicorn", bare, "--host", "0.0.0.0", "--port", "8000"]  # noqa: S104 - a container listens on all
+        argv = ["uvicorn", bare, "--host", "0.0.0.0", "--port", p]  # noqa: S104
         if app.factory:
             argv.append("--factory")
         return argv + (["--app-dir", chdir] if chdir else [])
     if server == "hypercorn":
-        return ["hypercorn", ref, "--bind", "0.0.0.0:8000"]  # noqa: S104
+        return ["hypercorn", ref, "--bind", f"0.0.0.0:{p}"]
     if server == "daphne":
-        return ["daphne", "-b", "0.0.0.0", "-p", "8000", ref]  # noqa: S104
+        return ["daphne", "-b", "0.0.0.0", "-p", p, ref]  # noqa: S104
     if server == "uwsgi":
-        return ["uwsgi", "--http", "0.0.0.0:8000", "--master", "--module", ref] + (["--chdir", chdir] if chdir else [])
+        return ["uwsgi", "--http", f"0.0.0.0:{p}", "--master", "--module", ref] + (["--chdir", chdir] if chdir else [])
     if server == "waitress":
-        return ["waitress-serve", "--listen=0.0.0.0:8080"] + (["--call", bare] if app.factory else [ref])
-    argv = ["gunicorn", ref, "--bind", "0.0.0.0:8000"]
+        return ["waitress-serve", f"--listen=0.0.0.0:{p}"] + (["--call", bare] if app.factory else [ref])
+    argv = ["gunicorn", ref, "--bind", f"0.0.0.0:{p}"]
     if app.interface == "aiohttp":
-        argv = ["gunicorn", bare, "--bind", "0.0.0.0:8000", "--worker-class", "aiohttp.GunicornWebWorker"]
+        argv = ["gunicorn", bare, "--bind", f"0.0.0.0:{p}", "--worker-class", "aiohttp.GunicornWebWorker"]
     return argv + (["--chdir", chdir] if chdir else [])
 
 

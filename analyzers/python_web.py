@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from analyzers import base
 from analyzers.base import D, H, I, Item, Src
-from analyzers.pyast import ENV_GETTERS, PathEval, PyModule, arg, const_str, kwarg, str_list
+from analyzers.pyast import ENV_GETTERS, PathEval, PyModule, arg, const_str, kwarg, literal, str_list
 
 # Constructors of app objects: qualified name -> (framework, interface)
 _APP_CLASSES = {
@@ -70,11 +70,21 @@ class WorkerApp:
     src: Src
 
 
+@dataclass(frozen=True)
+class RunHint:
+    """The app started from code (``uvicorn.run(app, port=8080)``, ``app.run(port=5000)``)."""
+
+    server: str | None  # an app server named by the call, or None for a framework's dev server
+    port: int | None
+    src: Src
+
+
 @dataclass
 class Collected:
     """What the fallback process proposal needs across files."""
 
     web_apps: list[WebApp] = field(default_factory=list)
+    run_hints: list[RunHint] = field(default_factory=list)
     workers: list[WorkerApp] = field(default_factory=list)
     beat: list[Src] = field(default_factory=list)
     factories: dict[str, str] = field(default_factory=dict)  # factory function name -> framework
@@ -87,6 +97,7 @@ def frameworks(mod: PyModule, found: Collected) -> Iterator[Item]:
     yield from _app_objects(mod, found)
     yield from _task_queues(mod, found)
     yield from _url_services(mod)
+    _run_hints(mod, found)
 
 
 def _django_entry(mod: PyModule, found: Collected) -> Iterator[Item]:
@@ -203,6 +214,30 @@ def _url_services(mod: PyModule) -> Iterator[Item]:
         if kind and kind not in seen:
             seen.add(kind)
             yield base.service(kind, mod.src(const), I, evidence="connection URL in code")
+
+
+_RUNNERS = {"uvicorn.run": "uvicorn", "waitress.serve": "waitress", "aiohttp.web.run_app": "aiohttp",
+            "hypercorn.run": "hypercorn"}
+_DEV_SERVER_APPS = {"flask.Flask", "quart.Quart", "sanic.Sanic", "bottle.Bottle"}
+
+
+def _run_hints(mod: PyModule, found: Collected) -> None:
+    apps = {name for name, value, _ in mod.assignments()
+            if isinstance(value, ast.Call) and mod.qualname(value.func) in _DEV_SERVER_APPS}
+    for call in mod.nodes(ast.Call):
+        origin = mod.qualname(call.func) or ""
+        server = _RUNNERS.get(origin)
+        dev = isinstance(call.func, ast.Attribute) and call.func.attr == "run" and (
+            isinstance(call.func.value, ast.Name) and call.func.value.id in apps)
+        if server is None and not dev:
+            continue
+        port_node = kwarg(call, "port") or (arg(call, 1) if dev else None)
+        value = literal(port_node)
+        if value is None and server == "waitress":
+            _, _, tail = (mod.string(kwarg(call, "listen")) or "").rpartition(":")
+            value = int(tail) if tail.isdigit() else None
+        port = value if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 65536 else None
+        found.run_hints.append(RunHint(server, port, mod.src(call)))
 
 
 # -- Django settings ---------------------------------------------------------------------------------

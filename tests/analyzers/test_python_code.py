@@ -367,3 +367,33 @@ def test_nothing_but_findings_with_known_confidences_and_no_values_leak(run_anal
     ]
     text = repr(r.items) + repr(r.warnings)
     assert "prod-Key-7731-zzqq" not in text and "Prod-DB-Pass-1" not in text
+
+
+def test_server_and_port_started_from_code(run_analyzer):
+    r = run_analyzer(python_code, {"api.py": """\
+        import uvicorn
+        from fastapi import FastAPI
+
+        app = FastAPI()
+
+        if __name__ == "__main__":
+            uvicorn.run(app, host="0.0.0.0", port=8081)
+        """})
+    web = r.one(P, "web")
+    # uvicorn is in no dependency file, but the code imports and runs it
+    assert dict(web.fields) == {"role": "web", "command": "uvicorn api:app --host 0.0.0.0 --port 8081", "port": 8081,
+                                "app_server": "uvicorn"}
+    assert web.source.confidence is H
+
+
+def test_flask_dev_server_port_carries_over_to_gunicorn(run_analyzer):
+    r = run_analyzer(python_code, {"hello.py": """\
+        from flask import Flask
+
+        app = Flask(__name__)
+
+        if __name__ == "__main__":
+            app.run("0.0.0.0", 5005, debug=True)
+        """, "requirements.txt": "flask\ngunicorn\n"})
+    assert r.field(P, "web", "command") == "gunicorn hello:app --bind 0.0.0.0:5005"
+    assert r.field(P, "web", "port") == 5005
