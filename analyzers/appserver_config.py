@@ -6,9 +6,12 @@ building and ``os.environ.get("PORT", "8000")`` (the default is the port; ``port
 variable); anything it cannot evaluate (``multiprocessing.cpu_count() * 2 + 1``) is kept as text in
 a ``*_expr`` field, never guessed.
 
-Confidence: gunicorn reads ``./gunicorn.conf.py`` by itself, so the root file's settings are
-DECLARED; a config under another name only applies when a command passes ``-c``, so its settings are
-INFERRED. A uWSGI ini is DECLARED, and the container command is ``uwsgi --ini <path>``.
+Confidence: a config file says how gunicorn *would* run, not that gunicorn is what runs (a stale
+config next to a systemd unit that starts uwsgi is common), so its process facts are never DECLARED:
+they must lose to the command that really starts the app, or the merged process would mix two app
+servers. The root ``gunicorn.conf.py`` is INFERRED (gunicorn loads ``./gunicorn.conf.py`` by itself);
+a config under another name only applies when a command passes ``-c``: HEURISTIC. The env vars the
+file reads are DECLARED.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import re
 from collections.abc import Iterator
 
 from analyzers import base
-from analyzers.base import DEF, D, I, Item, Src
+from analyzers.base import DEF, D, H, I, Item, Src
 from analyzers.commands import parse_bind
 from analyzers.deploy_commands import export
 from analyzers.pyconst import Val, as_int, module_values
@@ -68,7 +71,7 @@ def gunicorn(repo: RepoView, rel: str) -> Iterator[Item]:
     settings = {k: v for k, v in values.items() if k in _GUNICORN_SETTINGS}
     if not settings:
         return  # a module that merely has "gunicorn" in its name
-    conf = D if rel == "gunicorn.conf.py" else I
+    conf = I if rel == "gunicorn.conf.py" else H
     first = min(v.line for v in settings.values())
     yield base.process("web", src.at(first), conf, role="web", app_server="gunicorn", config_file=rel)
     for name, val in settings.items():
@@ -80,7 +83,6 @@ def gunicorn(repo: RepoView, rel: str) -> Iterator[Item]:
 
 def _gunicorn_setting(name: str, val: Val, src: Src, conf: Confidence, rel: str) -> Iterator[Item]:
     value = val.value
-    env_conf = I if val.env else conf  # a value that is an env var's fallback is only inferred
     if name == "bind":
         bind = value[0] if isinstance(value, tuple) and value else value
         if not isinstance(bind, str):
@@ -93,14 +95,14 @@ def _gunicorn_setting(name: str, val: Val, src: Src, conf: Confidence, rel: str)
         if number is None:
             yield base.process("web", src, conf, **{f"{field}_expr": val.expr})
         else:
-            yield base.process("web", src, env_conf, **{field: number})
+            yield base.process("web", src, conf, **{field: number})
         if val.env:
             yield base.process("web", src, conf, **{f"{field}_env": val.env[0][0]})
     elif name in ("worker_class", "user"):
-        yield base.process("web", src, env_conf, **{name: str(value) if value is not None else None})
+        yield base.process("web", src, conf, **{name: str(value) if value is not None else None})
     elif name == "wsgi_app" and isinstance(value, str):
         yield base.process("web", src, conf, wsgi_app=value)
-        yield base.process("web", src, I, command=f"gunicorn --config {rel}")
+        yield base.process("web", src, conf, command=f"gunicorn --config {rel}")
     elif name == "raw_env":
         items = value if isinstance(value, tuple) else (value,)
         for item in items:
@@ -118,7 +120,7 @@ def _bind(key: str, bind: str, val: Val, src: Src, conf: Confidence) -> Iterator
     if port_env:
         yield base.process(key, src, conf, port_env=port_env)
     if port is not None:
-        yield base.process(key, src, I if port_env else conf, port=port)
+        yield base.process(key, src, conf, port=port)
     elif port_env:
         yield base.process(key, src, DEF, port=FALLBACK_PORT)
 

@@ -2,7 +2,10 @@
 
 ``configparser`` cannot be used: uWSGI repeats keys (``env = A=1`` / ``env = B=2``) and evidence
 needs line numbers. ``%(key)`` refers to another option of the section; ``$(VAR)`` is an env var.
-The container command is ``uwsgi --ini <path>`` (DECLARED: the file is the configuration).
+The container command is ``uwsgi --ini <path>``. Process facts are INFERRED, not DECLARED: the file
+says how uWSGI would run, not that uWSGI is what runs (a systemd unit may start gunicorn next to a
+stale uwsgi.ini), so the command that really starts the app must win every field. The ``env =``
+lines are DECLARED env vars.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import re
 from collections.abc import Callable, Iterator
 
 from analyzers import base
-from analyzers.base import DEF, D, Item, Src
+from analyzers.base import DEF, I, Item, Src
 from analyzers.commands import parse_bind
 from analyzers.deploy_commands import export
 from analyzers.pyconst import as_int
@@ -65,7 +68,7 @@ def _uwsgi_facts(src: Src, options: list[tuple[str, str, int]], header: int) -> 
         return _SELF_REF.sub(lambda m: first.get(m.group(1), (m.group(0), 0))[0], value)
 
     rel = src.file
-    yield base.process("web", src, D, role="web", app_server="uwsgi", config_file=rel,
+    yield base.process("web", src, I, role="web", app_server="uwsgi", config_file=rel,
                        command=f"uwsgi --ini {rel}")
     for key, protocol in (("http", "http"), ("http-socket", "http"), ("socket", "uwsgi"), ("uwsgi-socket", "uwsgi")):
         if key in first:
@@ -77,13 +80,13 @@ def _uwsgi_facts(src: Src, options: list[tuple[str, str, int]], header: int) -> 
         if key in first:
             value, line = first[key]
             number = as_int(expand(value))
-            yield base.process("web", src.at(line), D, **{field: number, f"{field}_expr": None if number else value})
+            yield base.process("web", src.at(line), I, **{field: number, f"{field}_expr": None if number else value})
     app = _uwsgi_app(first, expand)
     if app:
-        yield base.process("web", src.at(app[1]), D, wsgi_app=app[0])
+        yield base.process("web", src.at(app[1]), I, wsgi_app=app[0])
     for key, field in (("uid", "user"), ("chdir", "chdir")):
         if key in first:
-            yield base.process("web", src.at(first[key][1]), D, **{field: expand(first[key][0])})
+            yield base.process("web", src.at(first[key][1]), I, **{field: expand(first[key][0])})
     for key in _HOST_PATH_OPTIONS:
         if key in first and expand(first[key][0]).startswith("/"):
             yield base.warning(src.at(first[key][1]), f"uWSGI {key} = {expand(first[key][0])} is a path on the old "
@@ -91,7 +94,7 @@ def _uwsgi_facts(src: Src, options: list[tuple[str, str, int]], header: int) -> 
     for key in ("master", "die-on-term"):
         if key in first:
             flag = first[key][0].lower() in _TRUE
-            yield base.process("web", src.at(first[key][1]), D, **{key.replace("-", "_"): flag})
+            yield base.process("web", src.at(first[key][1]), I, **{key.replace("-", "_"): flag})
     if first.get("die-on-term", ("false", 0))[0].lower() not in _TRUE:
         yield base.warning(src.at(header), "uWSGI without die-on-term reloads on SIGTERM (before 2.1): pods "
                                            "would only stop when killed; add 'die-on-term = true'")
@@ -109,14 +112,14 @@ def _uwsgi_bind(value: str, protocol: str, src: Src) -> Iterator[Item]:
     refs = _ENV_REF.findall(value)
     host, port, sock = parse_bind(_ENV_REF.sub("", value) if refs else value)
     if sock or (not refs and port is None and "/" in value):
-        yield base.process("web", src, D, unix_socket=sock or value, **fields)
+        yield base.process("web", src, I, unix_socket=sock or value, **fields)
         return
     if refs:
         port_env = next((r for r in refs if "PORT" in r.upper()), refs[0])
-        yield base.process("web", src, D, port_env=port_env, **fields)
+        yield base.process("web", src, I, port_env=port_env, **fields)
         yield base.process("web", src, DEF, port=FALLBACK_PORT)
     elif port is not None:
-        yield base.process("web", src, D, port=port, **fields)
+        yield base.process("web", src, I, port=port, **fields)
 
 
 def _uwsgi_app(first: dict[str, tuple[str, int]], expand: Callable[[str], str]) -> tuple[str, int] | None:

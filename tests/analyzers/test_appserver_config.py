@@ -33,22 +33,22 @@ def post_fork(server, worker):
 """
 
 
-def test_root_gunicorn_conf_is_declared(run_analyzer):
+def test_root_gunicorn_conf_is_inferred(run_analyzer):
     r = run_analyzer(appserver_config, {"gunicorn.conf.py": GUNICORN})
     assert r.keys(P) == ["web"]
     assert by_field(r, "port") == {8000: (5, Confidence.INFERRED)}  # the env var's fallback
-    assert by_field(r, "port_env") == {"PORT": (5, Confidence.DECLARED)}
-    assert by_field(r, "workers_expr") == {"multiprocessing.cpu_count() * 2 + 1": (6, Confidence.DECLARED)}
+    assert by_field(r, "port_env") == {"PORT": (5, Confidence.INFERRED)}
+    assert by_field(r, "workers_expr") == {"multiprocessing.cpu_count() * 2 + 1": (6, Confidence.INFERRED)}
     assert "workers" not in by_field(r, "workers")
     assert by_field(r, "threads") == {4: (7, Confidence.INFERRED)}
-    assert by_field(r, "threads_env") == {"GUNICORN_THREADS": (7, Confidence.DECLARED)}
-    assert by_field(r, "timeout") == {60: (8, Confidence.DECLARED)}
-    assert by_field(r, "stop_timeout") == {25: (9, Confidence.DECLARED)}
-    assert by_field(r, "worker_class") == {"gthread": (10, Confidence.DECLARED)}
-    assert by_field(r, "user") == {"www-data": (11, Confidence.DECLARED)}
-    assert by_field(r, "wsgi_app") == {"proj.wsgi:application": (13, Confidence.DECLARED)}
+    assert by_field(r, "threads_env") == {"GUNICORN_THREADS": (7, Confidence.INFERRED)}
+    assert by_field(r, "timeout") == {60: (8, Confidence.INFERRED)}
+    assert by_field(r, "stop_timeout") == {25: (9, Confidence.INFERRED)}
+    assert by_field(r, "worker_class") == {"gthread": (10, Confidence.INFERRED)}
+    assert by_field(r, "user") == {"www-data": (11, Confidence.INFERRED)}
+    assert by_field(r, "wsgi_app") == {"proj.wsgi:application": (13, Confidence.INFERRED)}
     assert by_field(r, "command") == {"gunicorn --config gunicorn.conf.py": (13, Confidence.INFERRED)}
-    assert by_field(r, "role") == {"web": (5, Confidence.DECLARED)}  # the first setting
+    assert by_field(r, "role") == {"web": (5, Confidence.INFERRED)}  # the first setting
     assert r.field(P, "web", "app_server") == "gunicorn"
 
 
@@ -64,20 +64,20 @@ def test_gunicorn_env_vars_and_raw_env_secrets(run_analyzer):
     assert "s3cr3t" not in repr(r.items)
 
 
-def test_other_config_names_are_inferred(run_analyzer):
+def test_other_config_names_are_only_heuristic(run_analyzer):
     r = run_analyzer(appserver_config, {"config/gunicorn_config.py": """\
         bind = ["unix:/run/app.sock", "127.0.0.1:9000"]
         workers = "3"
         """})
-    assert by_field(r, "unix_socket") == {"/run/app.sock": (1, Confidence.INFERRED)}
-    assert by_field(r, "workers") == {3: (2, Confidence.INFERRED)}
+    assert by_field(r, "unix_socket") == {"/run/app.sock": (1, Confidence.HEURISTIC)}
+    assert by_field(r, "workers") == {3: (2, Confidence.HEURISTIC)}
     assert r.field(P, "web", "config_file") == "config/gunicorn_config.py"
     assert "port" not in by_field(r, "port")
 
 
 def test_bind_without_default_gets_fallback_port(run_analyzer):
     r = run_analyzer(appserver_config, {"gunicorn.conf.py": 'import os\nbind = "0.0.0.0:" + os.environ["PORT"]\n'})
-    assert by_field(r, "port_env") == {"PORT": (2, Confidence.DECLARED)}
+    assert by_field(r, "port_env") == {"PORT": (2, Confidence.INFERRED)}
     assert by_field(r, "port") == {8000: (2, Confidence.DEFAULT)}
     assert r.one(Kind.ENV, "PORT").fields.get("default") is None
 
@@ -112,8 +112,8 @@ def test_odd_setting_types_do_not_crash(run_analyzer):
         timeout = 1.5
         user = 1000
         """})
-    assert by_field(r, "bind_expr") == {"123": (1, Confidence.DECLARED)}
-    assert by_field(r, "workers_expr") == {"None": (2, Confidence.DECLARED)}
+    assert by_field(r, "bind_expr") == {"123": (1, Confidence.INFERRED)}
+    assert by_field(r, "workers_expr") == {"None": (2, Confidence.INFERRED)}
     assert r.field(Kind.ENV, "A", "default") == "B"
-    assert by_field(r, "timeout_expr") == {"1.5": (4, Confidence.DECLARED)}
-    assert by_field(r, "user") == {"1000": (5, Confidence.DECLARED)}
+    assert by_field(r, "timeout_expr") == {"1.5": (4, Confidence.INFERRED)}
+    assert by_field(r, "user") == {"1000": (5, Confidence.INFERRED)}

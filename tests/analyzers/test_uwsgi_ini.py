@@ -37,16 +37,16 @@ http = :1
 
 def test_uwsgi_ini(run_analyzer):
     r = run_analyzer(appserver_config, {"deploy/uwsgi.ini": UWSGI})
-    assert by_field(r, "command") == {"uwsgi --ini deploy/uwsgi.ini": (3, Confidence.DECLARED)}
-    assert by_field(r, "port") == {8080: (8, Confidence.DECLARED)}
-    assert by_field(r, "protocol") == {"http": (8, Confidence.DECLARED)}
-    assert by_field(r, "workers") == {4: (6, Confidence.DECLARED)}
-    assert by_field(r, "threads") == {2: (7, Confidence.DECLARED)}
-    assert by_field(r, "timeout") == {30: (10, Confidence.DECLARED)}
-    assert by_field(r, "wsgi_app") == {"proj.wsgi:application": (3, Confidence.DECLARED)}
-    assert by_field(r, "user") == {"app": (11, Confidence.DECLARED)}
-    assert by_field(r, "chdir") == {"/srv/app": (12, Confidence.DECLARED)}
-    assert by_field(r, "die_on_term") == {True: (15, Confidence.DECLARED)}
+    assert by_field(r, "command") == {"uwsgi --ini deploy/uwsgi.ini": (3, Confidence.INFERRED)}
+    assert by_field(r, "port") == {8080: (8, Confidence.INFERRED)}
+    assert by_field(r, "protocol") == {"http": (8, Confidence.INFERRED)}
+    assert by_field(r, "workers") == {4: (6, Confidence.INFERRED)}
+    assert by_field(r, "threads") == {2: (7, Confidence.INFERRED)}
+    assert by_field(r, "timeout") == {30: (10, Confidence.INFERRED)}
+    assert by_field(r, "wsgi_app") == {"proj.wsgi:application": (3, Confidence.INFERRED)}
+    assert by_field(r, "user") == {"app": (11, Confidence.INFERRED)}
+    assert by_field(r, "chdir") == {"/srv/app": (12, Confidence.INFERRED)}
+    assert by_field(r, "die_on_term") == {True: (15, Confidence.INFERRED)}
     assert r.field(Kind.ENV, "DJANGO_SETTINGS_MODULE", "default") == "proj.settings"
     assert r.one(Kind.ENV, "SECRET_KEY").source.line == 14
     assert [(s.name, s.line) for s in r.secrets] == [("SECRET_KEY", 14)]
@@ -64,7 +64,7 @@ def test_uwsgi_host_paths_are_warned(run_analyzer):
         die-on-term = true
         """})
     assert sorted(w.line for w in r.warnings) == [3, 5]
-    assert by_field(r, "chdir") == {"src": (4, Confidence.DECLARED)}
+    assert by_field(r, "chdir") == {"src": (4, Confidence.INFERRED)}
 
 
 def test_uwsgi_socket_env_port_and_missing_die_on_term(run_analyzer):
@@ -75,11 +75,11 @@ def test_uwsgi_socket_env_port_and_missing_die_on_term(run_analyzer):
         workers = %(cores)
         this is garbage
         """})
-    assert by_field(r, "port_env") == {"UWSGI_PORT": (2, Confidence.DECLARED)}
-    assert by_field(r, "protocol") == {"uwsgi": (2, Confidence.DECLARED)}
+    assert by_field(r, "port_env") == {"UWSGI_PORT": (2, Confidence.INFERRED)}
+    assert by_field(r, "protocol") == {"uwsgi": (2, Confidence.INFERRED)}
     assert by_field(r, "port") == {8000: (2, Confidence.DEFAULT)}
-    assert by_field(r, "workers_expr") == {"%(cores)": (4, Confidence.DECLARED)}
-    assert by_field(r, "wsgi_app") == {"app.py": (3, Confidence.DECLARED)}
+    assert by_field(r, "workers_expr") == {"%(cores)": (4, Confidence.INFERRED)}
+    assert by_field(r, "wsgi_app") == {"app.py": (3, Confidence.INFERRED)}
     assert sorted((w.line or 0) for w in r.warnings) == [1, 2, 5]
     assert any("die-on-term" in w.message for w in r.warnings if w.line == 1)
     assert any("uwsgi protocol" in w.message for w in r.warnings if w.line == 2)
@@ -87,12 +87,32 @@ def test_uwsgi_socket_env_port_and_missing_die_on_term(run_analyzer):
 
 def test_uwsgi_unix_socket_only(run_analyzer):
     r = run_analyzer(appserver_config, {"uwsgi.ini": "[uwsgi]\nsocket = /tmp/app.sock\ndie-on-term\n"})
-    assert by_field(r, "unix_socket") == {"/tmp/app.sock": (2, Confidence.DECLARED)}
+    assert by_field(r, "unix_socket") == {"/tmp/app.sock": (2, Confidence.INFERRED)}
     assert [w.line for w in r.warnings] == [2]  # uwsgi protocol, not HTTP
-    assert by_field(r, "die_on_term") == {True: (3, Confidence.DECLARED)}
+    assert by_field(r, "die_on_term") == {True: (3, Confidence.INFERRED)}
     assert "port" not in {k for f in r.of(P, "web") for k in f.fields}
 
 
 def test_ini_without_uwsgi_section_is_not_applicable(run_analyzer):
     r = run_analyzer(appserver_config, {"pytest.ini": "[pytest]\naddopts = -q\n", "alembic.ini": "[alembic]\nx=1\n"})
     assert r.items == []
+
+
+def test_a_stale_ini_loses_every_field_to_the_command_that_really_runs(run_analyzer):
+    from migrator.model import Finding, Source
+    from migrator.planner import plan
+
+    r = run_analyzer(appserver_config, {"deploy/uwsgi.ini": "[uwsgi]\nmodule = app:app\nhttp-socket = :8201\n"})
+    unit = Source("deploy/app.service", 8, "systemd", Confidence.DECLARED)
+    real = Finding(P, "web", {"command": "gunicorn app:app --bind 127.0.0.1:8200", "port": 8200,
+                              "app_server": "gunicorn"}, unit)
+    order = {"appserver_config": 2, "systemd": 3}  # even when the ini's analyzer comes first
+    web = plan("x", [*r.findings, real], analyzer_order=order).process("web")
+    assert (web["command"], web["port"], web["app_server"]) == ("gunicorn app:app --bind 127.0.0.1:8200", 8200,
+                                                                 "gunicorn")
+
+
+def test_env_lines_stay_declared(run_analyzer):
+    r = run_analyzer(appserver_config, {"uwsgi.ini": "[uwsgi]\nenv = APP_MODE=prod\ndie-on-term = true\n"})
+    env = r.one(Kind.ENV, "APP_MODE")
+    assert (env.fields["default"], env.source.line, env.source.confidence) == ("prod", 2, Confidence.DECLARED)
