@@ -20,6 +20,9 @@ from migrator.repo import RepoView
 
 NAME = "shell"
 
+# bashlex reads about a thousand commands a second: a bigger script is an installer or generated
+# (a shar archive, a vendored tool), not a hand-written deploy script, and would stall the analysis.
+MAX_SCRIPT_CHARS = 200_000
 _SCRIPT_DIRS = {"scripts", "script", "bin", "deploy", "tools", "ops"}
 _SHELL_SHEBANG = re.compile(r"^#!\s*\S*/(?:env\s+(?:-\S+\s+)*)?(?:ba|da|k|z|a)?sh\b")
 
@@ -52,6 +55,10 @@ def analyze(repo: RepoView) -> Iterator[Item]:
     for rel in script_files(repo):
         text = repo.read_text(rel)
         if text is None:
+            continue
+        if len(text) > MAX_SCRIPT_CHARS:
+            yield base.warning(Src(NAME, rel), f"script is larger than {MAX_SCRIPT_CHARS // 1000} kB "
+                               "(generated or vendored?); not read as a deploy script")
             continue
         walker = ShellWalker(Src(NAME, rel))
         try:

@@ -11,6 +11,7 @@ and the rest of the file is still walked. Nothing is ever executed.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -42,9 +43,14 @@ class _Ctx:
     text: str
     first_line: int
     heredocs: dict[int, list[shelltext.Heredoc]]
+    _breaks: list[int] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        # newline offsets, so a line lookup is a bisect (big scripts have thousands of commands)
+        self._breaks = [i for i, ch in enumerate(self.text) if ch == "\n"]
 
     def line(self, offset: int) -> int:
-        return self.first_line + self.text.count("\n", 0, offset)
+        return self.first_line + bisect.bisect_left(self._breaks, offset)
 
     def raw(self, node: Any) -> str:
         return self.text[node.pos[0] : node.pos[1]]

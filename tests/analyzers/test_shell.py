@@ -302,6 +302,13 @@ def test_bad_inputs_never_raise(run_analyzer):
     assert any(w.file == "binary.sh" for w in r.warnings)
 
 
+def test_huge_scripts_are_skipped_with_a_warning(run_analyzer):
+    r = run_analyzer(shell, {"install.sh": "git pull\n" * (shell.MAX_SCRIPT_CHARS // 9 + 1), "deploy.sh": "git pull\n"})
+    assert [(f.source.file, f.source.line) for f in r.of(HOST)] == [("deploy.sh", 1)]
+    assert [(w.file, w.line) for w in r.warnings] == [("install.sh", None)]
+    assert "larger than 200 kB" in r.warnings[0].message
+
+
 def test_interpret_command_line_secrets_and_setsid():
     src = Src("t", "f.sh", 3)
 
