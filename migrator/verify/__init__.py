@@ -135,6 +135,17 @@ def verify(
     return report.finish()
 
 
+def cleanup_run(client: Any, run_id: str) -> None:
+    """Remove what a docker-backend run left (after ``keep``): containers, networks, volumes, its image tag."""
+    from migrator.verify.docker_backend import DockerBackend
+
+    DockerBackend(client, run_id, VerifyReport("docker")).cleanup()
+    for image in client.images.list(filters={"label": "migrate.verify=image"}):
+        for tag in image.tags:
+            if tag.startswith("migrate-verify/") and tag.endswith(f":{run_id}"):
+                _remove_image(client, tag)
+
+
 def _remove_image(client: Any, tag: str) -> None:
     """Drop this run's tag; noprune keeps the parent layers, so the next build still hits the cache."""
     import docker.errors

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from migrator.cli import main
-from migrator.verify import verify
-from migrator.verify.docker_backend import LABEL, DockerBackend, parse_quantity
+from migrator.verify import cleanup_run, verify
+from migrator.verify.docker_backend import LABEL, parse_quantity
 from migrator.verify.report import VerifyReport
 
 from .conftest import APP
@@ -38,8 +38,10 @@ def kept_run(docker_client: Any) -> Iterator[VerifyReport]:
     """One verified run of the tiny app, kept so its containers can be inspected, then cleaned up."""
     report = verify(APP, "docker", keep=True, settle=3, timeout=120)
     yield report
-    DockerBackend(docker_client, report.run_id, VerifyReport("docker")).cleanup()
+    cleanup_run(docker_client, report.run_id)
     assert _leftovers(docker_client, report.run_id) == []
+    assert not [t for i in docker_client.images.list(name="migrate-verify/app") for t in i.tags
+                if t.endswith(f":{report.run_id}")]
 
 
 def _step(report: VerifyReport, prefix: str) -> Any:

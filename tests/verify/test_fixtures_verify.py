@@ -17,8 +17,7 @@ from click.testing import CliRunner
 from migrator import writer
 from migrator.cli import main
 from migrator.generate import generate
-from migrator.verify import verify
-from migrator.verify.docker_backend import DockerBackend
+from migrator.verify import cleanup_run, verify
 from migrator.verify.report import VerifyReport
 
 from ..conftest import FIXTURES
@@ -65,7 +64,7 @@ def test_heroku_django_release_migrates_postgres(tmp_path: Path) -> None:
         out = pg.exec_run(["psql", "-U", "verify", "-d", "verify", "-Atc", "select count(*) from django_migrations"])
         assert out.exit_code == 0 and int(out.output.decode()) > 0
     finally:
-        DockerBackend(client, report.run_id, VerifyReport("docker")).cleanup()
+        cleanup_run(client, report.run_id)
 
 
 def test_shell_deployed(tmp_path: Path) -> None:
