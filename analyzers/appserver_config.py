@@ -10,7 +10,8 @@ Confidence: a config file says how gunicorn *would* run, not that gunicorn is wh
 config next to a systemd unit that starts uwsgi is common), so its process facts are never DECLARED:
 they must lose to the command that really starts the app, or the merged process would mix two app
 servers. The root ``gunicorn.conf.py`` is INFERRED (gunicorn loads ``./gunicorn.conf.py`` by itself);
-a config under another name only applies when a command passes ``-c``: HEURISTIC. The env vars the
+a config under another name only applies when a command passes ``-c``: INFERRED when a launcher
+(Procfile, unit, supervisor conf, script) does so, else HEURISTIC. The env vars the
 file reads are DECLARED.
 """
 
@@ -71,7 +72,7 @@ def gunicorn(repo: RepoView, rel: str) -> Iterator[Item]:
     settings = {k: v for k, v in values.items() if k in _GUNICORN_SETTINGS}
     if not settings:
         return  # a module that merely has "gunicorn" in its name
-    conf = I if rel == "gunicorn.conf.py" else H
+    conf = I if rel == "gunicorn.conf.py" or _passed_with_c(repo, rel) else H
     first = min(v.line for v in settings.values())
     yield base.process("web", src.at(first), conf, role="web", app_server="gunicorn", config_file=rel)
     for name, val in settings.items():
@@ -79,6 +80,21 @@ def gunicorn(repo: RepoView, rel: str) -> Iterator[Item]:
         yield from _gunicorn_setting(name, val, at, conf, rel)
     for env_name, default, line in _env_reads(values):
         yield base.env_var(env_name, src.at(line), D, default=default)
+
+
+_LAUNCHERS = ("Procfile", "*.service", "*.conf", "*.sh", "Makefile", "fabfile.py", "*.yml", "*.yaml", "Dockerfile")
+
+
+def _passed_with_c(repo: RepoView, rel: str) -> bool:
+    """True when a launcher (Procfile, unit, supervisor conf, script ...) runs gunicorn with ``-c <this file>``."""
+    name = re.escape(rel.rsplit("/", 1)[-1])
+    pattern = re.compile(r"(?:\s-c\s*|--config[=\s]+)['\"]?(?:python:)?\S*?" + name.replace(r"\.py", r"(?:\.py)?")
+                         + r"(?=$|[\s'\"])", re.MULTILINE)
+    for launcher in repo.named(*_LAUNCHERS):
+        text = repo.read_text(launcher)
+        if text and "gunicorn" in text and pattern.search(text):
+            return True
+    return False
 
 
 def _gunicorn_setting(name: str, val: Val, src: Src, conf: Confidence, rel: str) -> Iterator[Item]:

@@ -117,3 +117,19 @@ def test_odd_setting_types_do_not_crash(run_analyzer):
     assert r.field(Kind.ENV, "A", "default") == "B"
     assert by_field(r, "timeout_expr") == {"1.5": (4, Confidence.INFERRED)}
     assert by_field(r, "user") == {"1000": (5, Confidence.INFERRED)}
+
+
+def test_config_passed_with_c_by_a_launcher_is_inferred(run_analyzer):
+    r = run_analyzer(appserver_config, {
+        "config/gunicorn_config.py": "workers = 5\n",
+        "deploy/app.service": "[Service]\nExecStart=/srv/venv/bin/gunicorn -c /srv/app/config/gunicorn_config.py a:b\n",
+    })
+    assert by_field(r, "workers") == {5: (1, Confidence.INFERRED)}
+
+
+def test_config_passed_to_another_program_does_not_count(run_analyzer):
+    r = run_analyzer(appserver_config, {
+        "config/gunicorn_config.py": "workers = 5\n",
+        "run.sh": "#!/bin/sh\nexec python tool.py -c config/other.py\n",
+    })
+    assert by_field(r, "workers") == {5: (1, Confidence.HEURISTIC)}
