@@ -85,6 +85,7 @@ def generate(model: AppModel, spec: AppSpec, files: list[OutputFile]) -> OutputF
     questions = [f"- Conflict: {c.describe()}" for c in model.conflicts]
     questions += [f"- Warning: {w.message}" + (f" ({w.file}{':' + str(w.line) if w.line else ''})" if w.file else "")
                   for w in model.warnings]
+    questions += [f"- {note}" for note in spec.notes]
     questions += [f"- `{e.name}` is required but has no known value: set it in the ConfigMap ({e.origin})"
                   for e in spec.config_env if not e.value]
     questions += [f"- `{e.name}` is read ({e.origin}) but not set: add it to the ConfigMap if production needs it"

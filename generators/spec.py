@@ -137,6 +137,7 @@ class AppSpec:
     requirements_file: str | None
     buildkit: bool
     secret_env_files: tuple[str, ...]  # committed env files with secrets: kept out of the image
+    notes: tuple[str, ...]  # what could not be generated, for MIGRATION.md's open questions
     settings: GenerateSettings = field(repr=False)
 
     @property
@@ -177,7 +178,8 @@ def build_spec(model: AppModel, settings: GenerateSettings) -> AppSpec:
         health_path=_health(model, settings),
         release_steps=_release_steps(model),
         build_steps=tuple(_step(s) for s in model.of(Kind.BUILD_STEP) if s.get("command")),
-        schedules=tuple(_schedule(s, name) for s in model.of(Kind.SCHEDULE) if s.get("command") and s.get("schedule")),
+        schedules=tuple(_schedule(s, name) for s in model.of(Kind.SCHEDULE)
+                        if s.get("command") and _CRON.fullmatch(str(s.get("schedule") or ""))),
         config_env=config_env,
         secret_env=secret_env,
         optional_env=optional_env,
@@ -191,6 +193,7 @@ def build_spec(model: AppModel, settings: GenerateSettings) -> AppSpec:
         requirements_file=runtime.get("requirements_file"),
         buildkit=settings.buildkit,
         secret_env_files=tuple(sorted({s.file for s in model.secrets_found if s.kind == "env_file"})),
+        notes=_notes(model),
         settings=settings,
     )
 
@@ -227,21 +230,21 @@ def _process(p: Subject, app: str, settings: GenerateSettings, *, web: bool) -> 
     if web:
         if settings.port:
             port = Value(settings.port, "migrate.toml / --port")
-        elif p.get("port"):
-            port = Value(int(p.get("port")), origin(p, "port") or "")
+        elif _int(p.get("port"), 1, 65535):
+            port = Value(_int(p.get("port"), 1, 65535), origin(p, "port") or "")
         else:
             guessed = classify(container_command(command)).port
             port = Value(guessed or DEFAULT_PORT, f"default port of {classify(command).app_server}" if guessed
                          else f"default: {DEFAULT_PORT}")
-    elif p.get("port"):
-        port = Value(int(p.get("port")), origin(p, "port") or "")
+    elif _int(p.get("port"), 1, 65535):
+        port = Value(_int(p.get("port"), 1, 65535), origin(p, "port") or "")
     argv, note = container_argv(command, int(port.value) if port else None)
     if role == ProcessRole.SCHEDULER.value:
         replicas = Value(1, "schedulers run exactly once")
     elif web and settings.replicas:
         replicas = Value(settings.replicas, "migrate.toml / --replicas")
-    elif p.get("replicas"):
-        replicas = Value(int(p.get("replicas")), origin(p, "replicas") or "")
+    elif _int(p.get("replicas"), 1, 1000):
+        replicas = Value(_int(p.get("replicas"), 1, 1000), origin(p, "replicas") or "")
     else:
         replicas = Value(DEFAULT_WEB_REPLICAS if web else 1, "default" + (": two for availability" if web else ""))
     stop = p.get("stop_timeout")
@@ -335,19 +338,27 @@ def _volumes(model: AppModel, app: str) -> tuple[VolumeSpec, ...]:
     for v in model.of(Kind.VOLUME):
         if v.get("purpose") == "sqlite":
             continue  # a database file, not a directory: the analyzer's warning asks for a real database
-        legacy = str(v.get("path") or v.key).rstrip("/") or "/data"
-        mount = legacy
-        for wd in workdirs:
-            if legacy == wd or legacy.startswith(wd + "/"):
-                mount = APP_DIR + legacy[len(wd):]
-                break
-        if not mount.startswith("/"):
-            mount = f"{APP_DIR}/{mount.lstrip('./')}"
+        legacy = str(v.get("path") or v.key).rstrip("/") or "/"
+        mount = _mount_path(legacy, workdirs)
+        if not _mountable(mount):
+            continue  # reported by _notes
         label = slug(str(v.get("purpose") or legacy.rsplit("/", 1)[-1]), "data")
         name = f"{app}-{label}"
         if name not in out and mount not in {o.mount_path for o in out.values()}:
             out[name] = VolumeSpec(name, mount, legacy, origin(v, "path") or "")
     return tuple(out.values())
+
+
+def _mount_path(legacy: str, workdirs: list[str]) -> str:
+    """Where a legacy path lives in the container: under /app when it was under the legacy app dir."""
+    legacy = legacy.rstrip("/") or "/"
+    for wd in workdirs:
+        if legacy == wd or legacy.startswith(wd + "/"):
+            return APP_DIR + legacy[len(wd):]
+    if not legacy.startswith("/"):
+        rel = legacy.removeprefix("./").strip("/")
+        return f"{APP_DIR}/{rel}" if rel and rel != "." else APP_DIR
+    return legacy
 
 
 def _ingress(model: AppModel) -> IngressSpec | None:
@@ -370,13 +381,43 @@ def _packages(model: AppModel, stage: str) -> tuple[tuple[str, str], ...]:
     )
 
 
+_CRON = re.compile(r"\S+( \S+){4}")
+_RESERVED_MOUNTS = ("/", APP_DIR, "/tmp", "/opt/venv", "/usr", "/etc", "/bin", "/lib", "/proc", "/dev", "/sys")  # noqa: S108
+
+
+def _int(value: object, low: int, high: int) -> int | None:
+    """An int within [low, high] (bool and strings such as "$PORT" are not)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    return value if isinstance(value, int) and low <= value <= high else None
+
+
+def _mountable(path: str) -> bool:
+    return not any(path == r or (r not in ("/", APP_DIR) and path.startswith(r + "/")) for r in _RESERVED_MOUNTS)
+
+
+def _notes(model: AppModel) -> tuple[str, ...]:
+    notes = []
+    for s in model.of(Kind.SCHEDULE):
+        if s.get("command") and not _CRON.fullmatch(str(s.get("schedule") or "")):
+            notes.append(f"schedule {s.key!r} ({origin(s, 'schedule') or origin(s, 'command')}) has no 5-field "
+                         "cron expression: no CronJob was generated")
+    for v in model.of(Kind.VOLUME):
+        path = str(v.get("path") or v.key)
+        if v.get("purpose") != "sqlite" and not _mountable(_mount_path(path, [])):
+            notes.append(f"volume {path!r} ({origin(v, 'path')}) would hide the app or the system: not mounted")
+    return tuple(notes)
+
+
 _DEP_FILE = re.compile(r"^(requirements[^/]*\.txt|constraints[^/]*\.txt|requirements/[^/]+\.(txt|in)|Pipfile|"
                        r"Pipfile\.lock|pyproject\.toml|poetry\.lock|uv\.lock|pdm\.lock|setup\.py|setup\.cfg)$")
 
 
 def _dependency_files(model: AppModel) -> tuple[str, ...]:
-    files = set(model.files_read)
     req = model.runtime.get("requirements_file")
-    if isinstance(req, str):
-        files.add(req)
-    return tuple(sorted(f for f in files if _DEP_FILE.match(f)))
+    found = {f for f in model.files_read if _DEP_FILE.match(f)}
+    if isinstance(req, str) and req and not req.startswith(("/", "../")):
+        found.add(req)  # wherever it lives: it is the one pip installs
+    return tuple(sorted(found))

@@ -173,3 +173,11 @@ def test_dockerignore_keeps_secrets_and_vcs_out() -> None:
 
     leaked = model(secrets=[SecretFinding("config/prod.env", 2, "DB_PASSWORD", "env_file")])
     assert "config/prod.env" in dockerfile.dockerignore(build_spec(leaked, GenerateSettings())).splitlines()
+
+
+def test_requirements_file_in_a_subdirectory() -> None:
+    findings = [base.runtime(Src("requirements", "deploy/requirements/prod.txt", 1), package_manager="pip",
+                             requirements_file="deploy/requirements/prod.txt"), *minimal_web()]
+    text = dockerfile.render(spec(findings))
+    assert "COPY deploy/requirements/prod.txt deploy/requirements/" in text
+    assert "RUN pip install --no-cache-dir -r deploy/requirements/prod.txt" in text

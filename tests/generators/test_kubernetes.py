@@ -245,3 +245,27 @@ def test_odd_process_keys_become_valid_names() -> None:
 def test_pdb_only_when_more_than_one_replica() -> None:
     assert "pdb-web.yaml" not in objs(minimal_web(replicas=1))
     assert "pdb-web.yaml" in objs(minimal_web(replicas=3))
+
+
+def test_unusable_values_are_skipped_and_reported_not_crashed_on() -> None:
+    src = Src("cron", "deploy/crontab", 4)
+    findings = [
+        *minimal_web(port="$PORT", replicas="many"),
+        base.schedule("weird", src, schedule="@reboot", command="python cleanup.py"),
+        base.volume("/", Src("nginx", "nginx.conf", 3)),
+        base.volume("/tmp/uploads", Src("nginx", "nginx.conf", 5)),
+        base.volume("media", Src("python_web", "proj/settings.py", 40), purpose="media"),
+        base.volume("db.sqlite3", Src("python_web", "proj/settings.py", 20), purpose="sqlite"),
+    ]
+    s = spec(findings)
+    found = objects(kubernetes.generate(s))
+    web = found["deployment-web.yaml"]
+    assert web["spec"]["replicas"] == 2
+    assert pod(web)["containers"][0]["ports"][0]["containerPort"] == 8000  # gunicorn's default, not "$PORT"
+    assert not any(name.startswith("cronjob-") for name in found)
+    assert [v.mount_path for v in s.volumes] == ["/app/media"]
+    assert any("'weird' (deploy/crontab:4 (declared)) has no 5-field cron expression" in n for n in s.notes)
+    assert any("volume '/' (nginx.conf:3 (inferred)) would hide" in n for n in s.notes)
+    assert any("'/tmp/uploads'" in n for n in s.notes)
+    for obj in found.values():
+        validate(obj)
