@@ -131,7 +131,11 @@ def open_pr(path: str | os.PathLike[str], options: PrOptions, *, env: Mapping[st
         actions = write(files, out_dir)
         written = sorted({a.written_path for a in actions if a.written_path} | {STATE_FILE})
         paths = [f"{repo.prefix}/{p}" if repo.prefix else p for p in written]
-        notes = tuple(a.describe() for a in actions if a.action in ("conflict", "stale"))
+        notes = [a.describe() for a in actions if a.action in ("conflict", "stale")]
+        # a generated file the repository ignores stays out of the commit: the user decided that
+        ignored = set(repo.ignored(tree, paths))
+        paths = [p for p in paths if p not in ignored]
+        notes += [f"`{p}` is generated but ignored by .gitignore: not committed" for p in sorted(ignored)]
         verify_json, verify_ok = None, None
         if options.verify:
             verify_json, verify_ok = _verify(out_dir, options.verify_backend, say)
@@ -140,8 +144,8 @@ def open_pr(path: str | os.PathLike[str], options: PrOptions, *, env: Mapping[st
     tip = new or start
     if repo.local_commit(f"refs/heads/{options.branch}") != tip:
         repo.set_branch(options.branch, tip)
-    ctx = pr_body.BodyContext(repo=slug, branch=options.branch, base=base, verify=verify_json, writer_notes=notes,
-                              path="." if not repo.prefix else repo.prefix)
+    ctx = pr_body.BodyContext(repo=slug, branch=options.branch, base=base, verify=verify_json,
+                              writer_notes=tuple(notes), path=repo.prefix or ".")
     title = pr_body.title(model, slug)
     text = pr_body.render(model, spec, files, ctx)
     result = PrResult(slug, options.branch, base, tip, new is not None, tuple(paths), title, text, "dry-run",

@@ -156,6 +156,13 @@ class Repo:
                 run(["worktree", "remove", "--force", str(where)], self.root, check=False)
                 run(["worktree", "prune"], self.root, check=False)
 
+    def ignored(self, tree: Path, paths: Sequence[str]) -> list[str]:
+        """Which of ``paths`` the repository's .gitignore files exclude (tracked files never are)."""
+        if not paths:
+            return []
+        proc = run(["check-ignore", "--", *paths], tree, check=False)
+        return proc.stdout.split() if proc.returncode == 0 else []
+
     def commit_paths(self, tree: Path, paths: Sequence[str], message: str, author: Author) -> str | None:
         """Stage exactly ``paths`` in ``tree`` and commit them; None when nothing changed."""
         for i in range(0, len(paths), 100):

@@ -264,3 +264,13 @@ def test_verify_runs_on_the_generated_tree_and_its_result_goes_in_the_body(cli, 
     assert "| `wait for web` | failed | `probe got 503` |" in result.stdout
     assert result.stderr.strip().splitlines()[-1] == (
         "migrate: error: verification failed: the result is in the pull request body")
+
+
+def test_generated_files_the_repository_ignores_stay_out_of_the_commit(tmp_path):
+    from tests.pr.conftest import APP
+
+    checkout, _ = make_repo(tmp_path, {**APP, ".gitignore": ".migrate/\n"})
+    result = open_pr(checkout, PrOptions(repo="acme/shop", dry_run=True), env={})
+    committed = files_of(checkout, result.head)
+    assert ".migrate/state.json" not in committed and "Dockerfile" in committed
+    assert "- `.migrate/state.json` is generated but ignored by .gitignore: not committed" in result.body
