@@ -56,6 +56,7 @@ class _Makefile:
 
 
 def analyze(repo: RepoView) -> Iterator[Item]:
+    """Findings from every Makefile in the repo (an empty result: no Makefile or no deployment targets)."""
     for rel in repo.named("Makefile", "makefile", "GNUmakefile", "*.mk"):
         text = repo.read_text(rel)
         if text is None:

@@ -52,6 +52,7 @@ def _shebang(repo: RepoView, rel: str) -> str | None:
 
 
 def analyze(repo: RepoView) -> Iterator[Item]:
+    """Findings from every shell script in the repo (an empty result: no scripts)."""
     for rel in script_files(repo):
         text = repo.read_text(rel)
         if text is None:

@@ -255,6 +255,25 @@ def array_assignment(line: str) -> tuple[str, str] | None:
     return (m.group(1), m.group(2)) if m else None
 
 
+_BRACE_RANGE = re.compile(r"\{(\d+)\.\.(\d+)\}")
+_BRACE_LIST = re.compile(r"\{([^{},\s]*(?:,[^{},\s]*)+)\}")
+
+
+def brace_expand(word: str) -> list[str]:
+    """``web{1..3}`` -> web1 web2 web3, ``app-{a,b}`` -> app-a app-b (one brace group, as host lists use)."""
+    m = _BRACE_RANGE.search(word)
+    if m:
+        lo, hi = int(m.group(1)), int(m.group(2))
+        step = 1 if hi >= lo else -1
+        if abs(hi - lo) <= 1000:
+            width = len(m.group(1)) if m.group(1).startswith("0") else 0
+            return [word[: m.start()] + str(n).zfill(width) + word[m.end() :] for n in range(lo, hi + step, step)]
+    m = _BRACE_LIST.search(word)
+    if m:
+        return [word[: m.start()] + part + word[m.end() :] for part in m.group(1).split(",")]
+    return [word]
+
+
 def strip_keywords(line: str) -> str:
     """A line of a failing region reduced to its command: no ``then``/``do``/``fi``, case pattern or ``;;``."""
     if _SKIP_LINE.match(line):

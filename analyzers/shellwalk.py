@@ -175,7 +175,8 @@ class ShellWalker:
                 hosts = None
                 continue
             quoted = raw.startswith(('"', "'")) and "[@]" not in ctx.raw(w)  # "${HOSTS[@]}" is still many words
-            hosts.extend(_unquote(raw).split() if not quoted else [_unquote(raw)])
+            for item in _unquote(raw).split() if not quoted else [_unquote(raw)]:
+                hosts.extend(shelltext.brace_expand(item) if not quoted else [item])
         loop = _Loop(var, tuple(hosts) if hosts else None, ctx.line(node.pos[0]))
         saved = self.values.pop(var, None)
         self._loops.append(loop)

@@ -150,13 +150,16 @@ def test_host_loops_give_replicas_hint(run_analyzer):
         for h in web1 web2 web3; do
           ssh deploy@$h "cd /srv/app && git pull"
         done
+        """, "bin/roll.sh": """\
+        for n in node{1..5}.dc; do scp app.tgz "$n:/tmp/"; done
         """, "scripts/push.sh": """\
         SERVERS="app1.example.com app2.example.com"
         for host in $SERVERS; do rsync -az ./ ${host}:/srv/app; done
         """})
     hints = sorted((f.source.file, f.source.line, f.fields["replicas"], f.source.confidence)
                    for f in r.of(P, "web") if "replicas" in f.fields)
-    assert hints == [("deploy.sh", 1, 3, Confidence.HEURISTIC),
+    assert hints == [("bin/roll.sh", 1, 5, Confidence.HEURISTIC),
+                     ("deploy.sh", 1, 3, Confidence.HEURISTIC),
                      ("scripts/push.sh", 1, 2, Confidence.HEURISTIC),
                      ("scripts/push.sh", 2, 2, Confidence.HEURISTIC)]
     loop = [f for f in r.of(P, "web") if f.source.file == "deploy.sh"][0]
@@ -337,5 +340,8 @@ def test_shelltext_helpers():
     assert [text[s:e] for s, e in shelltext.chunks(text)] == ["if x; then\n  y\nfi", "z \\\n  w"]
     assert shelltext.strip_keywords("  start) nohup x & ;;") == "nohup x &"
     assert shelltext.strip_keywords("esac") == ""
+    assert shelltext.brace_expand("web{1..3}.prod") == ["web1.prod", "web2.prod", "web3.prod"]
+    assert shelltext.brace_expand("app{08..10}") == ["app08", "app09", "app10"]
+    assert shelltext.brace_expand("{a,b}-x") == ["a-x", "b-x"] and shelltext.brace_expand("${X}") == ["${X}"]
     _, docs = shelltext.blank_heredocs("bash <<'EOF' # x\ny\nEOF\n# cat <<NOT\n")
     assert [(d.delimiter, d.body, d.quoted) for d in docs[1]] == [("EOF", "y", True)] and 4 not in docs
