@@ -239,7 +239,9 @@ def code_secrets(mod: PyModule) -> Iterator[Item]:
 
 
 def _check(mod: PyModule, node: ast.AST, name: str, value: str) -> Iterator[Item]:
-    if not (is_secret_name(name) or value_secret_kind(value)):
+    if value_secret_kind(value) is None and (
+        not is_secret_name(name) or _DESCRIPTIVE_NAME.search(name) or _label_like(name, value)
+    ):
         return
     found = secret_assignment(mod.src(node), name, value)
     if found is not None:
@@ -259,6 +261,32 @@ def secret_assignment(src: Src, name: str, value: str) -> SecretFinding | None:
     if _NOT_SECRET_VALUE.match(value.strip()) and value_secret_kind(value) is None:
         return None
     return base.check_assignment(src, name, value)
+
+
+# Code constants whose names describe a secret rather than hold one (TOKEN_PREFIX, API_KEY_HEADER).
+_DESCRIPTIVE_NAME = re.compile(
+    r"(_|^)(PREFIX|SUFFIX|HEADER|NAME|FIELD|PARAM|TYPE|HELP|MSG|MESSAGE|LABEL|ENV|VAR|URI|ENDPOINT|SCOPE|PATTERN"
+    r"|REGEX|FORMAT|KIND|MODE|METHOD|CLASS|BACKEND|COOKIE|QUERY)S?$",
+    re.IGNORECASE,
+)
+_LOWER_IDENT = re.compile(r"^[a-z][a-z0-9]*([_.-][a-z0-9]+)*$")
+
+
+def _label_like(name: str, value: str) -> bool:
+    """True for values that label a secret in code rather than being one.
+
+    Too short to be a credential (``"sts"``), the name of another variable (``"AWS_SECRET_KEY"``),
+    a lowercase identifier echoing the name or naming a field (``SECRETS = "secrets"``,
+    ``ACCESS_KEY = "aws_access_key_id"``), or prose (help texts, messages).
+    """
+    text = value.strip()
+    prose = len(text.split()) >= 3 and "PASSPHRASE" not in name.upper()
+    if len(text) < 4 or re.fullmatch(r"[A-Z][A-Z0-9_]*", text) or prose:
+        return True
+    if _LOWER_IDENT.match(text):
+        compact, label = re.sub(r"[^a-z0-9]", "", text), re.sub(r"[^a-z0-9]", "", name.lower())
+        return compact in label or bool(re.search(r"[_.-](id|key|token|secret|password|name)$", text))
+    return False
 
 
 def _target_name(target: ast.AST) -> str | None:

@@ -248,3 +248,19 @@ def test_secret_sounding_names_holding_urls_paths_and_import_paths_are_not_secre
         PASSPHRASE = "correct horse battery staple"
         """})
     assert sorted((s.line, s.name) for s in r.secrets) == [(7, "JWT_SECRET"), (8, "PASSPHRASE")]
+
+
+def test_constants_that_label_secrets_are_not_secrets(run_analyzer):
+    r = run_analyzer(python_code, {"lib/creds.py": """\
+        AUTH_SERVICE = "sts"
+        TOKEN_PREFIX = "k8s-aws-v1."
+        ACCESS_KEY = "aws_access_key_id"
+        SECRETS = "secrets"
+        ENV_VAR_AUTH_TOKEN = "AWS_BEARER_TOKEN"
+        API_KEY_HEADER = "X-Api-Key"
+        STARTING_TOKEN_HELP = "Specify the token to start paginating from."
+        MAPPING = {"auth_type": "v4", "secretsmanager": "secrets-manager"}
+        REAL_TOKEN = "q8Zr-55kPx-0aa1"
+        admin_password = "admin123"
+        """})
+    assert sorted((s.line, s.name) for s in r.secrets) == [(9, "REAL_TOKEN"), (10, "admin_password")]
