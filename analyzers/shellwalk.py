@@ -81,8 +81,9 @@ class ShellWalker:
 
     # -- entry points --------------------------------------------------------------------------
 
-    def walk_text(self, text: str, first_line: int = 1) -> None:
-        """Walk ``text`` (a whole script or a string handed to a shell) starting at ``first_line``."""
+    def walk_text(self, text: str, first_line: int = 1, background: bool = False) -> None:
+        """Walk ``text`` (a whole script or a string handed to a shell) starting at ``first_line``;
+        ``background``: the shell running it was itself started with ``&`` / nohup."""
         if self._depth > _MAX_DEPTH:
             return
         self._depth += 1
@@ -91,13 +92,13 @@ class ShellWalker:
             ctx = _Ctx(clean, first_line, heredocs)
             nodes = _parse(clean)
             if nodes is not None:
-                self._walk_all(nodes, ctx)
+                self._walk_all(nodes, ctx, background)
                 return
             for start, end in shelltext.chunks(clean):
                 piece = _Ctx(clean[start:end], ctx.line(start), heredocs)
                 nodes = _parse(piece.text)
                 if nodes is not None:
-                    self._walk_all(nodes, piece)
+                    self._walk_all(nodes, piece, background)
                     continue
                 last = piece.line(len(piece.text.rstrip()))
                 self._items.append(base.warning(
@@ -105,7 +106,7 @@ class ShellWalker:
                     f"bashlex could not parse lines {piece.first_line}-{last} "
                     f"({shelltext.likely_construct(piece.text)}); they were read line by line",
                 ))
-                self._line_by_line(piece)
+                self._line_by_line(piece, background)
         finally:
             self._depth -= 1
 
@@ -127,9 +128,9 @@ class ShellWalker:
 
     # -- the tree ------------------------------------------------------------------------------
 
-    def _walk_all(self, nodes: list[Any], ctx: _Ctx) -> None:
+    def _walk_all(self, nodes: list[Any], ctx: _Ctx, background: bool = False) -> None:
         for node in nodes:
-            self._walk(node, ctx, False)
+            self._walk(node, ctx, background)
 
     def _walk(self, node: Any, ctx: _Ctx, background: bool) -> None:
         kind = getattr(node, "kind", None)
@@ -299,11 +300,11 @@ class ShellWalker:
             self._mark_hosts([host + ":"])
             remote = core + 1 + rest
             if remote == len(argv) - 1:
-                self.walk_text(argv[remote], ctx.line(words[remote].pos[0]))
+                self.walk_text(argv[remote], ctx.line(words[remote].pos[0]), background)
             elif remote < len(argv):
-                self.walk_text(" ".join(raws[remote:]), ctx.line(words[remote].pos[0]))
+                self.walk_text(" ".join(raws[remote:]), ctx.line(words[remote].pos[0]), background)
             if heredoc is not None and (remote >= len(argv) or basename(argv[remote]) in _SHELLS):
-                self.walk_text(heredoc.body, heredoc.body_line)
+                self.walk_text(heredoc.body, heredoc.body_line, background)
             return True
         if prog in _SHELLS or prog in ("su", "runuser"):
             index = _dash_c(args, prog)
@@ -313,10 +314,10 @@ class ShellWalker:
             try:
                 if index is not None:
                     at = core + 1 + index
-                    self.walk_text(argv[at], ctx.line(words[at].pos[0]))
+                    self.walk_text(argv[at], ctx.line(words[at].pos[0]), background)
                     return True
                 if heredoc is not None and not any(a.endswith((".sh", ".bash")) for a in args):
-                    self.walk_text(heredoc.body, heredoc.body_line)
+                    self.walk_text(heredoc.body, heredoc.body_line, background)
                     return True
             finally:
                 if user:
@@ -332,7 +333,7 @@ class ShellWalker:
 
     # -- what bashlex cannot parse ---------------------------------------------------------------
 
-    def _line_by_line(self, ctx: _Ctx) -> None:
+    def _line_by_line(self, ctx: _Ctx, background: bool = False) -> None:
         for start, end in shelltext.logical_lines(ctx.text, 0, len(ctx.text)):
             text = ctx.text[start:end]
             if not shelltext.has_code(text):
@@ -346,23 +347,23 @@ class ShellWalker:
             sub = _Ctx(text, line, ctx.heredocs)
             nodes = _parse(text) if not _opens_block(text) else None
             if nodes is not None:
-                self._walk_all(nodes, sub)
+                self._walk_all(nodes, sub, background)
                 continue
             stripped = shelltext.strip_keywords(" ".join(text.split("\\\n")))
             if not stripped:
                 continue
             nodes = _parse(stripped)
             if nodes is not None:
-                self._walk_all(nodes, _Ctx(stripped, line, ctx.heredocs))
+                self._walk_all(nodes, _Ctx(stripped, line, ctx.heredocs), background)
                 continue
             for piece, bg in shelltext.split_operators(stripped):
                 piece = shelltext.strip_keywords(piece)
                 nodes = _parse(piece) if piece else None
                 if nodes is not None:
                     for node in nodes:
-                        self._walk(node, _Ctx(piece, line, ctx.heredocs), bg)
+                        self._walk(node, _Ctx(piece, line, ctx.heredocs), bg or background)
                 elif piece:
-                    self._emit(shelltext.substitute(piece, self.values), self.src.at(line), bg)
+                    self._emit(shelltext.substitute(piece, self.values), self.src.at(line), bg or background)
 
 
 def _substitute(raw: str, values: dict[str, str]) -> str:

@@ -107,8 +107,11 @@ def test_bash_c_su_c_and_sudo_user(run_analyzer):
         sudo -u app bash -c "cd /srv/app && nohup ./venv/bin/celery -A proj worker -Q mail &"
         su - app -c "/srv/app/venv/bin/python manage.py migrate"
         sh -c 'pip install -r requirements.txt'
+        su app -c "/srv/app/venv/bin/gunicorn app:app -b :8001" &
         """})
-    worker = [f for f in r.of(P) if "command" in f.fields]
+    web = r.one(P, "web")
+    assert (web.fields["command"], web.fields["user"], web.source.line) == ("gunicorn app:app -b :8001", "app", 5)
+    worker = [f for f in r.of(P, "worker-mail") if "command" in f.fields]
     assert [(f.key, f.fields["command"], f.source.line) for f in worker] == [
         ("worker-mail", "celery -A proj worker -Q mail", 2)
     ]
