@@ -1,4 +1,6 @@
-"""`migrate verify --backend docker` end to end on the repo's fixtures, through `migrate generate`.
+"""`migrate verify --backend docker` end to end on the repo's fixtures, through `migrate generate`:
+flask-gunicorn (web + RQ worker), pipenv-celery (Flask + Celery worker + beat schedule), heroku-django
+(release runs migrate on PostgreSQL), shell-deployed (waitress + a CronJob).
 
 Each test asserts the health answer, not only the outcome. The images build with pip from PyPI, so
 these are the slowest tests; the broken variant reuses the cached layers of the Django build.
@@ -47,6 +49,24 @@ def test_flask_gunicorn_with_worker(tmp_path: Path) -> None:
     assert _step(report, "health check").detail == "GET http://flask-gunicorn-web:8000/health -> 200"
     assert "redis" in _step(report, "start backing services").detail
     assert "flask-gunicorn-worker" in _step(report, "start deployments").detail  # and it stayed up (settle)
+
+
+def test_pipenv_celery_flask_with_worker_and_schedule(tmp_path: Path) -> None:
+    import docker
+
+    report = verify(generated("pipenv-celery", tmp_path), "docker", settle=8, timeout=180, keep=True)
+    client = docker.from_env()
+    try:
+        assert report.outcome == "verified", _why(report)
+        assert _step(report, "health check").detail == "GET http://pipenv-celery-web:5000/health -> 200"
+        prefix = f"migrate-verify-{report.run_id}-pipenv-celery"
+        worker = client.containers.get(f"{prefix}-worker-worker").logs().decode()
+        beat = client.containers.get(f"{prefix}-beat-beat").logs().decode()
+        # both reached the throwaway Redis through the wired CELERY_BROKER_URL and stayed up (settle)
+        assert "Connected to redis://verify-redis:6379/0" in worker
+        assert "broker -> redis://verify-redis:6379/0" in beat and "beat: Starting..." in beat
+    finally:
+        cleanup_run(client, report.run_id)
 
 
 def test_heroku_django_release_migrates_postgres(tmp_path: Path) -> None:
