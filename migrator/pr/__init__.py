@@ -3,8 +3,9 @@ open (or update) the pull request whose body lets a reviewer trust them.
 
 :func:`open_pr` is the library function the CLI calls. The user's checkout is never switched: the
 branch is built in a temporary worktree (see :mod:`migrator.pr.git`). A new branch starts at the
-checked-out commit, which is what gets analysed; an existing branch (on the remote, else locally) gets
-a new commit on top when the generated files changed, and nothing otherwise.
+checked-out commit, which is what gets analysed; the remote's existing branch gets a new commit on
+top when the generated files changed, and nothing otherwise (a --dry-run builds on the local branch).
+A branch deleted on the remote (the PR was merged or closed) starts afresh from the checkout.
 """
 
 from __future__ import annotations
@@ -114,7 +115,9 @@ def open_pr(path: str | os.PathLike[str], options: PrOptions, *, env: Mapping[st
     base = options.base or current
 
     remote_tip = None if options.dry_run else repo.fetch_branch(options.remote, options.branch, token)
-    start = remote_tip or repo.local_commit(f"refs/heads/{options.branch}") or head
+    # pushing: the remote's branch is the PR's truth; none there (new, or merged and deleted) -> start afresh
+    local_tip = repo.local_commit(f"refs/heads/{options.branch}") if options.dry_run else None
+    start = remote_tip or local_tip or head
     say(f"building {options.branch} from {start[:12]}")
     with repo.worktree(start) as tree:
         out_dir = tree / repo.prefix if repo.prefix else tree

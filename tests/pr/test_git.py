@@ -274,3 +274,15 @@ def test_generated_files_the_repository_ignores_stay_out_of_the_commit(tmp_path)
     committed = files_of(checkout, result.head)
     assert ".migrate/state.json" not in committed and "Dockerfile" in committed
     assert "- `.migrate/state.json` is generated but ignored by .gitignore: not committed" in result.body
+
+
+def test_a_branch_deleted_on_the_remote_starts_afresh_from_the_checkout(repo, prism_url):
+    checkout, remote = repo
+    options = PrOptions(repo="acme/shop")
+    first = open_pr(checkout, options, env={"GITHUB_TOKEN": TOKEN}, client=GitHub(TOKEN, prism_url))
+    git(checkout, "push", "--quiet", "origin", "--delete", BRANCH)  # merged and deleted
+    (checkout / "Procfile").write_text((checkout / "Procfile").read_text() + "clock: python clock.py\n")
+    git(checkout, "commit", "--quiet", "-am", "add a clock")
+    again = open_pr(checkout, options, env={"GITHUB_TOKEN": TOKEN}, client=GitHub(TOKEN, prism_url))
+    assert git(checkout, "rev-parse", f"{again.head}^") == git(checkout, "rev-parse", "main") != first.head
+    assert git(remote, "rev-parse", f"refs/heads/{BRANCH}") == again.head
