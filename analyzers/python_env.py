@@ -229,20 +229,23 @@ def code_secrets(mod: PyModule) -> Iterator[Item]:
             if key is not None and value is not None:
                 named.add(id(v))
                 yield from _check(mod, v, key, value)
+    # docstrings and bare string statements never run: their example URLs are documentation
+    named.update(id(e.value) for e in mod.nodes(ast.Expr) if isinstance(e.value, ast.Constant))
     for const in mod.nodes(ast.Constant):
-        if isinstance(const.value, str) and id(const) not in named and "://" in const.value or (
-            isinstance(const.value, str) and "-----BEGIN" in const.value and id(const) not in named
-        ):
-            kind = value_secret_kind(const.value)
+        text = const.value
+        if isinstance(text, str) and id(const) not in named and ("://" in text or "-----BEGIN" in text):
+            kind = value_secret_kind(text)
             if kind:
                 yield base.hardcoded_secret(mod.src(const), "string literal", kind)
 
 
 def _check(mod: PyModule, node: ast.AST, name: str, value: str) -> Iterator[Item]:
-    if value_secret_kind(value) is None and (
-        not is_secret_name(name) or _DESCRIPTIVE_NAME.search(name) or _label_like(name, value)
-    ):
-        return
+    descriptive = _DESCRIPTIVE_NAME.search(name) is not None
+    if value_secret_kind(value) is None:
+        if not is_secret_name(name) or descriptive or _label_like(name, value):
+            return
+    elif descriptive and len(value.split()) >= 3:
+        return  # help="... e.g. https://user:pass@host ...": an example in prose
     found = secret_assignment(mod.src(node), name, value)
     if found is not None:
         yield found
@@ -260,6 +263,8 @@ def secret_assignment(src: Src, name: str, value: str) -> SecretFinding | None:
     """
     if _NOT_SECRET_VALUE.match(value.strip()) and value_secret_kind(value) is None:
         return None
+    if "EXAMPLE" in value:
+        return None  # AWS's documented example keys (AKIAIOSFODNN7EXAMPLE ...) are published on purpose
     return base.check_assignment(src, name, value)
 
 
@@ -270,6 +275,7 @@ _DESCRIPTIVE_NAME = re.compile(
     re.IGNORECASE,
 )
 _LOWER_IDENT = re.compile(r"^[a-z][a-z0-9]*([_.-][a-z0-9]+)*$")
+_IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9]*([_.-][A-Za-z0-9]+)*$")
 
 
 def _label_like(name: str, value: str) -> bool:
@@ -283,10 +289,11 @@ def _label_like(name: str, value: str) -> bool:
     prose = len(text.split()) >= 3 and "PASSPHRASE" not in name.upper()
     if len(text) < 4 or re.fullmatch(r"[A-Z][A-Z0-9_]*", text) or prose:
         return True
-    if _LOWER_IDENT.match(text):
-        compact, label = re.sub(r"[^a-z0-9]", "", text), re.sub(r"[^a-z0-9]", "", name.lower())
-        return compact in label or bool(re.search(r"[_.-](id|key|token|secret|password|name)$", text))
-    return False
+    if _IDENT.match(text):
+        compact, label = re.sub(r"[^a-z0-9]", "", text.lower()), re.sub(r"[^a-z0-9]", "", name.lower())
+        if compact in label:
+            return True  # the name again, in another case: a field name ("secretRef" for secret_ref)
+    return bool(_LOWER_IDENT.match(text) and re.search(r"[_.-](id|key|token|secret|password|name)$", text))
 
 
 def _target_name(target: ast.AST) -> str | None:

@@ -169,7 +169,7 @@ def test_secret_defaults_are_hard_coded_secrets_and_never_kept(run_analyzer):
 def test_hard_coded_secrets_in_code(run_analyzer):
     r = run_analyzer(python_code, {"proj/settings.py": """\
         SECRET_KEY = "k9#x!2mq8s7d6f5g4h3j"
-        AWS_SECRET_ACCESS_KEY = "wJalrXUtnFEMIbPxRfiCYzEXAMPLEKEYab12"
+        AWS_SECRET_ACCESS_KEY = "wJalrXUtnFEMIbPxRfiCYzQ8KEYab12"
         DEBUG = True
         DATABASES = {
             "default": {
@@ -259,8 +259,14 @@ def test_constants_that_label_secrets_are_not_secrets(run_analyzer):
         ENV_VAR_AUTH_TOKEN = "AWS_BEARER_TOKEN"
         API_KEY_HEADER = "X-Api-Key"
         STARTING_TOKEN_HELP = "Specify the token to start paginating from."
-        MAPPING = {"auth_type": "v4", "secretsmanager": "secrets-manager"}
+        MAPPING = {"auth_type": "v4", "secretsmanager": "secrets-manager", "secret_ref": "secretRef"}
+        AWS_SECRET_ACCESS_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
         REAL_TOKEN = "q8Zr-55kPx-0aa1"
         admin_password = "admin123"
+
+
+        def connect(url):
+            '''Connect, e.g. connect("postgres://user:s3cret@localhost/db").'''
+            parser.add_argument("--url", help="a URL such as https://user:token@host/path")
         """})
-    assert sorted((s.line, s.name) for s in r.secrets) == [(9, "REAL_TOKEN"), (10, "admin_password")]
+    assert sorted((s.line, s.name) for s in r.secrets) == [(10, "REAL_TOKEN"), (11, "admin_password")]
