@@ -286,3 +286,15 @@ def test_a_branch_deleted_on_the_remote_starts_afresh_from_the_checkout(repo, pr
     again = open_pr(checkout, options, env={"GITHUB_TOKEN": TOKEN}, client=GitHub(TOKEN, prism_url))
     assert git(checkout, "rev-parse", f"{again.head}^") == git(checkout, "rev-parse", "main") != first.head
     assert git(remote, "rev-parse", f"refs/heads/{BRANCH}") == again.head
+
+
+def test_cli_pushes_and_updates_the_open_pull_request(cli, repo, prism_url, monkeypatch):
+    checkout, remote = repo
+    monkeypatch.setenv("BOT_TOKEN", TOKEN)
+    result = cli.invoke(main, ["pr", str(checkout), "--repo", "acme/shop", "--api-url", prism_url,
+                               "--token-env", "BOT_TOKEN", "--label", "migration", "--draft"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "updated pull request #1347: https://github.com/octocat/Hello-World/pull/1347\n"
+    assert "pushing migrate/containerize to origin" in result.stderr
+    assert TOKEN not in result.output
+    assert git(remote, "rev-parse", f"refs/heads/{BRANCH}") == git(checkout, "rev-parse", BRANCH)
