@@ -19,7 +19,7 @@ from analyzers import base
 from analyzers.base import DEF, H, I, Item, Src
 from analyzers.commands import classify, container_command
 from analyzers.deploy_commands import interpret
-from analyzers.shellwalk import CommandHandler, ShellWalker
+from analyzers.shellwalk import HOST_ENV, CommandHandler, ShellWalker
 from migrator.model import Finding, Kind
 from migrator.repo import RepoView
 
@@ -135,7 +135,7 @@ def _assign(mk: _Makefile, m: re.Match[str], src: Src) -> None:
         mk.variables[name] = f"{mk.variables[name]} {value}".strip() if name in mk.variables else value
     else:
         mk.variables[name] = value
-    if m.group("export") and "export" in m.group("export") and op != "!=":
+    if m.group("export") and "export" in m.group("export") and op != "!=" and not HOST_ENV.match(name):
         mk.items.append(base.env_var(name, src, I, default=None if secret else _expand(value, mk.variables)))
 
 

@@ -34,6 +34,10 @@ _ASSIGN = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.S)
 _DECLARE = {"export", "readonly", "local", "declare", "typeset"}
 _HOSTS_VAR = re.compile(r"^(?:WEB_|APP_|DEPLOY_|TARGET_|PROD_|PRODUCTION_)?(?:HOSTS|SERVERS|NODES)$")
 _MAX_DEPTH = 6
+# Variables a deploy script exports for its own shell and tools on the host, not app configuration:
+# PATH=/srv/app/venv/bin:$PATH in a manifest would break the image's own PATH.
+HOST_ENV = re.compile(r"^(PATH|HOME|USER|LOGNAME|SHELL|TERM|PWD|OLDPWD|PS[1-4]|IFS|LANG|LANGUAGE|LC_\w+|TZ|TMPDIR"
+                       r"|DEBIAN_FRONTEND|VIRTUAL_ENV|PYENV_\w+|NVM_DIR|GIT_SSH(_COMMAND)?|SSH_\w+|EDITOR|PAGER)$")
 
 
 @dataclass
@@ -261,8 +265,9 @@ class ShellWalker:
                 continue
             self._assign(raw, src)
             if "=" in raw:
-                # export is an env var; the others still go through the secret check as NAME=value
-                self._emit(f"export {raw}" if head == "export" else raw, src, False)
+                # export is an env var (unless it is host plumbing); the rest still get the secret check
+                app_env = head == "export" and not HOST_ENV.match(raw.split("=", 1)[0])
+                self._emit(f"export {raw}" if app_env else raw, src, False)
 
     def _call(self, name: str, args: list[str]) -> None:
         body, fctx = self._functions[name]

@@ -20,7 +20,7 @@ MAKEFILE = mk(
     "export DJANGO_SETTINGS_MODULE = proj.settings",   # 3
     "APP = proj",                                      # 4
     "APP += extra",                                    # 5
-    "",                                                # 6
+    "export PATH := $(PWD)/venv/bin:$(PATH)",          # 6 (host plumbing: not an app env var)
     ".PHONY: run deploy migrate",                      # 7
     "run:",                                            # 8
     "\t@$(PYTHON) -m gunicorn proj.wsgi -b 0.0.0.0:$(PORT) -w 3",  # 9
@@ -59,6 +59,7 @@ def test_targets_recipes_and_lines(run_analyzer):
     assert hosts == [
         ("git pull", 15), ("pip install -r requirements.txt", 16), ("sudo systemctl restart proj extra", 18)
     ]
+    assert r.keys(Kind.ENV) == ["DJANGO_SETTINGS_MODULE"]
     env = r.one(Kind.ENV, "DJANGO_SETTINGS_MODULE")
     assert (env.fields["default"], env.source.line, env.source.confidence) == ("proj.settings", 3, Confidence.INFERRED)
     assert not r.warnings and not r.secrets

@@ -21,7 +21,7 @@ DEPLOY = """\
     APP_DIR=/srv/app
     PORT=8081
     readonly VENV=$APP_DIR/venv
-    export DJANGO_SETTINGS_MODULE=app.settings
+    export DJANGO_SETTINGS_MODULE=app.settings PATH=$VENV/bin:$PATH LC_ALL=C.UTF-8
 
     cd $APP_DIR && git pull origin main
     $VENV/bin/pip install -r requirements.txt
@@ -52,6 +52,7 @@ def test_deploy_script_steps_values_and_lines(run_analyzer):
     assert health.fields["port"] == 8081 and health.source.line == 13
     assert r.one(Kind.ENV, "DJANGO_SETTINGS_MODULE").fields["default"] == "app.settings"
     assert r.one(Kind.ENV, "DJANGO_SETTINGS_MODULE").source.line == 6
+    assert r.keys(Kind.ENV) == ["DJANGO_SETTINGS_MODULE"]  # PATH, LC_ALL: the host shell's, not the app's
     pkgs = {(f.key, f.fields["stage"], f.source.line) for f in r.of(Kind.SYSTEM_PACKAGE)}
     assert pkgs == {("libpq-dev", "build", 14), ("libjpeg62-turbo", "runtime", 14)}
     assert not r.warnings and not r.secrets
