@@ -98,6 +98,10 @@ class VerifyReport:
             current.logs.update(exc.logs)
             current.events.extend(exc.events)
             raise
+        except Exception as exc:  # an engine/API error: the step did not pass; the caller decides the rest
+            current.status = FAILED
+            current.detail = f"{type(exc).__name__}: {exc}"
+            raise
         finally:
             current.duration_s = time.monotonic() - t0
             self.say(f"  {current.status} ({current.duration_s:.1f}s){': ' + current.detail if current.detail else ''}")

@@ -49,3 +49,10 @@ def test_all_ok_is_verified() -> None:
 
 def test_tail_keeps_last_non_empty_lines() -> None:
     assert tail("a\n\nb\nc\n", 2) == ["b", "c"]
+
+
+def test_an_unexpected_error_marks_the_step_failed_and_propagates() -> None:
+    report = VerifyReport("docker")
+    with pytest.raises(RuntimeError), report.step("prepare docker"):
+        raise RuntimeError("network create refused")
+    assert (report.steps[0].status, report.steps[0].detail) == (FAILED, "RuntimeError: network create refused")
