@@ -298,3 +298,13 @@ def test_cli_pushes_and_updates_the_open_pull_request(cli, repo, prism_url, monk
     assert "pushing migrate/containerize to origin" in result.stderr
     assert TOKEN not in result.output
     assert git(remote, "rev-parse", f"refs/heads/{BRANCH}") == git(checkout, "rev-parse", BRANCH)
+
+
+def test_without_an_open_pull_request_one_is_opened(repo, prism_url, monkeypatch):
+    checkout, _ = repo
+    api = GitHub(TOKEN, prism_url)
+    monkeypatch.setattr(api, "find_open_pull", lambda *_: None)  # the mock always has one open: pretend not
+    result = open_pr(checkout, PrOptions(repo="acme/shop", draft=True), env={"GITHUB_TOKEN": TOKEN}, client=api)
+    assert result.action == "opened" and result.pull is not None and result.pull.number == 1347
+    assert [(e.method, e.path, e.status, e.violations) for e in api.exchanges] == [
+        ("POST", "/repos/acme/shop/pulls", 201, None)]
