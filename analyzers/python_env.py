@@ -132,7 +132,11 @@ def _read(
         default = str(value) if typed else None
     elif value is not None:
         default = str(value)
-    yield base.env_var(name, src, base.D, default=default, required=required)
+    conf = base.D
+    if name == "DJANGO_SETTINGS_MODULE" and not mod.rel.endswith(("wsgi.py", "asgi.py")):
+        # manage.py and celery.py often default to dev settings; the server's entry module decides
+        conf = base.I
+    yield base.env_var(name, src, conf, default=default, required=required)
 
 
 def _settings_class(mod: PyModule, cls: ast.ClassDef) -> Iterator[Item]:

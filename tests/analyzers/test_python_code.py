@@ -89,6 +89,11 @@ def test_django_project(run_analyzer):
         ("shop.asgi:application", "shop/asgi.py", 5, H),
         ("shop.wsgi:application", "shop/wsgi.py", 7, INF),
     ]
+    # the env default follows the server's settings, not manage.py's development ones
+    reads = r.of(Kind.ENV, "DJANGO_SETTINGS_MODULE")
+    dsm = sorted((f.fields["default"], f.source.file, f.source.confidence) for f in reads)
+    assert dsm == [("shop.settings.local", "manage.py", INF), ("shop.settings.production", "shop/asgi.py", D),
+                   ("shop.settings.production", "shop/wsgi.py", D)]
     assert runtime(r, "static_root") == [("staticfiles", "shop/settings/base.py", 21, INF)]
     media = r.one(V, "media")
     assert dict(media.fields) == {"path": "media", "purpose": "media", "relative_to": "repo"}
