@@ -18,7 +18,8 @@ from pathlib import PurePosixPath
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from generators.output import OutputFile
-from generators.spec import APP_DIR, UID, AppSpec, Step
+from generators.spec import UID, AppSpec, Step
+from generators.values import APP_DIR
 
 VENV = "/opt/venv"
 # Packaging tools, pinned (hadolint DL3013) to releases known to support the flags used below.

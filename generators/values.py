@@ -1,0 +1,42 @@
+"""Resolved values and where they came from: the small vocabulary every generator shares."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from migrator.model import Subject
+
+APP_DIR = "/app"  # where the code lives in the image
+
+
+def origin(subject: Subject | None, name: str) -> str | None:
+    """``file:line (confidence)`` of the winning value of ``subject.name``, or None."""
+    fact = subject.facts.get(name) if subject is not None else None
+    if fact is None:
+        return None
+    return f"{fact.source.where()} ({fact.source.confidence.label})"
+
+
+@dataclass(frozen=True)
+class Value:
+    """A resolved value and where it came from."""
+
+    value: Any
+    origin: str
+
+
+def slug(text: str, fallback: str = "app") -> str:
+    """A DNS-1123 label: lower-case letters, digits and dashes, at most 40 characters."""
+    out = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40].strip("-")
+    return out or fallback
+
+
+def bounded_int(value: object, low: int, high: int) -> int | None:
+    """An int within [low, high] (bool and strings such as "$PORT" are not)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    return value if isinstance(value, int) and low <= value <= high else None
