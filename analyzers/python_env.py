@@ -22,6 +22,7 @@ from migrator.secrets import is_secret_name, value_secret_kind
 
 _ENVIRON = {"os.environ", "environ"}
 _DECOUPLE = {"decouple.config"}
+_CREDENTIAL_URL_METHODS = {"db_url", "db", "email_url", "email"}
 _DB_URL_READERS = {"dj_database_url.config", "dj_database_url.DatabaseURL.config", "dj_email_url.config"}
 _DECOUPLE_FACTORIES = {"decouple.AutoConfig", "decouple.Config", "decouple.RepositoryEnv"}
 _ENV_FACTORIES = {"environ.Env", "environ.environ.Env"}
@@ -82,7 +83,7 @@ def _call(
     elif origin in _DB_URL_READERS:
         # dj_database_url.config(env="DATABASE_URL", default=...) reads DATABASE_URL unless told otherwise
         db_var = mod.string(kwarg(call, "env")) or "DATABASE_URL"
-        yield from _read(mod, call, db_var, kwarg(call, "default"), False, typed=True)
+        yield from _read(mod, call, db_var, kwarg(call, "default"), False, typed=True, secret=True)
     elif origin in _ENV_FACTORIES:
         for kw in call.keywords:
             # environ.Env(DEBUG=(bool, False)): a scheme entry names a variable and maybe its default
@@ -100,7 +101,10 @@ def _call(
           and func.value.id in env_objs):
         default = kwarg(call, "default") or arg(call, 1)
         name = mod.string(arg(call, 0) or kwarg(call, "var"))
-        yield from _read(mod, call, name, default, default is None and name not in schemed, typed=True)
+        # database and email URLs carry their passwords: such a variable belongs in a Secret
+        secret = True if func.attr in _CREDENTIAL_URL_METHODS else None
+        required = default is None and name not in schemed
+        yield from _read(mod, call, name, default, required, typed=True, secret=secret)
     elif (isinstance(func, ast.Name) and func.id in decouple_objs) or origin in _DECOUPLE:
         default = kwarg(call, "default")
         typed = kwarg(call, "cast") is not None
@@ -116,6 +120,7 @@ def _read(
     *,
     typed: bool,
     at: ast.AST | None = None,
+    secret: bool | None = None,
 ) -> Iterator[Item]:
     if not name or not name.replace("_", "").isalnum():
         return
@@ -136,7 +141,7 @@ def _read(
     if name == "DJANGO_SETTINGS_MODULE" and not mod.rel.endswith(("wsgi.py", "asgi.py")):
         # manage.py and celery.py often default to dev settings; the server's entry module decides
         conf = base.I
-    yield base.env_var(name, src, conf, default=default, required=required)
+    yield base.env_var(name, src, conf, default=default, required=required, secret=secret)
 
 
 def _settings_class(mod: PyModule, cls: ast.ClassDef) -> Iterator[Item]:

@@ -74,7 +74,8 @@ def test_django_environ_reads(run_analyzer):
     assert sites(r, "WORKERS") == [(3, {"default": "2", "secret": False})]
     assert sites(r, "NO_DEFAULT") == [(3, {"secret": False, "required": False})]
     assert sites(r, "SECRET_KEY") == [(5, {"secret": True, "required": True})]
-    assert sites(r, "DATABASE_URL") == [(6, {"default": "sqlite:///db.sqlite3", "secret": False, "required": False})]
+    # a database URL carries its password: secret, so no default is kept
+    assert sites(r, "DATABASE_URL") == [(6, {"secret": True, "required": False})]
     assert sites(r, "CACHE_URL") == [(7, {"secret": False, "required": True})]
     assert sites(r, "HOSTS") == [(8, {"secret": False, "required": False})]  # a list default is not an env string
     assert sites(r, "TIMEOUT") == [(9, {"default": "30", "secret": False, "required": False})]
