@@ -9,6 +9,7 @@ The token goes into the ``Authorization`` header only; it is never part of a mes
 
 from __future__ import annotations
 
+import http.client
 import json
 import time
 import urllib.error
@@ -111,7 +112,10 @@ class GitHub:
                 with self.opener(req, timeout=TIMEOUT) as resp:
                     self._log(method, path, resp.status, resp.headers)
                     raw = resp.read()
+                try:
                     return json.loads(raw) if raw.strip() else None
+                except ValueError:
+                    raise GitHubError(f"{self.api_url} answered {method} with something that is not JSON") from None
             except urllib.error.HTTPError as exc:
                 self._log(method, path, exc.code, exc.headers)
                 body = _json_body(exc)
@@ -124,7 +128,7 @@ class GitHub:
                     delay *= 2
                     continue
                 raise self._error(method, exc.code, body, what, rate_limited=wait is not None) from None
-            except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
+            except (urllib.error.URLError, TimeoutError, ConnectionError, http.client.HTTPException) as exc:
                 if last:
                     reason = getattr(exc, "reason", exc)
                     raise GitHubError(f"cannot reach {self.api_url} after {MAX_ATTEMPTS} attempts: {reason}") from None

@@ -74,9 +74,9 @@ def test_not_found_names_the_repository(prism_url):
 
 
 @pytest.fixture
-def scripted() -> Iterator[tuple[str, list[tuple[int, dict[str, str], dict[str, object]]], list[Message]]]:
+def scripted() -> Iterator[tuple[str, list[tuple[int, dict[str, str], object]], list[Message]]]:
     """(url, answers to give in order, request headers seen)."""
-    answers: list[tuple[int, dict[str, str], dict[str, object]]] = []
+    answers: list[tuple[int, dict[str, str], object]] = []
     seen: list[Message] = []
 
     class Handler(http.server.BaseHTTPRequestHandler):
@@ -85,7 +85,7 @@ def scripted() -> Iterator[tuple[str, list[tuple[int, dict[str, str], dict[str, 
             length = int(self.headers.get("Content-Length") or 0)
             self.rfile.read(length)
             status, headers, body = answers.pop(0) if answers else (500, {}, {"message": "script exhausted"})
-            data = json.dumps(body).encode()
+            data = body if isinstance(body, bytes) else json.dumps(body).encode()
             self.send_response(status)
             for k, v in headers.items():
                 self.send_header(k, v)
@@ -173,3 +173,13 @@ def test_network_errors_are_retried_then_reported():
 def test_non_http_api_url_is_refused():
     with pytest.raises(UserError, match="http"):
         GitHub(TOKEN, "file:///etc/passwd")
+
+
+def test_an_answer_that_is_not_json_or_not_a_pull_request_is_a_clear_error(scripted):
+    url, answers, _ = scripted
+    answers += [(200, {}, b"<html>proxy login</html>"), (201, {}, {"message": "no number"})]
+    api = GitHub(TOKEN, url, sleep=Recorder())
+    with pytest.raises(GitHubError, match="answered GET with something that is not JSON"):
+        api.find_open_pull("acme/shop", "acme", "b")
+    with pytest.raises(GitHubError, match="without a pull request number"):
+        api.create_pull("acme/shop", title="t", head="b", base="main", body="", draft=False)
