@@ -167,6 +167,7 @@ def test_dj_database_url_sqlite_default_and_env_hosts(run_analyzer):
         """})
     assert r.keys(Kind.ENV) == ["ALLOWED_HOSTS", "DATABASE_URL", "MEDIA_ROOT"]
     assert r.one(Kind.ENV, "DATABASE_URL").source.line == 10
+    assert r.field(Kind.ENV, "DATABASE_URL", "secret") is True
     assert [(f.key, f.source.line) for f in r.of(Kind.INGRESS)] == [("inv.example.com", 7)]
     assert r.one(V, "db.sqlite3").source.line == 12
     assert r.one(V, "/srv/inv/media").fields["purpose"] == "media"
