@@ -3,6 +3,11 @@
 Findings are emitted per file; what the fallback process proposal needs across files (the app objects
 and worker apps found) is collected into a :class:`Collected` that :mod:`analyzers.python_code` reads
 at the end.
+
+Runtime fields claimed: ``framework``, ``settings_module``, ``entrypoint`` (``module:attr`` or
+``module:factory()``) with ``app_dir`` (the directory it is imported from, when not the repo root),
+``task_queue``, ``task_queue_app`` and ``static_root``. Volumes carry ``purpose`` (``media`` or
+``sqlite``) and ``relative_to="repo"`` when their path is relative to the repository root.
 """
 
 from __future__ import annotations
