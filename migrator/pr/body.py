@@ -67,6 +67,10 @@ def cell(value: Any) -> str:
     return f"`{text}`"
 
 
+def plural(count: int, one: str, many: str | None = None) -> str:
+    return f"{count} {one if count == 1 else (many or one + 's')}"
+
+
 def title(model: AppModel, repo: str = "") -> str:
     name = repo.rsplit("/", 1)[-1] if repo else model.root_name
     return f"Containerize {name}: Dockerfile and Kubernetes manifests (migrate)"
@@ -108,18 +112,21 @@ def fit(sections: list[Section], limit: int) -> str:
 def _summary(model: AppModel, spec: AppSpec, files: Sequence[OutputFile], maps: list[Mapping]) -> Section:
     rt = model.runtime
     runtime = " ".join(str(rt.get(f)) for f in ("language", "version") if rt.get(f)) or "unknown runtime"
+    legacy = plural(len(maps), "legacy process, schedule or release step",
+                    "legacy processes, schedules and release steps")
     deployed = sum(1 for m in maps for w in m.workloads if w.kind in ("Deployment", "CronJob", "Job"))
     lines = [MARKER, "## Summary", "",
              f"`migrate` analysed **{model.root_name}** ({cell(runtime)}, framework {cell(rt.get('framework')) or '?'})"
              f" and generated {len(files)} files: a Dockerfile and Kubernetes manifests (kustomize base and "
-             f"production overlay) running {len(maps)} legacy processes, schedules and release steps as "
-             f"{deployed} workloads. Every value below links to the file and line it came from.", ""]
+             f"production overlay) that run {legacy} as {plural(deployed, 'workload')}. "
+             "Every value below names the file and line it came from.", ""]
     lines += [f"- image: {cell(spec.image)} (base {cell(spec.base.image)})",
               f"- namespace: {cell(spec.namespace.value)}",
               f"- web port: {cell(spec.port) or 'none (no web process)'}",
               f"- health check: {cell(spec.health_path.value) if spec.health_path else 'not found'}",
-              f"- read {len(model.files_read)} files; {len(model.secrets_found)} hard-coded secrets, "
-              f"{len(model.conflicts)} conflicts, {len(model.warnings)} warnings", "",
+              f"- read {plural(len(model.files_read), 'file')}; "
+              f"{plural(len(model.secrets_found), 'hard-coded secret')}, {plural(len(model.conflicts), 'conflict')}, "
+              f"{plural(len(model.warnings), 'warning')}", "",
               "<details><summary>Generated files</summary>", ""]
     lines += [f"- `{f.path}`" for f in files] + ["", "</details>", ""]
     return Section(lines)
@@ -156,7 +163,8 @@ def _hardcoded(model: AppModel) -> Section:
     if not model.secrets_found:
         return Section(["## Hard-coded secrets", "", "None found.", ""])
     head = ["## Hard-coded secrets", "",
-            f"⚠️ {len(model.secrets_found)} secret values are committed to this repository (values not shown). "
+            f"⚠️ {plural(len(model.secrets_found), 'secret value is', 'secret values are')} committed to this "
+            "repository (values not shown). "
             "**Rotate each one**: it is in the git history even after removal. Then read it from the Secret above.",
             "", "| where | name | kind |", "|---|---|---|"]
     rows = [f"| `{s.file}:{s.line or '?'}` | {cell(s.name)} | {s.kind} |" for s in model.secrets_found]
@@ -179,7 +187,7 @@ def _questions(model: AppModel, spec: AppSpec, ctx: BodyContext) -> Section:
         where = f"`{w.file}{':' + str(w.line) if w.line else ''}`: " if w.file else ""
         rows.append(f"- {where}{scrub(w.message)}".replace("\n", " "))
     if not rows:
-        rows.append("- None: every fact came from the repository.")
+        rows.append("- None: no conflicts, warnings or missing values.")
     return Section(["## Open questions", ""], rows, [""], more="run `migrate analyze`")
 
 
