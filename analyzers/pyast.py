@@ -36,6 +36,7 @@ class PyModule:
     _by_type: dict[type[ast.AST], list[ast.AST]] | None = None
     _assigned: list[tuple[str, ast.expr, ast.stmt]] | None = None
     _hot_sorted: list[int] | None = None
+    _qualnames: dict[int, str | None] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         top = list(_top_imports(self.tree.body))
@@ -84,11 +85,13 @@ class PyModule:
 
     def qualname(self, node: ast.AST) -> str | None:
         """``os.environ.get`` for a Name/Attribute chain, with the head resolved through imports."""
+        key = id(node)
+        if key in self._qualnames:  # every topic reader asks about the same call nodes
+            return self._qualnames[key]
         parts = dotted_parts(node)
-        if not parts:
-            return None
-        head = self.imports.get(parts[0], parts[0])
-        return ".".join([head, *parts[1:]])
+        name = ".".join([self.imports.get(parts[0], parts[0]), *parts[1:]]) if parts else None
+        self._qualnames[key] = name
+        return name
 
     def string(self, node: ast.AST | None) -> str | None:
         """A string literal, or a module-level string constant referenced by name."""

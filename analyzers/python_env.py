@@ -37,7 +37,7 @@ def env_reads(mod: PyModule) -> Iterator[Item]:
     env_objs, decouple_objs = _env_objects(mod)
     # variables with a default in an environ.Env(...) scheme are not required where read bare
     schemed = {kw.arg for call in mod.nodes(ast.Call) if mod.qualname(call.func) in _ENV_FACTORIES
-               for kw in call.keywords if kw.arg}
+               for kw in call.keywords if kw.arg} if env_objs else set()
     for call in mod.nodes(ast.Call):
         yield from _call(mod, call, env_objs, decouple_objs, schemed)
     for sub in mod.nodes(ast.Subscript):
