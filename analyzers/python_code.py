@@ -142,8 +142,7 @@ def _ranked_apps(found: Collected) -> list[WebApp]:
     for app in found.web_apps:
         if app.framework is None:
             # app = create_app(): the framework is that of the factory (or of the one app found)
-            callee = app.ref.split(":", 1)[1]
-            framework = found.factories.get(callee) or default_fw
+            framework = found.factories.get(app.callee) or default_fw
             if framework is None:
                 continue
             interface = next((a.interface for a in known if a.framework == framework), "wsgi")

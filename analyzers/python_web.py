@@ -64,7 +64,8 @@ class WebApp:
     app_dir: str
     rank: int  # higher is the likelier production entrypoint
     src: Src
-    factory: bool = False
+    factory: bool = False  # ref names a factory the server must call
+    callee: str = ""  # for ``app = create_app()``: the factory called, whose framework this app has
 
 
 @dataclass(frozen=True)
@@ -145,7 +146,8 @@ def _app_objects(mod: PyModule, found: Collected) -> Iterator[Item]:
             yield base.runtime(mod.src(stmt), D, framework=framework)
         elif origin.rsplit(".", 1)[-1] in _FACTORY_NAMES:
             # app = create_app(): the module a server is pointed at in production
-            found.web_apps.append(WebApp(None, mod.ref(name), "", mod.import_root, 3 + entry_bonus, mod.src(stmt)))
+            found.web_apps.append(WebApp(None, mod.ref(name), "", mod.import_root, 3 + entry_bonus, mod.src(stmt),
+                                         callee=origin.rsplit(".", 1)[-1]))
     for fn in mod.tree.body:
         if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
             continue

@@ -403,3 +403,28 @@ def test_flask_dev_server_port_carries_over_to_gunicorn(run_analyzer):
         """, "requirements.txt": "flask\ngunicorn\n"})
     assert r.field(P, "web", "command") == "gunicorn hello:app --bind 0.0.0.0:5005"
     assert r.field(P, "web", "port") == 5005
+
+
+def test_factory_call_takes_the_framework_of_its_factory(run_analyzer):
+    r = run_analyzer(python_code, {
+        "api/__init__.py": """\
+            from fastapi import FastAPI
+
+
+            def create_app():
+                return FastAPI()
+            """,
+        "admin/__init__.py": """\
+            from flask import Flask
+
+            admin = Flask(__name__)
+            """,
+        "asgi.py": """\
+            from api import create_app
+
+            app = create_app()
+            """,
+        "requirements.txt": "fastapi\nflask\nuvicorn\ngunicorn\n",
+    })
+    # asgi.py's app comes from the FastAPI factory, so it is served by uvicorn even though Flask is found first
+    assert r.field(P, "web", "command") == "uvicorn asgi:app --host 0.0.0.0 --port 8000"
