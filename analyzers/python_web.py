@@ -155,12 +155,18 @@ def _app_objects(mod: PyModule, found: Collected) -> Iterator[Item]:
             origin = mod.qualname(call.func) or ""
             if origin in _APP_CLASSES:
                 framework, interface = _APP_CLASSES[origin]
-                ref = mod.ref(fn.name if interface == "aiohttp" else f"{fn.name}()")
-                found.factories[fn.name] = framework
-                found.web_apps.append(WebApp(framework, ref, interface, mod.import_root, 1 + entry_bonus,
-                                             mod.src(fn), factory=True))
                 yield base.runtime(mod.src(call), D, framework=framework)
+                if _returns_value(mod, fn):  # def main(): app = Flask(...); app.run() is no factory
+                    ref = mod.ref(fn.name if interface == "aiohttp" else f"{fn.name}()")
+                    found.factories[fn.name] = framework
+                    found.web_apps.append(WebApp(framework, ref, interface, mod.import_root, 1 + entry_bonus,
+                                                 mod.src(fn), factory=True))
                 break
+
+
+def _returns_value(mod: PyModule, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    end = fn.end_lineno or fn.lineno
+    return any(r.value is not None and fn.lineno <= r.lineno <= end for r in mod.nodes(ast.Return))
 
 
 def _calls_within(mod: PyModule, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> Iterator[ast.Call]:

@@ -428,3 +428,21 @@ def test_factory_call_takes_the_framework_of_its_factory(run_analyzer):
     })
     # asgi.py's app comes from the FastAPI factory, so it is served by uvicorn even though Flask is found first
     assert r.field(P, "web", "command") == "uvicorn asgi:app --host 0.0.0.0 --port 8000"
+
+
+def test_a_function_that_runs_an_app_without_returning_it_is_no_factory(run_analyzer):
+    r = run_analyzer(python_code, {"serve.py": """\
+        from flask import Flask
+
+
+        def main():
+            app = Flask(__name__)
+            app.run(port=5000)
+
+
+        if __name__ == "__main__":
+            main()
+        """})
+    assert runtime(r, "framework") == [("flask", "serve.py", 5, D)]
+    assert runtime(r, "entrypoint") == []
+    assert r.of(P) == []
