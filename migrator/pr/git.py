@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import os
 import subprocess
+import urllib.parse
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -82,7 +83,9 @@ def auth_env(token: str | None, url: str) -> dict[str, str]:
     if not token or not url.startswith(("https://", "http://")):
         return {}
     basic = base64.b64encode(f"x-access-token:{token}".encode()).decode()
-    return {"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "http.extraHeader",
+    parts = urllib.parse.urlsplit(url)
+    # scoped to the remote's host: a redirect elsewhere does not carry the token along
+    return {"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": f"http.{parts.scheme}://{parts.netloc}/.extraHeader",
             "GIT_CONFIG_VALUE_0": f"Authorization: Basic {basic}"}
 
 

@@ -158,10 +158,12 @@ def test_push_header_reaches_an_http_remote_only_through_the_environment(tmp_pat
     try:
         url = f"http://127.0.0.1:{server.server_port}/acme/shop.git"
         proc = run(["ls-remote", url], tmp_path, env=auth_env(TOKEN, url), check=False)
+        # a header scoped to another host is not sent here
+        run(["ls-remote", url], tmp_path, env=auth_env(TOKEN, "https://github.com/acme/shop.git"), check=False)
     finally:
         server.shutdown()
     expected = "Basic " + base64.b64encode(f"x-access-token:{TOKEN}".encode()).decode()
-    assert seen and seen[0] == expected
+    assert seen[0] == expected and seen[-1] == ""
     assert TOKEN not in proc.stderr
     assert auth_env(TOKEN, "/srv/git/shop.git") == {} and auth_env(TOKEN, "git@github.com:acme/shop.git") == {}
     assert auth_env(None, url) == {}
@@ -308,3 +310,8 @@ def test_without_an_open_pull_request_one_is_opened(repo, prism_url, monkeypatch
     assert result.action == "opened" and result.pull is not None and result.pull.number == 1347
     assert [(e.method, e.path, e.status, e.violations) for e in api.exchanges] == [
         ("POST", "/repos/acme/shop/pulls", 201, None)]
+
+
+def test_push_header_is_scoped_to_the_remote_host():
+    env = auth_env(TOKEN, "https://ghe.acme.test/team/shop.git")
+    assert env["GIT_CONFIG_KEY_0"] == "http.https://ghe.acme.test/.extraHeader"
