@@ -46,14 +46,14 @@ def env_specs(model: AppModel) -> tuple[tuple[EnvSpec, ...], tuple[EnvSpec, ...]
     for e in model.env:
         if e.key == "PORT" or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", e.key):
             continue
-        where = next((c.source.where() for f in e.facts.values() for c in f.candidates), "")
+        where = e.sources[0].where() if e.sources else ""  # the strongest source, stable across runs
         default = e.get("default")
         required = bool(e.get("required"))
         is_url = bool(_CREDENTIAL_URL_NAME.search(e.key) and _SERVICE_URL_HINT.search(e.key))
         if e.get("secret") or (is_url and default is None):
             secret.append(EnvSpec(e.key, None, where, required))
         elif default is not None:
-            config.append(EnvSpec(e.key, str(default), where, required))
+            config.append(EnvSpec(e.key, str(default), e.facts["default"].source.where(), required))
         elif required:
             config.append(EnvSpec(e.key, "", where, True))
         else:

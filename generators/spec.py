@@ -139,7 +139,7 @@ def build_spec(model: AppModel, settings: GenerateSettings) -> AppSpec:
         web=web,
         health_path=_health(model, settings),
         release_steps=_release_steps(model),
-        build_steps=tuple(_step(s) for s in model.of(Kind.BUILD_STEP) if s.get("command")),
+        build_steps=_build_steps(model),
         schedules=tuple(_schedule(s, name) for s in model.of(Kind.SCHEDULE)
                         if s.get("command") and CRON.fullmatch(str(s.get("schedule") or ""))),
         config_env=config_env,
@@ -251,6 +251,19 @@ def _step(s: Subject) -> Step:
     command = container_command(str(s.get("command")))
     argv, _ = container_argv(command, None)
     return Step(command, argv, origin(s, "command") or "")
+
+
+def _build_steps(model: AppModel) -> tuple[Step, ...]:
+    """Build steps from the analysis; plus collectstatic for a Django app with a STATIC_ROOT, which the
+    legacy host (or Heroku's buildpack) ran at deploy time and a read-only pod cannot run at all."""
+    steps = [_step(s) for s in model.of(Kind.BUILD_STEP) if s.get("command")]
+    runtime = model.runtime
+    if (runtime.get("framework") == "django" and runtime.get("static_root") and "manage.py" in model.files_read
+            and not any("collectstatic" in s.command for s in steps)):
+        command = "python manage.py collectstatic --noinput"
+        why = f"inferred: STATIC_ROOT at {origin(runtime, 'static_root')}"
+        steps.append(Step(command, tuple(command.split()), why))
+    return tuple(steps)
 
 
 def _release_steps(model: AppModel) -> tuple[Step, ...]:

@@ -181,3 +181,16 @@ def test_requirements_file_in_a_subdirectory() -> None:
     text = dockerfile.render(spec(findings))
     assert "COPY deploy/requirements/prod.txt deploy/requirements/" in text
     assert "RUN pip install --no-cache-dir -r deploy/requirements/prod.txt" in text
+
+
+def test_django_static_root_implies_collectstatic_at_build() -> None:
+    settings_src = Src("python_code", "proj/settings.py", 30)
+    findings = [*minimal_web(), base.runtime(settings_src, language="python", framework="django",
+                                             static_root="staticfiles"),
+                base.runtime(Src("python_code", "manage.py", 8), settings_module="proj.settings")]
+    text = dockerfile.render(spec(findings))
+    assert "# build step: inferred: STATIC_ROOT at proj/settings.py:30 (declared)" in text
+    assert "RUN python manage.py collectstatic --noinput" in text
+    # declared by the deploy script already: not twice
+    step = base.build_step("python manage.py collectstatic --noinput -v0", Src("fabric", "fabfile.py", 9))
+    assert dockerfile.render(spec([*findings, step])).count("collectstatic") == 1
