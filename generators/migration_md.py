@@ -112,7 +112,12 @@ def generate(model: AppModel, spec: AppSpec, files: list[OutputFile]) -> OutputF
     out += ["```", "", "Rolling back (the Deployments keep 10 revisions; migrations are not undone):", "", "```sh"]
     out += [f"kubectl -n {ns} rollout undo deployment/{p.name}" for p in spec.processes] or ["# no Deployments"]
     out += ["```", "", "The release Job is named after a hash of the image and the release commands, so a new image",
-            "creates a new Job; finished Jobs are removed after a day (`ttlSecondsAfterFinished`).", ""]
+            "creates a new Job; finished Jobs are removed after a day (`ttlSecondsAfterFinished`)."]
+    if spec.web is not None and spec.web.port is not None:
+        out += [f"The HorizontalPodAutoscaler scales `{spec.web.name}` between {spec.web.replicas.value} "
+                f"({spec.web.replicas.origin}) and {max(3, int(spec.web.replicas.value) * 3)} pods on CPU; each apply resets the count "
+                "to the overlay's `replicas` until it rescales."]
+    out += [""]
     out += ["## Next step", "", "```sh", "migrate verify .", "```",
             "builds the image and boots these manifests (kind, or offline on Docker).", ""]
     return OutputFile("MIGRATION.md", "\n".join(out), "markdown")
