@@ -114,9 +114,10 @@ def generate(model: AppModel, spec: AppSpec, files: list[OutputFile]) -> OutputF
     out += ["```", "", "The release Job is named after a hash of the image and the release commands, so a new image",
             "creates a new Job; finished Jobs are removed after a day (`ttlSecondsAfterFinished`)."]
     if spec.web is not None and spec.web.port is not None:
-        out += [f"The HorizontalPodAutoscaler scales `{spec.web.name}` between {spec.web.replicas.value} "
-                f"({spec.web.replicas.origin}) and {max(3, int(spec.web.replicas.value) * 3)} pods on CPU; each apply resets the count "
-                "to the overlay's `replicas` until it rescales."]
+        low = int(spec.web.replicas.value)
+        out += [f"The HorizontalPodAutoscaler scales `{spec.web.name}` between {low} ({spec.web.replicas.origin}) "
+                f"and {max(3, low * 3)} pods on CPU; each apply resets the count to the overlay's `replicas` "
+                "until it rescales."]
     out += [""]
     out += ["## Next step", "", "```sh", "migrate verify .", "```",
             "builds the image and boots these manifests (kind, or offline on Docker).", ""]
