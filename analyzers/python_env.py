@@ -138,10 +138,18 @@ def _read(
     elif value is not None:
         default = str(value)
     conf = base.D
-    if name == "DJANGO_SETTINGS_MODULE" and not mod.rel.endswith(("wsgi.py", "asgi.py")):
-        # manage.py and celery.py often default to dev settings; the server's entry module decides
-        conf = base.I
-    yield base.env_var(name, src, conf, default=default, required=required, secret=secret)
+    if name == "DJANGO_SETTINGS_MODULE":
+        if not mod.rel.endswith(("wsgi.py", "asgi.py")):
+            # manage.py and celery.py often default to dev settings; the server's entry module decides
+            conf = base.I
+        yield base.env_var(name, src, conf, default=default, required=required, secret=secret)
+        return
+    # That the code reads the variable is declared; its fallback value is only what applies when the
+    # deployment sets nothing, so a value set in a deploy file (supervisor environment=, Environment=)
+    # outranks it without being a disagreement between sources.
+    yield base.env_var(name, src, conf, required=required, secret=secret)
+    if default is not None:
+        yield base.env_var(name, src, base.H, default=default, secret=secret)
 
 
 def _settings_class(mod: PyModule, cls: ast.ClassDef) -> Iterator[Item]:

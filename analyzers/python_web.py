@@ -226,7 +226,7 @@ def _url_services(mod: PyModule) -> Iterator[Item]:
         kind = _URL_SERVICES.get(m.group("scheme").lower()) if m else None
         if kind and kind not in seen:
             seen.add(kind)
-            yield base.service(kind, mod.src(const), I, evidence="connection URL in code")
+            yield base.service(kind, mod.src(const), I, note="connection URL in code")
 
 
 _RUNNERS = {"uvicorn.run": "uvicorn", "waitress.serve": "waitress", "aiohttp.web.run_app": "aiohttp",
@@ -273,7 +273,7 @@ def django_settings(mod: PyModule, found: Collected) -> Iterator[Item]:
         elif name == "ALLOWED_HOSTS":
             for host, line in _hosts(mod, value):
                 if _HOSTNAME.match(host) and not _NOT_HOSTS.match(host):
-                    yield base.ingress(host.lstrip(".").lower(), mod.src(line), H, evidence="ALLOWED_HOSTS")
+                    yield base.ingress(host.lstrip(".").lower(), mod.src(line), H, note="ALLOWED_HOSTS")
         elif name == "DATABASES" and isinstance(value, ast.Dict):
             paths = paths or PathEval(mod)
             yield from _databases(mod, value, paths)
@@ -281,7 +281,7 @@ def django_settings(mod: PyModule, found: Collected) -> Iterator[Item]:
             for backend, line in _nested_values(value, "BACKEND"):
                 kind = next((k for needle, k in _CACHE_BACKENDS if needle in backend.lower()), None)
                 if kind:
-                    yield base.service(kind, mod.src(line), I, evidence="CACHES BACKEND")
+                    yield base.service(kind, mod.src(line), I, note="CACHES BACKEND")
         elif name == "ROOT_URLCONF":
             urlconf = mod.string(value)
             if urlconf:
@@ -328,7 +328,7 @@ def _databases(mod: PyModule, value: ast.Dict, paths: PathEval) -> Iterator[Item
             yield base.warning(mod.src(line), "SQLite database: data lives in a file on the pod; it needs a "
                                               "persistent volume and a single replica (or move to a server DB)")
         elif kind:
-            yield base.service(kind, mod.src(line), I, evidence=f"DATABASES ENGINE {engine}")
+            yield base.service(kind, mod.src(line), I, note=f"DATABASES ENGINE {engine}")
 
 
 def _database_url(mod: PyModule, call: ast.Call, paths: PathEval) -> Iterator[Item]:

@@ -208,10 +208,30 @@ def _subject_sort(s: Subject) -> tuple[int, str]:
     return (0, s.key)
 
 
+def _command_confidence(p: Subject) -> Confidence:
+    fact = p.facts.get("command")
+    return fact.source.confidence if fact is not None else Confidence.DEFAULT
+
+
+def _superseded(p: Subject, processes: tuple[Subject, ...]) -> bool:
+    """A guessed process (e.g. "gunicorn app:app" proposed from dependencies) is only a fallback:
+    it goes when another process of the same role has a command some file actually states."""
+    if _command_confidence(p) > Confidence.HEURISTIC:
+        return False
+    role = p.get("role")
+    return any(
+        q is not p and q.get("role") == role and _command_confidence(q) >= Confidence.INFERRED for q in processes
+    )
+
+
 def _enforce_invariants(subjects: dict[Kind, tuple[Subject, ...]]) -> dict[Kind, tuple[Subject, ...]]:
-    """Rules that hold whatever the sources say: a scheduler runs exactly once."""
+    """Rules that hold whatever the sources say: a scheduler runs exactly once; a guessed process
+    does not duplicate a declared one."""
     procs = []
-    for p in subjects.get(Kind.PROCESS, ()):
+    all_procs = subjects.get(Kind.PROCESS, ())
+    for p in all_procs:
+        if _superseded(p, all_procs):
+            continue
         if p.get("role") in _SINGLETON_ROLES and p.get("replicas") != 1:
             facts = dict(p.facts)
             prior = facts.get("replicas")

@@ -45,6 +45,7 @@ class RepoView:
         self._text_cache: dict[str, str | None] = {}
         self._warnings: dict[tuple[str, str], Warning] = {}
         self._read: set[str] = set()
+        self._links: set[str] = set()
 
     # -- walking -------------------------------------------------------------------------------
 
@@ -72,6 +73,7 @@ class RepoView:
                             # A link inside the repo is fine to read, but never walked as a dir:
                             # that is how walks loop.
                             if not os.path.isdir(entry.path):
+                                self._links.add(rel)
                                 yield rel
                         else:
                             self._warn("symlink points outside the repository; not followed", rel)
@@ -145,17 +147,21 @@ class RepoView:
             self._warn("path leaves the repository; not read", rel)
             return None
         path = self.root / rel
-        if not self._inside(str(path)):
+        # Files the walk listed are regular files inside the root; only links and paths the walk
+        # never saw need the (costly) resolve check.
+        walked = rel in self._file_set() and rel not in self._links
+        if not walked and not self._inside(str(path)):
             self._warn("symlink points outside the repository; not followed", rel)
             return None
         try:
-            st = path.stat()
-            if not stat.S_ISREG(st.st_mode):
-                return None
-            if st.st_size > MAX_FILE_BYTES:
-                self._warn(f"file is larger than {MAX_FILE_BYTES // 1024} KiB; skipped", rel)
-                return None
-            data = path.read_bytes()
+            with open(path, "rb") as fh:
+                st = os.fstat(fh.fileno())
+                if not stat.S_ISREG(st.st_mode):
+                    return None
+                if st.st_size > MAX_FILE_BYTES:
+                    self._warn(f"file is larger than {MAX_FILE_BYTES // 1024} KiB; skipped", rel)
+                    return None
+                data = fh.read()
         except FileNotFoundError:
             return None
         except PermissionError:

@@ -159,3 +159,15 @@ def test_a_secret_seen_by_two_analyzers_is_reported_once():
                SecretFinding(".env", 1, "SECRET_KEY", "secret_key", "systemd")]
     model = plan("app", [], secrets=secrets)
     assert [(s.file, s.line, s.name) for s in model.secrets_found] == [(".env", 1, "SECRET_KEY")]
+
+
+def test_a_guessed_process_gives_way_to_a_declared_one_of_the_same_role():
+    model = plan(
+        "app",
+        [
+            base.process("web", Src("python_code", "app.py", 1), H, role="web", command="gunicorn app:app"),
+            base.process("notes-web", Src("shell", "deploy.sh", 9), I, role="web", command="waitress-serve app:app"),
+            base.process("worker", Src("python_code", "tasks.py", 1), H, role="worker", command="celery -A t worker"),
+        ],
+    )
+    assert [p.key for p in model.processes] == ["notes-web", "worker"]

@@ -75,14 +75,16 @@ def test_binary_big_and_invalid_utf8_files_warn(tree):
 def test_permission_denied_warns(tree, monkeypatch):
     # CI runs as root, which reads any file, so the OS error is injected where the view reads.
     root = tree({"secret.txt": "x", "ok.txt": "fine"})
-    real = Path.read_bytes
+    import builtins
 
-    def read_bytes(self: Path) -> bytes:
-        if self.name == "secret.txt":
+    import migrator.repo as repo_module
+
+    def fake_open(path, *args, **kwargs):
+        if str(path).endswith("secret.txt"):
             raise PermissionError(13, "Permission denied")
-        return real(self)
+        return builtins.open(path, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(repo_module, "open", fake_open, raising=False)
     repo = RepoView(root)
     assert repo.read_text("secret.txt") is None
     assert repo.read_text("ok.txt") == "fine"
