@@ -130,7 +130,12 @@ Installer = Callable[[AppSpec], tuple[list[str], bool, "str | None"]]
 
 
 def _python(spec: AppSpec) -> tuple[list[str], bool, str | None]:
-    """(Dockerfile lines installing the dependencies, whether the project itself is installed, tool)."""
+    """(Dockerfile lines installing the dependencies, whether the project itself is installed, tool).
+
+    poetry, uv and pdm export their lock (with hashes) for pip to install: pip honours the environment's
+    index settings (pip.conf, PIP_INDEX_URL), which the tools' own installers do not all read. pipenv
+    installs itself (``--deploy`` refuses an out-of-date lock) through pip into the active venv.
+    """
     manager = str(spec.package_manager.value)
     files = set(spec.dependency_files)
     why = f"# package manager {manager}: {spec.package_manager.origin}"
@@ -139,19 +144,17 @@ def _python(spec: AppSpec) -> tuple[list[str], bool, str | None]:
         return [why, *_copy(lock), "RUN pipenv install --deploy"], False, "pipenv"
     if manager == "poetry" and "pyproject.toml" in files:
         lock = _present(files, "pyproject.toml", "poetry.lock")
-        # export the lock (with hashes) and let pip install it: pip honours the environment's index
-        # settings (pip.conf, PIP_INDEX_URL), which poetry's own installer ignores
         install = ("RUN poetry export --only main --format requirements.txt --output /tmp/requirements.txt \\\n"
                    " && pip install --no-cache-dir -r /tmp/requirements.txt")
         return [why, *_copy(lock), install], False, "poetry"
     if manager == "uv" and "pyproject.toml" in files:
         lock = _present(files, "pyproject.toml", "uv.lock")
         frozen = " --frozen" if "uv.lock" in files else ""
-        return [why, *_copy(lock),
-                f"RUN UV_PROJECT_ENVIRONMENT={VENV} uv sync{frozen} --no-dev --no-install-project"], False, "uv"
+        export = f"RUN uv export{frozen} --no-dev --no-emit-project -o /tmp/requirements.txt"
+        return [why, *_copy(lock), f"{export} \\\n && pip install --no-cache-dir -r /tmp/requirements.txt"], False, "uv"
     if manager == "pdm" and "pyproject.toml" in files:
         lock = _present(files, "pyproject.toml", "pdm.lock")
-        return [why, *_copy(lock), "RUN pdm export --prod --without-hashes -o /tmp/requirements.txt \\\n"
+        return [why, *_copy(lock), "RUN pdm export --prod -o /tmp/requirements.txt \\\n"
                 " && pip install --no-cache-dir -r /tmp/requirements.txt"], False, "pdm"
     reqs = sorted(f for f in files if f.endswith((".txt", ".in")))
     main = spec.requirements_file if spec.requirements_file in files else (

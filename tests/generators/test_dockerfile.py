@@ -132,13 +132,15 @@ def _manager(manager: str, *files: str) -> list[Finding]:
     [
         ("pipenv", ("Pipfile", "Pipfile.lock"), "RUN pipenv install --deploy"),
         ("poetry", ("pyproject.toml", "poetry.lock"), "RUN poetry export --only main --format requirements.txt"),
-        ("uv", ("pyproject.toml", "uv.lock"), "RUN UV_PROJECT_ENVIRONMENT=/opt/venv uv sync --frozen --no-dev"),
-        ("pdm", ("pyproject.toml", "pdm.lock"), "RUN pdm export --prod"),
+        ("uv", ("pyproject.toml", "uv.lock"), "RUN uv export --frozen --no-dev --no-emit-project -o /tmp/requ"),
+        ("pdm", ("pyproject.toml", "pdm.lock"), "RUN pdm export --prod -o /tmp/requirements.txt"),
     ],
 )
 def test_package_manager_is_respected(manager: str, files: tuple[str, ...], expected: str, tmp_path: Path) -> None:
     text = dockerfile.render(spec(_manager(manager, *files)))
     assert expected in text
+    if manager != "pipenv":
+        assert "pip install --no-cache-dir -r /tmp/requirements.txt" in text
     assert f"COPY {' '.join(files)} ./" in text
     build = text.split("# ---- runtime stage ----")[0]
     assert dockerfile.TOOLS[manager] in build  # the tool stays in the build stage
