@@ -13,9 +13,6 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-import tomlkit
-from tomlkit.exceptions import ParseError
-
 from analyzers import base
 from analyzers.base import I, Item, Src
 from analyzers.jsonlines import key_lines
@@ -87,6 +84,10 @@ def _pipfile(repo: RepoView) -> tuple[list[Item], bool]:
     text = repo.read_text("Pipfile")
     if text is None:
         return [], False
+    # tomlkit is imported where it is used: most repos have no such file, and it costs ~10 ms
+    import tomlkit
+    from tomlkit.exceptions import ParseError
+
     try:
         doc = tomlkit.parse(text).unwrap()
     except ParseError as exc:

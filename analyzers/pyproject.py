@@ -14,9 +14,6 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-import tomlkit
-from tomlkit.exceptions import ParseError
-
 from analyzers import base
 from analyzers.base import DEF, D, H, I, Item, Src
 from analyzers.python_deps import dependency_findings, normalize
@@ -171,6 +168,10 @@ def analyze(repo: RepoView) -> Iterator[Item]:
     text = repo.read_text(FILE)
     if text is None:
         return
+    # tomlkit is imported where it is used: most repos have no such file, and it costs ~10 ms
+    import tomlkit
+    from tomlkit.exceptions import ParseError
+
     try:
         doc = tomlkit.parse(text).unwrap()
     except ParseError as exc:

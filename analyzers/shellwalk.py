@@ -17,8 +17,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-import bashlex
-
 from analyzers import base, shelltext
 from analyzers.base import H, Item, Src
 from analyzers.commands import basename, split
@@ -389,6 +387,8 @@ def _parse(text: str) -> list[Any] | None:
     if not shelltext.has_code(text):
         return []
     try:
+        import bashlex  # deferred: its parser tables cost ~80 ms to import, and most repos have no scripts
+
         nodes: list[Any] = bashlex.parse(text)
     except Exception:  # bashlex raises ParsingError, NotImplementedError and assorted internal errors
         return None

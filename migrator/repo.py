@@ -8,9 +8,11 @@ every unreadable file into a warning instead of an exception.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import os
+import re
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path, PurePosixPath
 
 from migrator.errors import UserError
@@ -41,6 +43,7 @@ class RepoView:
         if not os.access(path, os.R_OK | os.X_OK):
             raise UserError(f"{root}: cannot read this directory (permission denied)")
         self.root = path.resolve()
+        self._root_str = str(self.root)
         self._files: tuple[str, ...] | None = None
         self._text_cache: dict[str, str | None] = {}
         self._warnings: dict[tuple[str, str], Warning] = {}
@@ -108,16 +111,28 @@ class RepoView:
 
     def glob(self, *patterns: str) -> list[str]:
         """Files whose repo-relative path matches any fnmatch pattern (``*`` crosses ``/``)."""
-        return [f for f in self.files() if any(fnmatch.fnmatchcase(f, p) for p in patterns)]
+        match = _compile(patterns)
+        return [f for f in self.files() if match(f)]
 
     def named(self, *names: str) -> list[str]:
         """Files whose basename is one of ``names`` (or matches it as an fnmatch pattern)."""
-        out = []
-        for f in self.files():
-            base = f.rsplit("/", 1)[-1]
-            if any(base == n or fnmatch.fnmatchcase(base, n) for n in names):
-                out.append(f)
-        return out
+        index = self._basename_index()
+        exact = [n for n in names if not _WILDCARD.search(n)]
+        patterns = [n for n in names if _WILDCARD.search(n)]
+        bases = {n for n in exact if n in index}
+        if patterns:
+            match = _compile(patterns)
+            bases.update(b for b in index if match(b))
+        return sorted(f for b in bases for f in index[b])
+
+    def _basename_index(self) -> dict[str, list[str]]:
+        cached: dict[str, list[str]] | None = getattr(self, "_by_base", None)
+        if cached is None:
+            cached = {}
+            for f in self.files():
+                cached.setdefault(f.rsplit("/", 1)[-1], []).append(f)
+            self._by_base = cached
+        return cached
 
     def with_suffix(self, *suffixes: str) -> list[str]:
         return [f for f in self.files() if f.endswith(suffixes)]
@@ -143,14 +158,14 @@ class RepoView:
         return [] if text is None else text.splitlines()
 
     def _load(self, rel: str) -> str | None:
-        if rel.startswith("../") or rel == ".." or PurePosixPath(rel).is_absolute():
+        if rel.startswith(("../", "/")) or rel == "..":
             self._warn("path leaves the repository; not read", rel)
             return None
-        path = self.root / rel
+        path = os.path.join(self._root_str, rel)
         # Files the walk listed are regular files inside the root; only links and paths the walk
         # never saw need the (costly) resolve check.
         walked = rel in self._file_set() and rel not in self._links
-        if not walked and not self._inside(str(path)):
+        if not walked and not self._inside(path):
             self._warn("symlink points outside the repository; not followed", rel)
             return None
         try:
@@ -219,6 +234,23 @@ def join(base_file: str, ref: str) -> str:
         else:
             parts.append(part)
     return "/".join(parts)
+
+
+_WILDCARD = re.compile(r"[*?\[]")
+
+
+@functools.lru_cache(maxsize=256)
+def _compile_one(pattern: str) -> re.Pattern[str]:
+    return re.compile(fnmatch.translate(pattern))
+
+
+def _compile(patterns: Iterable[str]) -> Callable[[str], bool]:
+    """One matcher for several fnmatch patterns (compiled once, cached across calls)."""
+    compiled = [_compile_one(p) for p in patterns]
+    if len(compiled) == 1:
+        single = compiled[0].match
+        return lambda text: single(text) is not None
+    return lambda text: any(c.match(text) for c in compiled)
 
 
 def _is_virtualenv(path: str) -> bool:
