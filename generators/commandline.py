@@ -39,11 +39,23 @@ def container_argv(command: str, port: int | None) -> tuple[tuple[str, ...], str
         if sorted(rebound) != sorted(argv):
             note = f"listens on 0.0.0.0:{port} in the container (legacy: {_listen_text(info)})"
             argv = rebound
+    if _celery_beat(info, argv) and not any(_is_schedule_option(a) for a in argv[1:]):
+        # beat keeps its schedule state in ./celerybeat-schedule by default: the app dir is read-only
+        argv = [*argv, "--schedule", "/tmp/celerybeat-schedule"]  # noqa: S108 - the pod's emptyDir
+        note = "beat's schedule file moved to /tmp (the root filesystem is read-only)"
     if argv[:2] in (["sh", "-c"], ["bash", "-c"]):
         return tuple(argv), note
     if any("$" in a for a in argv):
         return ("sh", "-c", "exec " + " ".join(_shell_word(a) for a in argv)), note
     return tuple(argv), note
+
+
+def _celery_beat(info: CommandInfo, argv: list[str]) -> bool:
+    return info.app_server == "celery" and (info.name == "beat" or "-B" in argv or "--beat" in argv)
+
+
+def _is_schedule_option(arg: str) -> bool:
+    return arg in ("-s", "--schedule") or arg.startswith("--schedule=") or (arg.startswith("-s") and arg[2:3] != "-")
 
 
 def _listen_text(info: CommandInfo) -> str:

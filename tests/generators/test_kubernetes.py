@@ -67,7 +67,8 @@ def test_scheduler_is_a_single_recreated_pod() -> None:
     beat = objs()["deployment-beat.yaml"]
     assert beat["spec"]["replicas"] == 1
     assert beat["spec"]["strategy"] == {"type": "Recreate"}
-    assert pod(beat)["containers"][0]["command"] == ["celery", "-A", "proj", "beat"]
+    command = pod(beat)["containers"][0]["command"]
+    assert command == ["celery", "-A", "proj", "beat", "--schedule", "/tmp/celerybeat-schedule"]
 
 
 def test_probes_http_on_health_path_tcp_fallback_none_for_workers() -> None:
