@@ -95,6 +95,20 @@ def interpret(command: str, src: Src, *, background: bool = False) -> Iterator[I
         yield base.build_step(clean, src, Confidence.DECLARED)
     else:
         yield base.host_step(command, src, reason)
+        if prog in ("rsync", "scp"):
+            yield from _code_copy(core[1:], src)
+
+
+def _code_copy(args: list[str], src: Src) -> Iterator[Item]:
+    """``rsync -az ./ host:/opt/app/``: the checkout is copied to /opt/app, so that is where the legacy
+    app lived; paths under it in commands (``/opt/app/scripts/x.sh``) are paths inside the image."""
+    operands = [a for a in args if not a.startswith("-")]
+    if len(operands) < 2 or operands[-2].rstrip("/") not in (".", ""):
+        return
+    host, sep, remote = operands[-1].partition(":")
+    remote = remote.rstrip("/")
+    if sep and remote.startswith("/") and "$" not in remote and remote.count("/") > 1:
+        yield base.runtime(src, I, legacy_app_dir=remote)
 
 
 # uWSGI's --daemonize/--daemonize2 take a log file argument

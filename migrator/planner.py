@@ -117,6 +117,7 @@ def plan(
 
     final = {kind: tuple(sorted(items, key=_subject_sort)) for kind, items in subjects.items()}
     final = _enforce_invariants(final)
+    final = _relativize_commands(final)
     used = {s.file for items in final.values() for subj in items for s in subj.sources}
     return AppModel(
         root_name=root_name,
@@ -243,6 +244,50 @@ def _enforce_invariants(subjects: dict[Kind, tuple[Subject, ...]]) -> dict[Kind,
     if procs:
         subjects = {**subjects, Kind.PROCESS: tuple(procs)}
     return subjects
+
+
+# Sections whose ``command`` runs inside the image.
+_COMMAND_KINDS = (Kind.PROCESS, Kind.SCHEDULE, Kind.RELEASE_STEP, Kind.BUILD_STEP)
+
+
+def _legacy_dirs(subjects: Mapping[Kind, tuple[Subject, ...]]) -> list[str]:
+    """Where the app lived on the legacy hosts: rsync targets, WorkingDirectory=, supervisor directory=."""
+    dirs: set[str] = set()
+    sources = [*subjects.get(Kind.RUNTIME, ()), *subjects.get(Kind.PROCESS, ())]
+    for subject in sources:
+        for name in ("legacy_app_dir", "working_dir"):
+            fact = subject.facts.get(name)
+            for cand in fact.candidates if fact else ():
+                if isinstance(cand.value, str) and cand.value.startswith("/") and cand.value.count("/") > 1:
+                    dirs.add(cand.value.rstrip("/"))
+    return sorted(dirs, key=len, reverse=True)  # the deepest first: /srv/app/current before /srv/app
+
+
+def _relativize_commands(subjects: dict[Kind, tuple[Subject, ...]]) -> dict[Kind, tuple[Subject, ...]]:
+    """``/opt/notes/scripts/backup.sh`` -> ``scripts/backup.sh`` when the app lived in /opt/notes: in the
+    image the app directory is the working directory, and the host path does not exist there."""
+    from analyzers.hostcfg import relativize
+
+    dirs = _legacy_dirs(subjects)
+    if not dirs:
+        return subjects
+    out = dict(subjects)
+    for kind in _COMMAND_KINDS:
+        changed = []
+        for subject in subjects.get(kind, ()):
+            fact = subject.facts.get("command")
+            if fact is not None and isinstance(fact.value, str):
+                new = fact.value
+                for d in dirs:
+                    new = relativize(new, d)
+                if new != fact.value:
+                    reason = f"{fact.reason}; host paths under the legacy app directory made relative to the image's"
+                    facts = {**subject.facts, "command": Fact("command", new, fact.candidates, fact.conflict, reason)}
+                    subject = Subject(subject.kind, subject.key, facts)
+            changed.append(subject)
+        if kind in out:
+            out[kind] = tuple(changed)
+    return out
 
 
 def _dedupe_secrets(secrets: Iterable[SecretFinding]) -> tuple[SecretFinding, ...]:

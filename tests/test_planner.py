@@ -171,3 +171,20 @@ def test_a_guessed_process_gives_way_to_a_declared_one_of_the_same_role():
         ],
     )
     assert [p.key for p in model.processes] == ["notes-web", "worker"]
+
+
+def test_host_paths_under_the_legacy_app_dir_become_image_paths():
+    model = plan(
+        "app",
+        [
+            base.runtime(Src("shell", "deploy.sh", 14), I, legacy_app_dir="/opt/notes"),
+            base.schedule("backup", Src("cron", "crontab.txt", 3), schedule="15 1 * * *",
+                          command="/opt/notes/scripts/backup.sh --full"),
+            base.process("worker", Src("supervisor", "s.conf", 2), role="worker", working_dir="/srv/app",
+                         command="python /srv/app/worker.py --config=/srv/app/conf/w.ini /etc/other"),
+        ],
+    )
+    (backup,) = model.of(Kind.SCHEDULE)
+    assert backup.get("command") == "scripts/backup.sh --full"
+    assert "made relative" in backup.facts["command"].reason
+    assert model.process("worker").get("command") == "python worker.py --config=conf/w.ini /etc/other"

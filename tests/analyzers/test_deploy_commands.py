@@ -103,3 +103,18 @@ def test_exports_and_secrets():
     items = run("PGPASSWORD=Pl4nted-Inline-Pw psql -h db -c 'select 1'")
     assert [(s.name, s.kind) for s in items if isinstance(s, SecretFinding)] == [("PGPASSWORD", "password")]
     assert "Pl4nted" not in repr(items)
+
+
+def test_copying_the_checkout_to_a_host_dir_names_the_legacy_app_dir():
+    from analyzers.base import Src
+    from analyzers.deploy_commands import interpret
+    from migrator.model import Kind
+
+    def app_dirs(command):
+        return [f.fields["legacy_app_dir"] for f in interpret(command, Src("shell", "d.sh", 3)) if f.kind is Kind.RUNTIME]
+
+    assert app_dirs("rsync -az --delete --exclude .git ./ deploy@h:/opt/notes/") == ["/opt/notes"]
+    assert app_dirs("scp -r . h:/srv/app") == ["/srv/app"]
+    assert app_dirs("rsync -a build/ h:/var/www") == []  # not the checkout
+    assert app_dirs("rsync -a ./ /tmp/x") == []  # a local copy
+    assert app_dirs('rsync -a ./ "h:$APP_DIR"') == []  # unresolved
