@@ -6,12 +6,14 @@ from analyzers import base
 from analyzers.base import Src
 from generators.resources import DEFAULTS, millicores, resources_for
 from migrator.config import GenerateSettings
-from migrator.model import Subject, Value
+from migrator.model import Subject
 from migrator.planner import OVERRIDE_ANALYZER, plan
 
 
-def web(**fields: Value) -> Subject:
-    return plan("a", [base.process("web", Src("systemd", "web.service", 4), role="web", **fields)]).processes[0]
+def web(memory_limit: str | None = None, cpu_limit: str | None = None) -> Subject:
+    finding = base.process("web", Src("systemd", "web.service", 4), role="web", memory_limit=memory_limit,
+                           cpu_limit=cpu_limit)
+    return plan("a", [finding]).processes[0]
 
 
 def test_defaults() -> None:
