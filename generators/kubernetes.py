@@ -4,8 +4,10 @@
   (``RollingUpdate``, ``maxUnavailable: 0``, ``maxSurge: 1``, gated by the readiness probe) and keep
   ten revisions for ``kubectl rollout undo``; schedulers (celery beat, clock) get ``replicas: 1`` and
   ``Recreate`` so two never run at once.
-- The web process gets a Service, a HorizontalPodAutoscaler (CPU, minimum = the legacy host count) and,
-  like every process with more than one replica, a PodDisruptionBudget.
+- The web process gets a Service, a HorizontalPodAutoscaler (CPU, minimum = the legacy host count) and
+  an Ingress when a host is known; every process with more than one replica gets a PodDisruptionBudget.
+- A NetworkPolicy admits traffic to the app's pods only on the web port; a dedicated ServiceAccount
+  mounts no token; each schedule is a CronJob (``concurrencyPolicy: Forbid``, history limits).
 - The release Job is named ``<app>-release-<hash>``, the hash being the first 8 hex digits of
   sha256(image reference + release commands): a new image (or new steps) creates a new Job, and
   re-applying the same one is a no-op because a Job's template is immutable.
