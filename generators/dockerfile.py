@@ -174,8 +174,25 @@ def _unknown_language(spec: AppSpec) -> tuple[list[str], bool, str | None]:
 _INSTALLERS: dict[str, Installer] = {"python": _python}
 
 
+# Build tools that the runtime's base image does not have (a frontend build needs a Node.js stage).
+FOREIGN_TOOLS = {"python": {"npm", "npx", "yarn", "pnpm", "node", "webpack", "gulp", "grunt", "bower"}}
+
+
+def foreign_tool(spec: AppSpec, step: Step) -> str | None:
+    """The program of ``step`` when the base image cannot run it (``npm`` on a Python image)."""
+    program = step.argv[0].rsplit("/", 1)[-1] if step.argv else ""
+    if step.argv[:2] == ("sh", "-c") and len(step.argv) > 2:
+        program = step.argv[2].removeprefix("exec ").split(" ", 1)[0]
+    return program if program in FOREIGN_TOOLS.get(spec.base.language, set()) else None
+
+
 def _build_step(spec: AppSpec, step: Step) -> str:
     """A build step, with obviously fake values for required settings so it can import the app."""
+    tool = foreign_tool(spec, step)
+    if tool:
+        return (f"# build step: {step.origin}: {tool} is not in the {spec.base.image} image; add a build stage\n"
+                f"# that has it (e.g. FROM node:20-slim AS assets) and COPY its output here. Not run:\n"
+                f"# RUN {step.command}")
     needed = [e.name for e in (*spec.secret_env, *spec.config_env) if e.value in (None, "")]
     env = " ".join(f"{name}={_placeholder(name)}" for name in needed)
     run = f"{env} {step.command}" if env else step.command

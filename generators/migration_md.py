@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from generators import dockerfile
 from generators.kubernetes import release_name
 from generators.output import OutputFile
 from generators.spec import AppSpec
@@ -86,6 +87,9 @@ def generate(model: AppModel, spec: AppSpec, files: list[OutputFile]) -> OutputF
     questions += [f"- Warning: {w.message}" + (f" ({w.file}{':' + str(w.line) if w.line else ''})" if w.file else "")
                   for w in model.warnings]
     questions += [f"- {note}" for note in spec.notes]
+    questions += [f"- Build step `{s.command}` ({s.origin}) needs {tool}, which the {spec.base.image} image "
+                  "lacks: it is commented out in the Dockerfile" for s in spec.build_steps
+                  if (tool := dockerfile.foreign_tool(spec, s))]
     questions += [f"- `{e.name}` is required but has no known value: set it in the ConfigMap ({e.origin})"
                   for e in spec.config_env if not e.value]
     questions += [f"- `{e.name}` is read ({e.origin}) but not set: add it to the ConfigMap if production needs it"

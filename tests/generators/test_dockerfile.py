@@ -196,3 +196,11 @@ def test_django_static_root_implies_collectstatic_at_build() -> None:
     # declared by the deploy script already: not twice
     step = base.build_step("python manage.py collectstatic --noinput -v0", Src("fabric", "fabfile.py", 9))
     assert dockerfile.render(spec([*findings, step])).count("collectstatic") == 1
+
+
+def test_frontend_build_steps_are_not_run_on_a_python_image(tmp_path: Path) -> None:
+    findings = [*minimal_web(), base.build_step("npm run build", Src("shell", "deploy.sh", 7))]
+    text = dockerfile.render(spec(findings))
+    assert "# RUN npm run build" in text and "\nRUN npm" not in text
+    assert "# build step: deploy.sh:7 (declared): npm is not in the python:3.11-slim image" in text
+    assert hadolint(text, tmp_path) == ""

@@ -77,3 +77,11 @@ def test_minimal_model_has_honest_gaps() -> None:
     s = build_spec(m, GenerateSettings())
     text = migration_md.generate(m, s, dockerfile.generate(s)).content
     assert "No web process was found" in text and "None found." in text
+
+
+def test_a_build_step_the_image_cannot_run_is_an_open_question() -> None:
+    m = plan("shop", [*django_findings(), base.build_step("npm run build", Src("shell", "deploy.sh", 7))])
+    s = build_spec(m, GenerateSettings())
+    text = migration_md.generate(m, s, []).content
+    assert "- Build step `npm run build` (deploy.sh:7 (declared)) needs npm, which the python:3.12-slim image " \
+           "lacks: it is commented out in the Dockerfile" in text
