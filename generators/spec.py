@@ -176,7 +176,7 @@ def _image(settings: GenerateSettings, name: str) -> tuple[str, str]:
     last = image.rsplit("/", 1)[-1]
     if ":" in last:
         image, _, image_tag = image.rpartition(":")
-        tag = tag or image_tag
+        tag = image_tag or tag  # the tag written with the image (--image x:1.2) is the most specific
     if settings.registry and "/" not in image:
         image = f"{settings.registry.rstrip('/')}/{image}"
     tag = tag or DEFAULT_TAG

@@ -166,3 +166,11 @@ def test_cli_refuses_unsafe_settings(tree: Tree, args: list[str], message: str) 
 def test_cli_missing_path_is_a_user_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["generate", str(tmp_path / "nope")])
     assert result.exit_code == 1 and "no such directory" in result.output
+
+
+def test_a_tag_given_with_the_image_wins_over_the_configured_tag(tree: Tree) -> None:
+    root = tree({**APP, "migrate.toml": '[generate]\ntag = "2.1.0"\n'})
+    files = {f.path: f.content for f in generate(root, GenerateSettings(image="shop:3.0.0"))}
+    assert "image: shop:3.0.0" in files["deploy/k8s/base/deployment-web.yaml"]
+    files = {f.path: f.content for f in generate(root, GenerateSettings(image="shop"))}
+    assert "image: shop:2.1.0" in files["deploy/k8s/base/deployment-web.yaml"]
