@@ -21,7 +21,9 @@ _LISTEN: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "hypercorn": (("--bind", "-b"), ("--bind", "0.0.0.0:{port}")),
     "waitress": (("--listen", "--host", "--port", "--unix-socket"), ("--listen=0.0.0.0:{port}",)),
     "flask": (("--host", "-h", "--port", "-p"), ("--host", ALL, "--port", "{port}")),
-    "uwsgi": (("--http", "--http-socket", "--socket", "-s"), ("--http-socket", "0.0.0.0:{port}")),
+    # an ini file may bind the same port on 127.0.0.1 (its sockets add up, never replace): SO_REUSEPORT
+    # lets both bind, and the pod's traffic reaches the 0.0.0.0 socket
+    "uwsgi": (("--http", "--http-socket", "--socket", "-s"), ("--http-socket", "0.0.0.0:{port}", "--reuse-port")),
 }
 # the token after which the new options go (options before positionals suit every parser here)
 _ANCHOR = {"waitress": "waitress-serve", "flask": "run", "runserver": "runserver"}

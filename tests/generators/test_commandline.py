@@ -22,7 +22,7 @@ from generators.commandline import ALL, container_argv
         ("waitress-serve --port=8080 app:app", ("waitress-serve", "--listen=0.0.0.0:8000", "app:app")),
         ("flask run --host 127.0.0.1 -p 5000", ("flask", "run", "--host", ALL, "--port", "8000")),
         ("uwsgi --ini deploy/uwsgi.ini --socket 127.0.0.1:3031",
-         ("uwsgi", "--http-socket", "0.0.0.0:8000", "--ini", "deploy/uwsgi.ini")),
+         ("uwsgi", "--http-socket", "0.0.0.0:8000", "--reuse-port", "--ini", "deploy/uwsgi.ini")),
     ],
 )
 def test_app_servers_listen_on_all_interfaces_at_the_port(command: str, argv: tuple[str, ...]) -> None:
