@@ -233,7 +233,8 @@ def _serve(spec: AppSpec) -> list[str]:
 def _healthcheck(spec: AppSpec) -> str:
     if spec.health_path:
         url = f"http://127.0.0.1:{spec.port}{spec.health_path.value}"
-        code = f"import urllib.request; urllib.request.urlopen({url!r}, timeout=4)"
+        headers = f", headers={{'Host': {spec.probe_host!r}}}" if spec.probe_host else ""
+        code = f"import urllib.request; urllib.request.urlopen(urllib.request.Request({url!r}{headers}), timeout=4)"
         why = f"# health check {spec.health_path.value}: {spec.health_path.origin} (Kubernetes uses its own probes)"
     else:
         code = f"import socket; socket.create_connection(('127.0.0.1', {spec.port}), timeout=4)"

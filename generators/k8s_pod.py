@@ -115,6 +115,10 @@ def _probes(spec: AppSpec, c: CommentedMap, process: ProcessSpec) -> None:
     def action() -> CommentedMap:
         if http and spec.health_path is not None:
             get = cmap(path=spec.health_path.value, port="http")
+            if spec.probe_host is not None:
+                # the kubelet sends Host: <pod IP>, which host allow-lists (Django's ALLOWED_HOSTS) reject
+                host = cmap(name="Host", value=spec.probe_host)
+                get["httpHeaders"] = cseq(note(host, "value", "the public host: allow-listed by the app"))
             return cmap(httpGet=note(get, "path", f"health path: {spec.health_path.origin}"))
         return cmap(tcpSocket=cmap(port="http"))
     c["startupProbe"] = cmap(*action().items(), periodSeconds=5, timeoutSeconds=3, failureThreshold=30)

@@ -109,6 +109,12 @@ class AppSpec:
     settings: GenerateSettings = field(repr=False)
 
     @property
+    def probe_host(self) -> str | None:
+        """The Host header for HTTP health checks: the first concrete public host, when one is known."""
+        hosts = [h for h, _ in self.ingress.hosts if "*" not in h] if self.ingress else []
+        return hosts[0] if hosts else None
+
+    @property
     def port(self) -> int | None:
         return int(self.web.port.value) if self.web and self.web.port else None
 

@@ -94,7 +94,7 @@ def test_expose_cmd_and_health_check_from_the_web_process() -> None:
     cmd = next(line for line in lines(text) if line.startswith("CMD "))
     assert json.loads(cmd[4:]) == ["gunicorn", "--bind", "0.0.0.0:8081", "proj.wsgi"]
     assert "# listens on 0.0.0.0:8081 in the container (legacy: 127.0.0.1:8081)" in text
-    assert "http://127.0.0.1:8081/healthz" in text
+    assert "urllib.request.Request('http://127.0.0.1:8081/healthz', headers={'Host': 'shop.example.com'})" in text
     assert "# other processes (worker, beat) reuse this image" in text
 
 

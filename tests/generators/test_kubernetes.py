@@ -74,7 +74,12 @@ def test_scheduler_is_a_single_recreated_pod() -> None:
 def test_probes_http_on_health_path_tcp_fallback_none_for_workers() -> None:
     c = pod(objs()["deployment-web.yaml"])["containers"][0]
     for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
-        assert c[probe]["httpGet"] == {"path": "/healthz", "port": "http"}
+        # the public host as Host header: the kubelet's default (the pod IP) fails ALLOWED_HOSTS checks
+        assert c[probe]["httpGet"] == {"path": "/healthz", "port": "http",
+                                       "httpHeaders": [{"name": "Host", "value": "shop.example.com"}]}
+    no_host = [f for f in django_findings() if f.kind.value != "ingress"]
+    plain = pod(objs(no_host)["deployment-web.yaml"])["containers"][0]["readinessProbe"]["httpGet"]
+    assert plain == {"path": "/healthz", "port": "http"}
     assert c["ports"] == [{"name": "http", "containerPort": 8081, "protocol": "TCP"}]
     worker = objs()["deployment-worker.yaml"]
     assert not {"startupProbe", "readinessProbe", "livenessProbe"} & set(pod(worker)["containers"][0])
