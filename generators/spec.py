@@ -170,7 +170,7 @@ def _namespace(settings: GenerateSettings, name: str) -> Value:
     if settings.namespace:
         if settings.namespace == "default":
             raise UserError("namespace 'default' is refused: give the app its own namespace (--namespace)")
-        if slug(settings.namespace) != settings.namespace:
+        if not re.fullmatch(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?", settings.namespace):
             raise UserError(f"namespace {settings.namespace!r} is not a valid Kubernetes name")
         return Value(settings.namespace, "migrate.toml / --namespace")
     return Value(name, "default: the app's name")
@@ -218,8 +218,8 @@ def _process(p: Subject, app: str, settings: GenerateSettings, *, web: bool) -> 
     stop = p.get("stop_timeout")
     return ProcessSpec(
         key=p.key,
-        label=slug(p.key, "process"),
-        name=f"{app}-{slug(p.key, 'process')}",
+        label=slug(p.key, "process", 20),
+        name=f"{app}-{slug(p.key, 'process', 20)}",
         role=role,
         argv=argv or ("python",),
         command_origin=origin(p, "command") or "",

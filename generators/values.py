@@ -27,10 +27,13 @@ class Value:
     origin: str
 
 
-def slug(text: str, fallback: str = "app") -> str:
-    """A DNS-1123 label: lower-case letters, digits and dashes, at most 40 characters."""
-    out = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40].strip("-")
-    return out or fallback
+def slug(text: str, fallback: str = "app", limit: int = 40) -> str:
+    """A DNS-1035 label: lower-case letters, digits and dashes, starting with a letter, at most ``limit``
+    characters (the app name takes 40 and a process 20, so ``<app>-<process>`` fits a Service's 63)."""
+    out = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    if out and not out[0].isalpha():
+        out = f"{fallback[0]}-{out}"
+    return out[:limit].strip("-") or fallback
 
 
 def bounded_int(value: object, low: int, high: int) -> int | None:

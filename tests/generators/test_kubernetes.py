@@ -275,3 +275,16 @@ def test_unusable_values_are_skipped_and_reported_not_crashed_on() -> None:
     assert any("'/tmp/uploads'" in n for n in s.notes)
     for obj in found.values():
         validate(obj)
+
+
+def test_names_fit_kubernetes_limits() -> None:
+    long_key = "a-very-long-process-name-that-goes-on-and-on"
+    findings = [*minimal_web(), base.process(long_key, Src("procfile", "Procfile", 2), role="worker",
+                                             command="python -m w")]
+    s = spec(findings, name="2fa " + "x" * 60)
+    assert s.name.startswith("a-2fa-") and len(s.name) <= 40
+    names = [o["metadata"]["name"] for o in objects(kubernetes.generate(s)).values()]
+    assert all(re.fullmatch(r"[a-z]([-a-z0-9]*[a-z0-9])?", n) and len(n) <= 63 for n in names), names
+    assert spec(settings=GenerateSettings(namespace="2fa")).namespace.value == "2fa"
+    with pytest.raises(UserError, match="not a valid Kubernetes name"):
+        spec(settings=GenerateSettings(namespace="Bad_NS"))
