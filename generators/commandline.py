@@ -34,22 +34,63 @@ def container_argv(command: str, port: int | None) -> tuple[tuple[str, ...], str
     text = container_command(command)
     argv = split(text)
     info = classify(text)
-    note = None
+    notes: list[str] = []
     server = info.app_server
     if port is not None and server is not None and (server in _LISTEN or server == "runserver"):
         rebound = _rebind(argv, server, port)
         if sorted(rebound) != sorted(argv):
-            note = f"listens on 0.0.0.0:{port} in the container (legacy: {_listen_text(info)})"
+            notes.append(f"listens on 0.0.0.0:{port} in the container (legacy: {_listen_text(info)})")
             argv = rebound
+    if server in _FILE_OPTIONS:
+        argv, moved = _no_host_files(argv, _FILE_OPTIONS[server])
+        if moved:
+            notes.append(f"no log or pid files on the read-only filesystem, logs go to stdout/stderr "
+                         f"(legacy: {', '.join(moved)})")
     if _celery_beat(info, argv) and not any(_is_schedule_option(a) for a in argv[1:]):
         # beat keeps its schedule state in ./celerybeat-schedule by default: the app dir is read-only
         argv = [*argv, "--schedule", "/tmp/celerybeat-schedule"]  # noqa: S108 - the pod's emptyDir
-        note = "beat's schedule file moved to /tmp (the root filesystem is read-only)"
+        notes.append("beat's schedule file moved to /tmp (the root filesystem is read-only)")
+    note = "; ".join(notes) or None
     if argv[:2] in (["sh", "-c"], ["bash", "-c"]):
         return tuple(argv), note
     if any("$" in a for a in argv):
         return ("sh", "-c", "exec " + " ".join(_shell_word(a) for a in argv)), note
     return tuple(argv), note
+
+
+# Options that make a server write log or pid files on the host: in a pod the root filesystem is
+# read-only and logs belong on stdout/stderr. option -> replacement value (None: drop the option).
+_FILE_OPTIONS: dict[str, dict[str, str | None]] = {
+    "gunicorn": {"--access-logfile": "-", "--error-logfile": "-", "--log-file": "-", "--pid": None, "-p": None},
+    "celery": {"--logfile": None, "-f": None, "--pidfile": None},
+    "uwsgi": {"--logto": None, "--logto2": None, "--pidfile": None, "--pidfile2": None, "--daemonize": None},
+    "daphne": {"--access-log": None},
+}
+
+
+def _no_host_files(argv: list[str], options: dict[str, str | None]) -> tuple[list[str], list[str]]:
+    """``argv`` without file-writing options (or with them pointed at stdout), and what was moved."""
+    out: list[str] = []
+    moved: list[str] = []
+    i = 0
+    while i < len(argv):
+        token = argv[i]
+        name, eq, inline = token.partition("=")
+        if name in options and (eq or i + 1 < len(argv)):
+            value = inline if eq else argv[i + 1]
+            step = 1 if eq else 2
+            if value == "-" or value.startswith(("/tmp/", "/dev/std")):  # noqa: S108 - the pod's emptyDir
+                out += argv[i : i + step]
+            else:
+                moved.append(f"{name} {value}")
+                replacement = options[name]
+                if replacement is not None:
+                    out += [name, replacement]
+            i += step
+            continue
+        out.append(token)
+        i += 1
+    return out, moved
 
 
 def _celery_beat(info: CommandInfo, argv: list[str]) -> bool:

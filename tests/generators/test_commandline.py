@@ -58,3 +58,19 @@ def test_celery_beat_keeps_its_schedule_in_tmp(command: str) -> None:
 def test_an_explicit_beat_schedule_is_respected(option: list[str]) -> None:
     argv, note = container_argv(" ".join(["celery", "-A", "proj", "beat", *option]), None)
     assert argv == ("celery", "-A", "proj", "beat", *option) and note is None
+
+
+def test_log_and_pid_files_leave_the_read_only_filesystem() -> None:
+    argv, note = container_argv("gunicorn app:app --access-logfile /var/log/app/access.log "
+                                "--error-logfile=/var/log/app/err.log --pid /run/app.pid", None)
+    assert argv == ("gunicorn", "app:app", "--access-logfile", "-", "--error-logfile", "-")
+    assert note == ("no log or pid files on the read-only filesystem, logs go to stdout/stderr (legacy: "
+                    "--access-logfile /var/log/app/access.log, --error-logfile /var/log/app/err.log, "
+                    "--pid /run/app.pid)")
+    argv, _ = container_argv("celery -A p worker --logfile=/var/log/celery.log --pidfile /run/celery.pid -l info", None)
+    assert argv == ("celery", "-A", "p", "worker", "-l", "info")
+    # already fine in a container: kept
+    assert container_argv("celery -A p worker -f /tmp/x.log", None) == (("celery", "-A", "p", "worker", "-f",
+                                                                          "/tmp/x.log"), None)
+    assert container_argv("gunicorn app:app --access-logfile -", None) == (
+        ("gunicorn", "app:app", "--access-logfile", "-"), None)
