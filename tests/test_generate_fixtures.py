@@ -154,10 +154,13 @@ def test_checkov_kubernetes_checks_pass(manifests: Any, tmp_path: Path) -> None:
 def test_no_planted_secret_reaches_any_generated_file(generated: Any) -> None:
     secrets = planted_secrets()
     assert secrets, "fixtures/SECRETS.txt lists no planted secrets"
-    for fixture, (files, _) in generated.items():
-        for f in files:
+    for fixture, (_, root) in generated.items():
+        written = [p for p in root.rglob("*") if p.is_file()]  # every file, the writer's state included
+        assert root / ".migrate/state.json" in written
+        for path in written:
+            text = path.read_text()
             for owner, value in secrets:
-                assert value not in f.content, f"{owner}'s planted secret leaked into {fixture}/{f.path}"
+                assert value not in text, f"{owner}'s planted secret leaked into {fixture}/{path.relative_to(root)}"
 
 
 @pytest.mark.parametrize("fixture", IDS)
