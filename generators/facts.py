@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from generators.values import APP_DIR, Value, origin, slug
-from migrator.model import AppModel, Kind
+from migrator.model import AppModel, Kind, Subject
 
 # Connection URLs usually embed credentials: they go to the Secret even when the name looks harmless.
 _CREDENTIAL_URL_NAME = re.compile(r"(^|_)(DATABASE|DB|REDIS|BROKER|AMQP|RABBITMQ|MONGO(DB)?|CACHE|ELASTICSEARCH|"
@@ -39,6 +39,17 @@ class IngressSpec:
     tls: bool
 
 
+_CODE_SUFFIXES = (".py", ".js", ".ts", ".mjs", ".cjs", ".rb")
+
+
+def _read_site(var: Subject) -> str:
+    """Where the app reads ``var``: the strongest source in code, else the strongest source at all
+    (:attr:`Subject.sources` is ordered, so the answer is stable across runs)."""
+    sources = var.sources
+    in_code = [s for s in sources if s.file.endswith(_CODE_SUFFIXES)]
+    return (in_code or list(sources))[0].where() if sources else ""
+
+
 def env_specs(model: AppModel) -> tuple[tuple[EnvSpec, ...], tuple[EnvSpec, ...], tuple[EnvSpec, ...]]:
     config: list[EnvSpec] = []
     secret: list[EnvSpec] = []
@@ -46,7 +57,7 @@ def env_specs(model: AppModel) -> tuple[tuple[EnvSpec, ...], tuple[EnvSpec, ...]
     for e in model.env:
         if e.key == "PORT" or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", e.key):
             continue
-        where = e.sources[0].where() if e.sources else ""  # the strongest source, stable across runs
+        where = _read_site(e)
         default = e.get("default")
         required = bool(e.get("required"))
         is_url = bool(_CREDENTIAL_URL_NAME.search(e.key) and _SERVICE_URL_HINT.search(e.key))

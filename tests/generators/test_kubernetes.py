@@ -288,3 +288,10 @@ def test_names_fit_kubernetes_limits() -> None:
     assert spec(settings=GenerateSettings(namespace="2fa")).namespace.value == "2fa"
     with pytest.raises(UserError, match="not a valid Kubernetes name"):
         spec(settings=GenerateSettings(namespace="Bad_NS"))
+
+
+def test_secret_comment_points_at_the_code_that_reads_it() -> None:
+    findings = [*minimal_web(), base.env_var("API_TOKEN", Src("dotenv", ".env.example", 5)),
+                base.env_var("API_TOKEN", Src("python_code", "app/settings.py", 13), required=True)]
+    text = next(f.content for f in generated(findings) if f.path.endswith("secret.yaml"))
+    assert re.search(r"API_TOKEN: ''\s+# read at app/settings.py:13", text)
