@@ -54,6 +54,7 @@ def env_specs(model: AppModel) -> tuple[tuple[EnvSpec, ...], tuple[EnvSpec, ...]
     config: list[EnvSpec] = []
     secret: list[EnvSpec] = []
     optional: list[EnvSpec] = []
+    workdirs = legacy_dirs(model)
     for e in model.env:
         if e.key == "PORT" or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", e.key):
             continue
@@ -64,7 +65,13 @@ def env_specs(model: AppModel) -> tuple[tuple[EnvSpec, ...], tuple[EnvSpec, ...]
         if e.get("secret") or (is_url and default is None):
             secret.append(EnvSpec(e.key, None, where, required))
         elif default is not None:
-            config.append(EnvSpec(e.key, str(default), e.facts["default"].source.where(), required))
+            value, where_from = str(default), e.facts["default"].source.where()
+            mapped = _mount_path(value, workdirs) if value.startswith("/") else value
+            if mapped != value:
+                # a host path under the legacy app dir (MEDIA_ROOT=/srv/app/media) is where the image
+                # and its volume mounts put it now (/app/media): the old path does not exist in the pod
+                value, where_from = mapped, f"{where_from}; legacy {default} mapped into the image"
+            config.append(EnvSpec(e.key, value, where_from, required))
         elif required:
             config.append(EnvSpec(e.key, "", where, True))
         else:
@@ -72,9 +79,18 @@ def env_specs(model: AppModel) -> tuple[tuple[EnvSpec, ...], tuple[EnvSpec, ...]
     return tuple(config), tuple(secret), tuple(optional)
 
 
+def legacy_dirs(model: AppModel) -> list[str]:
+    """Where the app lived on the legacy hosts (process working dirs, the rsync target), deepest first."""
+    found = {str(p.get(f)).rstrip("/") for p in model.processes for f in _WORKDIR_FIELDS
+             if isinstance(p.get(f), str) and str(p.get(f)).startswith("/")}
+    app_dir = model.runtime.get("legacy_app_dir")
+    if isinstance(app_dir, str) and app_dir.startswith("/"):
+        found.add(app_dir.rstrip("/"))
+    return sorted((d for d in found if d.count("/") > 1), key=len, reverse=True)
+
+
 def volume_specs(model: AppModel, app: str) -> tuple[VolumeSpec, ...]:
-    workdirs = sorted({str(p.get(f)).rstrip("/") for p in model.processes for f in _WORKDIR_FIELDS
-                       if isinstance(p.get(f), str) and str(p.get(f)).startswith("/")}, key=len, reverse=True)
+    workdirs = legacy_dirs(model)
     out: dict[str, VolumeSpec] = {}
     for v in model.of(Kind.VOLUME):
         if v.get("purpose") == "sqlite":

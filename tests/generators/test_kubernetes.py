@@ -295,3 +295,19 @@ def test_secret_comment_points_at_the_code_that_reads_it() -> None:
                 base.env_var("API_TOKEN", Src("python_code", "app/settings.py", 13), required=True)]
     text = next(f.content for f in generated(findings) if f.path.endswith("secret.yaml"))
     assert re.search(r"API_TOKEN: ''\s+# read at app/settings.py:13", text)
+
+
+def test_legacy_host_paths_in_config_follow_the_app_into_the_image() -> None:
+    findings = [
+        *minimal_web(working_dir="/srv/shop"),
+        base.volume("/srv/shop/media", Src("nginx", "site.conf", 9), purpose="media"),
+        base.env_var("MEDIA_ROOT", Src("python_code", "shop/settings.py", 4), default="/srv/shop/media"),
+        base.env_var("LOG_DIR", Src("python_code", "shop/settings.py", 5), default="/var/log/shop"),
+    ]
+    out = objs(findings)
+    config = next(o for o in out.values() if o["kind"] == "ConfigMap")["data"]
+    mounts = [m["mountPath"] for m in pod(next(o for o in out.values() if o["kind"] == "Deployment"))
+              ["containers"][0]["volumeMounts"]]
+    # the app writes where its config says, and that is where the volume is mounted
+    assert config["MEDIA_ROOT"] == "/app/media" and "/app/media" in mounts
+    assert config["LOG_DIR"] == "/var/log/shop"  # not under the app dir: left alone
