@@ -118,7 +118,7 @@ def plan(
     final = {kind: tuple(sorted(items, key=_subject_sort)) for kind, items in subjects.items()}
     final = _enforce_invariants(final)
     final = _relativize_commands(final)
-    used = {s.file for items in final.values() for subj in items for s in subj.sources}
+    used = {s.file for items in final.values() for subj in items for s in subj.sources if not s.file.startswith("(")}
     return AppModel(
         root_name=root_name,
         subjects=final,
@@ -236,13 +236,23 @@ def _enforce_invariants(subjects: dict[Kind, tuple[Subject, ...]]) -> dict[Kind,
         if p.get("role") in _SINGLETON_ROLES and p.get("replicas") != 1:
             facts = dict(p.facts)
             prior = facts.get("replicas")
-            src = Source("(planner)", None, "planner", Confidence.DECLARED)
+            # the tool's own rule, ranked as a default so real files come first in the evidence
+            src = Source("(planner)", None, "planner", Confidence.DEFAULT)
             cands = (Candidate(1, src), *(prior.candidates if prior else ()))
             facts["replicas"] = Fact("replicas", 1, cands, False, "schedulers are singletons: replicas forced to 1")
             p = Subject(p.kind, p.key, facts)
         procs.append(p)
     if procs:
         subjects = {**subjects, Kind.PROCESS: tuple(procs)}
+    env = []
+    for e in subjects.get(Kind.ENV, ()):
+        if e.get("secret") and "default" in e.facts:
+            # one source knows the var is secret (an add-on's URL, a *_PASSWORD name) while another
+            # saw a harmless-looking default: a secret var never carries a default in any output
+            e = Subject(e.kind, e.key, {k: v for k, v in e.facts.items() if k != "default"})
+        env.append(e)
+    if env:
+        subjects = {**subjects, Kind.ENV: tuple(env)}
     return subjects
 
 

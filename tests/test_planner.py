@@ -188,3 +188,15 @@ def test_host_paths_under_the_legacy_app_dir_become_image_paths():
     assert backup.get("command") == "scripts/backup.sh --full"
     assert "made relative" in backup.facts["command"].reason
     assert model.process("worker").get("command") == "python worker.py --config=conf/w.ini /etc/other"
+
+
+def test_a_var_any_source_calls_secret_carries_no_default():
+    model = plan(
+        "app",
+        [
+            base.env_var("REDIS_URL", Src("python_code", "settings.py", 4), H, default="redis://localhost:6379/0"),
+            base.env_var("REDIS_URL", Src("app_json", "app.json", 36), I, secret=True),
+        ],
+    )
+    (redis,) = model.env
+    assert redis.get("secret") is True and "default" not in redis.facts

@@ -1,0 +1,82 @@
+"""Every fixture end to end: the JSON report is schema-valid and snapshot-tested, every rendering is
+free of planted secrets, and the text report says which files were read and why the web process won."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+from click.testing import CliRunner
+from syrupy.extensions.json import JSONSnapshotExtension
+
+from migrator.cli import main
+from migrator.planner import analyze
+from migrator.report import render, to_dict
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = sorted(p for p in (ROOT / "fixtures").iterdir() if p.is_dir())
+SCHEMA = json.loads((ROOT / "migrator" / "schema" / "report-v1.schema.json").read_text())
+
+
+def planted_secrets() -> list[str]:
+    lines = (ROOT / "fixtures" / "SECRETS.txt").read_text().splitlines()
+    return [line.split("\t", 1)[1] for line in lines if "\t" in line and not line.startswith("#")]
+
+
+def stable(doc: dict[str, Any]) -> dict[str, Any]:
+    doc["tool"]["version"] = "<version>"
+    return doc
+
+
+@pytest.fixture
+def snapshot_json(snapshot):
+    return snapshot.use_extension(JSONSnapshotExtension)
+
+
+def test_there_are_fixtures_and_planted_secrets():
+    assert len(FIXTURES) >= 8
+    assert len(planted_secrets()) >= 10
+    for fixture in FIXTURES:
+        assert (fixture / "README.md").is_file(), f"{fixture.name} has no README saying what it exercises"
+
+
+@pytest.mark.parametrize("fixture", FIXTURES, ids=[f.name for f in FIXTURES])
+def test_report_matches_schema_and_snapshot(fixture, snapshot_json):
+    doc = to_dict(analyze(fixture))
+    jsonschema.validate(doc, SCHEMA)
+    jsonschema.validate(to_dict(analyze(fixture), explain=True), SCHEMA)
+    assert stable(doc) == snapshot_json
+
+
+@pytest.mark.parametrize("fixture", FIXTURES, ids=[f.name for f in FIXTURES])
+def test_no_rendering_contains_a_planted_secret(fixture):
+    model = analyze(fixture)
+    outputs = {
+        f"{fmt}{'+explain' if explain else ''}": render(model, fmt, explain=explain, color=color)
+        for fmt in ("text", "markdown", "json")
+        for explain in (False, True)
+        for color in (False, True)
+    }
+    runner = CliRunner()
+    outputs["cli"] = runner.invoke(main, ["analyze", str(fixture), "--explain"]).output
+    outputs["warnings"] = repr(model.warnings)
+    for name, text in outputs.items():
+        for value in planted_secrets():
+            assert value not in text, f"{fixture.name}: planted secret found in the {name} rendering"
+
+
+@pytest.mark.parametrize("fixture", FIXTURES, ids=[f.name for f in FIXTURES])
+def test_text_says_what_was_read_and_why_the_web_process_won(fixture):
+    model = analyze(fixture)
+    text = render(model, "text")
+    assert "Files read" in text
+    for f in model.files_read:
+        assert f"  {f}" in text
+    web = model.web_process
+    if web is not None:
+        assert f"{web.key}.command: " in text
+        if web.get("port") is not None:
+            assert f"{web.key}.port: " in text
