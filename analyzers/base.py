@@ -11,15 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Protocol, Union
+from typing import Protocol
 
 from migrator.model import Confidence, Finding, Kind, SecretFinding, Source, Value, Warning
 from migrator.repo import RepoView
 from migrator.secrets import is_placeholder, is_secret_name, secret_kind
 
-Item = Union[Finding, SecretFinding, Warning]
+Item = Finding | SecretFinding | Warning
 
-D, I, H, DEF = Confidence.DECLARED, Confidence.INFERRED, Confidence.HEURISTIC, Confidence.DEFAULT
+# Short names for the confidences, used by every analyzer.
+D, I, H, DEF = Confidence.DECLARED, Confidence.INFERRED, Confidence.HEURISTIC, Confidence.DEFAULT  # noqa: E741
 
 
 class Analyzer(Protocol):
@@ -72,7 +73,8 @@ def env_var(
         secret = is_secret_name(name) or (default is not None and secret_kind(name, default) is not None)
     if secret or (default is not None and secret_kind(name, default)):
         default = None
-    return _finding(Kind.ENV, name, src, confidence, {"default": default, "secret": secret, "required": required, **fields})
+    fields = {"default": default, "secret": secret, "required": required, **fields}
+    return _finding(Kind.ENV, name, src, confidence, fields)
 
 
 def hardcoded_secret(src: Src, name: str, kind: str) -> SecretFinding:
@@ -87,7 +89,9 @@ def check_assignment(src: Src, name: str, value: str) -> SecretFinding | None:
     return hardcoded_secret(src, name, kind) if kind else None
 
 
-def system_package(name: str, src: Src, confidence: Confidence = D, *, stage: str = "runtime", **fields: Value) -> Finding:
+def system_package(
+    name: str, src: Src, confidence: Confidence = D, *, stage: str = "runtime", **fields: Value
+) -> Finding:
     """stage: "runtime" (needed by the running app) or "build" (compilers, -dev headers)."""
     return _finding(Kind.SYSTEM_PACKAGE, name, src, confidence, {"stage": stage, **fields})
 

@@ -86,7 +86,9 @@ def build_tree(root: Path, env_every: int = 50) -> int:
     write("runtime.txt", "python-3.11.9\n")
     write("manage.py", "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'billing.settings')\n")
     write("billing/settings.py", "import os\nSECRET_KEY = os.environ['SECRET_KEY']\nDEBUG = os.getenv('DEBUG', '0')\n")
-    write("billing/wsgi.py", "from django.core.wsgi import get_wsgi_application\napplication = get_wsgi_application()\n")
+    write(
+        "billing/wsgi.py", "from django.core.wsgi import get_wsgi_application\napplication = get_wsgi_application()\n"
+    )
     remaining = TOTAL_FILES - count
     kinds = ("py", "py", "html", "css", "png", "txt")
     for i in range(remaining):
@@ -129,7 +131,9 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--keep", type=Path, help="build the tree here and keep it")
     parser.add_argument(
-        "--env-every", type=int, default=50,
+        "--env-every",
+        type=int,
+        default=50,
         help="one Python module in N reads env vars (default 50; 1 is a stress test where every module does)",
     )
     args = parser.parse_args()
@@ -144,8 +148,17 @@ def main() -> int:
         walk = [sys.executable, "-c", WALK.replace("{PRUNE!r}", repr(sorted(PRUNED_DIRS))), str(root)]
         analyze = [sys.executable, "-m", "migrator.cli", "analyze", str(root), "--format", "json"]
         # warm the page cache and write the bytecode cache once
-        subprocess.run([sys.executable, "-m", "compileall", "-q", str(Path(__file__).resolve().parent.parent / "migrator"),
-                        str(Path(__file__).resolve().parent.parent / "analyzers")], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "compileall",
+                "-q",
+                str(Path(__file__).resolve().parent.parent / "migrator"),
+                str(Path(__file__).resolve().parent.parent / "analyzers"),
+            ],
+            check=True,
+        )
         subprocess.run(analyze, check=True, stdout=subprocess.DEVNULL)
         t_walk = median_time(walk, args.runs)
         t_analyze = median_time(analyze, args.runs)

@@ -11,11 +11,11 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 # A fact's value: JSON-friendly and hashable, so candidates can be compared and deduplicated.
-Scalar = Union[str, int, float, bool, None]
-Value = Union[Scalar, tuple[Any, ...]]
+Scalar = str | int | float | bool | None
+Value = Scalar | tuple[Any, ...]
 
 
 class Confidence(enum.IntEnum):

@@ -133,7 +133,13 @@ def plan(
 def _candidate_key(order: Mapping[str, int]) -> Any:
     def key(c: Candidate) -> tuple[int, int, int, str, int]:
         override = 0 if c.source.analyzer == OVERRIDE_ANALYZER else 1
-        return (override, -int(c.source.confidence), order.get(c.source.analyzer, 99), c.source.file, c.source.line or 0)
+        return (
+            override,
+            -int(c.source.confidence),
+            order.get(c.source.analyzer, 99),
+            c.source.file,
+            c.source.line or 0,
+        )
 
     return key
 
@@ -179,10 +185,7 @@ def _reason(winner: Candidate, cands: list[Candidate]) -> str:
         return f"{len(agree)} sources agree; strongest: {src.where()} ({src.confidence.label})"
     best_loser = losers[0].source
     if best_loser.confidence < src.confidence:
-        return (
-            f"{src.confidence.label} at {src.where()} outranks {best_loser.confidence.label} "
-            f"at {best_loser.where()}"
-        )
+        return f"{src.confidence.label} at {src.where()} outranks {best_loser.confidence.label} at {best_loser.where()}"
     return (
         f"tie at {src.confidence.label}: {src.where()} ({src.analyzer}) comes first in analyzer order "
         f"before {best_loser.where()} ({best_loser.analyzer})"

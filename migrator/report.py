@@ -139,7 +139,7 @@ def _table(rows: list[list[str]], indent: str = "  ") -> list[str]:
     if not rows:
         return []
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return [indent + "  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+    return [indent + "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
 
 
 def _explain_lines(subject: Subject, style: Style, indent: str = "      ") -> list[str]:
@@ -200,7 +200,9 @@ def render_text(model: AppModel, *, explain: bool = False, color: bool = False) 
         out += [style("  ! ", fg="yellow") + c.describe() for c in model.conflicts]
         out.append("")
     if model.secrets_found:
-        header("Hard-coded secrets (values never shown: rotate them and move them to a Secret)", len(model.secrets_found))
+        header(
+            "Hard-coded secrets (values never shown: rotate them and move them to a Secret)", len(model.secrets_found)
+        )
         out += _table([[f"{s.file}:{s.line}" if s.line else s.file, s.name, s.kind] for s in model.secrets_found])
         out.append("")
     if model.warnings:
@@ -247,8 +249,16 @@ def render_markdown(model: AppModel, *, explain: bool = False, heading_level: in
     rt = model.runtime
     out += _md_table(
         ["fact", "value", "evidence"],
-        [[f, _md(rt.get(f)), ", ".join(f"`{c.source.where()}`" for c in rt.facts[f].candidates[:3]) if f in rt.facts else "not found"]
-         for f in (*RUNTIME_FIELDS, *sorted(set(rt.facts) - set(RUNTIME_FIELDS)))],
+        [
+            [
+                f,
+                _md(rt.get(f)),
+                ", ".join(f"`{c.source.where()}`" for c in rt.facts[f].candidates[:3])
+                if f in rt.facts
+                else "not found",
+            ]
+            for f in (*RUNTIME_FIELDS, *sorted(set(rt.facts) - set(RUNTIME_FIELDS)))
+        ],
     )
     out.append("")
     for kind, fields in SECTION_FIELDS.items():
@@ -272,11 +282,16 @@ def render_markdown(model: AppModel, *, explain: bool = False, heading_level: in
         out += [f"{h}# Conflicts", ""] + [f"- {c.describe()}" for c in model.conflicts] + [""]
     if model.secrets_found:
         out += [f"{h}# Hard-coded secrets", "", "Values are never shown. Rotate each one and move it to a Secret.", ""]
-        out += _md_table(["where", "name", "kind"], [[f"`{s.file}:{s.line}`", f"`{s.name}`", s.kind] for s in model.secrets_found])
+        out += _md_table(
+            ["where", "name", "kind"], [[f"`{s.file}:{s.line}`", f"`{s.name}`", s.kind] for s in model.secrets_found]
+        )
         out.append("")
     if model.warnings:
         out += [f"{h}# Warnings", ""]
-        out += [f"- {'`' + w.file + (':' + str(w.line) if w.line else '') + '`: ' if w.file else ''}{w.message}" for w in model.warnings]
+        out += [
+            f"- {'`' + w.file + (':' + str(w.line) if w.line else '') + '`: ' if w.file else ''}{w.message}"
+            for w in model.warnings
+        ]
         out.append("")
     out += [f"<details><summary>Files read ({len(model.files_read)})</summary>", ""]
     out += [f"- `{f}`" for f in model.files_read] + ["", "</details>", ""]

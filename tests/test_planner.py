@@ -78,7 +78,9 @@ def test_ties_break_by_analyzer_order_then_location():
 
 def test_override_wins_and_is_not_a_conflict():
     override = base.process("web", Src(OVERRIDE_ANALYZER, "migrate.toml", None), port=9999)
-    model = plan("app", [base.process("web", Src("systemd", "w.service", 1), port=8081), override], analyzer_order=ORDER)
+    model = plan(
+        "app", [base.process("web", Src("systemd", "w.service", 1), port=8081), override], analyzer_order=ORDER
+    )
     fact = model.process("web").facts["port"]  # type: ignore[union-attr]
     assert fact.value == 9999 and not fact.conflict and "migrate.toml" in fact.reason
 
@@ -155,8 +157,10 @@ def test_heuristic_disagreement_is_not_a_conflict():
 def test_a_secret_seen_by_two_analyzers_is_reported_once():
     from migrator.model import SecretFinding
 
-    secrets = [SecretFinding(".env", 1, "SECRET_KEY", "secret_key", "dotenv"),
-               SecretFinding(".env", 1, "SECRET_KEY", "secret_key", "systemd")]
+    secrets = [
+        SecretFinding(".env", 1, "SECRET_KEY", "secret_key", "dotenv"),
+        SecretFinding(".env", 1, "SECRET_KEY", "secret_key", "systemd"),
+    ]
     model = plan("app", [], secrets=secrets)
     assert [(s.file, s.line, s.name) for s in model.secrets_found] == [(".env", 1, "SECRET_KEY")]
 
@@ -178,10 +182,19 @@ def test_host_paths_under_the_legacy_app_dir_become_image_paths():
         "app",
         [
             base.runtime(Src("shell", "deploy.sh", 14), I, legacy_app_dir="/opt/notes"),
-            base.schedule("backup", Src("cron", "crontab.txt", 3), schedule="15 1 * * *",
-                          command="/opt/notes/scripts/backup.sh --full"),
-            base.process("worker", Src("supervisor", "s.conf", 2), role="worker", working_dir="/srv/app",
-                         command="python /srv/app/worker.py --config=/srv/app/conf/w.ini /etc/other"),
+            base.schedule(
+                "backup",
+                Src("cron", "crontab.txt", 3),
+                schedule="15 1 * * *",
+                command="/opt/notes/scripts/backup.sh --full",
+            ),
+            base.process(
+                "worker",
+                Src("supervisor", "s.conf", 2),
+                role="worker",
+                working_dir="/srv/app",
+                command="python /srv/app/worker.py --config=/srv/app/conf/w.ini /etc/other",
+            ),
         ],
     )
     (backup,) = model.of(Kind.SCHEDULE)

@@ -30,8 +30,10 @@ def test_process_started_in_background_by_hand():
 def test_default_port_is_a_separate_default_claim():
     items = run("uvicorn main:app &", background=True)
     procs = findings(items, Kind.PROCESS)
-    assert [(p.fields.get("port"), p.source.confidence) for p in procs] == [(None, Confidence.INFERRED),
-                                                                            (8000, Confidence.DEFAULT)]
+    assert [(p.fields.get("port"), p.source.confidence) for p in procs] == [
+        (None, Confidence.INFERRED),
+        (8000, Confidence.DEFAULT),
+    ]
 
 
 def test_daemon_flags_are_dropped_from_the_container_command():
@@ -111,7 +113,9 @@ def test_copying_the_checkout_to_a_host_dir_names_the_legacy_app_dir():
     from migrator.model import Kind
 
     def app_dirs(command):
-        return [f.fields["legacy_app_dir"] for f in interpret(command, Src("shell", "d.sh", 3)) if f.kind is Kind.RUNTIME]
+        return [
+            f.fields["legacy_app_dir"] for f in interpret(command, Src("shell", "d.sh", 3)) if f.kind is Kind.RUNTIME
+        ]
 
     assert app_dirs("rsync -az --delete --exclude .git ./ deploy@h:/opt/notes/") == ["/opt/notes"]
     assert app_dirs("scp -r . h:/srv/app") == ["/srv/app"]
