@@ -13,9 +13,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import tomlkit
-from tomlkit.exceptions import TOMLKitError
-
 from migrator.errors import UserError
 from migrator.model import Confidence, Finding, Kind, Source, Value
 
@@ -28,6 +25,10 @@ def load(root: str | os.PathLike[str]) -> dict[str, Any]:
     path = Path(root) / CONFIG_NAME
     if not path.is_file():
         return {}
+    # tomlkit is imported only when there is a migrate.toml: most analyses never need it
+    import tomlkit
+    from tomlkit.exceptions import TOMLKitError
+
     try:
         doc = tomlkit.parse(path.read_text(encoding="utf-8"))
     except (TOMLKitError, UnicodeDecodeError) as exc:
@@ -155,6 +156,8 @@ def render_config(sections: Sequence[tuple[str, Sequence[Default]]]) -> str:
     Uncommenting a line turns it into an override; tomlkit keeps the user's comments and order on
     later reads, and ``generate`` never rewrites a migrate.toml that already exists.
     """
+    import tomlkit
+
     doc = tomlkit.document()
     doc.add(tomlkit.comment("migrate.toml: overrides for `migrate analyze` and `migrate generate`."))
     doc.add(tomlkit.comment("Every line below is commented out: it shows what was inferred and where from."))
