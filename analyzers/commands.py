@@ -158,7 +158,8 @@ def parse_bind(bind: str) -> tuple[str | None, int | None, str | None]:
     return bind or None, None, None
 
 
-def _positional(args: list[str], takes_value: set[str]) -> list[str]:
+def positional(args: list[str], takes_value: set[str] | frozenset[str]) -> list[str]:
+    """The arguments that are not options nor the values of the options in ``takes_value``."""
     out = []
     skip = False
     for a in args:
@@ -186,7 +187,7 @@ def classify(command: str) -> CommandInfo:
 def _gunicorn(argv: tuple[str, ...], args: list[str]) -> CommandInfo:
     bind = _opt(args, "--bind", "-b")
     host, port, sock = parse_bind(bind) if bind else (None, None, None)
-    pos = _positional(args, {"-b", "--bind", "-w", "--workers", "-c", "--config", "-k", "--worker-class",
+    pos = positional(args, {"-b", "--bind", "-w", "--workers", "-c", "--config", "-k", "--worker-class",
                               "--threads", "-t", "--timeout", "--log-level", "--access-logfile",
                               "--error-logfile", "--pid", "-p", "-u", "--user", "-g", "--group", "--chdir",
                               "--max-requests", "--graceful-timeout", "--keep-alive", "-e", "--env",
@@ -221,7 +222,7 @@ def _asgi(server: str) -> _Handler:
         if p is not None:
             port = p
         h = _opt(args, "--host", "-h") if server != "hypercorn" else host
-        pos = _positional(args, {"--host", "-h", "--port", "-p", "--workers", "-w", "--bind", "-b",
+        pos = positional(args, {"--host", "-h", "--port", "-p", "--workers", "-w", "--bind", "-b",
                                   "--log-level", "--root-path", "--proxy-headers", "--env-file",
                                   "--timeout-keep-alive", "-u", "--unix-socket", "--app-dir"})
         return CommandInfo(
@@ -239,7 +240,7 @@ def _waitress(argv: tuple[str, ...], args: list[str]) -> CommandInfo:
     host, port, _ = parse_bind(listen) if listen else (None, None, None)
     p = _int(_opt(args, "--port"))
     port = p if p is not None else port
-    pos = _positional(args, {"--listen", "--port", "--host", "--threads", "--call"})
+    pos = positional(args, {"--listen", "--port", "--host", "--threads", "--call"})
     return CommandInfo(argv, ProcessRole.WEB, "web", "waitress",
                        port=port if port is not None else DEFAULT_PORTS["waitress"], port_declared=port is not None,
                        host=host or _opt(args, "--host"), threads=_int(_opt(args, "--threads")),
@@ -249,7 +250,7 @@ def _waitress(argv: tuple[str, ...], args: list[str]) -> CommandInfo:
 def _manage(argv: tuple[str, ...], args: list[str]) -> CommandInfo:
     sub = next((a for a in args if not a.startswith("-")), "")
     if sub in ("runserver", "runserver_plus"):
-        rest = _positional(args[args.index(sub) + 1 :], set())
+        rest = positional(args[args.index(sub) + 1 :], set())
         host, port = None, None
         if rest:
             host, port, _ = parse_bind(rest[0])
@@ -264,7 +265,7 @@ def _manage(argv: tuple[str, ...], args: list[str]) -> CommandInfo:
 
 
 def _celery(argv: tuple[str, ...], args: list[str]) -> CommandInfo:
-    sub = _positional(args, {"-A", "--app", "-b", "--broker", "-l", "--loglevel", "-c", "--concurrency",
+    sub = positional(args, {"-A", "--app", "-b", "--broker", "-l", "--loglevel", "-c", "--concurrency",
                              "-Q", "--queues", "-n", "--hostname", "-S", "--scheduler", "--pidfile",
                              "--logfile", "-s", "--schedule", "--workdir", "-P", "--pool"})
     app = _opt(args, "-A", "--app")

@@ -13,6 +13,7 @@ import re
 import shlex
 
 from analyzers.commands import core_argv, join, program, split
+from analyzers.commands import positional as plain_args
 from migrator.repo import RepoView
 
 TEMPLATE_SUFFIXES = (".j2", ".jinja", ".jinja2", ".template", ".tmpl", ".in")
@@ -151,16 +152,7 @@ def schedule_name(command: str, fallback: str) -> str:
     if module:
         return _dns(module.rsplit(".", 1)[-1]) or fallback
     prog, args = program(argv)
-    positional = []
-    skip = False
-    for a in args:
-        if skip:
-            skip = False
-            continue
-        if a.startswith("-"):
-            skip = a in _VALUE_OPTS
-            continue
-        positional.append(a)
+    positional = plain_args(args, _VALUE_OPTS)
     name = ""
     if prog in ("manage.py", "django-admin", "flask", "rake", "artisan", "console", "invoke", "fab"):
         name = positional[0] if positional else prog
