@@ -1,6 +1,8 @@
 """`migrate verify --backend docker` end to end on the repo's fixtures, through `migrate generate`:
 flask-gunicorn (web + RQ worker), pipenv-celery (Flask + Celery worker + beat schedule), heroku-django
-(release runs migrate on PostgreSQL), shell-deployed (waitress + a CronJob).
+(release runs migrate on PostgreSQL), fabric2-supervisor (uWSGI + Celery worker/beat + a CronJob),
+fabric1-systemd (release migrate on PostgreSQL + timer and cron CronJobs), shell-deployed (waitress +
+a CronJob).
 
 Each test asserts the health answer, not only the outcome. The images build with pip from PyPI, so
 these are the slowest tests; the broken variant reuses the cached layers of the Django build.
@@ -37,6 +39,11 @@ def generated(name: str, tmp: Path) -> Path:
 
 def _step(report: VerifyReport, prefix: str) -> Any:
     return next(s for s in report.steps if s.name.startswith(prefix))
+
+
+def _log_lines(step: Any) -> list[str]:
+    """Every container's last log lines of a step (``logs`` maps container name -> lines)."""
+    return [line for lines in step.logs.values() for line in lines]
 
 
 def _why(report: VerifyReport) -> list[Any]:
@@ -85,6 +92,31 @@ def test_heroku_django_release_migrates_postgres(tmp_path: Path) -> None:
         assert out.exit_code == 0 and int(out.output.decode()) > 0
     finally:
         cleanup_run(client, report.run_id)
+
+
+def test_fabric2_supervisor_uwsgi_celery_and_cron(tmp_path: Path) -> None:
+    # Flask under uWSGI (the legacy ini, rebound to 0.0.0.0), a Celery worker and beat from supervisord,
+    # and a CronJob from an /etc/cron.d file: the issue-3 fixture, booted as its manifests describe
+    report = verify(generated("fabric2-supervisor", tmp_path), "docker", settle=5, timeout=180)
+    assert report.outcome == "verified", _why(report)
+    assert _step(report, "health check").detail == "GET http://fabric2-supervisor-web:9090/health -> 200"
+    ready = _step(report, "start deployments").detail
+    assert all(f"fabric2-supervisor-{p}" in ready for p in ("web", "worker", "beat"))
+    purge = _step(report, "trigger cronjob fabric2-supervisor-purge")
+    assert purge.status == "ok" and "expired 0 report(s)" in _log_lines(purge)
+
+
+def test_fabric1_systemd_django_release_and_timers(tmp_path: Path) -> None:
+    # gunicorn from a systemd unit, migrate from the fabfile as the release Job against PostgreSQL,
+    # a systemd timer and a cron.d job as CronJobs
+    report = verify(generated("fabric1-systemd", tmp_path), "docker", settle=3, timeout=180)
+    assert report.outcome == "verified", _why(report)
+    assert _step(report, "health check").detail == "GET http://fabric1-systemd-web:8081/healthz -> 200"
+    release = _step(report, "release job fabric1-systemd-release")
+    assert release.status == "ok" and any("Applying items.0001_initial... OK" in x for x in _log_lines(release))
+    reminders = _step(report, "trigger cronjob fabric1-systemd-send-reminders")
+    assert reminders.status == "ok" and "0 item(s) low on stock" in _log_lines(reminders)
+    assert _step(report, "trigger cronjob fabric1-systemd-clearsessions").status == "ok"
 
 
 def test_shell_deployed(tmp_path: Path) -> None:
