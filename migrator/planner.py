@@ -118,6 +118,7 @@ def plan(
     final = {kind: tuple(sorted(items, key=_subject_sort)) for kind, items in subjects.items()}
     final = _enforce_invariants(final)
     final = _relativize_commands(final)
+    final = _drop_workload_script_steps(final)
     used = {s.file for items in final.values() for subj in items for s in subj.sources if not s.file.startswith("(")}
     return AppModel(
         root_name=root_name,
@@ -301,6 +302,26 @@ def _relativize_commands(subjects: dict[Kind, tuple[Subject, ...]]) -> dict[Kind
         if kind in out:
             out[kind] = tuple(changed)
     return out
+
+
+def _drop_workload_script_steps(subjects: dict[Kind, tuple[Subject, ...]]) -> dict[Kind, tuple[Subject, ...]]:
+    """A script that a schedule or a process runs (``scripts/backup.sh`` from cron) is the workload's own
+    work, not a deploy script: its ``tar``/``mkdir`` lines are not legacy deploy steps to replace."""
+    from analyzers.commands import split
+
+    run_by_workloads: set[str] = set()
+    for kind in (Kind.SCHEDULE, Kind.PROCESS):
+        for subject in subjects.get(kind, ()):
+            command = subject.get("command")
+            argv = split(command) if isinstance(command, str) else []
+            for token in argv[:2]:  # `scripts/x.sh` or `bash scripts/x.sh`
+                run_by_workloads.add(token.removeprefix("./"))
+    if not run_by_workloads or Kind.HOST_STEP not in subjects:
+        return subjects
+    kept = tuple(
+        step for step in subjects[Kind.HOST_STEP] if not all(s.file in run_by_workloads for s in step.sources)
+    )
+    return {**subjects, Kind.HOST_STEP: kept}
 
 
 def _dedupe_secrets(secrets: Iterable[SecretFinding]) -> tuple[SecretFinding, ...]:

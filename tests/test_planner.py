@@ -213,3 +213,15 @@ def test_a_var_any_source_calls_secret_carries_no_default():
     )
     (redis,) = model.env
     assert redis.get("secret") is True and "default" not in redis.facts
+
+
+def test_steps_inside_a_script_that_a_workload_runs_are_not_deploy_steps():
+    model = plan(
+        "app",
+        [
+            base.schedule("backup", Src("cron", "crontab.txt", 3), schedule="15 1 * * *", command="scripts/backup.sh"),
+            base.host_step("tar czf /backup/x.tgz /data", Src("shell", "scripts/backup.sh", 5), "filesystem"),
+            base.host_step("git pull", Src("shell", "deploy.sh", 4), "source checkout"),
+        ],
+    )
+    assert [s.get("command") for s in model.of(Kind.HOST_STEP)] == ["git pull"]
