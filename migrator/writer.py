@@ -71,10 +71,12 @@ class Conflict(Exception):
 
 
 @contextmanager
-def _output(out_dir: str | os.PathLike[str], inside: str, *, create: bool) -> Iterator[SafeDir | None]:
+def _output(out_dir: str | os.PathLike[str], inside: str, label: str | None, *,
+            create: bool) -> Iterator[SafeDir | None]:
     """The output directory, opened; ``inside`` (a path below ``out_dir``, e.g. the app's directory in
-    ``pr``'s worktree) is walked like any other untrusted path. None: it does not exist (yet)."""
-    top = SafeDir.open(out_dir, create=create, label="" if inside else None)
+    ``pr``'s worktree) is walked like any other untrusted path. Messages name paths below ``label``
+    (default: ``out_dir`` as given; "" for repo-relative). None: it does not exist (yet)."""
+    top = SafeDir.open(out_dir, create=create, label=label)
     if top is None:
         yield None
         return
@@ -91,9 +93,9 @@ def _output(out_dir: str | os.PathLike[str], inside: str, *, create: bool) -> It
 
 
 def plan(files: Iterable[OutputFile], out_dir: str | os.PathLike[str], *, force: bool = False,
-         inside: str = "") -> list[Action]:
+         inside: str = "", label: str | None = None) -> list[Action]:
     """Decide, without writing, what to do with each file (raises UnsafePath as a real write would)."""
-    with _output(out_dir, inside, create=False) as out:
+    with _output(out_dir, inside, label, create=False) as out:
         return _plan(list(files), out, force)[0]
 
 
@@ -150,13 +152,17 @@ def _beside(f: OutputFile, why: str) -> Action:
 
 def write(
     files: Iterable[OutputFile], out_dir: str | os.PathLike[str], *, force: bool = False, dry_run: bool = False,
-    inside: str = "",
+    inside: str = "", label: str | None = None,
 ) -> list[Action]:
-    """Write ``files`` under ``out_dir`` (see the module docstring) and return what was done."""
+    """Write ``files`` under ``out_dir`` (see the module docstring) and return what was done.
+
+    ``inside``: the real output directory is ``out_dir/inside``, and ``inside`` is as untrusted as the
+    generated paths. ``label``: how refusals name ``out_dir`` ("" for repo-relative messages).
+    """
     files = list(files)
     if dry_run:
-        return plan(files, out_dir, force=force, inside=inside)
-    with _output(out_dir, inside, create=True) as out:
+        return plan(files, out_dir, force=force, inside=inside, label=label)
+    with _output(out_dir, inside, label, create=True) as out:
         assert out is not None  # created when missing
         actions, state = _plan(files, out, force)  # every refusal happens here, before any write
         by_path = {f.path: f for f in files}
@@ -176,10 +182,10 @@ def write(
 
 
 def diff(files: Iterable[OutputFile], out_dir: str | os.PathLike[str], *, force: bool = False,
-         inside: str = "") -> str:
+         inside: str = "", label: str | None = None) -> str:
     """A unified diff between what is on disk and what ``write`` would write."""
     chunks: list[str] = []
-    with _output(out_dir, inside, create=False) as out:
+    with _output(out_dir, inside, label, create=False) as out:
         for action in _plan(list(files), out, force)[0]:
             if action.content is None or action.written_path is None:
                 continue
