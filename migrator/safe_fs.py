@@ -17,7 +17,10 @@ a FIFO swapped in after the ``lstat`` still cannot hang us.
 
 Writes are atomic: the content goes to a temporary file created with ``O_EXCL | O_NOFOLLOW`` in the
 target's own directory, is fsync-ed, and is renamed over the target with ``os.replace`` on the same
-directory descriptors; a failure removes the temporary file and leaves the old content intact.
+directory descriptors; a failure removes the temporary file and leaves the old content intact. The
+rename replaces the directory entry, never the old inode's content, so a target that is a hard link
+to a file elsewhere leaves that file untouched, and a link swapped in at the last moment is replaced,
+not followed.
 
 Every refusal is an :class:`UnsafePath` (a :class:`~migrator.errors.UserError`, exit 1) whose one-line
 message names the offending path.
@@ -274,7 +277,7 @@ class SafeDir:
             try:
                 try:
                     if st is not None:
-                        os.fchmod(fd, stat.S_IMODE(st.st_mode))  # a rewrite keeps the file's permissions
+                        _keep_owner_and_mode(fd, st)
                     _write_all(fd, data)
                     os.fsync(fd)
                 finally:
@@ -292,6 +295,14 @@ class SafeDir:
                 os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
+
+
+def _keep_owner_and_mode(fd: int, old: os.stat_result) -> None:
+    """The replacement keeps the old file's permission bits (never set-id bits) and, where we may, its
+    owner: ``sudo migrate generate`` must not hand the user's files to root."""
+    os.fchmod(fd, stat.S_IMODE(old.st_mode) & 0o777)
+    with contextlib.suppress(OSError):
+        os.fchown(fd, old.st_uid, old.st_gid)
 
 
 def _read_all(fd: int, limit: int) -> bytes:

@@ -162,8 +162,10 @@ def test_a_symlink_to_a_fifo_inside_the_repo_is_skipped_without_blocking(tree):
     assert ("pipe", "a FIFO (named pipe), not a regular file; skipped") in messages
 
 
-def test_the_whole_analysis_does_not_hang_on_fifos(tree):
+def test_the_whole_analysis_does_not_hang_on_fifos(tree, tmp_path):
     from migrator.planner import analyze
+
+    canary = make_canary(tmp_path)
 
     root = tree({"requirements.txt": "flask\ngunicorn\n",
                  "app.py": "from flask import Flask\napp = Flask(__name__)\n"})
@@ -173,6 +175,7 @@ def test_the_whole_analysis_does_not_hang_on_fifos(tree):
     os.mkfifo(root / "app.json")
     model = call_with_timeout(analyze, root, timeout=60, fifos=[root / "real-pipe", root / "deploy.sh"])
     assert {"Procfile", "deploy.sh", "app.json"} <= {w.file for w in model.warnings}
+    canary.assert_unchanged()
 
 
 def test_read_text_of_a_fifo_the_walk_never_saw_does_not_block(tree):

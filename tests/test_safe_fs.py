@@ -9,6 +9,7 @@ import hashlib
 import json
 import os
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -40,9 +41,12 @@ def repo(tmp_path: Path) -> Path:
     return root
 
 
-@pytest.fixture
-def canary(tmp_path: Path) -> Canary:
-    return make_canary(tmp_path)
+@pytest.fixture(autouse=True)
+def canary(tmp_path: Path) -> Iterator[Canary]:
+    """Every test here: a canary tree beside the repo, unchanged by content and mtime at the end."""
+    tree = make_canary(tmp_path)
+    yield tree
+    tree.assert_unchanged()
 
 
 def every_mode(repo: Path, fifos: tuple[Path, ...] = ()) -> list[str]:
@@ -268,6 +272,14 @@ def test_a_failure_mid_write_leaves_the_old_file_and_no_temporary(repo, monkeypa
     write(new, repo)
     assert (repo / "Dockerfile").read_text() == new[0].content
     assert stat.S_IMODE((repo / "Dockerfile").stat().st_mode) == 0o640  # a rewrite keeps permissions
+
+
+def test_a_hard_link_to_a_file_outside_is_replaced_not_written_through(repo, canary):
+    # the rename replaces the directory entry: the inode the link shares with the outside file is untouched
+    os.link(canary.target, repo / "Dockerfile")
+    write(files(), repo, force=True)
+    assert (repo / "Dockerfile").read_text() == DOCKERFILE
+    assert canary.target.read_bytes() == CANARY_TEXT and canary.target.stat().st_nlink == 1
 
 
 # -- reads for change detection ------------------------------------------------------------------------

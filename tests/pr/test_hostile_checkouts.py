@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,9 +18,17 @@ from migrator.pr.git import GitError, Repo
 from migrator.pr.git_inputs import BlockingGitInput
 from migrator.safe_fs import UnsafePath
 from tests.pr.conftest import git, make_repo
-from tests.safety import assert_one_line_error, call_with_timeout, cli, make_canary
+from tests.safety import Canary, assert_one_line_error, call_with_timeout, cli, make_canary
 
 BRANCH = "migrate/containerize"
+
+
+@pytest.fixture(autouse=True)
+def canary(tmp_path: Path) -> Iterator[Canary]:
+    """Every test here: a canary tree beside the checkout, unchanged by content and mtime at the end."""
+    tree = make_canary(tmp_path)
+    yield tree
+    tree.assert_unchanged()
 
 
 def commit_all(checkout: Path, message: str) -> None:
@@ -28,9 +37,8 @@ def commit_all(checkout: Path, message: str) -> None:
 
 
 @pytest.mark.parametrize("where", [".gitignore", "shop/.gitignore", ".gitattributes", ".git/info/exclude"])
-def test_pr_dry_run_refuses_a_fifo_git_would_read_instead_of_hanging(tmp_path, where):
+def test_pr_dry_run_refuses_a_fifo_git_would_read_instead_of_hanging(tmp_path, canary, where):
     checkout, remote = make_repo(tmp_path)
-    canary = make_canary(tmp_path)
     fifo = checkout / where
     if fifo.exists():
         fifo.unlink()
@@ -62,9 +70,8 @@ def test_a_git_command_that_blocks_is_stopped_with_a_one_line_error(repo, tmp_pa
     assert result.output.count("\n") == 1 and "did not finish within 3s" in result.output
 
 
-def test_committed_symlinks_at_generated_paths_are_refused_before_anything_is_written(tmp_path):
+def test_committed_symlinks_at_generated_paths_are_refused_before_anything_is_written(tmp_path, canary):
     checkout, remote = make_repo(tmp_path)
-    canary = make_canary(tmp_path)
     os.symlink(canary.absent, checkout / "Dockerfile")
     os.symlink(canary.outdir, checkout / "deploy")
     commit_all(checkout, "links")
@@ -84,11 +91,10 @@ def test_committed_symlinks_at_generated_paths_are_refused_before_anything_is_wr
     assert list(canary.outdir.iterdir()) == []
 
 
-def test_an_app_directory_that_is_a_symlink_on_the_branch_is_refused(tmp_path):
+def test_an_app_directory_that_is_a_symlink_on_the_branch_is_refused(tmp_path, canary):
     from tests.pr.conftest import APP
 
     checkout, _ = make_repo(tmp_path, {**APP, "../README.md": "monorepo\n"}, app_dir="services/shop")
-    canary = make_canary(tmp_path)
     # the branch to build on (a local one, with --dry-run) has services/shop replaced by a link out
     git(checkout, "switch", "--quiet", "-c", BRANCH)
     git(checkout, "rm", "-r", "--quiet", "services/shop")
