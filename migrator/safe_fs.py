@@ -101,9 +101,11 @@ class SafeDir:
         for attempt in (1, 2):
             try:
                 return cls(os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC), shown)
-            except FileNotFoundError:
-                if not create or attempt == 2:
+            except FileNotFoundError as exc:
+                if not create:
                     return None
+                if attempt == 2:  # removed again between makedirs and open
+                    raise UserError(f"cannot open {printable(name)}: it disappeared while being created") from exc
                 try:
                     os.makedirs(name, exist_ok=True)
                 except OSError as exc:
