@@ -27,9 +27,17 @@ _STATEMENTS = _BLOCKS | {
 _SUBSTITUTIONS = {"command_substitution", "process_substitution"}
 
 
+# tree-sitter-bash 0.23-0.25 crashes (SIGSEGV, reading past its tables) on a ``{`` followed by a 4-byte
+# UTF-8 character (upstream issue 337), which a hostile or merely emoji-loving script can hold. Every
+# byte >= 0x80 is parsed as an ASCII letter instead: shells treat such bytes as word characters too,
+# so the tree has the same shape, and its byte offsets are those of the original text, from which
+# the converter slices every word.
+_ASCII = bytes(range(128)) + b"a" * 128
+
+
 def parse(data: bytes) -> Any | None:
     """tree-sitter-bash's tree of ``data`` (None past the time bound); raises treesitter.Unavailable."""
-    return treesitter.parse("bash", data)
+    return treesitter.parse("bash", data.translate(_ASCII))
 
 
 class Converter:

@@ -570,3 +570,49 @@ def test_tree_sitter_is_imported_only_when_a_script_needs_it(tmp_path):
 
     assert imported("git pull && python manage.py migrate\n") == "False"
     assert imported('case "$1" in migrate) python manage.py migrate ;; esac\n') == "True"
+
+
+
+def test_a_brace_before_a_four_byte_character_does_not_crash_tree_sitter(tmp_path):
+    # found by the property tests: tree-sitter-bash 0.25.1 reads past its tables (SIGSEGV, so this
+    # runs in a child process) on "{" + a 4-byte UTF-8 character, e.g. an emoji in a deploy message
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = tmp_path / "deploy.sh"
+    script.write_text('{\U000ff199${\ncase "$1" in\n  go) echo "{\U0001f680 deploying"; git pull ;;\nesac\n',
+                      encoding="utf-8")
+    probe = ("import sys; from analyzers.base import Src; from analyzers.shellwalk import ShellWalker\n"
+             "from analyzers.lib import shell_treesitter\n"
+             "for _ in range(3000):\n"  # the crash reads unmapped memory only now and then: repeat
+             "    shell_treesitter.parse(b'{\\xf3\\xbf\\x86\\x99')\n"
+             "w = ShellWalker(Src('shell', 'deploy.sh')); w.walk_text(open(sys.argv[1], encoding='utf-8').read())\n"
+             "print(sorted((i.key, i.source.line) for i in w.finish() if hasattr(i, 'key')))")
+    out = subprocess.run([sys.executable, "-c", probe, str(script)], cwd=Path(__file__).resolve().parents[2],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "[('git pull', 3)]"
+
+
+def test_words_keep_their_non_ascii_characters_through_tree_sitter(run_analyzer):
+    r = run_analyzer(shell, {"deploy.sh": """\
+        case "$1" in
+          start) nohup gunicorn app:app --name "café-🚀" -b :8000 & ;;
+        esac
+        """})
+    web = next(f for f in r.of(P, "web") if "command" in f.fields)
+    assert (web.fields["command"], web.source.line) == ("gunicorn app:app --name 'café-🚀' -b :8000", 2)
+
+
+def test_tree_sitter_bash_is_never_fed_a_byte_above_ascii(monkeypatch):
+    # the deterministic half of the crash test above: the mitigation itself
+    from analyzers.lib import shell_treesitter, treesitter
+
+    seen: list[bytes] = []
+    real = treesitter.parse
+    monkeypatch.setattr(treesitter, "parse", lambda name, data, *a: seen.append(data) or real(name, data, *a))
+    data = 'case x in\n  a) echo "{\U0001f680 é"; git pull ;;\nesac\n'.encode()
+    tree = shell_treesitter.parse(data)
+    assert seen and max(seen[0]) < 0x80 and len(seen[0]) == len(data)
+    assert tree is not None and not tree.root_node.has_error
