@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from analyzers import base, shelltext
 from analyzers.base import H, Item, Src
 from analyzers.commands import split
-from analyzers.deploy_commands import interpret
+from analyzers.deploy_commands import command_secrets, interpret
 from analyzers.lib import shellargv, shellparse
 from analyzers.lib.shellargv import ASSIGN, SHELLS, basename
 from analyzers.lib.shellsyntax import Command, For, Function, Heredocs, Node, Region, Seq
@@ -34,6 +34,7 @@ from migrator.secrets import scrub
 CommandHandler = Callable[[str, Src, bool], Iterable[Item]]
 
 _DECLARE = {"export", "readonly", "local", "declare", "typeset"}
+_PRINTS = {"echo", "printf"}
 _HOSTS_VAR = re.compile(r"^(?:WEB_|APP_|DEPLOY_|TARGET_|PROD_|PRODUCTION_)?(?:HOSTS|SERVERS|NODES)$")
 _MAX_DEPTH = 6  # shells handing strings to shells (ssh "bash -c '...'"): deeper is not a deploy script
 # Findings that run a command in the image, where the directory it ran in on the host matters.
@@ -196,6 +197,10 @@ class ShellWalker:
         core, user, bg_wrapper = shellargv.unwrap(argv)
         if core < len(argv) and basename(argv[core]) in ("cd", "pushd"):
             self._cwd = shellargv.chdir(self._cwd, argv[core + 1] if core + 1 < len(argv) else None)
+            return
+        if core < len(argv) and basename(argv[core]) in _PRINTS:
+            # echo "usage: $0 deploy|crontab": its words are printed, never run; only a secret in them counts
+            self._items.extend(command_secrets(" ".join(raws), src))
             return
         saved_user = self._user
         self._user = user or self._user

@@ -572,7 +572,6 @@ def test_tree_sitter_is_imported_only_when_a_script_needs_it(tmp_path):
     assert imported('case "$1" in migrate) python manage.py migrate ;; esac\n') == "True"
 
 
-
 def test_a_brace_before_a_four_byte_character_does_not_crash_tree_sitter(tmp_path):
     # found by the property tests: tree-sitter-bash 0.25.1 reads past its tables (SIGSEGV, so this
     # runs in a child process) on "{" + a 4-byte UTF-8 character, e.g. an emoji in a deploy message
@@ -616,3 +615,16 @@ def test_tree_sitter_bash_is_never_fed_a_byte_above_ascii(monkeypatch):
     tree = shell_treesitter.parse(data)
     assert seen and max(seen[0]) < 0x80 and len(seen[0]) == len(data)
     assert tree is not None and not tree.root_node.has_error
+
+
+def test_echo_and_printf_print_their_words_and_run_nothing(run_analyzer):
+    r = run_analyzer(shell, {"deploy.sh": """\
+        echo "usage: $0 {deploy|crontab|migrate}" >&2
+        printf '%s\\n' "run: python manage.py migrate, then systemctl restart app"
+        echo "mirror: postgres://app:EchoPw9876@db/app"
+        echo "$(git pull)"
+        """})
+    assert lines_of(r, HOST) == [("git pull", 4)]  # the substitution runs; the printed words do not
+    assert not r.of(Kind.RELEASE_STEP)
+    assert [(s.line, s.kind) for s in r.secrets] == [(3, "credential_url")]
+    assert "EchoPw9876" not in repr(r.items)
