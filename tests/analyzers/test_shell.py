@@ -628,3 +628,19 @@ def test_echo_and_printf_print_their_words_and_run_nothing(run_analyzer):
     assert not r.of(Kind.RELEASE_STEP)
     assert [(s.line, s.kind) for s in r.secrets] == [(3, "credential_url")]
     assert "EchoPw9876" not in repr(r.items)
+
+
+def test_the_case_deploy_fixture_is_read_from_its_case_arms():
+    from pathlib import Path
+
+    from migrator.repo import RepoView
+
+    repo = RepoView(Path(__file__).resolve().parents[2] / "fixtures" / "shell-case-deploy")
+    items = list(shell.analyze(repo))
+    assert not [i for i in items if not isinstance(i, Finding | SecretFinding)]  # no warning: nothing skipped
+    found = {(f.kind, f.key, f.source.line) for f in items if isinstance(f, Finding) and f.kind is not P}
+    assert {(Kind.RELEASE_STEP, "alembic upgrade head", 56), (Kind.RELEASE_STEP, "alembic upgrade head", 77),
+            (HOST, "git checkout \"$REV\"", 46), (HOST, "git pull --ff-only origin \"master\"", 48),
+            (Kind.HEALTH_CHECK, "/healthz", 30), (Kind.HEALTH_CHECK, "/healthz", 87)} <= found
+    web = [f for f in items if isinstance(f, Finding) and f.kind is P and "command" in f.fields]
+    assert [(f.source.line, f.fields["port"], f.fields["cwd"]) for f in web] == [(68, 8070, "/srv/stockroom")]
