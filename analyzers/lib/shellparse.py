@@ -1,10 +1,13 @@
 """Parse a shell text into regions of syntax nodes: bashlex first, tree-sitter-bash for what it cannot.
 
 bashlex reads the whole text when it can. When it cannot, tree-sitter-bash (imported only then) splits
-the text into its top-level statements; bashlex is tried again on runs of them (halving a run that
-fails), and a statement bashlex still cannot parse is taken from tree-sitter's tree. Only a statement
-neither parser reads (a genuine syntax error) is left as an unparsed region, which the walker reads
-line by line with a warning; everything around it is parsed normally. Without tree-sitter (not
+the text into its top-level statements. A statement holding a construct bashlex does not support
+(``case``, ``[[ ]]``, ``(( ))``, arrays, ``select``, ``coproc``) is taken from tree-sitter's tree; bashlex
+reads each run of the other statements (halving a run that still fails, down to single statements,
+which then come from tree-sitter too). Trying bashlex only where it can succeed keeps a 200 kB script
+from being re-parsed at every halving. Only a statement neither parser reads (a genuine syntax
+error) is left as an unparsed region, which the walker reads line by line with a warning; everything
+around it is parsed normally. Without tree-sitter (not
 installed, or a parse past its time bound) the text is split by :func:`analyzers.shelltext.chunks`
 and what bashlex cannot parse is unparsed, as before tree-sitter was used.
 """
@@ -12,6 +15,7 @@ and what bashlex cannot parse is unparsed, as before tree-sitter was used.
 from __future__ import annotations
 
 import bisect
+import re
 from typing import Any
 
 from analyzers import shelltext
@@ -23,7 +27,9 @@ def parse(text: str, first_line: int, heredocs: Heredocs) -> list[Region]:
     """The regions of ``text`` (heredoc bodies already blanked), in order; their lines are absolute."""
     if not shelltext.has_code(text):
         return []
-    nodes = shell_bashlex.parse(text)
+    # a whole-text attempt that must fail costs seconds on a big script: skip it when a construct
+    # bashlex does not support is (probably) there; a false alarm only means parsing by statements
+    nodes = shell_bashlex.parse(text) if not _UNSUPPORTED.search(text) else None
     if nodes is not None:
         return [_bashlex_region(text, first_line, heredocs, nodes)]
     data = text.encode("utf-8", "surrogatepass")
@@ -34,6 +40,11 @@ def parse(text: str, first_line: int, heredocs: Heredocs) -> list[Region]:
     if tree is None:
         return _chunked(text, first_line, heredocs, "tree-sitter-bash gave up (too large or too slow)")
     return _Statements(text, data, tree.root_node, first_line, heredocs).regions()
+
+
+_UNSUPPORTED = re.compile(r"\bcase\b|\[\[|\(\(|\b[A-Za-z_][A-Za-z0-9_]*(?:\[[^]]*\])?\+?=\(|\bselect\b|\bcoproc\b")
+# tree-sitter-bash nodes of constructs bashlex raises on
+_UNSUPPORTED_NODES = {"case_statement", "c_style_for_statement", "array", "arithmetic_expansion"}
 
 
 def parse_nodes(text: str, first_line: int, heredocs: Heredocs) -> tuple[tuple[Node, bool], ...] | None:
@@ -96,10 +107,20 @@ class _Statements:
         self.breaks = _breaks(text)
 
     def regions(self) -> list[Region]:
-        if not self.stmts:
-            return []
+        found: list[Region] = []
+        lo = 0
+        while lo < len(self.stmts):
+            if _bashlex_unsupported(self.stmts[lo][0]):
+                found.extend(self._solve(lo, lo + 1, tried=True))
+                lo += 1
+                continue
+            hi = lo + 1
+            while hi < len(self.stmts) and not _bashlex_unsupported(self.stmts[hi][0]):
+                hi += 1
+            found.extend(self._solve(lo, hi, tried=False))
+            lo = hi
         merged: list[Region] = []
-        for region in self._solve(0, len(self.stmts), tried=True):
+        for region in found:
             last = merged[-1] if merged else None
             if region.nodes is None and last is not None and last.nodes is None:
                 merged[-1] = Region(last.text + region.text, last.first_line, None, last.reason)
@@ -124,6 +145,21 @@ class _Statements:
         conv = shell_treesitter.Converter(self.data, self.first_line, self.heredocs)
         item = conv.statement(stmt, background)
         return [Region(piece, line, (item,) if item else (), truncated=conv.truncated)]
+
+
+def _bashlex_unsupported(stmt: Any) -> bool:
+    """Whether ``stmt`` holds a construct bashlex raises on (iteratively: trees can be deep)."""
+    todo = [stmt]
+    while todo:
+        node = todo.pop()
+        kind = node.type
+        first = node.children[0].type if node.child_count else ""
+        if (kind in _UNSUPPORTED_NODES or (kind == "for_statement" and first == "select")
+                or (kind in ("test_command", "compound_statement") and first in ("[[", "(("))
+                or (kind == "command_name" and node.text == b"coproc")):
+            return True
+        todo.extend(node.children)
+    return False
 
 
 def _char_offsets(data: bytes, byte_offsets: list[int]) -> list[int]:

@@ -644,3 +644,21 @@ def test_the_case_deploy_fixture_is_read_from_its_case_arms():
             (Kind.HEALTH_CHECK, "/healthz", 30), (Kind.HEALTH_CHECK, "/healthz", 87)} <= found
     web = [f for f in items if isinstance(f, Finding) and f.kind is P and "command" in f.fields]
     assert [(f.source.line, f.fields["port"], f.fields["cwd"]) for f in web] == [(68, 8070, "/srv/stockroom")]
+
+
+def test_bashlex_reads_each_statement_about_once_in_a_script_it_cannot_parse_whole(monkeypatch):
+    # halving the whole text at every failure re-parsed a 200 kB script ~15 times (a minute of bashlex)
+    from analyzers import shellwalk
+    from analyzers.lib import shell_bashlex
+
+    parsed: list[int] = []
+    real = shell_bashlex.parse
+    monkeypatch.setattr(shell_bashlex, "parse", lambda text: parsed.append(len(text)) or real(text))
+    script = ("git pull\npython manage.py migrate\n" * 20 + 'case "$1" in\n  a) pip install x ;;\nesac\n') * 30
+    walker = shellwalk.ShellWalker(Src("shell", "deploy.sh"))
+    walker.walk_text(script)
+    items = walker.finish()
+    assert sum(parsed) <= 1.2 * len(script)
+    assert not [i for i in items if not isinstance(i, Finding)]
+    assert {(f.key, f.source.line) for f in items if f.kind is HOST and f.key.startswith("pip")} == {
+        ("pip install x", 42 + 43 * k) for k in range(30)}
