@@ -243,18 +243,6 @@ _SKIP_LINE = re.compile(
 )
 
 
-_ARRAY = re.compile(
-    r"^\s*(?:(?:declare|typeset|local|readonly)\s+(?:-\w+\s+)*)?([A-Za-z_][A-Za-z0-9_]*)=\((.*)\)\s*$", re.S
-)
-
-
-def array_assignment(line: str) -> tuple[str, str] | None:
-    """``HOSTS=(web1 web2)`` -> ("HOSTS", "(web1 web2)"): bashlex cannot parse arrays, and lists of
-    hosts are often written as one. ``${HOSTS[@]}`` then expands to the words."""
-    m = _ARRAY.match(line)
-    return (m.group(1), m.group(2)) if m else None
-
-
 _BRACE_RANGE = re.compile(r"\{(\d+)\.\.(\d+)\}")
 _BRACE_LIST = re.compile(r"\{([^{},\s]*(?:,[^{},\s]*)+)\}")
 

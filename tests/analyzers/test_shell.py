@@ -662,3 +662,34 @@ def test_bashlex_reads_each_statement_about_once_in_a_script_it_cannot_parse_who
     assert not [i for i in items if not isinstance(i, Finding)]
     assert {(f.key, f.source.line) for f in items if f.kind is HOST and f.key.startswith("pip")} == {
         ("pip install x", 42 + 43 * k) for k in range(30)}
+
+
+def test_heredocs_users_env_prefixes_and_nested_shells_inside_case_arms(run_analyzer):
+    r = run_analyzer(shell, {"deploy.sh": """\
+        APP=/srv/app
+        case "$1" in
+          release)
+            ssh deploy@web1 <<EOF
+        cd $APP
+        DJANGO_SETTINGS_MODULE=proj.prod ./venv/bin/python manage.py migrate
+        EOF
+            ;;
+          workers)
+            sudo -u app bash -c "cd $APP && nohup ./venv/bin/celery -A proj worker -Q mail &"
+            su - app -c "[[ -d $APP ]] && $APP/venv/bin/python manage.py collectstatic --noinput"
+            ;;
+          beat) sudo -u app bash <<'LOCAL'
+        if [[ -f /etc/app/beat.on ]]; then nohup celery -A proj beat & fi
+        LOCAL
+            ;;
+        esac
+        """})
+    assert not r.warnings
+    release = r.one(Kind.RELEASE_STEP)
+    assert (release.key, release.source.line, release.fields["cwd"]) == ("python manage.py migrate", 6, "/srv/app")
+    worker = next(f for f in r.of(P, "worker-mail") if "command" in f.fields)
+    assert (worker.fields["command"], worker.fields["user"], worker.fields["cwd"], worker.source.line) == (
+        "celery -A proj worker -Q mail", "app", "/srv/app", 10)
+    assert lines_of(r, Kind.BUILD_STEP) == [("python manage.py collectstatic --noinput", 11)]
+    beat = next(f for f in r.of(P, "beat") if "command" in f.fields)
+    assert (beat.fields["command"], beat.fields["user"], beat.source.line) == ("celery -A proj beat", "app", 14)
