@@ -64,6 +64,8 @@ PATTERNS: tuple[SecretFilePattern, ...] = (
     SecretFilePattern("*.tfstate", "credentials"),
     SecretFilePattern("secret*.y*ml", "k8s_secret", re.compile(rb"kind:\s*Secret\b"), K8S_DIRS),
 )
+# Deploy-time files the app never reads at runtime, which often hold credentials.
+DEPLOY_ONLY = ("docker-compose*.y*ml", "compose*.y*ml", "Vagrantfile", ".vagrant")
 # Whole directories that only ever hold credentials.
 SECRET_DIRS = (".ssh", ".aws", ".gnupg", ".docker")
 
@@ -107,6 +109,7 @@ def dockerignore_lines() -> list[str]:
         if pattern.glob == ".env.*":
             lines += [f"!**/{t}" for t in DOTENV_TEMPLATES]
     lines += [f"**/{d}" for d in SECRET_DIRS]
+    lines += [f"**/{d}" for d in DEPLOY_ONLY]
     return lines
 
 

@@ -363,7 +363,7 @@ RULES: tuple[Rule, ...] = (
     # "name": "value", name: value (YAML, JSON, HTTP headers such as X-Api-Key: ...)
     Rule("keyed",
          r"(?<![\w.\-/$])(?P<q0>[\"']?)(?P<name>[A-Za-z_][A-Za-z0-9_.\-]*)(?P=q0)\s*:\s+(?![|>]\s*$)"
-         r"(?:(?:Bearer|Basic|Token|Bot)\s+)?(?P<value>{v})",
+         r"(?:(?:Bearer|Basic|Token|Bot)\s+)?(?![{\[])(?P<value>{v})",
          lambda m: kind_from_name(m.group("name")), lambda m, p: f"{p}_{env_label(m.group('name'))}",
          lambda m, p: m.group("name"), check_name=lambda m: is_secret_name(m.group("name"))),
     Rule("authorization",
@@ -371,6 +371,15 @@ RULES: tuple[Rule, ...] = (
          r"(?!(?:Bearer|Basic|Token|Bot|Digest|ApiKey)\b)(?P<value>{u})",
          "token", lambda m, p: f"{p}_AUTH_TOKEN", lambda m, p: f"{_prog(m, p)} Authorization header",
          flags=re.IGNORECASE),
+    # nginx and other configs: proxy_set_header Authorization "Basic ..."
+    Rule("authorization_directive",
+         r"\b(?P<name>(?:Proxy-)?Authorization)[\"']?[ \t]+[\"']?(?:Basic|Bearer|Token|Digest)[ \t]+(?P<value>{u})",
+         "token", lambda m, p: f"{p}_AUTH_TOKEN", lambda m, p: "Authorization header", flags=re.IGNORECASE),
+    # INI and properties files: "Password = value" on a line of its own
+    Rule("ini_assignment",
+         r"(?m)^[ \t]*(?P<name>[A-Za-z_][A-Za-z0-9_.\-]*)[ \t]*[=:][ \t]*(?P<value>{u})[ \t]*$",
+         lambda m: kind_from_name(m.group("name")), lambda m, p: env_label(m.group("name")),
+         lambda m, p: m.group("name"), check_name=lambda m: is_secret_name(m.group("name"))),
     # ;Password=a b; in ADO/ODBC/JDBC connection strings (a value may hold blanks or {braces})
     Rule("connection_string",
          r"(?<=;)\s*(?P<name>[A-Za-z][A-Za-z0-9 _]*?)\s*=\s*(?P<value>\{[^}\n]*\}|[^;'\"\s]+)",
