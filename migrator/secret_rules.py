@@ -377,7 +377,7 @@ RULES: tuple[Rule, ...] = (
          "token", lambda m, p: f"{p}_AUTH_TOKEN", lambda m, p: "Authorization header", flags=re.IGNORECASE),
     # INI and properties files: "Password = value" on a line of its own
     Rule("ini_assignment",
-         r"(?m)^[ \t]*(?P<name>[A-Za-z_][A-Za-z0-9_.\-]*)[ \t]*[=:][ \t]*(?P<value>{u})[ \t]*$",
+         r"(?m)^[ \t]*(?P<name>[A-Za-z_][A-Za-z0-9_.\-]*)(?:[ \t]*=|[ \t]*:[ \t])[ \t]*(?P<value>{u})[ \t]*$",
          lambda m: kind_from_name(m.group("name")), lambda m, p: env_label(m.group("name")),
          lambda m, p: m.group("name"), check_name=lambda m: is_secret_name(m.group("name"))),
     # ;Password=a b; in ADO/ODBC/JDBC connection strings (a value may hold blanks or {braces})
