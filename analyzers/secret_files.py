@@ -42,6 +42,8 @@ def analyze(repo: RepoView) -> Iterator[Item]:
             continue
         if kind is not None:
             yield from _secret_file(repo, rel)
+        elif rel == "migrate.toml":
+            yield from _overrides(repo, rel)
         elif _CONFIG.search(rel) and not _SKIP.search(rel):
             yield from _values(repo, rel)
 
@@ -56,6 +58,25 @@ def _secret_file(repo: RepoView, rel: str) -> Iterator[Item]:
             return  # a certificate, a keys-only Secret template: nothing secret in it
     if kind is not None:
         yield base.hardcoded_secret(Src(NAME, rel), rel.rsplit("/", 1)[-1], kind)
+
+
+_SECTION = re.compile(r"^\s*\[\s*env\s*\.\s*[\"']?([A-Za-z_][A-Za-z0-9_]*)[\"']?\s*\]")
+_DEFAULT = re.compile(r"^\s*default\s*=\s*(?:\"((?:[^\"\\]|\\.)*)\"|'([^']*)')")
+
+
+def _overrides(repo: RepoView, rel: str) -> Iterator[Item]:
+    """``[env.ADMIN_PASSWORD] default = "..."`` in migrate.toml: a secret committed with the overrides."""
+    section: str | None = None
+    for lineno, line in enumerate(repo.lines(rel), start=1):
+        if line.lstrip().startswith("["):
+            m = _SECTION.match(line)
+            section = m.group(1) if m else None
+            continue
+        m = _DEFAULT.match(line)
+        if section and m:
+            found = base.check_assignment(Src(NAME, rel, lineno), section, m.group(1) or m.group(2) or "")
+            if found is not None:
+                yield found
 
 
 def _values(repo: RepoView, rel: str) -> Iterator[Item]:

@@ -60,7 +60,7 @@ def is_secret_name(name: str) -> bool:
     """True when a variable / setting / option name says it holds a secret (``DB_PASSWORD``, ``DB_PW``,
     ``MAIL_KEY``, ``PGPASSWORD``, ``apiToken``), not when it only mentions one (``SECRET_KEY_FILE``)."""
     words = name_words(name)
-    if not words or name.upper() in _NOT_SECRET_NAMES:
+    if not words or name in _NOT_SECRET_NAMES:  # the shell's $PWD; "Pwd=" in a DSN is a password
         return False
     if "WEBHOOK" in words and words[-1] in ("URL", "URI", "WEBHOOK"):
         return True  # a webhook URL carries its secret in the path
@@ -313,7 +313,7 @@ TOKEN_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("sendgrid_key", r"\bSG\.[A-Za-z0-9_-]{16,32}\.[A-Za-z0-9_-]{16,64}"),
         ("google_api_key", r"\bAIza[0-9A-Za-z_-]{35}"),
         ("twilio_key", r"\b(?:SK|AC)[0-9a-f]{32}\b"),
-        ("npm_token", r"\bnpm_[A-Za-z0-9]{36}\b"),
+        ("npm_token", r"\bnpm_[A-Za-z0-9]{36,}\b"),
         ("pypi_token", r"\bpypi-AgE[A-Za-z0-9_-]{50,}"),
         ("openai_key", r"\bsk-(?:proj-|ant-)?[A-Za-z0-9_-]{32,}"),
         ("digitalocean_token", r"\bdo[por]_v1_[a-f0-9]{64}\b"),
