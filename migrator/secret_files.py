@@ -68,6 +68,7 @@ PATTERNS: tuple[SecretFilePattern, ...] = (
 DEPLOY_ONLY = ("docker-compose*.y*ml", "compose*.y*ml", "Vagrantfile", ".vagrant")
 # Whole directories that only ever hold credentials.
 SECRET_DIRS = (".ssh", ".aws", ".gnupg", ".docker")
+_SECRET_DIR_SET = frozenset(SECRET_DIRS)
 
 
 def _matches(pattern: SecretFilePattern, rel: str) -> bool:
@@ -82,12 +83,18 @@ def _matches(pattern: SecretFilePattern, rel: str) -> bool:
     return not pattern.under or any(d in pattern.under for d in parts[:-1])
 
 
+# One regex for every name in the table: most files of a repo are rejected by a single match.
+_ANY_NAME = re.compile("|".join(f"(?:{fnmatch.translate(p.glob)})" for p in PATTERNS))
+
+
 def secret_file_kind(rel: str, head: bytes | None = None) -> str | None:
     """The kind of secret a file holds by its path (and, where it takes one, the start of its content:
     ``None`` when unread, which then counts as a match). None for an ordinary file."""
     parts = rel.split("/")
-    if any(p in SECRET_DIRS for p in parts[:-1]):
+    if not _SECRET_DIR_SET.isdisjoint(parts[:-1]):
         return "credentials"
+    if not _ANY_NAME.match(parts[-1]):
+        return None
     for pattern in PATTERNS:
         if _matches(pattern, rel):
             if pattern.needs is not None and head is not None and not pattern.needs.search(head):
