@@ -35,8 +35,9 @@ __all__ = [
 
 REDACTED = "<redacted>"
 
-# URLs with a user and a password part, whatever the password holds: the host is after the last "@".
-_USERINFO_URL = re.compile(r"\b[a-z][a-z0-9+.\-]*://[^\s:/@'\"]*:(?P<pw>[^\s'\"]*)@[^\s'\"@/?#]*", re.IGNORECASE)
+# URLs with userinfo (a user, and maybe a password whatever it holds: the host is after the last "@").
+_USERINFO_URL = re.compile(r"\b[a-z][a-z0-9+.\-]*://(?P<user>[^\s:/@'\"]+)(?::[^\s'\"]*)?@[^\s'\"@/?#]*"
+                           r"|\b[a-z][a-z0-9+.\-]*://:[^\s'\"]+@", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -68,13 +69,14 @@ def value_secret_kind(value: str) -> str | None:
 
 
 def bears_secret(value: str) -> bool:
-    """True when ``value`` must not be a ConfigMap value: it holds a secret, or it is shaped to hold one
-    (a URL with a password part, even ``postgres://user:password@db`` or ``...:${DB_PASSWORD}@...``)."""
+    """True when ``value`` must not be a ConfigMap value: it holds a secret, or it is shaped to hold one:
+    a URL with userinfo, even ``postgres://user:password@db``, ``...:${DB_PASSWORD}@...`` or ``amqp://app@mq``
+    (the whole URL goes to the Secret; the ConfigMap never holds a URL with userinfo)."""
     if not value:
         return False
     if value_secret_kind(value) is not None:
         return True
-    return any(m.group("pw") for m in _USERINFO_URL.finditer(value))
+    return _USERINFO_URL.search(value) is not None
 
 
 def secret_kind(name: str, value: str | None = None) -> str | None:

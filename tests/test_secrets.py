@@ -155,6 +155,7 @@ def test_a_placeholder_password_still_makes_a_url_secret_bearing() -> None:
     assert value_secret_kind("postgres://username:password@host/db") is None
     assert bears_secret("postgres://username:password@host/db")
     assert bears_secret("postgres://app:${DB_PASSWORD}@db/app")
+    assert bears_secret("amqp://app@mq.internal/vhost")  # userinfo without a password: still not ConfigMap data
     assert not bears_secret("postgres://db.internal/app") and not bears_secret("redis://cache:6379/0")
 
 
