@@ -66,6 +66,8 @@ def is_secret_name(name: str) -> bool:
         return True  # a webhook URL carries its secret in the path
     if words[-1] in _DESCRIPTORS or words[0] in _SWITCHES or not _PUBLIC_WORDS.isdisjoint(words):
         return False
+    if words in (("KEYS",), ("TOKENS",)):
+        return False  # a list of names: logging.ini's "keys = root,console", a lexer's "tokens"
     for i, word in enumerate(words):
         if word in ("KEY", "KEYS") and i > 0 and words[i - 1] in _HARMLESS_KEY_WORDS:
             continue

@@ -40,7 +40,7 @@ def test_secret_names(name: str) -> None:
      "ALLOWED_HOSTS", "KEYBOARD_LAYOUT", "TOKEN_TTL", "AUTH_BACKEND", "tiktoken", "asttokens", "TIKTOKEN_CACHE_DIR",
      "PWD", "OLDPWD", "STRIPE_PUBLIC_KEY", "STRIPE_PUBLISHABLE_KEY", "CACHE_KEY_PREFIX", "PRIMARY_KEY", "NO_AUTH",
      "USE_TOKEN", "PRIVATE_IP", "AUTH_LDAP_SERVER_URI", "TOKEN_URL", "PASSWORD_HASHERS", "SECRET_NAME", "BYPASS",
-     "COMPASS_URL", "monkey", "password-stdin", "token-ttl", "AUTH_PASSWORD_VALIDATORS"],
+     "COMPASS_URL", "monkey", "password-stdin", "token-ttl", "AUTH_PASSWORD_VALIDATORS", "keys", "tokens"],
 )
 def test_not_secret_names(name: str) -> None:
     assert not is_secret_name(name)
@@ -139,6 +139,7 @@ def test_every_form_is_redacted_and_lifted(text: str, value: str) -> None:
     "--private-key=/etc/ssl/private/app.key", "PGPASSWORD=$DB_PASSWORD psql", "--password=${PW}",
     "postgres://u:${PASS}@db/x", "echo $DB_PASSWORD | docker login --password-stdin", "mysql -p app",
     "SECRET_KEY = os.environ['SECRET_KEY']", "-----BEGIN CERTIFICATE-----", "token: <redacted>",
+    "keys = root,console",
 ])
 def test_what_is_not_a_secret_stays_readable(text: str) -> None:
     assert scrub(text) == text
