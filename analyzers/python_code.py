@@ -17,12 +17,14 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 
 from analyzers import base
 from analyzers.base import DEF, H, I, Item
 from analyzers.commands import DEFAULT_PORTS, classify
 from analyzers.pyast import PyModule, bound_names, hot_lines, module_name, parse
 from analyzers.python_env import code_secrets, env_reads
+from analyzers.python_imports import importers
 from analyzers.python_routes import Urlconfs, health_routes, resolve_django, resolve_objects
 from analyzers.python_web import Collected, WebApp, django_settings, frameworks, looks_like_settings
 from migrator.model import Confidence, SecretFinding
@@ -64,6 +66,7 @@ def analyze(repo: RepoView) -> Iterator[Item]:
     found = Collected()
     confs = Urlconfs()
     seen_secrets: set[tuple[str, int | None, str]] = set()
+    secrets: list[SecretFinding] = []
     for rel in _python_files(repo):
         text = repo.read_text(rel)
         if not text or not _worth_parsing(text):
@@ -91,7 +94,12 @@ def analyze(repo: RepoView) -> Iterator[Item]:
                 if ident in seen_secrets:
                     continue
                 seen_secrets.add(ident)
+                secrets.append(item)
+                continue
             yield item
+    # a module holding a secret stays out of the image unless another module needs it
+    needed = importers(repo, {s.file for s in secrets}, _python_files(repo)) if secrets else {}
+    yield from (replace(s, needed_by=needed.get(s.file, "")) for s in secrets)
     yield from resolve_django(confs)
     yield from resolve_objects(confs)
     yield from _entrypoints(found)

@@ -21,6 +21,14 @@ def generate(model: AppModel, spec: AppSpec, files: list[OutputFile]) -> OutputF
     out += ["## What was generated", ""]
     out += [f"- `{f.path}`" for f in sorted(files, key=lambda f: f.path)] + ["- `MIGRATION.md` (this file)", ""]
 
+    blockers = [f for f in spec.secret_files if f.blocker]
+    if blockers:
+        out += ["## Blockers: fix before building", "",
+                "These files hard-code secrets and the app cannot run without them, so the image would carry "
+                "the values. Read each value from the environment instead (the Secret provides it), then "
+                "rotate it:", ""]
+        out += [f"- `{_cell(f.path)}` ({f.needed_by}): {', '.join(f.names)}" for f in blockers] + [""]
+
     out += ["## Decisions and their evidence", "", "| Decision | Value | Evidence |", "|---|---|---|"]
     rows: list[tuple[str, object, str]] = [
         ("base image", spec.base.image, spec.base.reason),
@@ -63,6 +71,14 @@ def generate(model: AppModel, spec: AppSpec, files: list[OutputFile]) -> OutputF
         out += ["Hard-coded secrets found in the repository (rotate them; values are never copied):", ""]
         out += [f"- {s.name} ({s.kind}) at {s.file}{':' + str(s.line) if s.line else ''}" for s in model.secrets_found]
         out += [""]
+    left_out = [f for f in spec.secret_files if not f.needed_by]
+    if left_out:
+        out += ["Kept out of the image by `.dockerignore` (the app does not need them):", ""]
+        out += [f"- `{_cell(f.path)}`" for f in left_out] + [""]
+    fallbacks = [f for f in spec.secret_files if f.needed_by and f.fallback_only]
+    if fallbacks:
+        out += ["In the image, as fallback defaults the deployment overrides (remove them, then rotate them):", ""]
+        out += [f"- `{_cell(f.path)}` ({f.needed_by}): {', '.join(f.names)}" for f in fallbacks] + [""]
 
     out += ["## Volumes to provision", ""]
     if spec.volumes:
