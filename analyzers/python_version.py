@@ -169,5 +169,5 @@ def _interpreter_hints(repo: RepoView) -> Iterator[Item]:
         for number, line in enumerate((repo.read_text(rel) or "").splitlines(), start=1):
             comment = line.lstrip().startswith(("#", ";")) and not (number == 1 and line.startswith("#!"))
             if not comment and PY2_INTERPRETER.search(line):
-                yield base.runtime(Src(NAME, rel, number), H, language="python", version="2.7", version_full="2.7")
+                yield base.runtime(Src(NAME, rel, number), H, language="python", version="2.7")
                 break
