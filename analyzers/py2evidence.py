@@ -46,32 +46,42 @@ class SyntaxVersions:
     analyzer: str
     py2: list[tuple[str, Py2Syntax]] = field(default_factory=list)
     shebangs: list[str] = field(default_factory=list)  # scripts run by a python2 interpreter
-    py3: tuple[str, int] | None = None  # the first Python-3-only file and line
+    others: list[tuple[str, str]] = field(default_factory=list)  # (file, text) of the rest
 
     @property
     def wants_more_py2(self) -> bool:
-        """Whether parsing one more file only for its Python 2 syntax can still change the outcome."""
-        return len(self.py2) < MAX_EVIDENCE and self.py3 is None
+        """Whether parsing one more file only for its Python 2 syntax can still add evidence."""
+        return len(self.py2) < MAX_EVIDENCE
 
     def add(self, rel: str, text: str, constructs: tuple[Py2Syntax, ...]) -> None:
         if text.startswith("#!") and PY2_INTERPRETER.search(text.split("\n", 1)[0]):
             self.shebangs.append(rel)
         if constructs:
             self.py2.append((rel, constructs[0]))
-        elif self.py3 is None:
+        else:
+            self.others.append((rel, text))  # the texts are RepoView's cache: keeping them costs nothing
+
+    @property
+    def py3(self) -> tuple[str, int] | None:
+        """The first Python-3-only file and line: searched only when there is Python 2 evidence to weigh,
+        so a Python 3 repo pays nothing for it."""
+        if not (self.py2 or self.shebangs):
+            return None
+        for rel, text in self.others:
             m = _PY3_ONLY.search(text)
             if m:
-                self.py3 = (rel, text.count("\n", 0, m.start()) + 1)
+                return rel, text.count("\n", 0, m.start()) + 1
+        return None
 
     def findings(self) -> Iterator[Item]:
         """The evidence for 2.7, or one warning when Python 3 only syntax contradicts it."""
-        if self.py3 is not None:
-            if self.py2 or self.shebangs:
-                rel, line, what = self._first()
-                where = f"{self.py3[0]}:{self.py3[1]}"
-                yield base.warning(Src(self.analyzer, rel, line),
-                                   f"Python 2 {what} in {len(self.py2) + len(self.shebangs)} file(s) while {where} "
-                                   "is Python 3 only: the Python 2 files look stale and do not decide the version")
+        py3 = self.py3
+        if py3 is not None:
+            rel, line, what = self._first()
+            files = len({f for f, _ in self.py2} | set(self.shebangs))
+            yield base.warning(Src(self.analyzer, rel, line),
+                               f"Python 2 {what} in {files} file(s) while {py3[0]}:{py3[1]} is Python 3 only: "
+                               "the Python 2 files look stale and do not decide the version")
             return
         # The only Python 2 image is 2.7; 2.6 and older differ in nothing a container would fix.
         for rel, construct in self.py2[:MAX_EVIDENCE]:
