@@ -2,7 +2,8 @@
 flask-gunicorn (web + RQ worker), pipenv-celery (Flask + Celery worker + beat schedule), heroku-django
 (release runs migrate on PostgreSQL), fabric2-supervisor (uWSGI + Celery worker/beat + a CronJob),
 fabric1-systemd (release migrate on PostgreSQL + timer and cron CronJobs), shell-deployed (waitress +
-a CronJob).
+a CronJob), shell-case-deploy (a deploy.sh of case arms and [[ ]] tests: gunicorn, alembic on
+PostgreSQL, a CronJob).
 
 Each test asserts the health answer, not only the outcome. The images build with pip from PyPI, so
 these are the slowest tests; the broken variant reuses the cached layers of the Django build.
@@ -123,6 +124,28 @@ def test_shell_deployed(tmp_path: Path) -> None:
     report = verify(generated("shell-deployed", tmp_path), "docker", settle=3, timeout=180)
     assert report.outcome == "verified", _why(report)
     assert _step(report, "health check").detail == "GET http://shell-deployed-web:8090/ping -> 200"
+
+
+def test_shell_case_deploy_from_case_arms_and_double_bracket_tests(tmp_path: Path) -> None:
+    # every workload comes from inside a case arm bashlex cannot parse: gunicorn from start),
+    # alembic from the ssh string of deploy|rollback), the crontab it installs
+    import docker
+
+    report = verify(generated("shell-case-deploy", tmp_path), "docker", settle=3, timeout=240, keep=True)
+    client = docker.from_env()
+    try:
+        assert report.outcome == "verified", _why(report)
+        assert _step(report, "health check").detail == "GET http://shell-case-deploy-web:8070/healthz -> 200"
+        assert _step(report, "release job shell-case-deploy-release").status == "ok"
+        prune = _step(report, "trigger cronjob shell-case-deploy-prune")
+        assert prune.status == "ok" and "pruned 0 reservation(s) older than 30 days" in _log_lines(prune)
+        # the health answer itself: the app read the items table the release Job created
+        web = client.containers.get(f"migrate-verify-{report.run_id}-shell-case-deploy-web-web")
+        code, body = web.exec_run(["python", "-c", "import urllib.request; print(urllib.request.urlopen("
+                                   "'http://127.0.0.1:8070/healthz').read().decode())"])
+        assert code == 0 and json.loads(body) == {"items": 0, "status": "ok"}
+    finally:
+        cleanup_run(client, report.run_id)
 
 
 def test_broken_start_command_exit_2_names_container_and_logs(tmp_path: Path) -> None:
