@@ -9,10 +9,10 @@ weighed with the app's code, by :mod:`analyzers.py2evidence`).
 
 The shared helpers also turn a *constraint* (``requires-python``, Poetry's ``python = "^3.11"``,
 ``python_requires``) into a version, by one documented rule: the **lowest minor the constraint
-allows** - the one the authors claim to support and most likely test on; a newer one is a guess -
-counting Python 2 only when the constraint allows no Python 3. A constraint that allows exactly one
-minor gives it at INFERRED; a wider range gives the lowest at HEURISTIC; a constraint without a
-lower bound (``<3.13``) gives nothing.
+allows** - the one the authors claim to support and most likely test on; a newer one is a guess.
+(For ``>=2.7`` that is 2.7, at HEURISTIC: preferring "the lowest Python 3" would pick 3.0, which no
+image has.) A constraint that allows exactly one minor gives it at INFERRED; a wider range gives the
+lowest at HEURISTIC; a constraint without a lower bound (``<3.13``) gives nothing.
 """
 
 from __future__ import annotations
@@ -106,8 +106,7 @@ def version_from_constraint(spec: str) -> tuple[str, Confidence] | None:
         allowed.update(c for c in _CANDIDATES if any(all(t((*c, patch)) for t in tests) for patch in range(40)))
     if not allowed:
         return None
-    # ">=2.7" also allows 3.x: an end-of-life 2.7 only when no Python 3 is allowed at all
-    best = min({c for c in allowed if c[0] >= 3} or allowed)
+    best = min(allowed)
     return f"{best[0]}.{best[1]}", I if len(allowed) == 1 else H
 
 

@@ -315,3 +315,11 @@ def test_python_2_shebangs_of_the_apps_scripts(run_analyzer: Run) -> None:
     })
     found = [(f.source.file, f.source.line, f.fields["version"], f.source.confidence) for f in r.of(Kind.RUNTIME)]
     assert found == [("scripts/purge.py", 1, "2.7", Confidence.HEURISTIC)]
+
+
+def test_python_2_constraints() -> None:
+    from analyzers.python_version import version_from_constraint
+
+    assert version_from_constraint(">=2.7, <3") == ("2.7", Confidence.INFERRED)
+    assert version_from_constraint(">=2.7") == ("2.7", Confidence.HEURISTIC)  # not 3.0, which has no image
+    assert version_from_constraint(">=2.7, !=3.0.*, !=3.1.*, !=3.2.*, !=3.3.*") == ("2.7", Confidence.HEURISTIC)
