@@ -16,6 +16,7 @@ from pathlib import PurePosixPath
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from generators.base_image import end_of_life, is_python2
 from generators.image_secrets import excluded
 from generators.output import OutputFile
 from generators.spec import UID, AppSpec, Step
@@ -25,6 +26,11 @@ from migrator.secret_files import dockerignore_escape, dockerignore_lines
 VENV = "/opt/venv"
 # Packaging tools, pinned (hadolint DL3013) to releases known to support the flags used below.
 TOOLS = {"pipenv": "pipenv==2023.12.1", "poetry": "poetry==1.8.3", "uv": "uv==0.4.30", "pdm": "pdm==2.19.3"}
+# Python 2.7 has no venv module and the newest pip, setuptools, wheel and pipenv dropped it: virtualenv
+# 16 (the last without dependencies) makes the venv, which then gets the last releases for 2.7.
+PY2_VIRTUALENV = "virtualenv==16.7.12"
+PY2_PACKAGING = ("pip==20.3.4", "setuptools==44.1.1", "wheel==0.37.1")
+PY2_TOOLS = {"pipenv": "pipenv==2021.5.29"}
 BUILD_ESSENTIALS = ("build-essential",)
 
 _env = Environment(loader=PackageLoader("generators", "templates"), undefined=StrictUndefined,
@@ -74,7 +80,7 @@ def render(spec: AppSpec) -> str:
     runtime += _serve(spec)
     return _env.get_template("Dockerfile.j2").render(
         base=spec.base, builder=builder, builder_reason=", ".join(builder_reasons), runtime=runtime,
-        env=_final_env(spec), buildkit=spec.buildkit,
+        env=_final_env(spec), buildkit=spec.buildkit, end_of_life=end_of_life(spec.base),
     )
 
 
@@ -99,10 +105,17 @@ def _venv_env() -> str:
 
 def _venv_lines(spec: AppSpec, tool: str | None) -> list[str]:
     if tool is None:
-        return [f"RUN python -m venv {VENV}"]
+        return [f"RUN {_make_venv(spec)}"]
     # the tool goes outside the venv, so it never reaches the runtime stage
-    return [f"RUN pip install --no-cache-dir {TOOLS[tool]} \\\n && python -m venv {VENV}",
-            _venv_env()]
+    pin = PY2_TOOLS.get(tool, TOOLS[tool]) if is_python2(spec.base) else TOOLS[tool]
+    return [f"RUN pip install --no-cache-dir {pin} \\\n && {_make_venv(spec)}", _venv_env()]
+
+
+def _make_venv(spec: AppSpec) -> str:
+    if not is_python2(spec.base):
+        return f"python -m venv {VENV}"
+    return (f"pip install --no-cache-dir {PY2_VIRTUALENV} \\\n && virtualenv {VENV} \\\n"
+            f" && {VENV}/bin/pip install --no-cache-dir {' '.join(PY2_PACKAGING)}")
 
 
 def _pip_run(spec: AppSpec, command: str) -> str:
@@ -235,7 +248,8 @@ def _healthcheck(spec: AppSpec) -> str:
     if spec.health_path:
         url = f"http://127.0.0.1:{spec.port}{spec.health_path.value}"
         headers = f", headers={{'Host': {spec.probe_host!r}}}" if spec.probe_host else ""
-        code = f"import urllib.request; urllib.request.urlopen(urllib.request.Request({url!r}{headers}), timeout=4)"
+        urllib = "urllib2" if is_python2(spec.base) else "urllib.request"  # Python 2 has no urllib.request
+        code = f"import {urllib}; {urllib}.urlopen({urllib}.Request({url!r}{headers}), timeout=4)"
         why = f"# health check {spec.health_path.value}: {spec.health_path.origin} (Kubernetes uses its own probes)"
     else:
         code = f"import socket; socket.create_connection(('127.0.0.1', {spec.port}), timeout=4)"

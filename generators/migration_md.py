@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from generators import dockerfile
+from generators import base_image, dockerfile
 from generators.kubernetes import release_name
 from generators.output import OutputFile
 from generators.spec import AppSpec
@@ -103,6 +103,8 @@ def generate(model: AppModel, spec: AppSpec, files: list[OutputFile]) -> OutputF
     questions += [f"- Warning: {w.message}" + (f" ({w.file}{':' + str(w.line) if w.line else ''})" if w.file else "")
                   for w in model.warnings]
     questions += [f"- {note}" for note in spec.notes]
+    eol = base_image.end_of_life(spec.base)
+    questions += [f"- End of life: {eol}"] if eol else []
     questions += [f"- Build step `{s.command}` ({s.origin}) needs {tool}, which the {spec.base.image} image "
                   "lacks: it is commented out in the Dockerfile" for s in spec.build_steps
                   if (tool := dockerfile.foreign_tool(spec, s))]
