@@ -79,18 +79,26 @@ def test_fixtures_exist() -> None:
 def test_output_matches_snapshots(fixture: str, generated: Any, snapshot: Any) -> None:
     files, _ = generated[fixture]
     paths = [f.path for f in files]
-    assert {"Dockerfile", ".dockerignore", "MIGRATION.md", "migrate.toml", "deploy/k8s/base/kustomization.yaml",
-            "deploy/k8s/overlays/production/kustomization.yaml"} <= set(paths)
+    assert {"deploy/image/Dockerfile", "deploy/image/Dockerfile.dockerignore", "MIGRATION.md", "migrate.toml",
+            "deploy/k8s/base/kustomization.yaml", "deploy/k8s/overlays/production/kustomization.yaml"} <= set(paths)
     assert paths == sorted(paths)
     for f in files:
         assert f.content == snapshot(name=f.path)
 
 
 @pytest.mark.parametrize("fixture", IDS)
+def test_generated_files_never_shadow_the_repos_own(fixture: str, generated: Any) -> None:
+    # compose-django has its own Dockerfile, docker/prod.dockerfile and compose file: none is a path we write
+    files, _ = generated[fixture]
+    own = {p.relative_to(ROOT / "fixtures" / fixture).as_posix() for p in (ROOT / "fixtures" / fixture).rglob("*")}
+    assert not {f.path for f in files} & own
+
+
+@pytest.mark.parametrize("fixture", IDS)
 def test_dockerfile_passes_hadolint(fixture: str, generated: Any) -> None:
     _, root = generated[fixture]
     result = subprocess.run(["hadolint", "--config", str(ROOT / ".hadolint.yaml"), "--failure-threshold", "style",
-                             str(root / "Dockerfile")], capture_output=True, text=True, check=False)
+                             str(root / "deploy/image/Dockerfile")], capture_output=True, text=True, check=False)
     assert (result.returncode, result.stdout + result.stderr) == (0, "")
 
 

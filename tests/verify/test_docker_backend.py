@@ -128,7 +128,7 @@ def test_failing_cronjob_is_a_warning(app_copy: Callable[..., Path]) -> None:
 
 
 def test_build_failure_names_the_step(app_copy: Callable[..., Path]) -> None:
-    root = app_copy({"Dockerfile": ("USER 10001", "RUN echo compiling && exit 7\nUSER 10001")})
+    root = app_copy({"deploy/image/Dockerfile": ("USER 10001", "RUN echo compiling && exit 7\nUSER 10001")})
     report = verify(root, "docker", timeout=60)
     step = report.steps[-1]
     assert (step.name, step.status) == ("build image", "failed")
