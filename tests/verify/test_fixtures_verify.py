@@ -138,3 +138,23 @@ def test_broken_start_command_exit_2_names_container_and_logs(tmp_path: Path) ->
     name = f"migrate-verify-{report['run_id']}-heroku-django-web-web"
     assert name in failed[0]["logs"], failed[0]
     assert any("No module named 'proj.wsgi_typo'" in line for line in failed[0]["logs"][name])
+
+
+def test_compose_django_builds_the_generated_dockerfile_not_its_own(tmp_path: Path) -> None:
+    # the repo's own Dockerfile is FROM python:3.12-slim-bookworm (not on this machine) with an entrypoint
+    # that waits for a host called db: building it would fail; verify builds deploy/image/Dockerfile
+    root = generated("compose-django", tmp_path)
+    own = (root / "Dockerfile").read_text()
+    messages: list[str] = []
+    report = verify(root, "docker", settle=5, timeout=240, progress=messages.append)
+    assert report.outcome == "verified", _why(report)
+    assert (root / "Dockerfile").read_text() == own
+    build = _step(report, "build image")
+    assert build.detail.startswith("deploy/image/Dockerfile -> migrate-verify/compose-django:")
+    assert any("building deploy/image/Dockerfile (context ., ignore file deploy/image/Dockerfile.dockerignore)" in m
+               for m in messages)
+    assert _step(report, "health check").detail == "GET http://compose-django-web:8000/healthz/ -> 200"
+    release = _step(report, "release job compose-django-release")
+    assert release.status == "ok" and any("Applying rooms.0001_initial... OK" in x for x in _log_lines(release))
+    assert "compose-django-worker" in _step(report, "start deployments").detail
+    assert {"postgres", "redis"} <= set(_step(report, "start backing services").detail.split(";")[0].split(", "))
