@@ -2,7 +2,8 @@
 flask-gunicorn (web + RQ worker), pipenv-celery (Flask + Celery worker + beat schedule), heroku-django
 (release runs migrate on PostgreSQL), fabric2-supervisor (uWSGI + Celery worker/beat + a CronJob),
 fabric1-systemd (release migrate on PostgreSQL + timer and cron CronJobs), shell-deployed (waitress +
-a CronJob).
+a CronJob), compose-django (its own Dockerfile is never built: deploy/image/Dockerfile is), and
+supervisor-caddy (supervisord's caddy becomes the Ingress, not a workload).
 
 Each test asserts the health answer, not only the outcome. The images build with pip from PyPI, so
 these are the slowest tests; the broken variant reuses the cached layers of the Django build.
@@ -158,3 +159,15 @@ def test_compose_django_builds_the_generated_dockerfile_not_its_own(tmp_path: Pa
     assert release.status == "ok" and any("Applying rooms.0001_initial... OK" in x for x in _log_lines(release))
     assert "compose-django-worker" in _step(report, "start deployments").detail
     assert {"postgres", "redis"} <= set(_step(report, "start backing services").detail.split(";")[0].split(", "))
+
+
+def test_supervisor_caddy_boots_without_caddy(tmp_path: Path) -> None:
+    # supervisord ran caddy beside gunicorn and a mailer: caddy becomes the Ingress, not a workload
+    root = generated("supervisor-caddy", tmp_path)
+    report = verify(root, "docker", settle=5, timeout=180)
+    assert report.outcome == "verified", _why(report)
+    assert _step(report, "build image").detail.startswith("deploy/image/Dockerfile -> ")
+    assert _step(report, "health check").detail == "GET http://supervisor-caddy-web:8000/healthz -> 200"
+    ready = _step(report, "start deployments").detail
+    assert ready == "supervisor-caddy-mailer, supervisor-caddy-web ready"  # no caddy Deployment
+    assert "redis" in _step(report, "start backing services").detail
