@@ -159,6 +159,31 @@ def test_checkov_kubernetes_checks_pass(manifests: Any, tmp_path: Path) -> None:
     assert "CKV_K8S_20" in result.stdout  # allowPrivilegeEscalation not false
 
 
+@pytest.mark.parametrize("fixture", IDS)
+def test_no_command_runs_a_container_cli_or_a_host_daemon(fixture: str, generated: Any, manifests: Any) -> None:
+    # `docker exec web python manage.py migrate` became `python manage.py migrate`; caddy is the Ingress
+    from analyzers.commands import HOST_DAEMONS
+    from analyzers.docker_cli import TOOLS
+
+    forbidden = TOOLS | set(HOST_DAEMONS)
+    for obj in manifests[fixture]:
+        if obj["kind"] not in WORKLOADS:
+            continue
+        spec = obj["spec"]["jobTemplate"]["spec"]["template"]["spec"] if obj["kind"] == "CronJob" \
+            else obj["spec"]["template"]["spec"]
+        for c in [*spec.get("initContainers", []), *spec["containers"]]:
+            argv = [*c.get("command", []), *c.get("args", [])]
+            if argv[:2] in (["sh", "-c"], ["bash", "-c"]):
+                argv = argv[2].removeprefix("exec ").split()
+            assert argv and argv[0].rsplit("/", 1)[-1] not in forbidden, (obj["metadata"]["name"], argv)
+    files, _ = generated[fixture]
+    image = next(f.content for f in files if f.path == "deploy/image/Dockerfile")
+    for line in image.splitlines():
+        if line.startswith(("RUN ", "CMD ")):
+            words = line.replace('"', " ").replace("[", " ").split()[1:]
+            assert not forbidden & {w.rsplit("/", 1)[-1] for w in words[:1]}, line
+
+
 def test_no_planted_secret_reaches_any_generated_file(generated: Any) -> None:
     secrets = planted_secrets()
     assert secrets, "fixtures/SECRETS.txt lists no planted secrets"
