@@ -108,7 +108,10 @@ def generate(model: AppModel, spec: AppSpec, files: list[OutputFile]) -> OutputF
             "", f"The image files live in `{dockerfile.IMAGE_DIR}/`, so they never shadow a Dockerfile of the "
             "repository's own. The build", f"context is the repository root: BuildKit reads "
             f"`{dockerfile.DOCKERFILE_IGNORE}`, the classic builder the root `.dockerignore`."]
-    own = [f for f in model.files_read if is_dockerfile(f)]
+    # the repo's own Dockerfiles that gave evidence (a Dockerfile migrate generated is read, then skipped)
+    cited = {s.file for subjects in model.subjects.values() for subj in subjects for s in subj.sources}
+    cited |= {w.file for w in model.warnings if w.file}
+    own = [f for f in model.files_read if is_dockerfile(f) and f in cited]
     if own:
         out += ["", "Read as evidence (their facts are cited above) and left as they are, never built by `migrate "
                 "verify`: the", "repository's own " + ", ".join(f"`{f}`" for f in own) + "."]

@@ -191,6 +191,10 @@ def test_the_repos_own_dockerfile_and_dockerignore_are_left_alone(tree: Tree) ->
     assert (root / "Dockerfile").read_text() == own_dockerfile
     assert (root / ".dockerignore").read_text() == "node_modules\n"
     assert not (root / "Dockerfile.new").exists() and not (root / ".dockerignore.new").exists()
+    # our own deploy/image/Dockerfile is read on the next run, but is not evidence: nothing changes
+    again = CliRunner().invoke(main, ["generate", str(root)])
+    assert {line.split()[0] for line in again.output.splitlines()} == {"unchanged"}, again.output
+    assert "repository's own `Dockerfile`.\n" in (root / "MIGRATION.md").read_text()  # not our deploy/image one
 
 
 def test_a_dockerignore_we_wrote_is_ours_to_update(tree: Tree) -> None:
