@@ -153,3 +153,29 @@ def test_not_a_container_cli() -> None:
     assert docker_cli.parse(["dockerize", "-wait", "tcp://db:5432"]) is None
     assert docker_cli.parse(["docker"]) is None
     assert classify("docker exec web gunicorn app:app").role is ProcessRole.WEB
+
+
+def test_fabric_tasks_running_docker(run_analyzer: Any) -> None:
+    from analyzers import fabric
+
+    result = run_analyzer(fabric, {"fabfile.py": """\
+        from fabric.api import cd, env, run, sudo, task
+
+        env.hosts = ["vm1.example.org"]
+
+
+        @task
+        def deploy():
+            with cd("/srv/shop"):
+                run("git pull")
+                sudo("docker compose -f docker-compose.prod.yml up -d --build")
+                run("docker compose exec -T web python manage.py migrate --noinput")
+                run("docker exec shop_web_1 python manage.py collectstatic --noinput")
+        """})
+    _no_docker(result.items)
+    assert [(f.kind, f.key, f.source.line) for f in result.findings if f.kind in (Kind.RELEASE_STEP,
+                                                                                  Kind.BUILD_STEP)] == [
+        (Kind.RELEASE_STEP, "python manage.py migrate --noinput", 11),
+        (Kind.BUILD_STEP, "python manage.py collectstatic --noinput", 12)]
+    compose_up = next(f for f in result.of(Kind.HOST_STEP) if "compose" in f.key)
+    assert compose_up.source.line == 10 and "docker-compose.prod.yml" in compose_up.fields["reason"]
