@@ -400,7 +400,7 @@ def step_kind(command: str) -> tuple[str, str] | None:
 # Host daemons: programs the legacy hosts ran beside the app, which are not workloads of the app image.
 # program -> (what replaces it, backing service kind or None).
 _PROXY = "reverse proxy ({}): the Ingress replaces it; its config gives the Ingress and web-process facts"
-HOST_DAEMONS: dict[str, tuple[str, str | None]] = {
+HOST_PROGRAMS: dict[str, tuple[str, str | None]] = {
     **{p: (_PROXY, None) for p in ("caddy", "nginx", "openresty", "apache2", "httpd", "apachectl", "apache2ctl",
                                    "haproxy", "varnishd", "traefik", "envoy", "stunnel", "stunnel4", "hitch",
                                    "lighttpd", "h2o")},
@@ -436,8 +436,8 @@ def host_only(argv: str | list[str]) -> HostOnly | None:
     if reason is not None:
         return HostOnly(reason, basename(core[0]))
     prog = basename(core[0])
-    if prog in HOST_DAEMONS:
-        why, service = HOST_DAEMONS[prog]
+    if prog in HOST_PROGRAMS:
+        why, service = HOST_PROGRAMS[prog]
         return HostOnly(why.format(prog), prog, service)
     return None
 
