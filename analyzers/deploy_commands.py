@@ -11,11 +11,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from analyzers import base
+from analyzers import base, docker_cli
 from analyzers.base import DEF, H, I, Item, Src
 from analyzers.commands import classify, container_command, core_argv, split, step_kind
 from migrator.model import Confidence, Finding, Kind, SecretFinding
-from migrator.secrets import SecretRef, lift
+from migrator.secrets import SecretRef, is_placeholder, lift
 
 # Packages that are compilers/headers (build stage) rather than runtime libraries.
 _BUILD_PKG = re.compile(r"(-dev(el)?$|^build-essential$|^gcc|^g\+\+|^make$|^cmake$|^pkg-config$|^autoconf|^libtool$)")
@@ -29,6 +29,8 @@ HOST_DAEMONS = {
     "openssh-server": None, "git": None, "python3-pip": None, "python3-venv": None, "python3-virtualenv": None,
     "virtualenv": None, "python-virtualenv": None, "python3": None, "python3-dev": None, "python-dev": None,
     "python3.11": None, "python3.10": None, "python3.9": None, "python3.8": None, "python-pip": None,
+    "caddy": None, "haproxy": None, "varnish": None, "traefik": None, "envoy": None, "stunnel4": None, "hitch": None,
+    "apache2-utils": None, "certbot-nginx": None, "python3-certbot-apache": None, "supervisor-doc": None,
 }
 _INSTALL = re.compile(r"^(apt-get|apt|yum|dnf|apk|zypper)$")
 _HEALTH_URL = re.compile(r"https?://(?P<host>[^/:\s'\"]+)(?::(?P<port>\d+))?(?P<path>/[^\s'\"?#]*)?")
@@ -84,6 +86,13 @@ def _interpret(command: str, src: Src, *, background: bool = False) -> Iterator[
     if not core:
         return  # a bare assignment line (FOO=bar): its secret, if any, was lifted by interpret
     prog = core[0].rsplit("/", 1)[-1]
+    container = _container_cli(argv)
+    if container is not None:
+        # docker exec/run, compose run/exec: ``core`` is the command inside the container
+        background = background or container.detached
+        if container.action == "login":
+            yield from _registry_login(argv, src)
+            return
 
     if prog == "export":
         for token in core[1:]:
@@ -128,6 +137,35 @@ def _interpret(command: str, src: Src, *, background: bool = False) -> Iterator[
         yield base.host_step(command, src, reason)
         if prog in ("rsync", "scp"):
             yield from _code_copy(core[1:], src)
+
+
+def _container_cli(argv: list[str]) -> docker_cli.DockerCommand | None:
+    """The docker/compose/podman command in ``argv`` (after sudo, env assignments ...), if it is one."""
+    for i, token in enumerate(argv):
+        if docker_cli.is_tool(argv[i:]):
+            return docker_cli.parse(argv[i:])
+        if not (re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", token) or token.startswith("-") or token in ("sudo", "exec")):
+            return None
+    return None
+
+
+def _registry_login(argv: list[str], src: Src) -> Iterator[Item]:
+    """``docker login -u deploy -p <password> registry``: the password is reported, never kept."""
+    kept: list[str] = []
+    skip = False
+    for i, token in enumerate(argv):
+        if skip:
+            skip = False
+            continue
+        name, eq, value = token.partition("=")
+        if name in ("-p", "--password"):
+            secret = value if eq else (argv[i + 1] if i + 1 < len(argv) else "")
+            skip = not eq
+            if secret and not secret.startswith("$") and not is_placeholder(secret):
+                yield base.hardcoded_secret(src, f"{argv[0].rsplit('/', 1)[-1]} login --password", "password")
+            continue
+        kept.append(token)
+    yield base.host_step(" ".join(kept), src, "registry login on the host: the cluster pulls with an image pull Secret")
 
 
 def _code_copy(args: list[str], src: Src) -> Iterator[Item]:

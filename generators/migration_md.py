@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from analyzers.dockerfile import is_dockerfile
 from generators import base_image, dockerfile
 from generators.kubernetes import release_name
 from generators.output import OutputFile
@@ -119,6 +120,19 @@ def generate(model: AppModel, spec: AppSpec, files: list[OutputFile]) -> OutputF
     if any(s for s in spec.schedules):
         questions.append("- CronJobs run in UTC (`timeZone: Etc/UTC`); legacy cron used the host's time zone.")
     out += questions or ["None."]
+    out += [""]
+
+    out += ["## Building the image", "", "```sh", f"docker build -f {dockerfile.DOCKERFILE} -t {spec.image} .", "```",
+            "", f"The image files live in `{dockerfile.IMAGE_DIR}/`, so they never shadow a Dockerfile of the "
+            "repository's own. The build", f"context is the repository root: BuildKit reads "
+            f"`{dockerfile.DOCKERFILE_IGNORE}`, the classic builder the root `.dockerignore`."]
+    # the repo's own Dockerfiles that gave evidence (a Dockerfile migrate generated is read, then skipped)
+    cited = {s.file for subjects in model.subjects.values() for subj in subjects for s in subj.sources}
+    cited |= {w.file for w in model.warnings if w.file}
+    own = [f for f in model.files_read if is_dockerfile(f) and f in cited]
+    if own:
+        out += ["", "Read as evidence (their facts are cited above) and left as they are, never built by `migrate "
+                "verify`: the", "repository's own " + ", ".join(f"`{f}`" for f in own) + "."]
     out += [""]
 
     out += ["## Rolling out", "", "```sh", f"kubectl create namespace {ns}  # once"]

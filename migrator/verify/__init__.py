@@ -4,7 +4,8 @@ Both backends (kind: a real cluster; docker: offline, not a Kubernetes) implemen
 and share the steps below and one :class:`~migrator.verify.report.VerifyReport`:
 
 1. validate every manifest (kubernetes-validate, strict, offline);
-2. build the image with the docker SDK, and scan its app directory for secrets (private keys, dotenv
+2. build the image with the docker SDK, from the generated ``deploy/image/Dockerfile`` (never a
+   Dockerfile of the repository's own), and scan its app directory for secrets (private keys, dotenv
    files, the files where the analysis found hard-coded secrets) without running it;
 3. start throwaway PostgreSQL/Redis and wire their URLs into the app's env; fake every Secret;
 4. run the release Job(s) to completion;
@@ -26,7 +27,7 @@ from typing import Any, Protocol
 
 from migrator.errors import UserError
 from migrator.verify import manifests as mf
-from migrator.verify.build import build_image
+from migrator.verify.build import BuildFiles, build_files, build_image
 from migrator.verify.image_scan import scan_image
 from migrator.verify.plan import AnalysisHints, VerifyPlan, make_plan, name_of
 from migrator.verify.report import SKIPPED, WARNING, StepFailed, VerifyReport
@@ -118,6 +119,7 @@ def verify(
     run_id = uuid.uuid4().hex[:8]
     report = VerifyReport(kind, run_id, progress=progress)
     manifests = mf.load(root)  # a missing/unparsable output is a usage error, before any engine work
+    files = build_files(root)  # only the Dockerfile migrate generated is ever built
     client = client or docker_client()
     be: Backend
     if kind == "kind":
@@ -130,7 +132,7 @@ def verify(
         be = DockerBackend(client, run_id, report, timeout=timeout)
     tag = f"migrate-verify/{root.resolve().name.lower() or 'app'}:{run_id}"
     try:
-        _run(root, be, report, manifests, client, tag, settle)
+        _run(root, be, report, manifests, files, client, tag, settle)
     except StepFailed:
         pass  # recorded on its step; the remaining steps do not run
     finally:
@@ -164,16 +166,18 @@ def _remove_image(client: Any, tag: str) -> None:
         client.images.remove(tag, noprune=True)
 
 
-def _run(root: Path, be: Backend, report: VerifyReport, manifests: mf.Manifests, client: Any, tag: str,
-         settle: float) -> None:
+def _run(root: Path, be: Backend, report: VerifyReport, manifests: mf.Manifests, files: BuildFiles, client: Any,
+         tag: str, settle: float) -> None:
     with report.step("validate manifests") as step:
         errors = mf.validate(manifests.objects)
         if errors:
             raise StepFailed(f"{len(errors)} manifest(s) invalid:\n" + "\n".join(errors))
         step.detail = f"{len(manifests.objects)} objects from {manifests.source.relative_to(root)} valid (strict)"
     with report.step("build image") as step:
-        result = build_image(client, root, tag, labels={"migrate.verify": "image"}, progress=report.say)
-        step.detail = f"{tag}: {result.steps} steps ({result.cached_steps} cached) in {result.seconds:.1f}s"
+        report.say(f"  building {files.describe()}")
+        result = build_image(client, root, tag, labels={"migrate.verify": "image"}, files=files, progress=report.say)
+        step.detail = (f"{files.dockerfile} -> {tag}: {result.steps} steps ({result.cached_steps} cached) "
+                       f"in {result.seconds:.1f}s")
     hints = analysis_hints(root)
     with report.step("scan image for secrets") as step:
         scan = scan_image(client, tag, dict(hints.secret_files), labels={"migrate.verify": report.run_id})

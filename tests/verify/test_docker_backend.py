@@ -146,7 +146,7 @@ def test_an_image_holding_a_private_key_fails_the_scan(app_copy: Callable[..., P
 
 
 def test_build_failure_names_the_step(app_copy: Callable[..., Path]) -> None:
-    root = app_copy({"Dockerfile": ("USER 10001", "RUN echo compiling && exit 7\nUSER 10001")})
+    root = app_copy({"deploy/image/Dockerfile": ("USER 10001", "RUN echo compiling && exit 7\nUSER 10001")})
     report = verify(root, "docker", timeout=60)
     step = report.steps[-1]
     assert (step.name, step.status) == ("build image", "failed")

@@ -3,7 +3,8 @@ flask-gunicorn (web + RQ worker), pipenv-celery (Flask + Celery worker + beat sc
 (release runs migrate on PostgreSQL), fabric2-supervisor (uWSGI + Celery worker/beat + a CronJob),
 fabric1-systemd (release migrate on PostgreSQL + timer and cron CronJobs), shell-deployed (waitress +
 a CronJob), shell-case-deploy (a deploy.sh of case arms and [[ ]] tests: gunicorn, alembic on
-PostgreSQL, a CronJob).
+PostgreSQL, a CronJob), compose-django (its own Dockerfile is never built: deploy/image/Dockerfile is), and
+supervisor-caddy (supervisord's caddy becomes the Ingress, not a workload).
 
 Each test asserts the health answer, not only the outcome. The images build with pip from PyPI, so
 these are the slowest tests; the broken variant reuses the cached layers of the Django build.
@@ -213,3 +214,35 @@ def test_planted_secrets_image_holds_no_planted_file_and_the_log_no_planted_valu
             assert value not in log, f"{value!r} is in the verify log"
     finally:
         cleanup_run(client, report.run_id)
+
+
+def test_compose_django_builds_the_generated_dockerfile_not_its_own(tmp_path: Path) -> None:
+    # the repo's own Dockerfile is FROM python:3.12-slim-bookworm (not on this machine) with an entrypoint
+    # that waits for a host called db: building it would fail; verify builds deploy/image/Dockerfile
+    root = generated("compose-django", tmp_path)
+    own = (root / "Dockerfile").read_text()
+    messages: list[str] = []
+    report = verify(root, "docker", settle=5, timeout=240, progress=messages.append)
+    assert report.outcome == "verified", _why(report)
+    assert (root / "Dockerfile").read_text() == own
+    build = _step(report, "build image")
+    assert build.detail.startswith("deploy/image/Dockerfile -> migrate-verify/compose-django:")
+    assert any("building deploy/image/Dockerfile (context ., ignore file deploy/image/Dockerfile.dockerignore)" in m
+               for m in messages)
+    assert _step(report, "health check").detail == "GET http://compose-django-web:8000/healthz/ -> 200"
+    release = _step(report, "release job compose-django-release")
+    assert release.status == "ok" and any("Applying rooms.0001_initial... OK" in x for x in _log_lines(release))
+    assert "compose-django-worker" in _step(report, "start deployments").detail
+    assert {"postgres", "redis"} <= set(_step(report, "start backing services").detail.split(";")[0].split(", "))
+
+
+def test_supervisor_caddy_boots_without_caddy(tmp_path: Path) -> None:
+    # supervisord ran caddy beside gunicorn and a mailer: caddy becomes the Ingress, not a workload
+    root = generated("supervisor-caddy", tmp_path)
+    report = verify(root, "docker", settle=5, timeout=180)
+    assert report.outcome == "verified", _why(report)
+    assert _step(report, "build image").detail.startswith("deploy/image/Dockerfile -> ")
+    assert _step(report, "health check").detail == "GET http://supervisor-caddy-web:8000/healthz -> 200"
+    ready = _step(report, "start deployments").detail
+    assert ready == "supervisor-caddy-mailer, supervisor-caddy-web ready"  # no caddy Deployment
+    assert "redis" in _step(report, "start backing services").detail
