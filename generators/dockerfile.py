@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import shlex
 from collections.abc import Callable
 from pathlib import PurePosixPath
 
@@ -187,17 +188,36 @@ def foreign_tool(spec: AppSpec, step: Step) -> str | None:
 
 
 def _build_step(spec: AppSpec, step: Step) -> str:
-    """A build step, with obviously fake values for required settings so it can import the app."""
+    """A build step, run with the environment the app reads at import (see :func:`build_env`)."""
     tool = foreign_tool(spec, step)
     if tool:
         return (f"# build step: {step.origin}: {tool} is not in the {spec.base.image} image; add a build stage\n"
                 f"# that has it (e.g. FROM node:20-slim AS assets) and COPY its output here. Not run:\n"
                 f"# RUN {step.command}")
-    needed = [e.name for e in (*spec.secret_env, *spec.config_env) if e.value in (None, "")]
-    env = " ".join(f"{name}={_placeholder(name)}" for name in needed)
+    pairs = build_env(spec)
+    env = " ".join(f"{name}={shlex.quote(value)}" for name, value, _ in pairs)
     run = f"{env} {step.command}" if env else step.command
-    note = " (build-only placeholder values: the real ones exist only at runtime)" if env else ""
+    notes = []
+    if any(placeholder for _, _, placeholder in pairs):
+        notes.append("build-only placeholders for secrets and unknown required values: the real ones exist only "
+                     "at runtime")
+    if any(not placeholder for _, _, placeholder in pairs):
+        notes.append("settings with a known default get it (as the ConfigMap does)")
+    note = "".join(f"\n# {n}" for n in notes)
     return f"# build step: {step.origin}{note}\nRUN {run}"
+
+
+def build_env(spec: AppSpec) -> list[tuple[str, str, bool]]:
+    """(name, value, is_placeholder) for a build step: every non-secret setting with its known default
+    (a settings module that reads ``config("ENVIRONMENT")`` at import fails without it, whatever the
+    command), and an obviously fake value for secrets and for required settings nobody gave a value."""
+    out: list[tuple[str, str, bool]] = []
+    for e in sorted((*spec.secret_env, *spec.config_env), key=lambda e: e.name):
+        if e.value in (None, "") or "\n" in (e.value or ""):
+            out.append((e.name, _placeholder(e.name), True))
+        else:
+            out.append((e.name, str(e.value), False))
+    return out
 
 
 def _placeholder(name: str) -> str:

@@ -6,6 +6,7 @@ import json
 import re
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -204,3 +205,39 @@ def test_frontend_build_steps_are_not_run_on_a_python_image(tmp_path: Path) -> N
     assert "# RUN npm run build" in text and "\nRUN npm" not in text
     assert "# build step: deploy.sh:7 (declared): npm is not in the python:3.11-slim image" in text
     assert hadolint(text, tmp_path) == ""
+
+
+def test_build_steps_get_every_known_default_not_only_secret_placeholders(tree: Any) -> None:
+    # the class of `decouple.UndefinedValueError: ENVIRONMENT not found` during collectstatic: the settings
+    # module reads ENVIRONMENT at import without a default; .env.example gives it one, so the build has it
+    root = tree({
+        "manage.py": "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'proj.settings')\n",
+        "requirements.txt": "Django==4.2.16\npython-decouple==3.8\ngunicorn==22.0.0\n",
+        "Procfile": "web: gunicorn proj.wsgi\n",
+        ".env.example": "ENVIRONMENT=development\nSECRET_KEY=change-me\nTIME_ZONE='Europe/Berlin'\n",
+        "proj/__init__.py": "",
+        "proj/settings.py": """
+            from decouple import config
+            ENVIRONMENT = config("ENVIRONMENT")
+            SECRET_KEY = config("SECRET_KEY")
+            TIME_ZONE = config("TIME_ZONE")
+            STATIC_ROOT = "staticfiles"
+        """,
+    })
+    from migrator.generate import generate
+
+    text = next(f.content for f in generate(root) if f.path == "Dockerfile")
+    run = next(line for line in lines(text) if "collectstatic" in line and line.startswith("RUN "))
+    assert "ENVIRONMENT=development" in run
+    assert "TIME_ZONE=Europe/Berlin" in run
+    assert "SECRET_KEY=build-only-placeholder" in run  # a secret never gets its template value
+    assert "# settings with a known default get it (as the ConfigMap does)" in text
+
+
+def test_build_env_quotes_values_for_the_shell() -> None:
+    findings = [*django_findings(), base.env_var("GREETING", Src("dotenv", ".env.example", 1), default="hi $USER; x")]
+    pairs = {n: (v, p) for n, v, p in dockerfile.build_env(spec(findings))}
+    assert pairs["GREETING"] == ("hi $USER; x", False)
+    assert pairs["SECRET_KEY"] == ("build-only-placeholder", True)
+    run = next(line for line in lines(dockerfile.render(spec(findings))) if "collectstatic" in line)
+    assert "GREETING='hi $USER; x'" in run
