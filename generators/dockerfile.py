@@ -18,6 +18,7 @@ from pathlib import PurePosixPath
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from generators.debian_release import release_of
 from generators.output import OutputFile
 from generators.spec import UID, AppSpec, Step
 from generators.values import APP_DIR
@@ -39,23 +40,27 @@ def render(spec: AppSpec) -> str:
     install = _INSTALLERS.get(spec.base.language, _unknown_language)
     deps, needs_code, tool = install(spec)
     builder_reasons = []
-    if spec.build_packages:
+    build_packages = _build_packages(spec)
+    if any(p in BUILD_ESSENTIALS for p, _ in build_packages):
         builder_reasons.append("compilers and -dev headers")
+    elif build_packages:
+        builder_reasons.append("build tools (" + ", ".join(p for p, _ in build_packages) + ")")
     if tool:
         builder_reasons.append(f"{tool} (packaging tool)")
     builder: list[str] = []
     runtime: list[str] = []
     if builder_reasons:
-        packages = [*BUILD_ESSENTIALS, *(p for p, _ in spec.build_packages if p not in BUILD_ESSENTIALS)]
-        if spec.build_packages:
-            builder.append(_apt(packages, [f"{p}: {o}" for p, o in spec.build_packages]))
+        if build_packages:
+            builder.append(_apt([p for p, _ in build_packages], [f"{p}: {o}" for p, o in build_packages if o],
+                                _release_note(spec)))
         builder += _venv_lines(spec, tool) if tool else [*_venv_lines(spec, None), _venv_env()]
         builder.append(f"WORKDIR {APP_DIR}")
         builder += deps
         if needs_code:
             builder += ["COPY . .", _pip_run(spec, "pip install --no-cache-dir --no-deps .")]
     if spec.runtime_packages:
-        runtime.append(_apt([p for p, _ in spec.runtime_packages], [f"{p}: {o}" for p, o in spec.runtime_packages]))
+        runtime.append(_apt([p for p, _ in spec.runtime_packages], [f"{p}: {o}" for p, o in spec.runtime_packages],
+                            _release_note(spec)))
     user = spec.user.value
     runtime.append(f"# non-root user {user!r} ({spec.user.origin}), fixed UID {UID} for runAsNonRoot\n"
                    f"RUN groupadd --gid {UID} {user} \\\n"
@@ -86,8 +91,25 @@ def _final_env(spec: AppSpec) -> list[str]:
     return env
 
 
-def _apt(packages: list[str], why: list[str]) -> str:
-    comment = "".join(f"# {w}\n" for w in why)
+def _build_packages(spec: AppSpec) -> list[tuple[str, str]]:
+    """The build stage's packages; a compiler comes first whenever a dependency may compile or a ``-dev``
+    header is wanted (headers are only read by a compiler). git alone (git dependencies) needs none."""
+    packages = list(spec.build_packages)
+    names = {p for p, _ in packages}
+    compiles = any(p.endswith("-dev") or p in ("gcc", "g++", "gfortran", "swig") for p in names)
+    if compiles and not names & set(BUILD_ESSENTIALS):
+        packages.insert(0, (BUILD_ESSENTIALS[0], ""))
+    essentials = [p for p in packages if p[0] in BUILD_ESSENTIALS]
+    return essentials + [p for p in packages if p[0] not in BUILD_ESSENTIALS]
+
+
+def _release_note(spec: AppSpec) -> str:
+    release, why = release_of(spec.base)
+    return f"# package names for Debian {release}: {why}\n" if release else f"# {why}\n"
+
+
+def _apt(packages: list[str], why: list[str], header: str = "") -> str:
+    comment = header + "".join(f"# {w}\n" for w in why)
     names = " \\\n      ".join(packages)
     return (f"{comment}RUN apt-get update \\\n && apt-get install -y --no-install-recommends \\\n      {names} \\\n"
             " && rm -rf /var/lib/apt/lists/*")

@@ -25,6 +25,7 @@ from generators.facts import (
     env_specs,
     ingress_spec,
     notes,
+    package_notes,
     packages,
     volume_specs,
 )
@@ -153,15 +154,15 @@ def build_spec(model: AppModel, settings: GenerateSettings) -> AppSpec:
         optional_env=optional_env,
         volumes=volume_specs(model, name),
         ingress=ingress_spec(model),
-        build_packages=packages(model, "build"),
-        runtime_packages=packages(model, "runtime"),
+        build_packages=packages(model, "build", base),
+        runtime_packages=packages(model, "runtime", base),
         package_manager=Value(runtime.get("package_manager") or "pip",
                               origin(runtime, "package_manager") or "default: pip"),
         dependency_files=dependency_files(model),
         requirements_file=runtime.get("requirements_file"),
         buildkit=settings.buildkit,
         secret_env_files=tuple(sorted({s.file for s in model.secrets_found if s.kind == "env_file"})),
-        notes=notes(model),
+        notes=notes(model) + package_notes(model, base),
         settings=settings,
     )
 

@@ -241,3 +241,59 @@ def test_build_env_quotes_values_for_the_shell() -> None:
     assert pairs["SECRET_KEY"] == ("build-only-placeholder", True)
     run = next(line for line in lines(dockerfile.render(spec(findings))) if "collectstatic" in line)
     assert "GREETING='hi $USER; x'" in run
+
+
+def _ldap_app(version: str = "3.12") -> list[Finding]:
+    from analyzers.python_deps import dependency_findings
+
+    src = Src("requirements", "requirements.txt", 4)
+    return [base.runtime(Src("python_version", ".python-version", 1), language="python", version=version),
+            *dependency_findings("python-ldap", src, pin="3.4.4"), *minimal_web()]
+
+
+def test_system_packages_are_named_as_the_base_images_release_names_them(tmp_path: Path) -> None:
+    trixie = dockerfile.render(spec(_ldap_app()))
+    build, runtime = trixie.split("# ---- runtime stage ----")
+    assert "build-essential" in build and "libldap2-dev" in build and "libsasl2-dev" in build
+    assert "libldap2 \\" in runtime and "libsasl2-2" in runtime and "-dev" not in runtime
+    assert "# package names for Debian trixie: the python 3.12 images are built on Debian trixie" in runtime
+    bookworm = dockerfile.render(spec(_ldap_app(), GenerateSettings(base_image="python:3.12-slim-bookworm")))
+    runtime = bookworm.split("# ---- runtime stage ----")[1]
+    assert "libldap-2.5-0" in runtime and "libldap2 \\" not in runtime
+    assert "# libldap-2.5-0: requirements.txt:4 (inferred); bookworm calls libldap2 libldap-2.5-0" in runtime
+    assert hadolint(bookworm, tmp_path) == ""
+
+
+def test_a_pin_without_a_wheel_for_the_images_python_gets_a_compiler_there_only() -> None:
+    from analyzers.python_deps import dependency_findings
+
+    src = Src("requirements", "requirements.txt", 2)
+    findings = [*dependency_findings("numpy", src, pin="1.24.4"), *minimal_web()]
+    old = [base.runtime(Src("python_version", "runtime.txt", 1), language="python", version="3.11"), *findings]
+    assert "FROM python:3.11-slim AS build" not in dockerfile.render(spec(old))  # cp311 wheels exist
+    new = [base.runtime(Src("python_version", "runtime.txt", 1), language="python", version="3.12"), *findings]
+    text = dockerfile.render(spec(new))
+    assert "FROM python:3.12-slim AS build" in text and "libopenblas-dev" in text
+    assert "numpy 1.24.4 has no Linux wheel for Python 3.12" not in text  # the why lives in the report
+    assert "libopenblas0" in text.split("# ---- runtime stage ----")[1]
+
+
+def test_git_alone_needs_no_compiler(tmp_path: Path) -> None:
+    git = base.system_package("git", Src("requirements", "requirements.txt", 3), I, stage="build")
+    findings = [*_manager("pip", "requirements.txt"), git]
+    findings[0] = base.runtime(Src("requirements", "requirements.txt", 1), package_manager="pip",
+                               requirements_file="requirements.txt")
+    text = dockerfile.render(spec(findings))
+    assert "# ---- build stage: build tools (git)" in text and "build-essential" not in text
+    assert hadolint(text, tmp_path) == ""
+
+
+def test_a_package_any_source_needs_on_every_python_stays() -> None:
+    from analyzers.python_deps import dependency_findings
+
+    findings = [base.runtime(Src("python_version", "runtime.txt", 1), language="python", version="3.11"),
+                *dependency_findings("numpy", Src("requirements", "requirements.txt", 2), pin="1.24.4"),
+                *dependency_findings("psycopg2", Src("requirements", "requirements.txt", 3)), *minimal_web()]
+    build = dockerfile.render(spec(findings)).split("# ---- runtime stage ----")[0]
+    assert "build-essential" in build and "libpq-dev" in build  # psycopg2 always compiles
+    assert "libopenblas-dev" not in build  # numpy 1.24.4 has a cp311 wheel
