@@ -56,7 +56,8 @@ RELEASE_NAMES: dict[str, dict[str, str]] = {
 # other distributions' (and older Debian releases') names -> the canonical Debian name
 ALIASES: dict[str, str] = {
     # older sonames and Ubuntu's names for the same libraries
-    "libldap-2.4-2": "libldap2", "libldap-2.5-0": "libldap2", "libldap-2.6-0": "libldap2", "libldap-dev": "libldap2-dev",
+    "libldap-2.4-2": "libldap2", "libldap-2.5-0": "libldap2", "libldap-2.6-0": "libldap2",
+    "libldap-dev": "libldap2-dev",
     "libssl1.0.0": "libssl3t64", "libssl1.0.2": "libssl3t64", "libssl1.1": "libssl3t64", "libssl3": "libssl3t64",
     "libmysqlclient-dev": "default-libmysqlclient-dev", "libmysqlclient18": "libmariadb3",
     "libmysqlclient20": "libmariadb3", "libmysqlclient21": "libmariadb3", "libmariadbclient-dev": "libmariadb-dev",
