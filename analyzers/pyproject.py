@@ -16,6 +16,7 @@ from typing import Any
 
 from analyzers import base
 from analyzers.base import DEF, D, H, I, Item, Src
+from analyzers.pyproject_sources import analyze_sources
 from analyzers.python_deps import dependency_findings, normalize
 from analyzers.python_version import version_from_constraint
 from analyzers.requirements import is_foreign_platform, parse_requirement
@@ -194,6 +195,7 @@ def analyze(repo: RepoView) -> Iterator[Item]:
     if not declares:
         return  # tool configuration only
     yield from _manager(repo, doc, lines)
+    yield from analyze_sources(repo, doc, lines)
     backend = _table(doc, "build-system").get("build-backend")
     if isinstance(backend, str):
         src = Src(NAME, FILE, lines.key(("build-system", "build-backend")))

@@ -14,18 +14,15 @@ import fnmatch
 import json
 import shlex
 from collections.abc import Callable
-from pathlib import PurePosixPath
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from generators.debian_release import release_of
 from generators.output import OutputFile
+from generators.python_install import TOOL_ENV, VENV, Install, python_install, tool_pin
 from generators.spec import UID, AppSpec, Step
 from generators.values import APP_DIR
 
-VENV = "/opt/venv"
-# Packaging tools, pinned (hadolint DL3013) to releases known to support the flags used below.
-TOOLS = {"pipenv": "pipenv==2023.12.1", "poetry": "poetry==1.8.3", "uv": "uv==0.4.30", "pdm": "pdm==2.19.3"}
 BUILD_ESSENTIALS = ("build-essential",)
 
 _env = Environment(loader=PackageLoader("generators", "templates"), undefined=StrictUndefined,
@@ -37,8 +34,8 @@ def generate(spec: AppSpec) -> list[OutputFile]:
 
 
 def render(spec: AppSpec) -> str:
-    install = _INSTALLERS.get(spec.base.language, _unknown_language)
-    deps, needs_code, tool = install(spec)
+    install = _INSTALLERS.get(spec.base.language, _unknown_language)(spec)
+    deps, after_code, tool = install.lines, install.after_code, install.tool
     builder_reasons = []
     build_packages = _build_packages(spec)
     if any(p in BUILD_ESSENTIALS for p, _ in build_packages):
@@ -56,8 +53,8 @@ def render(spec: AppSpec) -> str:
         builder += _venv_lines(spec, tool) if tool else [*_venv_lines(spec, None), _venv_env()]
         builder.append(f"WORKDIR {APP_DIR}")
         builder += deps
-        if needs_code:
-            builder += ["COPY . .", _pip_run(spec, "pip install --no-cache-dir --no-deps .")]
+        if after_code:
+            builder += ["COPY . .", after_code]
     if spec.runtime_packages:
         runtime.append(_apt([p for p, _ in spec.runtime_packages], [f"{p}: {o}" for p, o in spec.runtime_packages],
                             _release_note(spec)))
@@ -72,8 +69,8 @@ def render(spec: AppSpec) -> str:
     else:
         runtime += _venv_lines(spec, None) + deps
     runtime.append("COPY . .")
-    if needs_code and not builder:
-        runtime.append(_pip_run(spec, "pip install --no-cache-dir --no-deps ."))
+    if after_code and not builder:
+        runtime.append(after_code)
     runtime += [_build_step(spec, s) for s in spec.build_steps]
     runtime.append(f"USER {UID}:{UID}")
     runtime += _serve(spec)
@@ -123,78 +120,18 @@ def _venv_lines(spec: AppSpec, tool: str | None) -> list[str]:
     if tool is None:
         return [f"RUN python -m venv {VENV}"]
     # the tool goes outside the venv, so it never reaches the runtime stage
-    return [f"RUN pip install --no-cache-dir {TOOLS[tool]} \\\n && python -m venv {VENV}",
-            _venv_env()]
+    env = " ".join(TOOL_ENV.get(tool, ()))
+    return [f"RUN pip install --no-cache-dir {tool_pin(tool, spec.base.version)} \\\n && python -m venv {VENV}",
+            _venv_env() + (f" \\\n    {env}" if env else "")]
 
 
-def _pip_run(spec: AppSpec, command: str) -> str:
-    if spec.buildkit:
-        return f"RUN --mount=type=cache,target=/root/.cache/pip {command.replace(' --no-cache-dir', '')}"
-    return f"RUN {command}"
+def _unknown_language(spec: AppSpec) -> Install:
+    return Install([f"# TODO: install the dependencies of this {spec.base.language} app (not generated yet)"],
+                   None, None)
 
 
-def _present(files: set[str], *names: str) -> list[str]:
-    return [n for n in names if n in files]
-
-
-def _copy(files: list[str]) -> list[str]:
-    """COPY lines that keep each file's directory (one COPY per directory)."""
-    by_dir: dict[str, list[str]] = {}
-    for f in files:
-        by_dir.setdefault(str(PurePosixPath(f).parent), []).append(f)
-    lines = []
-    for directory, names in sorted(by_dir.items()):
-        dest = "./" if directory == "." else f"{directory}/"
-        lines.append(f"COPY {' '.join(names)} {dest}")
-    return lines
-
-
-Installer = Callable[[AppSpec], tuple[list[str], bool, "str | None"]]
-
-
-def _python(spec: AppSpec) -> tuple[list[str], bool, str | None]:
-    """(Dockerfile lines installing the dependencies, whether the project itself is installed, tool).
-
-    poetry, uv and pdm export their lock (with hashes) for pip to install: pip honours the environment's
-    index settings (pip.conf, PIP_INDEX_URL), which the tools' own installers do not all read. pipenv
-    installs itself (``--deploy`` refuses an out-of-date lock) through pip into the active venv.
-    """
-    manager = str(spec.package_manager.value)
-    files = set(spec.dependency_files)
-    why = f"# package manager {manager}: {spec.package_manager.origin}"
-    if manager == "pipenv" and "Pipfile" in files:
-        lock = _present(files, "Pipfile", "Pipfile.lock")
-        return [why, *_copy(lock), "RUN pipenv install --deploy"], False, "pipenv"
-    if manager == "poetry" and "pyproject.toml" in files:
-        lock = _present(files, "pyproject.toml", "poetry.lock")
-        install = ("RUN poetry export --only main --format requirements.txt --output /tmp/requirements.txt \\\n"
-                   " && pip install --no-cache-dir -r /tmp/requirements.txt")
-        return [why, *_copy(lock), install], False, "poetry"
-    if manager == "uv" and "pyproject.toml" in files:
-        lock = _present(files, "pyproject.toml", "uv.lock")
-        frozen = " --frozen" if "uv.lock" in files else ""
-        export = f"RUN uv export{frozen} --no-dev --no-emit-project -o /tmp/requirements.txt"
-        return [why, *_copy(lock), f"{export} \\\n && pip install --no-cache-dir -r /tmp/requirements.txt"], False, "uv"
-    if manager == "pdm" and "pyproject.toml" in files:
-        lock = _present(files, "pyproject.toml", "pdm.lock")
-        return [why, *_copy(lock), "RUN pdm export --prod -o /tmp/requirements.txt \\\n"
-                " && pip install --no-cache-dir -r /tmp/requirements.txt"], False, "pdm"
-    reqs = sorted(f for f in files if f.endswith((".txt", ".in")))
-    main = spec.requirements_file if spec.requirements_file in files else (
-        "requirements.txt" if "requirements.txt" in files else None)
-    if main:
-        return [why, *_copy(reqs), _pip_run(spec, f"pip install --no-cache-dir -r {main}")], False, None
-    if files & {"pyproject.toml", "setup.py", "setup.cfg"}:
-        # the project installs itself; its metadata alone cannot be installed before the code
-        return [why + " (installs the project after the code is copied)"], True, None
-    return ["# no dependency file found: nothing to install"], False, None
-
-
-def _unknown_language(spec: AppSpec) -> tuple[list[str], bool, str | None]:
-    return [f"# TODO: install the dependencies of this {spec.base.language} app (not generated yet)"], False, None
-
-
-_INSTALLERS: dict[str, Installer] = {"python": _python}
+Installer = Callable[[AppSpec], Install]
+_INSTALLERS: dict[str, Installer] = {"python": python_install}
 
 
 # Build tools that the runtime's base image does not have (a frontend build needs a Node.js stage).

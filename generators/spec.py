@@ -108,6 +108,8 @@ class AppSpec:
     secret_env_files: tuple[str, ...]  # committed env files with secrets: kept out of the image
     notes: tuple[str, ...]  # what could not be generated, for MIGRATION.md's open questions
     settings: GenerateSettings = field(repr=False)
+    local_packages: tuple[str, ...] = ()  # path dependencies inside the repo: copied before the install
+    package_indexes: tuple[tuple[str, str], ...] = ()  # (name, URL) of the project's own package indexes
 
     @property
     def probe_host(self) -> str | None:
@@ -164,6 +166,8 @@ def build_spec(model: AppModel, settings: GenerateSettings) -> AppSpec:
         secret_env_files=tuple(sorted({s.file for s in model.secrets_found if s.kind == "env_file"})),
         notes=notes(model) + package_notes(model, base),
         settings=settings,
+        local_packages=tuple(str(p) for p in runtime.get("local_packages") or ()),
+        package_indexes=tuple((str(n), str(u)) for n, u in runtime.get("package_indexes") or ()),
     )
 
 

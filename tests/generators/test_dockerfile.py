@@ -132,19 +132,20 @@ def _manager(manager: str, *files: str) -> list[Finding]:
     ("manager", "files", "expected"),
     [
         ("pipenv", ("Pipfile", "Pipfile.lock"), "RUN pipenv install --deploy"),
-        ("poetry", ("pyproject.toml", "poetry.lock"), "RUN poetry export --only main --format requirements.txt"),
-        ("uv", ("pyproject.toml", "uv.lock"), "RUN uv export --frozen --no-dev --no-emit-project -o /tmp/requ"),
-        ("pdm", ("pyproject.toml", "pdm.lock"), "RUN pdm export --prod -o /tmp/requirements.txt"),
+        ("poetry", ("pyproject.toml", "poetry.lock"), "RUN poetry install --only main --no-root"),
+        ("uv", ("pyproject.toml", "uv.lock"), "RUN uv sync --frozen --no-dev --no-install-project --no-editable"),
+        ("pdm", ("pyproject.toml", "pdm.lock"), "&& pdm install --prod --frozen-lockfile --no-self"),
     ],
 )
 def test_package_manager_is_respected(manager: str, files: tuple[str, ...], expected: str, tmp_path: Path) -> None:
+    from generators.python_install import tool_pin
+
     text = dockerfile.render(spec(_manager(manager, *files)))
     assert expected in text
-    if manager != "pipenv":
-        assert "pip install --no-cache-dir -r /tmp/requirements.txt" in text
+    assert "export" not in text and "/tmp/requirements.txt" not in text  # the manager installs from its lock
     assert f"COPY {' '.join(files)} ./" in text
     build = text.split("# ---- runtime stage ----")[0]
-    assert dockerfile.TOOLS[manager] in build  # the tool stays in the build stage
+    assert tool_pin(manager, "3.11") in build  # the tool stays in the build stage
     assert hadolint(text, tmp_path) == ""
 
 

@@ -2,7 +2,8 @@
 flask-gunicorn (web + RQ worker), pipenv-celery (Flask + Celery worker + beat schedule), heroku-django
 (release runs migrate on PostgreSQL), fabric2-supervisor (uWSGI + Celery worker/beat + a CronJob),
 fabric1-systemd (release migrate on PostgreSQL + timer and cron CronJobs), shell-deployed (waitress +
-a CronJob).
+a CronJob), uv-workspace-app (uv from its lock, with a path package inside the repo), poetry-fastapi
+(poetry from its lock).
 
 Each test asserts the health answer, not only the outcome. The images build with pip from PyPI, so
 these are the slowest tests; the broken variant reuses the cached layers of the Django build.
@@ -138,3 +139,28 @@ def test_broken_start_command_exit_2_names_container_and_logs(tmp_path: Path) ->
     name = f"migrate-verify-{report['run_id']}-heroku-django-web-web"
     assert name in failed[0]["logs"], failed[0]
     assert any("No module named 'proj.wsgi_typo'" in line for line in failed[0]["logs"][name])
+
+
+def test_uv_project_with_a_path_dependency(tmp_path: Path) -> None:
+    # uv installs from uv.lock in the build stage, libs/shared (a [tool.uv.sources] path package) copied
+    # first; the health answer names the shared package's version, so it proves the package is installed
+    import docker
+
+    report = verify(generated("uv-workspace-app", tmp_path), "docker", settle=3, timeout=240, keep=True)
+    client = docker.from_env()
+    try:
+        assert report.outcome == "verified", _why(report)
+        assert _step(report, "health check").detail == "GET http://uv-workspace-app-web:8070/healthz -> 200"
+        web = client.containers.get(f"migrate-verify-{report.run_id}-uv-workspace-app-web-web")
+        code = "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:8070/healthz').read().decode())"
+        out = web.exec_run(["python", "-c", code])
+        assert out.exit_code == 0 and json.loads(out.output) == {"status": "ok", "shared_money": "0.4.1"}
+    finally:
+        cleanup_run(client, report.run_id)
+
+
+def test_poetry_fastapi_installs_with_poetry_from_its_lock(tmp_path: Path) -> None:
+    # poetry itself (from PyPI) installs poetry.lock's main group into the venv the runtime stage copies
+    report = verify(generated("poetry-fastapi", tmp_path), "docker", settle=3, timeout=240)
+    assert report.outcome == "verified", _why(report)
+    assert _step(report, "health check").detail == "GET http://poetry-fastapi-web:8000/healthz -> 200"
