@@ -98,7 +98,12 @@ def _pep508(repo: RepoView, doc: Mapping[str, Any], lines: TomlLines) -> Iterato
 
 
 def _clean_url(url: str) -> str:
-    return re.sub(r"//[^/@\s]+@", "//", url)
+    """The URL without credentials; ``${VAR}`` references (PDM expands them) are kept: they name the
+    variables the build must be given."""
+    def keep(m: re.Match[str]) -> str:
+        return m.group(0) if re.fullmatch(r"\$\{\w+\}(:\$\{\w+\})?", m.group(1)) else "//"
+
+    return re.sub(r"//([^/@\s]+)@", keep, url)
 
 
 def _indexes(doc: Mapping[str, Any], lines: TomlLines) -> Iterator[tuple[str, str, Src] | Item]:

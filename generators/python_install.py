@@ -18,6 +18,8 @@ or BuildKit secret mounts with ``--buildkit``. No credential is ever written int
 
 The tools are pinned (hadolint DL3013) per Python version: the newest release that still installs on
 the image's Python (Poetry 2.3+ and PDM 2.27+ need 3.10; Poetry 1.8 and PDM 2.20 were the last for 3.8).
+Checked by building here: uv 0.13.9 and Poetry 2.5.1 (3.11/3.12), PDM 2.29.4 (3.12) and 2.26.9 (3.9);
+the pins for older Pythons come from PyPI's requires-python only.
 """
 
 from __future__ import annotations
@@ -35,14 +37,16 @@ TOOL_PINS: dict[str, tuple[tuple[tuple[int, int], str], ...]] = {
     "uv": (((3, 8), "uv==0.13.9"),),
     "poetry": (((3, 10), "poetry==2.5.1"), ((3, 9), "poetry==2.2.1"), ((3, 8), "poetry==1.8.5"),
                ((3, 7), "poetry==1.5.1")),
-    "pdm": (((3, 10), "pdm==2.29.4"), ((3, 9), "pdm==2.26.9"), ((3, 8), "pdm==2.20.1"), ((3, 7), "pdm==2.10.4")),
+    # hishel 2 (and 1.2+ for pdm 2.26) removed what pdm imports: the pins cap it (checked by docker builds)
+    "pdm": (((3, 10), "pdm==2.29.4 'hishel<2'"), ((3, 9), "pdm==2.26.9 'hishel<1.2'"), ((3, 8), "pdm==2.20.1"),
+            ((3, 7), "pdm==2.10.4")),
     "pipenv": (((3, 8), "pipenv==2023.12.1"),),
 }
 # What each tool needs to install into /opt/venv with the image's interpreter, non-interactively.
 TOOL_ENV: dict[str, tuple[str, ...]] = {
     "uv": (f"UV_PROJECT_ENVIRONMENT={VENV}", "UV_PYTHON_DOWNLOADS=never", "UV_LINK_MODE=copy"),
     "poetry": ("POETRY_VIRTUALENVS_CREATE=false", "POETRY_NO_INTERACTION=1"),
-    "pdm": ("PDM_CHECK_UPDATE=false", "PDM_USE_VENV=true"),
+    "pdm": ("PDM_CHECK_UPDATE=false",),
     "pipenv": (),
 }
 _LOCKS = {"poetry": "poetry.lock", "uv": "uv.lock", "pdm": "pdm.lock"}
@@ -123,7 +127,7 @@ def index_credentials(spec: AppSpec, tool: str) -> tuple[list[str], tuple[str, .
              "#   docker build " + " ".join(f"--build-arg {v}=..." for v in variables) + " .",
              "# (build arguments of this stage never reach the final image, which copies only the virtualenv;",
              "# `migrate generate --buildkit` uses secret mounts instead)",
-             *(f"ARG {v}" for v in variables)]
+             *(f"# hadolint ignore=DL3064\nARG {v}" for v in variables)]
     return lines, ()
 
 
@@ -165,5 +169,5 @@ def _locked(spec: AppSpec, manager: str, why: str, has_lock: bool) -> Install:
         first.append(run(spec, "poetry install --only main --no-root", "poetry", mounts))
     else:
         frozen = " --frozen-lockfile" if has_lock else ""
-        first.append(run(spec, f"pdm use --venv {VENV} \\\n && pdm install --prod{frozen} --no-self", "pdm", mounts))
+        first.append(run(spec, f"pdm use -f {VENV} \\\n && pdm install --prod{frozen} --no-self", "pdm", mounts))
     return Install(first, after, manager)
