@@ -112,6 +112,24 @@ DEPENDENCIES: dict[str, Dep] = {
 }
 
 
+# Heuristic Python floors of popular pins (their releases' Requires-Python), for repos whose only version
+# evidence is a pinned requirement: (distribution, first release, lowest Python it supports), newest first.
+# Lower confidence (HEURISTIC) than a lock's own metadata, which analyzers.ci_python reads.
+PYTHON_FLOORS: dict[str, tuple[tuple[str, str], ...]] = {
+    "django": (("6.0", "3.12"), ("5.0", "3.10"), ("4.0", "3.8"), ("3.0", "3.6"), ("2.0", "3.4")),
+    "numpy": (("2.3", "3.11"), ("2.1", "3.10"), ("1.25", "3.9"), ("1.22", "3.8")),
+    "pandas": (("2.1", "3.9"), ("1.4", "3.8")),
+}
+
+
+def _floor(name: str, pin: str) -> str | None:
+    key = tuple(int(p) for p in re.findall(r"\d+", pin)[:3])
+    for first, python in PYTHON_FLOORS.get(name, ()):
+        if key >= tuple(int(p) for p in first.split(".")):
+            return python
+    return None
+
+
 def normalize(name: str) -> str:
     """PEP 503 normalised project name: ``Django_Redis`` -> ``django-redis``."""
     return re.sub(r"[-_.]+", "-", name).lower().strip()
@@ -134,6 +152,9 @@ def dependency_findings(
     """
     dep_name = normalize(name)
     yield from system_packages(dep_name, src, extras=tuple(normalize(e) for e in extras), pin=pin, cap=cap)
+    floor = _floor(dep_name, pin) if pin else None
+    if floor and cap is None:
+        yield base.runtime(src, H, language="python", version=floor)
     dep = DEPENDENCIES.get(dep_name)
     if dep is None:
         return

@@ -9,6 +9,7 @@ from __future__ import annotations
 from analyzers import (
     app_json,
     appserver_config,
+    ci_python,
     cron,
     dotenv,
     fabric,
@@ -40,6 +41,7 @@ ANALYZERS: tuple[Analyzer, ...] = (
     pipenv,
     pyproject,
     setuptools,
+    ci_python,
     fabric,
     shell,
     makefile,

@@ -125,3 +125,10 @@ def test_cap_lowers_every_claim() -> None:
 
 def test_unknown_dependency_says_nothing() -> None:
     assert found("requests") == []
+
+
+def test_a_pin_of_a_popular_package_gives_a_heuristic_python_floor() -> None:
+    (django6,) = [f for f in found("Django", pin="6.0.1") if "version" in f.fields]
+    assert django6.fields["version"] == "3.12" and django6.source.confidence is Confidence.HEURISTIC
+    assert [f.fields["version"] for f in found("django", pin="5.2") if "version" in f.fields] == ["3.10"]
+    assert [f for f in found("django") if "version" in f.fields] == []  # unpinned says nothing
