@@ -25,7 +25,7 @@ def test_fabric1_py27_boots_on_python_2_7(tmp_path: Path) -> None:
     import docker
 
     root = generated("fabric1-py27", tmp_path)
-    dockerfile = (root / "Dockerfile").read_text()
+    dockerfile = (root / "deploy" / "image" / "Dockerfile").read_text()
     assert dockerfile.count("FROM python:2.7-slim") == 1
     report = verify(root, "docker", settle=3, timeout=240, keep=True)
     client = docker.from_env()
