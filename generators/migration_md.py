@@ -87,6 +87,7 @@ def generate(model: AppModel, spec: AppSpec, files: list[OutputFile]) -> OutputF
     questions += [f"- Warning: {w.message}" + (f" ({w.file}{':' + str(w.line) if w.line else ''})" if w.file else "")
                   for w in model.warnings]
     questions += [f"- {note}" for note in spec.notes]
+    questions += [f"- Renamed: {note}" for note in spec.renamed]
     questions += [f"- Build step `{s.command}` ({s.origin}) needs {tool}, which the {spec.base.image} image "
                   "lacks: it is commented out in the Dockerfile" for s in spec.build_steps
                   if (tool := dockerfile.foreign_tool(spec, s))]

@@ -182,6 +182,7 @@ def _questions(model: AppModel, spec: AppSpec, ctx: BodyContext) -> Section:
         if e.required and not e.value:
             rows.append(f"- `{e.name}` is required but has no value (`{e.origin}`): set it in the ConfigMap.")
     rows += [f"- Conflict: {scrub(c.describe())}" for c in model.conflicts]
+    rows += [f"- Renamed: {scrub(note)}" for note in spec.renamed]
     rows += [f"- {scrub(note)}" for note in ctx.writer_notes]
     for w in model.warnings:
         where = f"`{w.file}{':' + str(w.line) if w.line else ''}`: " if w.file else ""

@@ -71,7 +71,7 @@ def mappings(model: AppModel, spec: AppSpec, files: Sequence[OutputFile]) -> lis
     out: list[Mapping] = []
     for p in spec.processes:
         subject = model.process(p.key)
-        found = [objects.get(f"deployment-{p.key}.yaml"), objects.get(f"service-{p.key}.yaml")]
+        found = [objects.get(f"deployment-{p.label}.yaml"), objects.get(f"service-{p.label}.yaml")]
         if p is spec.web:
             found.append(objects.get("ingress.yaml"))
         out.append(Mapping(p.legacy_name or p.key, p.role, _where(subject, "legacy_name", "command"),
