@@ -20,6 +20,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from generators.output import OutputFile
 from generators.spec import UID, AppSpec, Step
 from generators.values import APP_DIR
+from migrator.textsafe import block, inline
 
 VENV = "/opt/venv"
 # Packaging tools, pinned (hadolint DL3013) to releases known to support the flags used below.
@@ -71,10 +72,11 @@ def render(spec: AppSpec) -> str:
     runtime += [_build_step(spec, s) for s in spec.build_steps]
     runtime.append(f"USER {UID}:{UID}")
     runtime += _serve(spec)
-    return _env.get_template("Dockerfile.j2").render(
+    # block(): no control character from a repository value reaches the file (comments included)
+    return block(_env.get_template("Dockerfile.j2").render(
         base=spec.base, builder=builder, builder_reason=", ".join(builder_reasons), runtime=runtime,
         env=_final_env(spec), buildkit=spec.buildkit,
-    )
+    ))
 
 
 def _final_env(spec: AppSpec) -> list[str]:
@@ -192,11 +194,13 @@ def _build_step(spec: AppSpec, step: Step) -> str:
     if tool:
         return (f"# build step: {step.origin}: {tool} is not in the {spec.base.image} image; add a build stage\n"
                 f"# that has it (e.g. FROM node:20-slim AS assets) and COPY its output here. Not run:\n"
-                f"# RUN {step.command}")
+                f"# RUN {inline(step.command)}")
     needed = [e.name for e in (*spec.secret_env, *spec.config_env) if e.value in (None, "")]
     env = " ".join(f"{name}={_placeholder(name)}" for name in needed)
     run = f"{env} {step.command}" if env else step.command
     note = " (build-only placeholder values: the real ones exist only at runtime)" if env else ""
+    if "\n" in run:  # a line break would end the instruction: the exec form keeps the script whole
+        return f"# build step: {step.origin}{note}\nRUN {json.dumps(['/bin/sh', '-c', run])}"
     return f"# build step: {step.origin}{note}\nRUN {run}"
 
 
@@ -223,7 +227,7 @@ def _serve(spec: AppSpec) -> list[str]:
         return lines
     why = f"# {process.key} process: {process.command_origin}"
     if process.note:
-        why += f"\n# {process.note}"
+        why += f"\n# {inline(process.note)}"
     if len(spec.processes) > 1:
         others = ", ".join(p.key for p in spec.processes if p is not process)
         why += f"\n# other processes ({others}) reuse this image with their own command in the manifests"

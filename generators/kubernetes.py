@@ -25,7 +25,7 @@ from generators.k8s_pod import config_name, container, metadata, pod_spec, secre
 from generators.output import OutputFile
 from generators.resources import resources_for
 from generators.spec import AppSpec, ProcessSpec, ScheduleSpec
-from generators.yamlout import cmap, cseq, dump, note
+from generators.yamlout import cmap, cseq, dump, note, note_before
 from migrator.model import Kind, ProcessRole, Subject
 
 BASE = "deploy/k8s/base"
@@ -149,7 +149,7 @@ def deployment(spec: AppSpec, p: ProcessSpec) -> CommentedMap:
          "no downtime: a new pod " + ("must be ready" if p.port is not None else "starts") + " before an old one stops")
     meta = note(metadata(spec, p.name, p.label, **extra), "name", p.renamed)
     if p.legacy_name:
-        meta.yaml_set_comment_before_after_key("name", before=f"legacy: {p.legacy_name}", indent=2)
+        note_before(meta, "name", f"legacy: {p.legacy_name}", indent=2)
     return cmap(apiVersion="apps/v1", kind="Deployment", metadata=meta, spec=body)
 
 

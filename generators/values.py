@@ -7,6 +7,7 @@ from typing import Any
 
 from migrator.model import Subject
 from migrator.names import dns_label
+from migrator.textsafe import inline
 
 APP_DIR = "/app"  # where the code lives in the image
 
@@ -16,7 +17,8 @@ def origin(subject: Subject | None, name: str) -> str | None:
     fact = subject.facts.get(name) if subject is not None else None
     if fact is None:
         return None
-    return f"{fact.source.where()} ({fact.source.confidence.label})"
+    # origins go into comments (YAML, Dockerfile, MIGRATION.md): one line, no control characters
+    return inline(f"{fact.source.where()} ({fact.source.confidence.label})")
 
 
 @dataclass(frozen=True)
