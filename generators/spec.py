@@ -30,6 +30,7 @@ from generators.facts import (
 )
 from generators.resources import Resources, resources_for
 from generators.values import Value, bounded_int, origin, slug
+from migrator import names
 from migrator.config import GenerateSettings
 from migrator.errors import UserError
 from migrator.model import AppModel, Kind, ProcessRole, Subject
@@ -130,6 +131,8 @@ def build_spec(model: AppModel, settings: GenerateSettings) -> AppSpec:
     namespace = _namespace(settings, name)
     image_name, tag = _image(settings, name)
     image = f"{image_name}:{tag}"
+    if settings.base_image and not names.is_image_reference(settings.base_image):
+        raise UserError(f"base image {settings.base_image!r} is not a valid image reference")
     base = choose(model, settings.base_image)
     web_subject = model.web_process
     long_running = [p for p in model.processes if p.get("role") in LONG_RUNNING]
@@ -180,8 +183,9 @@ def _namespace(settings: GenerateSettings, name: str) -> Value:
     if settings.namespace:
         if settings.namespace == "default":
             raise UserError("namespace 'default' is refused: give the app its own namespace (--namespace)")
-        if not re.fullmatch(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?", settings.namespace):
-            raise UserError(f"namespace {settings.namespace!r} is not a valid Kubernetes name")
+        if not names.is_dns_label(settings.namespace):
+            raise UserError(f"namespace {settings.namespace!r} is not a valid Kubernetes name (a DNS-1123 label: "
+                            "lower-case letters, digits and '-', at most 63 characters)")
         return Value(settings.namespace, "migrate.toml / --namespace")
     return Value(name, "default: the app's name")
 
@@ -198,6 +202,9 @@ def _image(settings: GenerateSettings, name: str) -> tuple[str, str]:
     tag = tag or DEFAULT_TAG
     if tag == "latest":
         raise UserError("image tag 'latest' is refused: a tag must name one build (e.g. a version or commit)")
+    if not names.is_image_reference(f"{image}:{tag}"):
+        raise UserError(f"image {image}:{tag!s} is not a valid image reference (a lower-case repository such as "
+                        "registry.example.com/team/app, and a tag of letters, digits, '_', '.' and '-')")
     return image, tag
 
 
@@ -308,9 +315,9 @@ def _schedules(model: AppModel, app: str) -> tuple[ScheduleSpec, ...]:
     subjects = [s for s in model.of(Kind.SCHEDULE)
                 if s.get("command") and CRON.fullmatch(str(s.get("schedule") or ""))]
     wanted = [(s.key, f"{app}-{slug(s.key, 'job')}"[:_CRONJOB_NAME_MAX].rstrip("-")) for s in subjects]
-    names, renamed = disambiguate(wanted, _CRONJOB_NAME_MAX)
+    chosen, renamed = disambiguate(wanted, _CRONJOB_NAME_MAX)
     notes_renamed = dict(_rename_notes(renamed, "schedule", subjects))
-    return tuple(_schedule(s, names[s.key], notes_renamed.get(s.key)) for s in subjects)
+    return tuple(_schedule(s, chosen[s.key], notes_renamed.get(s.key)) for s in subjects)
 
 
 # A CronJob's name is at most 52 characters: the controller appends 11 for each Job it creates.

@@ -29,8 +29,11 @@ _PATH_PART = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
 _NAME = rf"(?:{_DOMAIN}/)?{_PATH_PART}(?:/{_PATH_PART})*"
 _DIGEST = r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}"
 _REFERENCE = re.compile(rf"(?P<name>{_NAME})(?::{_TAG.pattern})?(?:@{_DIGEST})?")
+# The same grammars as plain patterns (no named groups), for JSON Schema.
+IMAGE_REFERENCE_PATTERN = rf"{_NAME}(?::{_TAG.pattern})?(?:@{_DIGEST})?"
+REGISTRY_PATTERN = rf"{_DOMAIN}(?:/{_PATH_PART})*"
 _REPOSITORY = re.compile(_NAME)
-_REGISTRY = re.compile(rf"{_DOMAIN}(?:/{_PATH_PART})*")
+_REGISTRY = re.compile(REGISTRY_PATTERN)
 
 
 def ascii_fold(text: str) -> str:
