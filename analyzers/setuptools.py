@@ -15,7 +15,7 @@ import textwrap
 from collections.abc import Iterator
 from typing import Any
 
-from analyzers import base
+from analyzers import base, nesting
 from analyzers.base import DEF, D, H, Item, Src
 from analyzers.python_deps import dependency_findings
 from analyzers.python_version import version_from_constraint
@@ -142,6 +142,9 @@ def _setup_py(repo: RepoView) -> Iterator[Item]:
         line = exc.lineno if isinstance(exc, SyntaxError) else None
         yield base.warning(Src(NAME, path, line), f"setup.py has a syntax error; not analysed: {exc}")
         return
+    except MemoryError:  # the parser's own answer to some pathological nesting
+        yield nesting.too_deep(Src(NAME, path), path)
+        return
     setup = _SetupPy(tree)
     if setup.call is None:
         return
@@ -262,6 +265,7 @@ def _setup_cfg(repo: RepoView) -> Iterator[Item]:
 def analyze(repo: RepoView) -> Iterator[Item]:
     """Findings from the top-level setup.py and setup.cfg."""
     if repo.exists("setup.py"):
-        yield from _setup_py(repo)
+        # a 100,000-term expression is past ast's (and a visitor's) recursion limit: setup.cfg still counts
+        yield from nesting.guard(lambda: _setup_py(repo), Src(NAME, "setup.py"), "setup.py")
     if repo.exists("setup.cfg"):
         yield from _setup_cfg(repo)
