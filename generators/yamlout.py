@@ -14,6 +14,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from generators.yamlemit import emit
 from migrator.textsafe import inline
 
 
@@ -71,9 +72,18 @@ def dump(*documents: Any, header: str | None = None) -> str:
     out = io.StringIO()
     if header:
         out.write("".join(f"# {inline(line)}\n" if line else "#\n" for line in header.splitlines()))
+    fast = emit(documents[0]) if len(documents) == 1 else None
+    if fast is not None:
+        out.write(fast)
+    else:
+        ruamel_dump(out, *documents)
+    return "".join(_widen(line) for line in out.getvalue().splitlines(keepends=True))
+
+
+def ruamel_dump(out: io.StringIO, *documents: Any) -> None:
+    """ruamel's own rendering (what :mod:`generators.yamlemit` reproduces for the common shapes)."""
     y = yaml()
     if len(documents) == 1:
         y.dump(documents[0], out)
     else:
         y.dump_all(list(documents), out)
-    return "".join(_widen(line) for line in out.getvalue().splitlines(keepends=True))

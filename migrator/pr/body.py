@@ -37,10 +37,11 @@ class Section:
     tail: list[str] = field(default_factory=list)
     omitted: int = 0
     more: str = ""
+    bullets: bool = False  # the rows are a list, not a table
 
     def lines(self) -> list[str]:
-        note = [f"| … | {self.omitted} more rows omitted to fit GitHub's size limit: {self.more} |"] \
-            if self.omitted else []
+        what = f"{self.omitted} more {'' if self.bullets else 'rows '}omitted to fit GitHub's size limit: {self.more}"
+        note = [(f"- … {what}" if self.bullets else f"| … | {what} |")] if self.omitted else []
         return [inline(line) for line in (*self.head, *self.rows, *note, *self.tail)]
 
     def size(self) -> int:
@@ -130,9 +131,10 @@ def _summary(model: AppModel, spec: AppSpec, files: Sequence[OutputFile], maps: 
               f"- read {plural(len(model.files_read), 'file')}; "
               f"{plural(len(model.secrets_found), 'hard-coded secret')}, {plural(len(model.conflicts), 'conflict')}, "
               f"{plural(len(model.warnings), 'warning')}", "",
-              "<details><summary>Generated files</summary>", ""]
-    lines += [f"- `{f.path}`" for f in files] + ["", "</details>", ""]
-    return Section(lines)
+              f"<details><summary>Generated files ({len(files)})</summary>", ""]
+    # one line per file: 3,000 CronJobs would otherwise push every other section past the size limit
+    return Section(lines, [f"- `{f.path}`" for f in files], ["", "</details>", ""], bullets=True,
+                   more="see the branch")
 
 
 def _workloads(maps: list[Mapping]) -> Section:
