@@ -84,6 +84,12 @@ def hostname(text: str) -> str:
     return out[:DNS_LABEL_MAX].strip("-") or "host"
 
 
+def with_suffix(name: str, suffix: str, limit: int = DNS_LABEL_MAX) -> str:
+    """``name`` + ``suffix`` within ``limit``: the name is shortened, never the suffix that keeps it apart
+    (``<cronjob>-manual-<run id>``: cutting the run id off the end made two runs' Jobs collide)."""
+    return f"{name[: max(limit - len(suffix), 1)].rstrip('-.')}{suffix}"
+
+
 def is_image_reference(text: str) -> bool:
     """True for a Docker image reference: ``[registry[:port]/]path[:tag][@digest]``."""
     m = _REFERENCE.fullmatch(text)

@@ -120,3 +120,9 @@ def test_describe_names_both_sources() -> None:
     _, renamed = names.disambiguate([("worker-1", "worker-1"), ("worker_1", "worker-1")])
     (line,) = names.describe(renamed, "process", {"worker-1": "Procfile:2", "worker_1": "Procfile:3"})
     assert "'worker_1' (Procfile:3)" in line and "'worker-1' (Procfile:2)" in line and "'worker-1-2'" in line
+
+
+def test_with_suffix_shortens_the_name_not_the_suffix() -> None:
+    assert names.with_suffix("nightly", "-manual-abc") == "nightly-manual-abc"
+    assert names.with_suffix("a" * 60 + "-b", "-manual-12345678") == "a" * 47 + "-manual-12345678"
+    assert len(names.with_suffix("x" * 100, "-s", 20)) == 20
