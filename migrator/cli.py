@@ -96,7 +96,7 @@ def analyze(path: Path, fmt: str, output: Path | None, explain: bool, color: boo
             output.write_text(text, encoding="utf-8")
         except OSError as exc:
             raise UserError(f"cannot write {output}: {exc.strerror or exc}") from exc
-        click.echo(f"wrote {output} ({len(text.encode())} bytes)", err=True)
+        click.echo(f"wrote {inline(str(output))} ({len(text.encode())} bytes)", err=True)
 
 
 @main.command()
@@ -204,7 +204,7 @@ def pr(path: Path, repo: str | None, base: str | None, branch: str, remote: str,
         from migrator.pr.batch import run_batch, summary
 
         outcomes = run_batch(repos_file, options, clone_url=clone_url, workdir=workdir, progress=say)
-        click.echo(summary(outcomes), nl=False)
+        click.echo(block(summary(outcomes)), nl=False)  # repository names and errors from a batch file
         if any(not o.ok for o in outcomes):
             raise UserError(f"{sum(not o.ok for o in outcomes)} of {len(outcomes)} repositories failed")
         return

@@ -156,6 +156,14 @@ def test_cli_messages_that_echo_a_path(tmp_path: Path) -> None:
     assert SHOWN_TITLE in result.stderr
 
 
+def test_cli_echo_of_an_output_file_name(hostile: Path, tmp_path: Path) -> None:
+    out = tmp_path / f"report{OSC_TITLE}.txt"
+    result = CliRunner().invoke(main, ["analyze", str(hostile), "--output", str(out)])
+    assert result.exit_code == 0 and out.is_file()
+    assert_safe(result.stderr, "analyze --output")
+    assert f"report{SHOWN_TITLE}.txt" in result.stderr
+
+
 def test_cli_analyze_and_generate_output(hostile: Path, tmp_path: Path) -> None:
     runner = CliRunner()
     for args in (["analyze", str(hostile), "--explain"], ["analyze", str(hostile), "--format", "markdown"],
