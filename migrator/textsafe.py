@@ -25,8 +25,10 @@ from typing import Any
 # C0 controls and DEL, C1 controls, the Unicode line/paragraph separators (they break lines in editors
 # and browsers), and the bidi embedding/override/isolate/mark characters ("Trojan Source").
 _BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
-_UNSAFE_INLINE = re.compile(f"[\x00-\x1f\x7f-\x9f\u2028\u2029{_BIDI}]")
-_UNSAFE_BLOCK = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029{_BIDI}]")
+# Lone surrogates too: a file name that is not UTF-8 arrives with its bytes as U+DC80-U+DCFF
+# (surrogateescape), which no terminal or file encoding can write.
+_UNSAFE_INLINE = re.compile(f"[\x00-\x1f\x7f-\x9f\u2028\u2029{_BIDI}\ud800-\udfff]")
+_UNSAFE_BLOCK = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029{_BIDI}\ud800-\udfff]")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 # ECMA-48 sequences: CSI (ESC [ or 0x9b, parameters, one final byte), OSC/DCS/APC/PM/SOS strings
 # (up to BEL or ST), and two-character escapes.
@@ -43,6 +45,8 @@ def _escape(match: re.Match[str]) -> str:
     if named is not None:
         return named
     code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:  # an undecodable byte, as surrogateescape carries it: show the byte
+        code -= 0xDC00
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 

@@ -37,7 +37,7 @@ FORGED = "FORGED-LINE"
 SHOWN_TITLE = "\\x1b]0;pwned\\x07"  # how the OSC sequence must appear: escaped, visible
 
 # Anything that may drive a terminal or hide text: C0 (but \n and \t), DEL, C1, separators, bidi.
-RAW = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+RAW = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def assert_safe(text: str, where: str) -> None:
@@ -62,6 +62,8 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "deploy/crontab": f"*/5 * * * * python manage.py send_{C1}mail\n",
         ".env.example": f"GREETING=hello{OSC_TITLE}\nDEBUG=false\n",
         f"shop/views{OSC_TITLE}.py": b"GREETING = '\xff\xfe not utf-8'\n",
+        # not UTF-8 at all: the name reaches us with surrogate escapes, which no terminal can print
+        b"deploy/backup\xff.cron".decode("utf-8", "surrogateescape"): "0 4 * * * python manage.py backup\n",
         "manage.py": "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'shop.settings')\n",
     }
     for rel, content in files.items():

@@ -54,3 +54,11 @@ def test_deep_cleans_nested_values_and_keys() -> None:
     value = {"k\x1b": ("a\nb", ["c\x9b"], 3, None)}
     assert deep(value) == {"k\\x1b": ("a\nb", ["c\\x9b"], 3, None)}
     assert deep(value, inline) == {"k\\x1b": ("a\\nb", ["c\\x9b"], 3, None)}
+
+
+def test_undecodable_bytes_in_a_file_name_are_shown_as_bytes() -> None:
+    # os.scandir gives a name that is not UTF-8 with its bytes as lone surrogates (surrogateescape)
+    name = b"deploy/backup\xff.cron".decode("utf-8", "surrogateescape")
+    assert inline(name) == "deploy/backup\\xff.cron"
+    assert inline("a\ud800b") == "a\\ud800b"
+    inline(name).encode("utf-8")  # printable on any UTF-8 terminal
