@@ -14,6 +14,8 @@ import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from analyzers import docker_cli
+from analyzers.runners import run_wrapper
 from migrator.model import ProcessRole
 
 # Default listening ports of app servers when no bind option is given (their documented defaults).
@@ -71,7 +73,8 @@ def _split(command: str) -> tuple[str, ...]:
 
 
 def core_argv(argv: list[str]) -> list[str]:
-    """Strip what only wraps the real program: env assignments, exec/nohup, sudo -u, paths."""
+    """Strip what only wraps the real program: env assignments, exec/nohup, sudo -u, project runners
+    (``uv run --extra dev``, ``poetry run``: :mod:`analyzers.runners`)."""
     out = list(argv)
     changed = True
     while out and changed:
@@ -79,6 +82,9 @@ def core_argv(argv: list[str]) -> list[str]:
         head = out[0]
         if re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", head) or head in _WRAPPERS or basename(head) in _WRAPPERS:
             out.pop(0)
+            changed = True
+        elif docker_cli.is_tool(out) and (inner := docker_cli.inner_argv(out)):
+            out = inner  # docker exec/run, compose run/exec: the command inside the container is the command
             changed = True
         elif basename(head) == "env":
             out.pop(0)
@@ -92,11 +98,12 @@ def core_argv(argv: list[str]) -> list[str]:
                 if opt in ("-u", "-g", "-H", "-C") and opt != "-H" and out:
                     out.pop(0)
             changed = True
-        elif len(out) > 1 and (
-            (basename(head) == "newrelic-admin" and out[1] == "run-program")
-            or (basename(head) in ("pipenv", "poetry", "uv", "pdm") and out[1] == "run")
-        ):
+        elif len(out) > 1 and basename(head) == "newrelic-admin" and out[1] == "run-program":
             del out[:2]
+            changed = True
+        elif (runner := run_wrapper(out)) is not None:
+            # uv/poetry/pipenv/pdm/hatch/rye run [options] cmd: the options are the runner's, not cmd's
+            out = list(runner.command)
             changed = True
     return out
 
@@ -384,7 +391,8 @@ _HOST = [
 
 def step_kind(command: str) -> tuple[str, str] | None:
     """('release'|'build'|'host', reason) for a deploy-time command, or None when it is none of these."""
-    text = " ".join(core_argv(split(command))) or command
+    core = core_argv(split(command))
+    text = " ".join(core) or command
     for pattern in _RELEASE:
         if pattern.search(text):
             return ("release", "runs once per deploy, before the new version serves")
@@ -394,6 +402,54 @@ def step_kind(command: str) -> tuple[str, str] | None:
     for pattern, reason in _HOST:
         if pattern.search(text):
             return ("host", reason)
+    hosted = host_only(core)
+    if hosted is not None:
+        return ("host", hosted.reason)
+    return None
+
+
+# Host daemons: programs the legacy hosts ran beside the app, which are not workloads of the app image.
+# program -> (what replaces it, backing service kind or None).
+_PROXY = "reverse proxy ({}): the Ingress replaces it; its config gives the Ingress and web-process facts"
+HOST_PROGRAMS: dict[str, tuple[str, str | None]] = {
+    **{p: (_PROXY, None) for p in ("caddy", "nginx", "openresty", "apache2", "httpd", "apachectl", "apache2ctl",
+                                   "haproxy", "varnishd", "traefik", "envoy", "stunnel", "stunnel4", "hitch",
+                                   "lighttpd", "h2o")},
+    "certbot": ("TLS certificates ({}): the Ingress's certificate management (e.g. cert-manager) replaces it", None),
+    **{p: ("cron daemon ({}): the schedules become CronJobs", None) for p in ("cron", "crond", "supercronic")},
+    **{p: ("process manager ({}): Kubernetes runs the processes", None) for p in ("supervisord", "circusd")},
+    **{p: ("host daemon ({}): not part of the app", None)
+       for p in ("sshd", "rsyslogd", "syslog-ng", "ntpd", "chronyd", "postfix", "fail2ban-server")},
+    **{p: ("backing service ({}): a managed service or its own workload, not the app image", kind)
+       for p, kind in (("redis-server", "redis"), ("postgres", "postgres"), ("postmaster", "postgres"),
+                       ("mysqld", "mysql"), ("mysqld_safe", "mysql"), ("mariadbd", "mysql"), ("mongod", "mongodb"),
+                       ("memcached", "memcached"), ("rabbitmq-server", "rabbitmq"),
+                       ("elasticsearch", "elasticsearch"))},
+}
+
+
+@dataclass(frozen=True)
+class HostOnly:
+    """A command that is not a workload of the app image, and why."""
+
+    reason: str
+    program: str
+    service: str | None = None  # the backing service it is, if one
+
+
+def host_only(argv: str | list[str]) -> HostOnly | None:
+    """Why ``argv`` (a command line or argv) is no workload of the app image: a host daemon (caddy, nginx,
+    haproxy, cron ...) or a container CLI with nothing to read through (``docker compose up``); else None."""
+    core = core_argv(split(argv) if isinstance(argv, str) else list(argv))
+    if not core:
+        return None
+    reason = docker_cli.host_reason(core)
+    if reason is not None:
+        return HostOnly(reason, basename(core[0]))
+    prog = basename(core[0])
+    if prog in HOST_PROGRAMS:
+        why, service = HOST_PROGRAMS[prog]
+        return HostOnly(why.format(prog), prog, service)
     return None
 
 

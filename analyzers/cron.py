@@ -24,11 +24,11 @@ from collections.abc import Iterator
 
 from analyzers import base
 from analyzers.base import D, Item, Src
-from analyzers.commands import container_command
+from analyzers.commands import container_command, host_only
 from analyzers.deploy_commands import command_secrets, export
 from analyzers.hostcfg import clean_command, collapse_jinja, schedule_name, strip_template, unique
 from migrator.repo import RepoView
-from migrator.secrets import scrub
+from migrator.secrets import lift_secrets, scrub
 
 NAME = "cron"
 
@@ -164,8 +164,12 @@ def _job(when: str, user: str | None, command: str, src: Src, names: set[str], t
     if not clean:
         yield base.warning(src, "cron entry has no command left after removing cd/redirections; ignored")
         return
+    hosted = host_only(clean)
+    if hosted is not None:  # certbot renew, docker compose up ...: nothing for a CronJob of the app image
+        yield base.host_step(scrub(clean), src, f"scheduled on the host: {hosted.reason}")
+        return
     name = unique(schedule_name(clean, "job"), names)
-    yield base.schedule(name, src, D, schedule=when, command=scrub(container_command(clean)), user=user, log=log,
+    yield base.schedule(name, src, D, schedule=when, command=lift_secrets(container_command(clean)), user=user, log=log,
                         timezone=tz)
 
 

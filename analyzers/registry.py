@@ -1,7 +1,9 @@
 """The analyzer registry: every analyzer, in tie-break order (earlier wins among equal confidence).
 
 Adding an analyzer is one import and one entry here. Order: explicit process declarations first
-(Procfile, app.json, host configs), then packaging, then code reading, then heuristics.
+(Procfile, app.json, host configs), then packaging, then code reading, then the repo's own Dockerfiles
+and compose files (a development setup: the legacy production files and the code's own fallbacks win
+their ties), then heuristics.
 """
 
 from __future__ import annotations
@@ -9,9 +11,13 @@ from __future__ import annotations
 from analyzers import (
     app_json,
     appserver_config,
+    caddy,
+    compose,
     cron,
+    dockerfile,
     dotenv,
     fabric,
+    haproxy,
     makefile,
     nginx,
     pipenv,
@@ -20,6 +26,7 @@ from analyzers import (
     python_code,
     python_version,
     requirements,
+    secret_files,
     setuptools,
     shell,
     supervisor,
@@ -35,6 +42,8 @@ ANALYZERS: tuple[Analyzer, ...] = (
     supervisor,
     cron,
     nginx,
+    caddy,
+    haproxy,
     python_version,
     requirements,
     pipenv,
@@ -44,5 +53,8 @@ ANALYZERS: tuple[Analyzer, ...] = (
     shell,
     makefile,
     python_code,
+    dockerfile,
+    compose,
     dotenv,
+    secret_files,
 )

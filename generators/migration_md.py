@@ -6,7 +6,8 @@ never carries a control character into the document, and a newline in one never 
 
 from __future__ import annotations
 
-from generators import dockerfile
+from analyzers.dockerfile import is_dockerfile
+from generators import base_image, dockerfile
 from generators.kubernetes import release_name
 from generators.output import OutputFile
 from generators.spec import AppSpec
@@ -25,6 +26,14 @@ def generate(model: AppModel, spec: AppSpec, files: list[OutputFile]) -> OutputF
             "`migrate generate` keeps hand edits (YAML is merged, other files get a `.new` sibling).", ""]
     out += ["## What was generated", ""]
     out += [f"- `{f.path}`" for f in sorted(files, key=lambda f: f.path)] + ["- `MIGRATION.md` (this file)", ""]
+
+    blockers = [f for f in spec.secret_files if f.blocker]
+    if blockers:
+        out += ["## Blockers: fix before building", "",
+                "These files hard-code secrets and the app cannot run without them, so the image would carry "
+                "the values. Read each value from the environment instead (the Secret provides it), then "
+                "rotate it:", ""]
+        out += [f"- `{_cell(f.path)}` ({f.needed_by}): {', '.join(f.names)}" for f in blockers] + [""]
 
     out += ["## Decisions and their evidence", "", "| Decision | Value | Evidence |", "|---|---|---|"]
     rows: list[tuple[str, object, str]] = [
@@ -69,6 +78,14 @@ def generate(model: AppModel, spec: AppSpec, files: list[OutputFile]) -> OutputF
         out += ["Hard-coded secrets found in the repository (rotate them; values are never copied):", ""]
         out += [f"- {s.name} ({s.kind}) at {s.file}{':' + str(s.line) if s.line else ''}" for s in model.secrets_found]
         out += [""]
+    left_out = [f for f in spec.secret_files if not f.needed_by]
+    if left_out:
+        out += ["Kept out of the image by `.dockerignore` (the app does not need them):", ""]
+        out += [f"- `{_cell(f.path)}`" for f in left_out] + [""]
+    fallbacks = [f for f in spec.secret_files if f.needed_by and f.fallback_only]
+    if fallbacks:
+        out += ["In the image, as fallback defaults the deployment overrides (remove them, then rotate them):", ""]
+        out += [f"- `{_cell(f.path)}` ({f.needed_by}): {', '.join(f.names)}" for f in fallbacks] + [""]
 
     out += ["## Volumes to provision", ""]
     if spec.volumes:
@@ -94,6 +111,8 @@ def generate(model: AppModel, spec: AppSpec, files: list[OutputFile]) -> OutputF
                   for w in model.warnings]
     questions += [f"- {note}" for note in spec.notes]
     questions += [f"- Renamed: {note}" for note in spec.renamed]
+    eol = base_image.end_of_life(spec.base)
+    questions += [f"- End of life: {eol}"] if eol else []
     questions += [f"- Build step {md_code(s.command)} ({s.origin}) needs {tool}, which the {spec.base.image} image "
                   "lacks: it is commented out in the Dockerfile" for s in spec.build_steps
                   if (tool := dockerfile.foreign_tool(spec, s))]
@@ -108,6 +127,19 @@ def generate(model: AppModel, spec: AppSpec, files: list[OutputFile]) -> OutputF
     if any(s for s in spec.schedules):
         questions.append("- CronJobs run in UTC (`timeZone: Etc/UTC`); legacy cron used the host's time zone.")
     out += questions or ["None."]
+    out += [""]
+
+    out += ["## Building the image", "", "```sh", f"docker build -f {dockerfile.DOCKERFILE} -t {spec.image} .", "```",
+            "", f"The image files live in `{dockerfile.IMAGE_DIR}/`, so they never shadow a Dockerfile of the "
+            "repository's own. The build", f"context is the repository root: BuildKit reads "
+            f"`{dockerfile.DOCKERFILE_IGNORE}`, the classic builder the root `.dockerignore`."]
+    # the repo's own Dockerfiles that gave evidence (a Dockerfile migrate generated is read, then skipped)
+    cited = {s.file for subjects in model.subjects.values() for subj in subjects for s in subj.sources}
+    cited |= {w.file for w in model.warnings if w.file}
+    own = [f for f in model.files_read if is_dockerfile(f) and f in cited]
+    if own:
+        out += ["", "Read as evidence (their facts are cited above) and left as they are, never built by `migrate "
+                "verify`: the", "repository's own " + ", ".join(f"`{f}`" for f in own) + "."]
     out += [""]
 
     out += ["## Rolling out", "", "```sh", f"kubectl create namespace {ns}  # once"]

@@ -23,6 +23,7 @@ from typing import Any
 from migrator.config_schema import problems
 from migrator.errors import UserError
 from migrator.model import Confidence, Finding, Kind, Source, Value
+from migrator.secrets import bears_secret, is_secret_name
 from migrator.textsafe import inline
 
 CONFIG_NAME = "migrate.toml"
@@ -70,7 +71,10 @@ def _read(root: Path) -> str | None:
     except OSError:
         return None  # a dangling link: there is no configuration
     if not stat.S_ISREG(mode):
-        raise UserError(f"{CONFIG_NAME} is not a regular file; not read")
+        from migrator.safe_fs import describe
+
+        # the writer's wording, so generate says the same whichever of them meets the file first
+        raise UserError(f"{path} is {describe(mode)}, not a regular file; not read")
     repo = RepoView(root)
     text = repo.read_text(CONFIG_NAME)
     if text is None and not path.is_symlink():
@@ -113,6 +117,12 @@ def overrides_from(data: Mapping[str, Any]) -> list[Finding]:
         fields = dict(spec)
         if "default" in fields:
             fields["default"] = _env_text(fields["default"])
+        # a secret-named variable is secret unless the user says otherwise; a default that holds a
+        # secret always is: it must never become a ConfigMap value
+        default = fields.get("default")
+        bearing = isinstance(default, str) and bears_secret(default)
+        if fields.get("secret") is None and is_secret_name(name) or bearing:
+            fields["secret"] = True
         if fields.get("secret"):
             fields.pop("default", None)
         out.append(Finding(Kind.ENV, name, fields, src))

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from migrator import __version__
 from migrator.cli import main
+from tests.safety import assert_one_line_error, cli, make_canary
 
 PROCFILE_APP = {
     "Procfile": "web: gunicorn app:app --bind 0.0.0.0:8000\n",
@@ -82,3 +86,131 @@ def test_markdown_and_explain(tree):
 def test_unwritable_output_is_a_user_error(tree, tmp_path):
     result = run("analyze", str(tree({})), "--output", str(tmp_path / "no" / "such" / "dir" / "r.json"))
     assert result.exit_code == 1 and "cannot write" in result.output
+
+
+# -- exit codes for bad roots, for every command ----------------------------------------------------
+
+COMMANDS = ("analyze", "generate", "verify", "pr")
+
+
+def test_a_missing_path_is_exit_1_for_every_command(tmp_path):
+    for command in COMMANDS:
+        result = run(command, str(tmp_path / "nope"))
+        assert result.exit_code == 1, (command, result.output)
+        assert "no such directory" in result.output and "Traceback" not in result.output
+
+
+def test_a_file_as_root_or_output_dir_is_exit_1_not_a_usage_error(tree, tmp_path):
+    f = tmp_path / "file.txt"
+    f.write_text("x\n")
+    for command in COMMANDS:
+        result = run(command, str(f))
+        assert result.exit_code == 1 and "not a directory" in result.output, (command, result.output)
+    result = run("generate", str(tree(PROCFILE_APP)), "--output", str(f))
+    assert result.exit_code == 1 and "is not a directory" in result.output
+    assert f.read_text() == "x\n"
+
+
+def test_an_unreadable_root_is_exit_1_for_every_command(tree, monkeypatch):
+    # tests run as root, for whom os.access grants a chmod 000 directory: the refusal is injected there
+    root = tree(PROCFILE_APP)
+    monkeypatch.setattr("os.access", lambda path, mode: False)
+    for command in COMMANDS:
+        result = run(command, str(root))
+        assert result.exit_code == 1, (command, result.output)
+        assert "cannot read this directory (permission denied)" in result.output
+
+
+def test_a_root_even_root_cannot_list_is_exit_1_for_every_command():
+    target = "/proc/1/map_files"  # os.access says yes; listing needs CAP_SYS_ADMIN
+    try:
+        os.listdir(target)
+    except PermissionError:
+        pass
+    else:
+        pytest.skip(f"{target} is listable here")
+    for command in COMMANDS:
+        assert_one_line_error(cli(command, target), 1, "cannot read this directory (permission denied)")
+
+
+# -- hostile repositories through the real command line, under a timeout ------------------------------
+
+
+def procfile_repo(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / "Procfile").write_text("web: gunicorn app:app\n")
+    return root
+
+
+@pytest.mark.parametrize("mode", [[], ["--force"], ["--dry-run"], ["--diff"]])
+def test_the_issue_reproduction_writes_nothing_outside(tmp_path, mode):
+    root = procfile_repo(tmp_path)
+    canary = make_canary(tmp_path)
+    os.symlink(canary.absent, root / "Dockerfile")
+    os.symlink(canary.outdir, root / "deploy")
+    before = sorted(os.listdir(root))
+    proc = cli("generate", str(root), *mode)
+    assert_one_line_error(proc, 1, f"{root}/deploy is a symlink (to {canary.outdir})")
+    assert proc.stdout == ""
+    canary.assert_unchanged()
+    assert sorted(os.listdir(root)) == before
+    # the repo's own Dockerfile is evidence, never an output: its link is neither followed nor written
+    os.unlink(root / "deploy")
+    proc = cli("generate", str(root), *mode)
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert os.readlink(root / "Dockerfile") == str(canary.absent)
+    canary.assert_unchanged()
+
+
+@pytest.mark.parametrize("name", ["deploy/image/Dockerfile", ".dockerignore", "migrate.toml", "MIGRATION.md"])
+def test_a_fifo_under_a_generated_name_is_refused_never_waited_on(tmp_path, name):
+    root = procfile_repo(tmp_path)
+    canary = make_canary(tmp_path)
+    (root / name).parent.mkdir(parents=True, exist_ok=True)
+    os.mkfifo(root / name)
+    for mode in (["--dry-run"], ["--diff"], []):
+        assert_one_line_error(cli("generate", str(root), *mode, timeout=90), 1,
+                              f"{root}/{name} is a FIFO (named pipe), not a regular file")
+    assert sorted(os.listdir(root)) == sorted(["Procfile", name.split("/")[0]])
+    canary.assert_unchanged()
+
+
+def test_a_fifo_named_like_the_repos_own_dockerfile_is_never_opened(tmp_path):
+    root = procfile_repo(tmp_path)
+    canary = make_canary(tmp_path)
+    os.mkfifo(root / "Dockerfile")
+    proc = cli("generate", str(root), "--dry-run", timeout=90)
+    assert proc.returncode == 0, proc.stderr
+    assert "deploy/image/Dockerfile" in proc.stdout
+    canary.assert_unchanged()
+
+
+def test_a_hand_written_migration_md_that_is_not_utf8_gets_a_new_sibling(tmp_path):
+    root = procfile_repo(tmp_path)
+    canary = make_canary(tmp_path)
+    latin1 = "# Notes de migration\n\nÉquipe café\n".encode("latin-1")
+    (root / "MIGRATION.md").write_bytes(latin1)
+    proc = cli("generate", str(root))
+    assert proc.returncode == 0, proc.stderr
+    assert "conflict  MIGRATION.md (not generated by migrate (not UTF-8)" in proc.stdout
+    assert (root / "MIGRATION.md").read_bytes() == latin1
+    assert (root / "MIGRATION.md.new").read_text().startswith("#")
+    canary.assert_unchanged()
+
+
+def test_analyze_output_refuses_a_fifo_or_a_symlink(tmp_path):
+    root = procfile_repo(tmp_path)
+    canary = make_canary(tmp_path)
+    fifo = tmp_path / "report.txt"
+    os.mkfifo(fifo)
+    assert_one_line_error(cli("analyze", str(root), "--output", str(fifo)), 1, "report.txt is a FIFO")
+    link = tmp_path / "report.json"
+    os.symlink(canary.target, link)
+    assert_one_line_error(cli("analyze", str(root), "--format", "json", "--output", str(link)), 1,
+                          f"{link} is a symlink (to {canary.target})")
+    directory = tmp_path / "reports"
+    directory.mkdir()
+    assert_one_line_error(cli("analyze", str(root), "--output", str(directory)), 1, "is a directory")
+    canary.assert_unchanged()

@@ -219,13 +219,13 @@ def test_a_fifo_is_refused_without_hanging(tree: Tree) -> None:
         result = subprocess.run([sys.executable, "-m", "migrator.cli", *command, str(root)], capture_output=True,
                                 text=True, timeout=60, cwd=ROOT)
         assert result.returncode == 1, result.stderr
-        assert "migrate.toml is not a regular file; not read" in result.stderr
+        assert f"{root}/migrate.toml is a FIFO (named pipe), not a regular file; not read" in result.stderr
 
 
 def test_a_directory_named_migrate_toml_is_refused(tree: Tree) -> None:
     root = tree({**APP, "migrate.toml/x": "y"})
     result = CliRunner().invoke(main, ["analyze", str(root)])
-    assert result.exit_code == 1 and "migrate.toml is not a regular file" in result.stderr
+    assert result.exit_code == 1 and "migrate.toml is a directory, not a regular file" in result.stderr
 
 
 def test_binary_or_deeply_nested_config_is_a_user_error(tree: Tree) -> None:

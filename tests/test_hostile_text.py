@@ -17,6 +17,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
+from generators import dockerfile
 from generators.spec import build_spec
 from migrator import config
 from migrator.cli import main
@@ -114,7 +115,7 @@ def test_every_generated_file(model: AppModel) -> None:
     for f in files:
         assert_safe(f.content, f.path)
     by_path = {f.path: f.content for f in files}
-    assert SHOWN_TITLE in by_path["Dockerfile"]  # the web process's origin, in a comment
+    assert SHOWN_TITLE in by_path[dockerfile.DOCKERFILE]  # the web process's origin, in a comment
     assert SHOWN_TITLE in by_path["MIGRATION.md"]
     cronjobs = [c for p, c in by_path.items() if "/cronjob-" in p]
     assert any(f"cron{SHOWN_TITLE}\\nFORGED-LINE\\u202e.cron:1" in c for c in cronjobs)

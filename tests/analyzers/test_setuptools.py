@@ -189,5 +189,5 @@ def test_a_pathologically_nested_setup_py_is_a_warning_and_setup_cfg_still_count
         "setup.cfg": "[options]\ninstall_requires =\n    redis>=5\n",
     })
     assert [(w.file, w.message) for w in res.warnings] == [
-        ("setup.py", "setup.py is nested too deeply to read; not read")]
+        ("setup.py", "setup.py has a syntax error; not analysed: nested too deeply")]
     assert res.keys(Kind.SERVICE) == ["redis"]
