@@ -177,5 +177,5 @@ def test_a_checkout_named_like_a_real_clone_verifies(tmp_path: Path, docker_clie
     report = json.loads(result.stdout)
     assert report["outcome"] == "verified"
     build = next(s for s in report["steps"] if s["name"] == "build image")
-    assert build["detail"].startswith(f"migrate-verify/owner-name-with-space:{report['run_id']}: ")
+    assert f" migrate-verify/owner-name-with-space:{report['run_id']}: " in build["detail"]
     assert _leftovers(docker_client, report["run_id"]) == []
