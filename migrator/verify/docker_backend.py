@@ -66,7 +66,7 @@ class DockerBackend:
         self.report = report
         self.timeout = timeout
         self.labels = {LABEL: run_id}
-        self.network_name = f"migrate-verify-{run_id}"
+        self.network_name = names.docker_name("migrate-verify", run_id)
         self.network: Any = None
         self.running: dict[str, tuple[Any, Mapping[str, Any]]] = {}  # container name -> (container, spec)
         self.probes: dict[str, dict[str, ProbeState]] = {}

@@ -58,7 +58,7 @@ class KindBackend:
         self.cluster = cluster
         self.kube_context = kube_context
         self.push = push
-        self.namespace = f"migrate-verify-{run_id}"
+        self.namespace = names.dns_label(f"migrate-verify-{run_id}")
         self.api: Any = None
         self.restarts: dict[str, int] = {}
 
