@@ -1,8 +1,9 @@
 """A legacy crontab with 3,000 entries: analyze, generate and pr --dry-run each finish in a few seconds.
 
-They took 50 s: every one of the 3,000 CronJobs was dumped by ruamel's round-trip emitter (~4 ms each)
+pr took 50 s: every one of the 3,000 CronJobs was dumped by ruamel's round-trip emitter (~4 ms each)
 and then parsed back by ruamel for the PR body (~5 ms each). The budget is CPU time of the command and
-its children (git), so a loaded machine does not make it flake; the old code needed about 40 s of it.
+its children (git), so a loaded machine does not make it flake; the old code needed 24 s (generate)
+and 49 s (pr) of it.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ from tests.conftest import ROOT
 from tests.pr.conftest import make_repo
 
 ENTRIES = 3000
-CPU_BUDGET = 15.0  # seconds of CPU: ~6 s here today, ~40 s before
+# Seconds of CPU. Measured here: analyze 1-3, generate 3-5, pr 6-10 (pr also writes, fsyncs and commits
+# every file); before: generate 24, pr 49.
+CPU_BUDGET = {"analyze": 15.0, "generate": 15.0, "pr": 20.0}
 WALL_LIMIT = 300.0  # only a hang guard
 
 
@@ -62,7 +65,7 @@ def run_timed(*args: str) -> tuple[subprocess.CompletedProcess[str], float, floa
 def test_3000_crontab_entries_in_a_few_seconds(big_repo: Path, command: list[str]) -> None:
     result, cpu, wall = run_timed(command[0], str(big_repo), *command[1:])
     assert result.returncode == 0, result.stderr[-2000:]
-    assert cpu < CPU_BUDGET, f"{command[0]}: {cpu:.1f} s of CPU ({wall:.1f} s wall)"
+    assert cpu < CPU_BUDGET[command[0]], f"{command[0]}: {cpu:.1f} s of CPU ({wall:.1f} s wall)"
     if command[0] == "generate":
         cronjobs = [line for line in result.stdout.splitlines() if "deploy/k8s/base/cronjob-" in line]
         assert len(cronjobs) == ENTRIES + 300  # every entry, none lost to a name collision
