@@ -11,27 +11,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from analyzers import base, docker_cli
+from analyzers import base, debian_names, docker_cli
 from analyzers.base import DEF, H, I, Item, Src
 from analyzers.commands import classify, container_command, core_argv, split, step_kind
 from migrator.model import Confidence, Finding, Kind, SecretFinding
 from migrator.secrets import SecretRef, is_placeholder, lift
 
 # Packages that are compilers/headers (build stage) rather than runtime libraries.
-_BUILD_PKG = re.compile(r"(-dev(el)?$|^build-essential$|^gcc|^g\+\+|^make$|^cmake$|^pkg-config$|^autoconf|^libtool$)")
-# Host daemons: they become separate services or Kubernetes features, not packages of the app.
-HOST_DAEMONS = {
-    "nginx": None, "apache2": None, "httpd": None, "supervisor": None, "supervisord": None,
-    "redis-server": "redis", "redis": "redis", "postgresql": "postgres", "postgresql-server": "postgres",
-    "mysql-server": "mysql", "mariadb-server": "mysql", "rabbitmq-server": "rabbitmq",
-    "memcached": "memcached", "mongodb": "mongodb", "mongodb-org": "mongodb", "elasticsearch": "elasticsearch",
-    "certbot": None, "python3-certbot-nginx": None, "ufw": None, "fail2ban": None, "cron": None,
-    "openssh-server": None, "git": None, "python3-pip": None, "python3-venv": None, "python3-virtualenv": None,
-    "virtualenv": None, "python-virtualenv": None, "python3": None, "python3-dev": None, "python-dev": None,
-    "python3.11": None, "python3.10": None, "python3.9": None, "python3.8": None, "python-pip": None,
-    "caddy": None, "haproxy": None, "varnish": None, "traefik": None, "envoy": None, "stunnel4": None, "hitch": None,
-    "apache2-utils": None, "certbot-nginx": None, "python3-certbot-apache": None, "supervisor-doc": None,
-}
+_BUILD_PKG = re.compile(r"(-dev(el)?$|^build-essential$|^gcc|^g\+\+|^make$|^cmake$|^pkg-config$|^pkgconf$|^autoconf"
+                        r"|^libtool$|^gfortran$|^swig$)")
 _INSTALL = re.compile(r"^(apt-get|apt|yum|dnf|apk|zypper)$")
 _HEALTH_URL = re.compile(r"https?://(?P<host>[^/:\s'\"]+)(?::(?P<port>\d+))?(?P<path>/[^\s'\"?#]*)?")
 _HEALTH_PATH = re.compile(
@@ -213,21 +201,29 @@ def command_secrets(command: str, src: Src) -> Iterator[Item]:
 
 
 def _packages(manager: str, args: list[str], src: Src) -> Iterator[Item]:
+    """Packages of one install line, as the image sees them (:func:`debian_names.install_name`): servers
+    are backing services, the distribution's Python is left out, other distributions' names are mapped."""
     if not args or args[0] not in ("install", "add"):
         return
     for pkg in args[1:]:
-        if pkg.startswith("-") or "=" in pkg and pkg.startswith("-"):
+        if pkg.startswith("-"):
             continue
-        name = pkg.split("=")[0]
-        if not re.match(r"^[a-z0-9][a-z0-9+.\-]*$", name):
+        name = re.split(r"[=:]", pkg, maxsplit=1)[0]  # name=version, name:arch
+        if not re.match(r"^[A-Za-z0-9][A-Za-z0-9+._\-]*$", name):
             continue
-        if name in HOST_DAEMONS:
-            svc = HOST_DAEMONS[name]
-            if svc:
-                yield base.service(svc, src, I, note=f"installed on the host by {manager}")
+        mapped = debian_names.install_name(name, manager)
+        if mapped.service:
+            yield base.service(mapped.service, src, I, note=f"installed on the host by {manager}")
+        if mapped.package is None:
+            if mapped.review:
+                yield base.warning(src, f"system package {mapped.note}: left out of the image")
             continue
-        stage = "build" if _BUILD_PKG.search(name) else "runtime"
-        yield base.system_package(name, src, base.D, stage=stage, manager=manager)
+        note = mapped.note
+        stage = "build" if _BUILD_PKG.search(mapped.package) else "runtime"
+        yield base.system_package(mapped.package, src, base.D, stage=stage, manager=manager, note=note,
+                                  legacy_name=name if name != mapped.package else None)
+        for lib in debian_names.runtime_of(mapped.package) if stage == "build" else ():
+            yield base.system_package(lib, src, I, stage="runtime", note=f"runtime library of {mapped.package}")
 
 
 def _health(args: list[str], src: Src) -> Iterator[Item]:

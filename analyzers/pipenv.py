@@ -18,6 +18,7 @@ from typing import Any
 from analyzers import base, nesting
 from analyzers.base import I, Item, Src
 from analyzers.jsonlines import key_lines
+from analyzers.pyproject import exact_pin
 from analyzers.python_deps import dependency_findings, normalize
 from analyzers.python_version import split_version
 from analyzers.requirements import is_foreign_platform
@@ -61,7 +62,9 @@ def _packages(packages: Mapping[str, Any], line_of: Any, path: str) -> Iterator[
             if not git_seen:
                 git_seen = True
                 yield base.system_package("git", src, I, stage="build", note="pipenv installs from a git URL")
-        yield from dependency_findings(str(name), src, extras=_extras(spec), siblings=siblings)
+        version = spec.get("version") if isinstance(spec, Mapping) else spec
+        pin = exact_pin(version) if isinstance(version, str) and version.strip().startswith("==") else None
+        yield from dependency_findings(str(name), src, extras=_extras(spec), siblings=siblings, pin=pin)
 
 
 def _version(requires: Any, path: str, line_of: Any) -> Iterator[Item]:

@@ -6,6 +6,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from analyzers.debian_names import for_release
+from generators.base_image import BaseImage
+from generators.debian_release import release_of
 from generators.values import APP_DIR, Value, origin, slug
 from migrator.model import AppModel, Kind, Subject
 from migrator.secrets import bears_secret, is_secret_name
@@ -134,12 +137,51 @@ def ingress_spec(model: AppModel) -> IngressSpec | None:
     )
 
 
-def packages(model: AppModel, stage: str) -> tuple[tuple[str, str], ...]:
-    return tuple(
-        (p.key, origin(p, "stage") or "")
-        for p in model.of(Kind.SYSTEM_PACKAGE)
-        if p.get("stage", "runtime") == stage and re.fullmatch(r"[a-z0-9][a-z0-9+.-]*", p.key)
-    )
+def packages(model: AppModel, stage: str, base: BaseImage | None = None) -> tuple[tuple[str, str], ...]:
+    """(package, why) for one stage, named as ``base``'s Debian release names them.
+
+    A package claimed only for some Pythons (``compiles_on``: no wheel there) is kept only when the
+    image's Python is one of them; a source that claims it without ``compiles_on`` needs it always.
+    """
+    release = release_of(base)[0] if base else None
+    python = base.version if base else None
+    out: dict[str, str] = {}
+    for p in model.of(Kind.SYSTEM_PACKAGE):
+        if p.get("stage", "runtime") != stage or not re.fullmatch(r"[a-z0-9][a-z0-9+.-]*", p.key):
+            continue
+        if not _needed(p, python):
+            continue
+        name = for_release(p.key, release) if release else p.key
+        why = origin(p, "stage") or ""
+        if name != p.key:
+            why += f"; {release} calls {p.key} {name}"
+        out.setdefault(name, why)
+    return tuple(out.items())
+
+
+def _needed(p: Subject, python: str | None) -> bool:
+    only = p.facts.get("compiles_on")
+    if only is None or python is None:
+        return True
+    conditional = {c.source for c in only.candidates}
+    if any(c.source not in conditional for c in p.facts["stage"].candidates):
+        return True  # some source needs it on every Python
+    return any(isinstance(c.value, tuple) and python in c.value for c in only.candidates)
+
+
+def package_notes(model: AppModel, base: BaseImage) -> tuple[str, ...]:
+    """What MIGRATION.md says about system package names: mapped from another distribution, renamed for
+    the image's Debian release, or not checkable (a non-Debian base image)."""
+    release, why = release_of(base)
+    out: list[str] = []
+    subjects = [p for p in model.of(Kind.SYSTEM_PACKAGE) if _needed(p, base.version)]
+    if subjects and release is None:
+        out.append(f"System packages ({', '.join(p.key for p in subjects)}) are installed with apt, but {why}")
+    for p in subjects:
+        legacy, note = p.get("legacy_name"), p.get("note")
+        if legacy and note:
+            out.append(f"System package `{legacy}` ({origin(p, 'legacy_name')}): {note}; installed as `{p.key}`")
+    return tuple(out)
 
 
 CRON = re.compile(r"\S+( \S+){4}")

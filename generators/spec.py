@@ -25,6 +25,7 @@ from generators.facts import (
     env_specs,
     ingress_spec,
     notes,
+    package_notes,
     packages,
     volume_specs,
 )
@@ -112,8 +113,9 @@ class AppSpec:
     secret_files: tuple[SecretFile, ...]  # files holding hard-coded secrets: out of the image, or blockers
     notes: tuple[str, ...]  # what could not be generated, for MIGRATION.md's open questions
     settings: GenerateSettings = field(repr=False)
+    local_packages: tuple[str, ...] = ()  # path dependencies inside the repo: copied before the install
+    package_indexes: tuple[tuple[str, str], ...] = ()  # (name, URL) of the project's own package indexes
     renamed: tuple[str, ...] = ()  # names that collided after sanitising, and what each became
-
 
     @property
     def probe_host(self) -> str | None:
@@ -166,16 +168,18 @@ def build_spec(model: AppModel, settings: GenerateSettings) -> AppSpec:
         optional_env=optional_env,
         volumes=volume_specs(model, name),
         ingress=ingress_spec(model),
-        build_packages=packages(model, "build"),
-        runtime_packages=packages(model, "runtime"),
+        build_packages=packages(model, "build", base),
+        runtime_packages=packages(model, "runtime", base),
         package_manager=Value(runtime.get("package_manager") or "pip",
                               origin(runtime, "package_manager") or "default: pip"),
         dependency_files=dependency_files(model),
         requirements_file=runtime.get("requirements_file"),
         buildkit=settings.buildkit,
         secret_files=secret_files(model),
-        notes=notes(model),
+        notes=notes(model) + package_notes(model, base),
         settings=settings,
+        local_packages=tuple(str(p) for p in runtime.get("local_packages") or ()),
+        package_indexes=tuple((str(n), str(u)) for n, u in runtime.get("package_indexes") or ()),
         renamed=(*notes_renamed.values(), *(s.renamed for s in schedules if s.renamed)),
     )
 

@@ -3,8 +3,9 @@ flask-gunicorn (web + RQ worker), pipenv-celery (Flask + Celery worker + beat sc
 (release runs migrate on PostgreSQL), fabric2-supervisor (uWSGI + Celery worker/beat + a CronJob),
 fabric1-systemd (release migrate on PostgreSQL + timer and cron CronJobs), shell-deployed (waitress +
 a CronJob), shell-case-deploy (a deploy.sh of case arms and [[ ]] tests: gunicorn, alembic on
-PostgreSQL, a CronJob), compose-django (its own Dockerfile is never built: deploy/image/Dockerfile is), and
-supervisor-caddy (supervisord's caddy becomes the Ingress, not a workload).
+PostgreSQL, a CronJob), compose-django (its own Dockerfile is never built: deploy/image/Dockerfile is),
+supervisor-caddy (supervisord's caddy becomes the Ingress, not a workload), uv-workspace-app (uv from
+its lock, with a path package inside the repo), poetry-fastapi (poetry from its lock).
 
 Each test asserts the health answer, not only the outcome. The images build with pip from PyPI, so
 these are the slowest tests; the broken variant reuses the cached layers of the Django build.
@@ -216,6 +217,24 @@ def test_planted_secrets_image_holds_no_planted_file_and_the_log_no_planted_valu
         cleanup_run(client, report.run_id)
 
 
+def test_uv_project_with_a_path_dependency(tmp_path: Path) -> None:
+    # uv installs from uv.lock in the build stage, libs/shared (a [tool.uv.sources] path package) copied
+    # first; the health answer names the shared package's version, so it proves the package is installed
+    import docker
+
+    report = verify(generated("uv-workspace-app", tmp_path), "docker", settle=3, timeout=240, keep=True)
+    client = docker.from_env()
+    try:
+        assert report.outcome == "verified", _why(report)
+        assert _step(report, "health check").detail == "GET http://uv-workspace-app-web:8070/healthz -> 200"
+        web = client.containers.get(f"migrate-verify-{report.run_id}-uv-workspace-app-web-web")
+        code = "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:8070/healthz').read().decode())"
+        out = web.exec_run(["python", "-c", code])
+        assert out.exit_code == 0 and json.loads(out.output) == {"status": "ok", "shared_money": "0.4.1"}
+    finally:
+        cleanup_run(client, report.run_id)
+
+
 def test_compose_django_builds_the_generated_dockerfile_not_its_own(tmp_path: Path) -> None:
     # the repo's own Dockerfile is FROM python:3.12-slim-bookworm (not on this machine) with an entrypoint
     # that waits for a host called db: building it would fail; verify builds deploy/image/Dockerfile
@@ -246,3 +265,10 @@ def test_supervisor_caddy_boots_without_caddy(tmp_path: Path) -> None:
     ready = _step(report, "start deployments").detail
     assert ready == "supervisor-caddy-mailer, supervisor-caddy-web ready"  # no caddy Deployment
     assert "redis" in _step(report, "start backing services").detail
+
+
+def test_poetry_fastapi_installs_with_poetry_from_its_lock(tmp_path: Path) -> None:
+    # poetry itself (from PyPI) installs poetry.lock's main group into the venv the runtime stage copies
+    report = verify(generated("poetry-fastapi", tmp_path), "docker", settle=3, timeout=240)
+    assert report.outcome == "verified", _why(report)
+    assert _step(report, "health check").detail == "GET http://poetry-fastapi-web:8000/healthz -> 200"
