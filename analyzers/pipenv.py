@@ -4,7 +4,9 @@
 so they are ignored. ``[requires] python_version`` is a DECLARED version. The lock's ``default``
 section lists transitive dependencies too, so it is read for dependencies only when there is no
 usable Pipfile; its ``_meta.requires`` version is always reported. Line numbers come from
-:mod:`analyzers.toml_lines` and :mod:`analyzers.jsonlines`, since neither parser keeps them.
+:mod:`analyzers.toml_lines` and :mod:`analyzers.jsonlines`, since neither parser keeps them. Each file
+is read under :func:`analyzers.nesting.guard`: a lock nested too deeply for ``json`` is a warning, and
+the Pipfile is still analysed.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from analyzers import base
+from analyzers import base, nesting
 from analyzers.base import I, Item, Src
 from analyzers.jsonlines import key_lines
 from analyzers.pyproject import exact_pin
@@ -119,6 +121,9 @@ def _lock(repo: RepoView, read_packages: bool) -> Iterator[Item]:
     except json.JSONDecodeError as exc:
         yield base.warning(Src(NAME, "Pipfile.lock", exc.lineno), f"Pipfile.lock is not valid JSON: {exc.msg}")
         return
+    except RecursionError:
+        yield nesting.too_deep(Src(NAME, "Pipfile.lock"), "Pipfile.lock")
+        return
     if not isinstance(doc, dict):
         yield base.warning(Src(NAME, "Pipfile.lock"), "Pipfile.lock is not a JSON object")
         return
@@ -137,7 +142,11 @@ def analyze(repo: RepoView) -> Iterator[Item]:
     has_lock = repo.exists("Pipfile.lock")
     pipfile_ok = False
     if repo.exists("Pipfile"):
-        items, pipfile_ok = _pipfile(repo)
+        try:
+            items, pipfile_ok = _pipfile(repo)
+        except RecursionError:
+            items = [nesting.too_deep(Src(NAME, "Pipfile"), "Pipfile")]
         yield from items
     if has_lock:
-        yield from _lock(repo, read_packages=not pipfile_ok)
+        yield from nesting.guard(lambda: _lock(repo, read_packages=not pipfile_ok), Src(NAME, "Pipfile.lock"),
+                                 "Pipfile.lock")

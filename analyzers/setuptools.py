@@ -15,7 +15,7 @@ import textwrap
 from collections.abc import Iterator
 from typing import Any
 
-from analyzers import base
+from analyzers import base, nesting
 from analyzers.base import DEF, D, H, I, Item, Src
 from analyzers.pyast import parse_source
 from analyzers.python_deps import dependency_findings
@@ -273,6 +273,7 @@ def _setup_cfg(repo: RepoView) -> Iterator[Item]:
 def analyze(repo: RepoView) -> Iterator[Item]:
     """Findings from the top-level setup.py and setup.cfg."""
     if repo.exists("setup.py"):
-        yield from _setup_py(repo)
+        # a 100,000-term expression is past ast's (and a visitor's) recursion limit: setup.cfg still counts
+        yield from nesting.guard(lambda: _setup_py(repo), Src(NAME, "setup.py"), "setup.py")
     if repo.exists("setup.cfg"):
         yield from _setup_cfg(repo)

@@ -24,6 +24,7 @@ from generators.python_install import TOOL_ENV, VENV, Install, python_install, t
 from generators.spec import UID, AppSpec, Step
 from generators.values import APP_DIR
 from migrator.secret_files import dockerignore_escape, dockerignore_lines
+from migrator.textsafe import block, inline
 
 # Where the image files go: one directory of ours, so a repo's own Dockerfile(s) are never shadowed,
 # overwritten or built by mistake. BuildKit reads <Dockerfile>.dockerignore beside the Dockerfile; the
@@ -95,10 +96,11 @@ def render(spec: AppSpec) -> str:
     runtime += [_build_step(spec, s) for s in spec.build_steps]
     runtime.append(f"USER {UID}:{UID}")
     runtime += _serve(spec)
-    return _env.get_template("Dockerfile.j2").render(
+    # block(): no control character from a repository value reaches the file (comments included)
+    return block(_env.get_template("Dockerfile.j2").render(
         base=spec.base, builder=builder, builder_reason=", ".join(builder_reasons), runtime=runtime,
         env=_final_env(spec), buildkit=spec.buildkit, end_of_life=end_of_life(spec.base),
-    )
+    ))
 
 
 def _final_env(spec: AppSpec) -> list[str]:
@@ -181,7 +183,7 @@ def _build_step(spec: AppSpec, step: Step) -> str:
     if tool:
         return (f"# build step: {step.origin}: {tool} is not in the {spec.base.image} image; add a build stage\n"
                 f"# that has it (e.g. FROM node:20-slim AS assets) and COPY its output here. Not run:\n"
-                f"# RUN {step.command}")
+                f"# RUN {inline(step.command)}")
     pairs = build_env(spec)
     env = " ".join(f"{name}={shlex.quote(value)}" for name, value, _ in pairs)
     run = f"{env} {step.command}" if env else step.command
@@ -192,6 +194,8 @@ def _build_step(spec: AppSpec, step: Step) -> str:
     if any(not placeholder for _, _, placeholder in pairs):
         notes.append("settings with a known default get it (as the ConfigMap does)")
     note = "".join(f"\n# {n}" for n in notes)
+    if "\n" in run:  # a line break (in the command or a default) would end the instruction: the exec form
+        return f"# build step: {step.origin}{note}\nRUN {json.dumps(['/bin/sh', '-c', run])}"
     return f"# build step: {step.origin}{note}\nRUN {run}"
 
 
@@ -231,7 +235,7 @@ def _serve(spec: AppSpec) -> list[str]:
         return lines
     why = f"# {process.key} process: {process.command_origin}"
     if process.note:
-        why += f"\n# {process.note}"
+        why += f"\n# {inline(process.note)}"
     if len(spec.processes) > 1:
         others = ", ".join(p.key for p in spec.processes if p is not process)
         why += f"\n# other processes ({others}) reuse this image with their own command in the manifests"

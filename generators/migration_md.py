@@ -1,4 +1,8 @@
-"""MIGRATION.md: what was generated and why, what the operator must still do, and how to roll out."""
+"""MIGRATION.md: what was generated and why, what the operator must still do, and how to roll out.
+
+Every line passes through :func:`migrator.textsafe.inline` before it is joined: a repository value
+never carries a control character into the document, and a newline in one never splits its line.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +12,11 @@ from generators.kubernetes import release_name
 from generators.output import OutputFile
 from generators.spec import AppSpec
 from migrator.model import AppModel, Kind
+from migrator.textsafe import inline, md_cell, md_code
 
 
 def _cell(text: object) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    return md_cell(str(text))
 
 
 def generate(model: AppModel, spec: AppSpec, files: list[OutputFile]) -> OutputFile:
@@ -41,20 +46,21 @@ def generate(model: AppModel, spec: AppSpec, files: list[OutputFile]) -> OutputF
     if spec.health_path:
         rows.append(("health path", spec.health_path.value, spec.health_path.origin))
     for p in spec.processes:
-        rows.append((f"process `{p.key}` ({p.role})", f"`{' '.join(p.argv)}`", p.command_origin))
+        key = md_code(p.key)
+        rows.append((f"process {key} ({p.role})", md_code(" ".join(p.argv)), p.command_origin))
         if p.port:
-            rows.append((f"`{p.key}` port", p.port.value, p.port.origin))
-        rows.append((f"`{p.key}` replicas", p.replicas.value, p.replicas.origin))
+            rows.append((f"{key} port", p.port.value, p.port.origin))
+        rows.append((f"{key} replicas", p.replicas.value, p.replicas.origin))
         r = p.resources
-        rows.append((f"`{p.key}` limits", f"cpu {r.cpu_limit}, memory {r.memory_limit}",
+        rows.append((f"{key} limits", f"cpu {r.cpu_limit}, memory {r.memory_limit}",
                      f"cpu: {r.origins['cpu_limit']}; memory: {r.origins['memory_limit']}"))
-        rows.append((f"`{p.key}` stop timeout", f"{p.stop_timeout.value}s", p.stop_timeout.origin))
+        rows.append((f"{key} stop timeout", f"{p.stop_timeout.value}s", p.stop_timeout.origin))
     for s in spec.schedules:
-        rows.append((f"CronJob `{s.name}`", f"`{s.schedule}` `{' '.join(s.argv)}`", s.origin))
+        rows.append((f"CronJob `{s.name}`", f"{md_code(s.schedule)} {md_code(' '.join(s.argv))}", s.origin))
     for step in spec.build_steps:
-        rows.append(("build step (image build)", f"`{step.command}`", step.origin))
+        rows.append(("build step (image build)", md_code(step.command), step.origin))
     for step in spec.release_steps:
-        rows.append(("release step (Job)", f"`{step.command}`", step.origin))
+        rows.append(("release step (Job)", md_code(step.command), step.origin))
     out += [f"| {_cell(a)} | {_cell(b)} | {_cell(c)} |" for a, b, c in rows] + [""]
 
     out += ["## Secrets to create", ""]
@@ -65,7 +71,7 @@ def generate(model: AppModel, spec: AppSpec, files: list[OutputFile]) -> OutputF
         out += [f"  --from-literal={e.name}=... \\" for e in spec.secret_env]
         out[-1] = out[-1].removesuffix(" \\")
         out += ["```", ""]
-        out += [f"- `{e.name}`: read at {e.origin}" for e in spec.secret_env] + [""]
+        out += [f"- {md_code(e.name)}: read at {e.origin}" for e in spec.secret_env] + [""]
     else:
         out += ["None found.", ""]
     if model.secrets_found:
@@ -83,8 +89,8 @@ def generate(model: AppModel, spec: AppSpec, files: list[OutputFile]) -> OutputF
 
     out += ["## Volumes to provision", ""]
     if spec.volumes:
-        out += [f"- PersistentVolumeClaim `{v.name}` (ReadWriteMany, 10Gi default) mounted at `{v.mount_path}`; "
-                f"legacy `{v.legacy_path}` ({v.origin}): copy the existing files into it." for v in spec.volumes]
+        out += [f"- PersistentVolumeClaim `{v.name}` (ReadWriteMany, 10Gi default) mounted at {md_code(v.mount_path)}; "
+                f"legacy {md_code(v.legacy_path)} ({v.origin}): copy the existing files into it." for v in spec.volumes]
     else:
         out += ["None found: the pods are stateless (only an emptyDir at /tmp)."]
     out += [""]
@@ -93,7 +99,7 @@ def generate(model: AppModel, spec: AppSpec, files: list[OutputFile]) -> OutputF
                         key=lambda h: (h.facts["command"].source.file, h.facts["command"].source.line or 0, h.key))
     out += ["## Legacy steps the container build replaces", ""]
     if host_steps:
-        out += [f"- `{_cell(h.get('command'))}`: {h.get('reason')} ({h.facts['command'].source.where()})"
+        out += [f"- {md_code(str(h.get('command')))}: {h.get('reason')} ({h.facts['command'].source.where()})"
                 for h in host_steps]
     else:
         out += ["None recorded."]
@@ -104,15 +110,16 @@ def generate(model: AppModel, spec: AppSpec, files: list[OutputFile]) -> OutputF
     questions += [f"- Warning: {w.message}" + (f" ({w.file}{':' + str(w.line) if w.line else ''})" if w.file else "")
                   for w in model.warnings]
     questions += [f"- {note}" for note in spec.notes]
+    questions += [f"- Renamed: {note}" for note in spec.renamed]
     eol = base_image.end_of_life(spec.base)
     questions += [f"- End of life: {eol}"] if eol else []
-    questions += [f"- Build step `{s.command}` ({s.origin}) needs {tool}, which the {spec.base.image} image "
+    questions += [f"- Build step {md_code(s.command)} ({s.origin}) needs {tool}, which the {spec.base.image} image "
                   "lacks: it is commented out in the Dockerfile" for s in spec.build_steps
                   if (tool := dockerfile.foreign_tool(spec, s))]
-    questions += [f"- `{e.name}` is required but has no known value: set it in the ConfigMap ({e.origin})"
+    questions += [f"- {md_code(e.name)} is required but has no known value: set it in the ConfigMap ({e.origin})"
                   for e in spec.config_env if not e.value]
-    questions += [f"- `{e.name}` is read ({e.origin}) but not set: add it to the ConfigMap if production needs it"
-                  for e in spec.optional_env]
+    questions += [f"- {md_code(e.name)} is read ({e.origin}) but not set: add it to the ConfigMap if production needs "
+                  "it" for e in spec.optional_env]
     if spec.web is None:
         questions.append("- No web process was found: the image's CMD and the Service need a command.")
     if spec.health_path is None and spec.web is not None:
@@ -157,4 +164,4 @@ def generate(model: AppModel, spec: AppSpec, files: list[OutputFile]) -> OutputF
     out += [""]
     out += ["## Next step", "", "```sh", "migrate verify .", "```",
             "builds the image and boots these manifests (kind, or offline on Docker).", ""]
-    return OutputFile("MIGRATION.md", "\n".join(out), "markdown")
+    return OutputFile("MIGRATION.md", "\n".join(inline(line) for line in out), "markdown")

@@ -25,6 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
+from migrator import names
 from migrator.errors import UserError
 from migrator.verify import manifests as mf
 from migrator.verify.build import BuildFiles, build_files, build_image
@@ -116,6 +117,9 @@ def verify(
     if not root.is_dir():
         raise UserError(f"{root} is not a directory")
     kind = choose_backend(backend, kube_context)
+    if kind == "kind" and not kube_context and not names.is_kind_cluster_name(cluster):
+        raise UserError(f"--cluster {cluster!r} is not a valid kind cluster name (lower-case letters, digits, '.' "
+                        "and '-', at most 50 characters)")
     run_id = uuid.uuid4().hex[:8]
     report = VerifyReport(kind, run_id, progress=progress)
     manifests = mf.load(root)  # a missing/unparsable output is a usage error, before any engine work
@@ -130,7 +134,8 @@ def verify(
         from migrator.verify.docker_backend import DockerBackend
 
         be = DockerBackend(client, run_id, report, timeout=timeout)
-    tag = f"migrate-verify/{root.resolve().name.lower() or 'app'}:{run_id}"
+    # the checkout directory may be called anything (owner+name, "My App", Näme): the tag must be valid
+    tag = f"{names.image_repository(root.resolve().name, 'migrate-verify')}:{names.image_tag(run_id)}"
     try:
         _run(root, be, report, manifests, files, client, tag, settle)
     except StepFailed:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -163,3 +164,18 @@ def test_missing_executable_is_a_failed_step_not_a_crash(app_copy: Callable[...,
     assert (step.name, step.status) == ("release job release", "failed")
     assert step.detail.startswith("container migrate-verify-") and "could not start" in step.detail
     assert "/opt/legacy/migrate.sh" in step.detail
+
+
+def test_a_checkout_named_like_a_real_clone_verifies(tmp_path: Path, docker_client: Any) -> None:
+    """A directory called owner+name, with spaces, capitals and unicode crashed verify with exit 3
+    (invalid tag 'migrate-verify/owner+name:...'): every name derived from it is sanitised."""
+    root = tmp_path / "Owner+Näme with space"
+    shutil.copytree(APP, root)
+    result = CliRunner().invoke(main, ["verify", str(root), "--backend", "docker", "--format", "json",
+                                       "--timeout", "120"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["outcome"] == "verified"
+    build = next(s for s in report["steps"] if s["name"] == "build image")
+    assert f" migrate-verify/owner-name-with-space:{report['run_id']}: " in build["detail"]
+    assert _leftovers(docker_client, report["run_id"]) == []
