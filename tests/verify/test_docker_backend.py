@@ -132,7 +132,8 @@ def test_failing_cronjob_is_a_warning(app_copy: Callable[..., Path]) -> None:
 def test_an_image_holding_a_private_key_fails_the_scan(app_copy: Callable[..., Path]) -> None:
     """A key under a name no .dockerignore pattern knows is still found: by its content, without running
     anything from the image; the report names the file and never shows a byte of it."""
-    root = app_copy({"deploy/image/Dockerfile": ("COPY app.py /app/app.py", "COPY app.py /app/app.py\nCOPY config /app/config")})
+    copy = "COPY app.py /app/app.py"
+    root = app_copy({"deploy/image/Dockerfile": (copy, f"{copy}\nCOPY config /app/config")})
     (root / "config").mkdir()
     (root / "config" / "signing.txt").write_text(
         "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIPl4ntedScanKeyBody0000\n-----END EC PRIVATE KEY-----\n")
