@@ -320,3 +320,13 @@ def test_secrets_in_exec_start_pre_never_reach_steps(run_analyzer: Any) -> None:
     assert [(s.name, s.line) for s in result.secrets] == [("DB_PASSWORD", 2)]
     assert result.one(Kind.RELEASE_STEP).source.line == 2
     assert "Sup3r-Secret" not in repr(result.items)
+
+
+def test_a_huge_timer_interval_is_a_warning_not_a_crash(run_analyzer: Any) -> None:
+    # found by tests/properties: the interval overflowed float and interval_to_cron raised OverflowError
+    result = run_analyzer(systemd, {
+        "deploy/systemd/sync.service": "[Service]\nExecStart=/srv/app/bin/sync.sh\n",
+        "deploy/systemd/sync.timer": f"[Timer]\nOnUnitActiveSec={'9' * 400}\n",
+    })
+    assert result.of(Kind.SCHEDULE) == []
+    assert [(w.file, w.line) for w in result.warnings] == [("deploy/systemd/sync.timer", 2)]
