@@ -31,7 +31,7 @@ HOST_DAEMONS = {
     "python3.11": None, "python3.10": None, "python3.9": None, "python3.8": None, "python-pip": None,
 }
 _INSTALL = re.compile(r"^(apt-get|apt|yum|dnf|apk|zypper)$")
-_HEALTH_URL = re.compile(r"https?://(?P<host>[^/:\s'\"]+)(?::(?P<port>\d+))?(?P<path>/[^\s'\"?#]*)?")
+_HEALTH_URL = re.compile(r"https?://(?P<host>[^/:\s'\"]+)(?::(?P<port>\d{1,5}))?(?P<path>/[^\s'\"?#]*)?")
 _HEALTH_PATH = re.compile(
     r"/(health|healthz|healthcheck|health-check|ping|status|ready|readyz|live|livez|alive|_health|heartbeat)\b"
 )

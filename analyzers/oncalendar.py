@@ -174,7 +174,7 @@ def _field(text: str, lo: int, hi: int, what: str) -> str:
     items = []
     for item in text.split(","):
         base, _, step = item.partition("/")
-        if step and not step.isdigit():
+        if step and not _is_number(step):
             raise CalendarError(f"bad repetition {item!r} in the {what} field")
         if base == "*":
             a, b = lo, hi
@@ -195,12 +195,17 @@ def _field(text: str, lo: int, hi: int, what: str) -> str:
     return ",".join(items)
 
 
+def _is_number(text: str) -> bool:
+    """ASCII digits only: str.isdigit() also takes '²', which int() refuses; 9 digits are plenty."""
+    return text.isascii() and text.isdigit() and len(text) <= 9
+
+
 def _num(text: str, lo: int, hi: int, what: str) -> int:
-    if not text.isdigit():
-        raise CalendarError(f"cannot read {text!r} in the {what} field")
-    value = int(text)
+    if not text.isascii() or not text.isdigit():
+        raise CalendarError(f"cannot read {text[:20]!r} in the {what} field")
+    value = int(text) if len(text) <= 9 else hi + 1  # never int() of 5,000 digits
     if not lo <= value <= hi:
-        raise CalendarError(f"{value} is out of range for the {what} field ({lo}..{hi})")
+        raise CalendarError(f"{text[:20]} is out of range for the {what} field ({lo}..{hi})")
     return value
 
 

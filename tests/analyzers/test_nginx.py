@@ -210,3 +210,12 @@ def test_tokenizer_lines_quotes_and_comments() -> None:
 
 def test_nothing_to_do(run_analyzer: Any) -> None:
     assert run_analyzer(nginx, {"app.py": "x = 1\n"}).items == []
+
+
+def test_a_port_of_5000_digits_is_not_a_crash(run_analyzer: Any) -> None:
+    # found by tests/properties: proxy_pass http://127.0.0.1:<5,000 digits> raised ValueError in int()
+    result = run_analyzer(nginx, {
+        "deploy/nginx/sites-enabled/app": f"server {{ listen 80; server_name app.example.com;\n"
+                                          f"  location / {{ proxy_pass http://127.0.0.1:{'9' * 5000}; }} }}\n",
+    })
+    assert result.keys(Kind.INGRESS) == ["app.example.com"]

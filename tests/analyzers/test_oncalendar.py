@@ -126,3 +126,10 @@ def test_a_timespan_too_big_for_a_float_is_unreadable() -> None:
     # found by tests/properties: OnUnitActiveSec=999...9 (400 digits) crashed the systemd analyzer
     assert parse_timespan("9" * 400) is None
     assert parse_timespan("9" * 400 + "min") is None
+
+
+@pytest.mark.parametrize("expression", [f"*-*-{'9' * 5000}", "*-*-\u00b2", "*:0/\u00b2", f"*:0/{'9' * 5000}"])
+def test_numbers_int_refuses_are_calendar_errors(expression: str) -> None:
+    # found by tests/properties: int() raised ValueError (5,000 digits; '²' passes isdigit() only)
+    with pytest.raises(CalendarError):
+        to_cron(expression)

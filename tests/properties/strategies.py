@@ -14,14 +14,28 @@ NASTY = (
     "\u00b2", "\u0663", "\uff11", " ", "  ", "~", "@", "!", "\x85", "\u200b",
 )
 
+# Numbers where parsers expect one: too long for int() (over 4,300 digits), too big for a float, digits
+# that str.isdigit() accepts but int() does not (superscripts), other scripts' digits.
+NUMBERS = ("9" * 5000, "9" * 400, "\u00b2", "\u0663", "65536", "1e309", "-1")
+number = st.one_of(st.sampled_from(NUMBERS), st.sampled_from(NUMBERS), st.integers(-(10**6), 10**30).map(str))
+
+
+def numbered(*forms: str) -> st.SearchStrategy[str]:
+    """``forms`` with ``{}`` replaced by a hostile number: the lines where parsers call int()."""
+    return st.tuples(st.sampled_from(forms), number).map(lambda t: t[0].replace("{}", t[1]))
+NUMERIC_FORMS = (":{}", "0.0.0.0:{}", "127.0.0.1:{}", "[::]:{}", "{}", "{}M", "{}G", "{}%", "{}s", "{}min",
+                 "${{PORT:-{}}}", "$PORT:{}", "http://localhost:{}/health", "http://127.0.0.1:{}/", "--workers={}",
+                 "-w {}", "--timeout {}", "--concurrency={}", "*/{}", "{}..{}", "{}:{}:{}", "*-*-{} {}:00")
+numeric = numbered(*NUMERIC_FORMS)
+
 safe_chars = st.characters(exclude_categories=("Cs",))
 nasty_text = st.text(alphabet=safe_chars, max_size=40)
-fragment = st.one_of(st.sampled_from(NASTY), nasty_text)
+fragment = st.one_of(st.sampled_from(NASTY), nasty_text, numeric)
 
 
 def words(vocabulary: tuple[str, ...], *, max_size: int = 8) -> st.SearchStrategy[str]:
     """Space-separated words from ``vocabulary`` and hostile fragments."""
-    word = st.one_of(st.sampled_from(vocabulary), fragment)
+    word = st.one_of(st.sampled_from(vocabulary), st.sampled_from(vocabulary), numeric, fragment)
     return st.lists(word, max_size=max_size).map(" ".join)
 
 

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from analyzers import nginx
 from tests.properties import harness
-from tests.properties.strategies import content, document, fragment, words
+from tests.properties.strategies import content, document, fragment, numbered, words
 
 VOCAB = ("server", "{", "}", ";", "location", "/", "/static/", "~", "^~", "=", "listen", "80", "443", "ssl",
          "server_name", "example.com", "*.example.com", "proxy_pass", "http://127.0.0.1:8000",
@@ -16,7 +16,9 @@ VOCAB = ("server", "{", "}", ";", "location", "/", "/static/", "~", "^~", "=", "
          "alias", "client_max_body_size", "10m", "0", "999999999999999999g", "include", "sites-enabled/*",
          "nginx.conf", "conf.d/*.conf", "return", "301", "https://$host$request_uri", "uwsgi_pass", "fastcgi_pass",
          "\"", "'", "\\", "#", "${var}", "{{ host }}", "{%", "%}", "if", "($host", ")", "map", "http", "events")
-line = st.one_of(words(VOCAB, max_size=10), fragment)
+numbers = numbered("listen {};", "listen 0.0.0.0:{} ssl;", "proxy_pass http://127.0.0.1:{};", "server 127.0.0.1:{};",
+                   "client_max_body_size {}m;", "server { listen {}; location / { proxy_pass http://app:{}/; } }")
+line = st.one_of(words(VOCAB, max_size=10), numbers, fragment)
 config = content(document(line, max_lines=30))
 
 

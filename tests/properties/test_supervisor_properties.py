@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from analyzers import appserver_config, supervisor
 from tests.properties import harness
-from tests.properties.strategies import COMMANDS, content, document, fragment, words
+from tests.properties.strategies import COMMANDS, content, document, fragment, numbered, numeric, words
 
 SECTIONS = ("[program:web]", "[program:worker]", "[program:%(ENV_X)s]", "[group:app]", "[include]",
             "[supervisord]", "[fcgi-program:f]", "[program:]", "[program:web", "[uwsgi]", "[]")
@@ -19,9 +19,12 @@ KEYS = ("command", "environment", "directory", "user", "numprocs", "process_name
 VALUES = ("9" * 50, "-3", "0", "%(process_num)02d", "%(program_name)s_%(process_num)d", "A=1,B=\"x,y\",C='z",
           "KEY=\"unterminated", "*.conf", "../outside/*.conf", "/etc/supervisor/conf.d/*.conf", ":8000",
           "0.0.0.0:$(PORT)", "%(http)", "%(socket)", "true", "unexpected", "$(SECRET_KEY)", "@(file.ini)")
-value = st.one_of(st.sampled_from(VALUES), words(COMMANDS, max_size=10), fragment)
+value = st.one_of(st.sampled_from(VALUES), numeric, words(COMMANDS, max_size=10), fragment)
 option = st.tuples(st.sampled_from(KEYS), st.sampled_from(("=", " = ", ":", " : ")), value).map("".join)
-line = st.one_of(option, option, st.sampled_from(SECTIONS), st.tuples(st.just("  "), value).map("".join),
+numbers = numbered("numprocs={}", "stopwaitsecs = {}", "priority={}", "numprocs_start={}",
+                   "process_name=%(program_name)s_%(process_num)02d", "environment=N=\"{}\"", "http = :{}",
+                   "processes = {}", "threads={}", "harakiri = {}", "http-socket = 0.0.0.0:{}", "socket = :{}")
+line = st.one_of(option, option, numbers, st.sampled_from(SECTIONS), st.tuples(st.just("  "), value).map("".join),
                  st.just("; comment"), fragment)
 ini = content(document(line, max_lines=30))
 

@@ -11,7 +11,7 @@ from analyzers import systemd
 from analyzers.cron_schedule import from_fields
 from analyzers.oncalendar import CalendarError, interval_to_cron, parse_timespan, to_cron
 from tests.properties import harness
-from tests.properties.strategies import COMMANDS, content, document, fragment, words
+from tests.properties.strategies import COMMANDS, content, document, fragment, numbered, numeric, words
 
 KEYS = ("ExecStart", "ExecStartPre", "ExecReload", "Environment", "EnvironmentFile", "User", "Group",
         "WorkingDirectory", "OnCalendar", "OnUnitActiveSec", "OnBootSec", "Persistent", "MemoryMax", "MemoryLimit",
@@ -21,9 +21,12 @@ CALENDAR = ("daily", "weekly", "Mon..Fri *-*-* 09:00", "*-*-* *:0/15", "Sat,Sun 
             "2024-01-01", "*:*:30", "Mon *-*-* 00:00:00 Europe/Berlin", "*-02-30", "9999-99-99 99:99",
             "*-*-* 25:61", "Mon..Sun", "0/0", "1..", "..", "~", "*-*~01", "hourly", "minutely", "quarterly")
 SPANS = ("30", "5min", "1h 30m", "2d", "1w", "infinity", "0", "-5", "1.5h", "1e9s", "9" * 400, "5 parsecs")
-value = st.one_of(st.sampled_from(CALENDAR + SPANS), words(COMMANDS, max_size=10), fragment)
+value = st.one_of(st.sampled_from(CALENDAR + SPANS), numeric, words(COMMANDS, max_size=10), fragment)
 assignment = st.tuples(st.sampled_from(KEYS), st.sampled_from(("=", " = ", "=-", "=@", "=!")), value).map("".join)
-line = st.one_of(assignment, assignment, assignment,
+numbers = numbered("LimitNOFILE={}", "LimitNOFILE={}:{}", "MemoryMax={}M", "MemoryLimit={}", "CPUQuota={}%",
+                   "TimeoutStopSec={}", "OnUnitActiveSec={}", "OnCalendar=*-*-{} 00:00",
+                   "ExecStart=/srv/app/venv/bin/gunicorn app:app --bind 0.0.0.0:{} --workers {}")
+line = st.one_of(assignment, assignment, assignment, numbers,
                  st.sampled_from(("[Unit]", "[Service]", "[Timer]", "[Socket]", "[Install]", "[Service", "[]")),
                  st.just("ExecStart=/srv/app/venv/bin/gunicorn \\"), st.just("# comment"), fragment)
 unit = content(document(line))
@@ -45,7 +48,7 @@ def test_any_units_give_items(service: str | bytes, timer: str | bytes, dropin: 
 
 
 @harness.PROPERTIES
-@given(expression=st.one_of(st.sampled_from(CALENDAR), words(CALENDAR, max_size=4), fragment))
+@given(expression=st.one_of(st.sampled_from(CALENDAR), words(CALENDAR, max_size=4), numeric, fragment))
 def test_oncalendar_converts_to_valid_cron_or_says_why(expression: str) -> None:
     try:
         result = to_cron(expression)
