@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import os
 
-from tests.hostile.case import case
+from tests.hostile.case import SLOW_TIMEOUT, case
 from tests.hostile.runner import Outcome
 from tests.hostile.tree import Tree
 
@@ -254,7 +254,7 @@ def _all_401(command: str, outcome: Outcome) -> list[str]:
 
 
 @case("many-colliding-processes", "401 processes whose names collide in pairs (issue: 202 Deployments)",
-      check=_all_401)
+      check=_all_401, slow=True, timeout=SLOW_TIMEOUT)
 def _(t: Tree) -> None:
     t.base()
     lines = ["web: gunicorn shop.wsgi"] + [f"q{i // 2}{'_' if i % 2 else '-'}x: celery -A shop worker -Q q{i}"

@@ -5,6 +5,8 @@ of cases x commands says what each gave."""
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -49,10 +51,25 @@ def hostile_results(request: pytest.FixtureRequest, tmp_path_factory: pytest.Tem
         callspec = getattr(item, "callspec", None)
         if callspec is not None and "case" in callspec.params and "command" in callspec.params:
             pairs.append((callspec.params["case"], callspec.params["command"]))
-    results = Results(tmp_path_factory.mktemp("hostile"), pairs)
-    yield results
-    results.pool.shutdown(wait=True, cancel_futures=True)
-    close_servers()
+    base, scratch = _base(tmp_path_factory)
+    results = Results(base, pairs)
+    try:
+        yield results
+    finally:
+        results.pool.shutdown(wait=True, cancel_futures=True)
+        close_servers()
+        if scratch:
+            shutil.rmtree(base, ignore_errors=True)
+
+
+def _base(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, bool]:
+    """Where the case trees go: a tmpfs when there is one (50,000 files and 60 MB files are built
+    several times; on a shared disk that alone took minutes), else pytest's tmp_path. The tmpfs
+    folder is removed at the end; MIGRATE_HOSTILE_KEEP=1 keeps the trees in tmp_path instead."""
+    shm = Path(os.environ.get("MIGRATE_HOSTILE_TMP", "/dev/shm"))
+    if os.environ.get("MIGRATE_HOSTILE_KEEP") != "1" and shm.is_dir() and os.access(shm, os.W_OK):
+        return Path(tempfile.mkdtemp(prefix="migrate-hostile-", dir=shm)), True
+    return tmp_path_factory.mktemp("hostile"), False
 
 
 def record(case: str, command: str, verdict: str, seconds: float) -> None:

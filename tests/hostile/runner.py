@@ -75,24 +75,27 @@ class Outcome:
 
 
 def snapshot(root: Path, *, content: bool) -> Snapshot:
-    """Every path under ``root`` (links not followed, FIFOs never opened, .git skipped)."""
+    """Every path under ``root`` (links not followed, FIFOs never opened, the top .git skipped)."""
     out: Snapshot = {}
-    for dirpath, dirnames, filenames in os.walk(root):
-        if ".git" in dirnames and Path(dirpath) == root:
-            dirnames.remove(".git")
-        for name in [*dirnames, *filenames]:
-            path = os.path.join(dirpath, name)
-            rel = os.path.relpath(path, root)
-            st = os.lstat(path)
-            if stat.S_ISLNK(st.st_mode):
-                out[rel] = ("link", os.readlink(path))
-            elif stat.S_ISREG(st.st_mode):
-                digest = _sha256(path) if content else ""
-                out[rel] = ("file", st.st_size, st.st_mtime_ns, st.st_ino, digest)
-            elif stat.S_ISDIR(st.st_mode):
-                out[rel] = ("dir",)
-            else:
-                out[rel] = ("special", stat.S_IFMT(st.st_mode), st.st_rdev)
+    stack = [("", str(root))]
+    while stack:
+        prefix, folder = stack.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                rel = prefix + entry.name
+                if rel == ".git":
+                    continue
+                st = entry.stat(follow_symlinks=False)
+                if stat.S_ISLNK(st.st_mode):
+                    out[rel] = ("link", os.readlink(entry.path))
+                elif stat.S_ISREG(st.st_mode):
+                    digest = _sha256(entry.path) if content else ""
+                    out[rel] = ("file", st.st_size, st.st_mtime_ns, st.st_ino, digest)
+                elif stat.S_ISDIR(st.st_mode):
+                    out[rel] = ("dir",)
+                    stack.append((rel + "/", entry.path))
+                else:
+                    out[rel] = ("special", stat.S_IFMT(st.st_mode), st.st_rdev)
     return out
 
 
@@ -233,6 +236,7 @@ def run_job(build: Callable[[Tree], None], group: str, job: Path, timeout: float
 
 def _run_one(command: str, tree: Tree, env: dict[str, str], timeout: float) -> Outcome:
     outside_before = snapshot(tree.outside, content=True)
+    beside_before = set(os.listdir(tree.repo.parent)) | {"stdout", "stderr"}
     repo_before = snapshot(tree.repo, content=False)
     start = time.monotonic()
     code, out, err = run_command(command, tree.repo, env, timeout)
@@ -248,7 +252,8 @@ def _run_one(command: str, tree: Tree, env: dict[str, str], timeout: float) -> O
     return Outcome(
         command=command, argv=COMMANDS[command], returncode=code,
         stdout=out.decode("utf-8", "replace"), stderr=err.decode("utf-8", "replace"), seconds=seconds,
-        outside_changes=tuple(changed(outside_before, snapshot(tree.outside, content=True))),
+        outside_changes=tuple(changed(outside_before, snapshot(tree.outside, content=True))
+                              + sorted(f"../{n}" for n in set(os.listdir(tree.repo.parent)) - beside_before)),
         repo_changes=tuple(repo_changes), written=written,
         extra=branch_text(tree.repo) if command == "pr-dry-run" else "",
     )
