@@ -13,6 +13,7 @@ import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from analyzers.runners import run_wrapper
 from migrator.model import ProcessRole
 
 # Default listening ports of app servers when no bind option is given (their documented defaults).
@@ -63,7 +64,8 @@ def split(command: str) -> list[str]:
 
 
 def core_argv(argv: list[str]) -> list[str]:
-    """Strip what only wraps the real program: env assignments, exec/nohup, sudo -u, paths."""
+    """Strip what only wraps the real program: env assignments, exec/nohup, sudo -u, project runners
+    (``uv run --extra dev``, ``poetry run``: :mod:`analyzers.runners`)."""
     out = list(argv)
     changed = True
     while out and changed:
@@ -84,11 +86,12 @@ def core_argv(argv: list[str]) -> list[str]:
                 if opt in ("-u", "-g", "-H", "-C") and opt != "-H" and out:
                     out.pop(0)
             changed = True
-        elif len(out) > 1 and (
-            (basename(head) == "newrelic-admin" and out[1] == "run-program")
-            or (basename(head) in ("pipenv", "poetry", "uv", "pdm") and out[1] == "run")
-        ):
+        elif len(out) > 1 and basename(head) == "newrelic-admin" and out[1] == "run-program":
             del out[:2]
+            changed = True
+        elif (runner := run_wrapper(out)) is not None:
+            # uv/poetry/pipenv/pdm/hatch/rye run [options] cmd: the options are the runner's, not cmd's
+            out = list(runner.command)
             changed = True
     return out
 

@@ -33,7 +33,7 @@ from analyzers.cron_schedule import Schedule, ScheduleError, from_fields, looks_
 from analyzers.deploy_commands import command_secrets, export
 from analyzers.hostcfg import clean_command, collapse_jinja, schedule_name, strip_template, unique
 from migrator.repo import RepoView
-from migrator.secrets import scrub
+from migrator.secrets import lift_secrets
 
 NAME = "cron"
 
@@ -176,7 +176,7 @@ def _job(when: str, user: str | None, command: str, src: Src, names: set[str], t
         yield base.warning(src, "cron entry has no command left after removing cd/redirections; ignored")
         return
     name = unique(schedule_name(clean, "job"), names)
-    yield base.schedule(name, src, D, schedule=when, command=scrub(container_command(clean)), user=user, log=log,
+    yield base.schedule(name, src, D, schedule=when, command=lift_secrets(container_command(clean)), user=user, log=log,
                         timezone=tz)
 
 

@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from analyzers import base
 from analyzers.base import DEF, H, I, Item, Src
 from analyzers.commands import classify, container_command, core_argv, split, step_kind
-from migrator.model import Confidence
-from migrator.secrets import is_placeholder, value_secret_kind
+from migrator.model import Confidence, Finding, Kind, SecretFinding
+from migrator.secrets import SecretRef, lift
 
 # Packages that are compilers/headers (build stage) rather than runtime libraries.
 _BUILD_PKG = re.compile(r"(-dev(el)?$|^build-essential$|^gcc|^g\+\+|^make$|^cmake$|^pkg-config$|^autoconf|^libtool$)")
@@ -40,18 +40,49 @@ _EXPORT = re.compile(r"^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
 
 
 def interpret(command: str, src: Src, *, background: bool = False) -> Iterator[Item]:
-    """Findings for one simple command (no ``&&`` lists: split those first)."""
+    """Findings for one simple command (no ``&&`` lists: split those first).
+
+    A secret written in the command (``mysql -pX``, ``wget ...?key=X``, ``echo X | sudo -S``) is reported
+    where it is and lifted out: the findings' commands read ``${NAME}`` instead, and a command that runs
+    in the image declares ``NAME`` as a secret env var, so the value comes from the Secret.
+    """
+    lifted = lift(command.strip())
+    runs_in_image = False
+    reported: set[str] = set()  # export NAME=... reports its own secret
+    for item in _interpret(command, src, background=background):
+        if isinstance(item, Finding) and lifted.refs and isinstance(item.fields.get("command"), str):
+            fields = {**item.fields, "command": lift(str(item.fields["command"])).text}
+            item = Finding(item.kind, lift(item.key).text, fields, item.source)
+            runs_in_image |= item.kind in RUNS_IN_IMAGE
+        elif isinstance(item, SecretFinding):
+            reported.add(item.name)
+        yield item
+    refs = tuple(r for r in lifted.refs if r.label not in reported)
+    yield from secret_items(refs, src, declare=runs_in_image)
+
+
+# Sections whose command runs in the image (a host step only documents what the legacy host did).
+RUNS_IN_IMAGE = (Kind.PROCESS, Kind.SCHEDULE, Kind.RELEASE_STEP, Kind.BUILD_STEP)
+
+
+def secret_items(refs: tuple[SecretRef, ...], src: Src, *, declare: bool = True) -> Iterator[Item]:
+    """Each lifted secret: where it is (never what), and, with ``declare``, the secret env var that now
+    carries it."""
+    for ref in refs:
+        yield base.hardcoded_secret(src, ref.label, ref.kind)
+        if declare:
+            yield base.env_var(ref.name, src, H, secret=True, required=True,
+                               description=f"lifted out of a command ({ref.label})")
+
+
+def _interpret(command: str, src: Src, *, background: bool = False) -> Iterator[Item]:
     command = command.strip()
     if not command:
         return
     argv = split(command)
     core = core_argv(argv)
     if not core:
-        # a bare assignment line: FOO=bar
-        yield from _assignments(argv, src)
-        return
-    yield from _assignments([a for a in argv[: len(argv) - len(core)]], src)
-    yield from _option_secrets(core, src)
+        return  # a bare assignment line (FOO=bar): its secret, if any, was lifted by interpret
     prog = core[0].rsplit("/", 1)[-1]
 
     if prog == "export":
@@ -137,50 +168,10 @@ def export(name: str, value: str, src: Src) -> Iterator[Item]:
 
 def command_secrets(command: str, src: Src) -> Iterator[Item]:
     """Secrets hard-coded in one long-running or scheduled command line (``PGPASSWORD=x cmd``,
-    ``--password=x``, credential URLs), for callers that do not :func:`interpret` the command."""
-    argv = split(command)
-    core = core_argv(argv)
-    yield from _assignments(argv[: len(argv) - len(core)], src)
-    if core:
-        yield from _option_secrets(core, src)
-
-
-def _assignments(tokens: list[str], src: Src) -> Iterator[Item]:
-    for token in tokens:
-        m = _EXPORT.match(token)
-        if m:
-            found = base.check_assignment(src, m.group(1), m.group(2).strip("'\""))
-            if found is not None:
-                yield found
-
-
-_SECRET_OPT = re.compile(
-    r"^--(password|passwd|pass|token|secret|api-key|apikey|access-key|secret-key|auth-token)(?:=(.*))?$", re.I
-)
-_MYSQL = {"mysql", "mysqldump", "mysqladmin", "mysqlimport", "mysqlcheck", "mysqlshow"}
-
-
-def _option_secrets(core: list[str], src: Src) -> Iterator[Item]:
-    """Secrets written on the command line: ``--password=x``, ``mysql -pXXX``, ``postgres://u:pw@h``."""
-    prog = core[0].rsplit("/", 1)[-1]
-    if prog == "export":
-        return  # NAME=value pairs: export() checks those
-    for i, arg in enumerate(core[1:], start=1):
-        m = _SECRET_OPT.match(arg)
-        value: str | None = None
-        if m:
-            nxt = core[i + 1] if i + 1 < len(core) else ""
-            value = m.group(2) if m.group(2) is not None else ("" if nxt.startswith("-") else nxt)
-            name, kind = f"{prog} --{m.group(1).lower()}", "password" if "pass" in m.group(1).lower() else "token"
-        elif prog in _MYSQL and arg.startswith("-p") and len(arg) > 2:
-            value, name, kind = arg[2:], f"{prog} -p", "password"
-        else:
-            url_kind = value_secret_kind(arg)
-            if url_kind:
-                yield base.hardcoded_secret(src, prog, url_kind)
-            continue
-        if value and not is_placeholder(value):
-            yield base.hardcoded_secret(src, name, kind)
+    ``--password=x``, credential URLs ...), for callers that do not :func:`interpret` the command: where
+    each one is, and the secret env var that carries it once the caller writes the command with
+    :func:`migrator.secrets.lift_secrets`."""
+    yield from secret_items(lift(command).refs, src)
 
 
 def _packages(manager: str, args: list[str], src: Src) -> Iterator[Item]:

@@ -27,8 +27,10 @@ from collections.abc import Iterator
 from analyzers import base
 from analyzers.base import DEF, D, H, I, Item, Src
 from analyzers.commands import DEFAULT_PORTS, CommandInfo, classify, container_command, step_kind
+from analyzers.deploy_commands import command_secrets
 from migrator.model import ProcessRole
 from migrator.repo import RepoView
+from migrator.secrets import lift_secrets
 
 NAME = "procfile"
 
@@ -72,6 +74,9 @@ def parse(repo: RepoView, rel: str) -> Iterator[Item]:
             yield base.warning(src, f"process type {ptype!r} declared again (first at line {seen[ptype]}); ignored")
             continue
         seen[ptype] = lineno
+        # a secret on the command line is reported, declared as a secret env var and read from it
+        yield from command_secrets(command, src)
+        command = lift_secrets(command)
         if ptype == "release":
             yield base.release_step(container_command(command), src, D, legacy_name="release")
             continue

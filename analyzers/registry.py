@@ -20,6 +20,7 @@ from analyzers import (
     python_code,
     python_version,
     requirements,
+    secret_files,
     setuptools,
     shell,
     supervisor,
@@ -45,4 +46,5 @@ ANALYZERS: tuple[Analyzer, ...] = (
     makefile,
     python_code,
     dotenv,
+    secret_files,
 )

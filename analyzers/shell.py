@@ -2,8 +2,9 @@
 
 Reads ``deploy.sh``, every ``*.sh`` / ``*.bash``, and files with a shell shebang under ``scripts/``,
 ``bin/``, ``deploy/`` and ``tools/`` (files with another interpreter's shebang are skipped). Each script
-is parsed with bashlex (never run) and walked by :class:`analyzers.shellwalk.ShellWalker`; each simple
-command becomes findings through :func:`analyzers.deploy_commands.interpret`: release/build/host steps,
+is parsed with bashlex, and with tree-sitter-bash where bashlex cannot (``case``, ``[[ ]]``, arrays ...;
+never run), and walked by :class:`analyzers.shellwalk.ShellWalker`; each simple command becomes
+findings through :func:`analyzers.deploy_commands.interpret`: release/build/host steps,
 system packages, health checks, env exports, hard-coded secrets, processes started by hand, and a
 heuristic ``replicas`` hint when a loop deploys to several hosts.
 """

@@ -1,10 +1,10 @@
 """Text-level helpers for reading shell scripts without running them.
 
-bashlex parses most scripts, but not all (``case`` arms, arrays, ``[[ ]]``, ``$(( ))``, tab-indented
-``<<-`` heredocs). These helpers work on the raw text so a script is never lost: heredoc bodies are cut
-out (and blanked in place, keeping every offset and line number), a file is split into top-level chunks
-that can be parsed one by one, a failing chunk is split into logical lines and simple commands, and
-``$VAR`` / ``${VAR:-default}`` are substituted the way the shell would, where the value is static.
+Heredoc bodies are cut out before parsing (and blanked in place, keeping every offset and line number),
+so both parsers see the same text and a heredoc's commands are walked where they run. For text neither
+bashlex nor tree-sitter-bash can parse (a genuine syntax error, or tree-sitter missing), a file is split
+into top-level chunks, and a failing chunk into logical lines and simple commands, so a script is never
+lost. ``$VAR`` / ``${VAR:-default}`` are substituted the way the shell would, where the value is static.
 """
 
 from __future__ import annotations
@@ -241,18 +241,6 @@ _SKIP_LINE = re.compile(
     r"^\s*(?:fi|done|esac|;;|\}|\{|else|then|do|case\b.*\bin|for\b.*|select\b.*"
     r"|function\s+\S+\s*\{?|\S+\s*\(\)\s*\{?)\s*$"
 )
-
-
-_ARRAY = re.compile(
-    r"^\s*(?:(?:declare|typeset|local|readonly)\s+(?:-\w+\s+)*)?([A-Za-z_][A-Za-z0-9_]*)=\((.*)\)\s*$", re.S
-)
-
-
-def array_assignment(line: str) -> tuple[str, str] | None:
-    """``HOSTS=(web1 web2)`` -> ("HOSTS", "(web1 web2)"): bashlex cannot parse arrays, and lists of
-    hosts are often written as one. ``${HOSTS[@]}`` then expands to the words."""
-    m = _ARRAY.match(line)
-    return (m.group(1), m.group(2)) if m else None
 
 
 _BRACE_RANGE = re.compile(r"\{(\d+)\.\.(\d+)\}")

@@ -24,7 +24,7 @@ from analyzers.commands import classify, container_command, step_kind
 from analyzers.deploy_commands import command_secrets, export
 from analyzers.hostcfg import collapse_jinja, host_glob, relativize, strip_template
 from migrator.repo import RepoView, join, normalize
-from migrator.secrets import scrub
+from migrator.secrets import lift_secrets
 
 NAME = "supervisor"
 
@@ -208,7 +208,7 @@ def _program(rel: str, name: str, section: Section, keys: dict[str, str]) -> Ite
     keys[name] = key
     kind = step_kind(command)
     workdir = _expand(opts["directory"].value, names, {}) if "directory" in opts else None
-    clean = scrub(relativize(container_command(command), workdir))  # secrets were reported above
+    clean = lift_secrets(relativize(container_command(command), workdir))  # secrets were declared above
     if info.role is not None and info.role.value == "release" or (info.role is None and kind and kind[0] == "release"):
         yield base.release_step(clean, at, D, legacy_name=name)
     else:

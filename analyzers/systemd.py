@@ -34,7 +34,7 @@ from analyzers.oncalendar import CalendarError, interval_to_cron, parse_timespan
 from analyzers.unitfile import Entry, Unit, read_unit
 from analyzers.unitfile import parse_unit as parse_unit  # re-exported: it lived here, callers use systemd.parse_unit
 from migrator.repo import RepoView
-from migrator.secrets import scrub
+from migrator.secrets import lift_secrets
 
 NAME = "systemd"
 
@@ -130,9 +130,8 @@ def _service(unit: Unit) -> Iterator[Item]:
         return
     for pre in unit.values("Service", "ExecStartPre") + unit.values("Service", "ExecReload"):
         for command in _simple_commands(exec_command(pre.value)):
-            # report secrets from the real text, but let no value reach a step's command
-            yield from command_secrets(command, _src(pre))
-            yield from interpret(scrub(command), _src(pre))
+            # interpret reports its secrets and lifts them out of the step's command
+            yield from interpret(command, _src(pre))
     entry = execs[-1]
     at = _src(entry)
     command = exec_command(entry.value)
@@ -140,7 +139,7 @@ def _service(unit: Unit) -> Iterator[Item]:
     info = classify(command)
     key = service_key(unit)
     workdir = unit.last("Service", "WorkingDirectory")
-    clean = scrub(relativize(container_command(command), workdir.value.lstrip("-") if workdir else None))
+    clean = lift_secrets(relativize(container_command(command), workdir.value.lstrip("-") if workdir else None))
     if type_entry is not None and type_entry.value == "forking":
         clean = _foreground(clean)
         yield base.warning(at, f"{unit.name} is Type=forking: in a container the process must stay in the "
@@ -250,7 +249,8 @@ def _scheduled(service: Unit, timer: Unit, names: set[str]) -> Iterator[Item]:
         return
     yield from command_secrets(exec_command(exec_entry.value), _src(exec_entry))
     workdir = service.last("Service", "WorkingDirectory")
-    command = scrub(relativize(container_command(exec_command(exec_entry.value)), workdir.value if workdir else None))
+    command = lift_secrets(relativize(container_command(exec_command(exec_entry.value)),
+                                      workdir.value if workdir else None))
     base_name = schedule_name(command, timer.stem)
     when: list[tuple[Src, str, str | None]] = []
     for entry in timer.values("Timer", "OnCalendar"):

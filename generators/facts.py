@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from generators.values import APP_DIR, Value, origin, slug
 from migrator.model import AppModel, Kind, Subject
+from migrator.secrets import bears_secret, is_secret_name
 
 # Connection URLs usually embed credentials: they go to the Secret even when the name looks harmless.
 _CREDENTIAL_URL_NAME = re.compile(r"(^|_)(DATABASE|DB|REDIS|BROKER|AMQP|RABBITMQ|MONGO(DB)?|CACHE|ELASTICSEARCH|"
@@ -62,7 +63,10 @@ def env_specs(model: AppModel) -> tuple[tuple[EnvSpec, ...], tuple[EnvSpec, ...]
         default = e.get("default")
         required = bool(e.get("required"))
         is_url = bool(_CREDENTIAL_URL_NAME.search(e.key) and _SERVICE_URL_HINT.search(e.key))
-        if e.get("secret") or (is_url and default is None):
+        # the ConfigMap's gate: whatever an analyzer said, a secret name or a secret-bearing value
+        # (a URL with a password part, a token) goes to the Secret, without its value
+        bearing = is_secret_name(e.key) or (default is not None and bears_secret(str(default)))
+        if e.get("secret") or bearing or (is_url and default is None):
             secret.append(EnvSpec(e.key, None, where, required))
         elif default is not None:
             value, where_from = str(default), e.facts["default"].source.where()

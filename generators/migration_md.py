@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from generators import dockerfile
+from generators import base_image, dockerfile
 from generators.kubernetes import release_name
 from generators.output import OutputFile
 from generators.spec import AppSpec
@@ -20,6 +20,14 @@ def generate(model: AppModel, spec: AppSpec, files: list[OutputFile]) -> OutputF
             "`migrate generate` keeps hand edits (YAML is merged, other files get a `.new` sibling).", ""]
     out += ["## What was generated", ""]
     out += [f"- `{f.path}`" for f in sorted(files, key=lambda f: f.path)] + ["- `MIGRATION.md` (this file)", ""]
+
+    blockers = [f for f in spec.secret_files if f.blocker]
+    if blockers:
+        out += ["## Blockers: fix before building", "",
+                "These files hard-code secrets and the app cannot run without them, so the image would carry "
+                "the values. Read each value from the environment instead (the Secret provides it), then "
+                "rotate it:", ""]
+        out += [f"- `{_cell(f.path)}` ({f.needed_by}): {', '.join(f.names)}" for f in blockers] + [""]
 
     out += ["## Decisions and their evidence", "", "| Decision | Value | Evidence |", "|---|---|---|"]
     rows: list[tuple[str, object, str]] = [
@@ -63,6 +71,14 @@ def generate(model: AppModel, spec: AppSpec, files: list[OutputFile]) -> OutputF
         out += ["Hard-coded secrets found in the repository (rotate them; values are never copied):", ""]
         out += [f"- {s.name} ({s.kind}) at {s.file}{':' + str(s.line) if s.line else ''}" for s in model.secrets_found]
         out += [""]
+    left_out = [f for f in spec.secret_files if not f.needed_by]
+    if left_out:
+        out += ["Kept out of the image by `.dockerignore` (the app does not need them):", ""]
+        out += [f"- `{_cell(f.path)}`" for f in left_out] + [""]
+    fallbacks = [f for f in spec.secret_files if f.needed_by and f.fallback_only]
+    if fallbacks:
+        out += ["In the image, as fallback defaults the deployment overrides (remove them, then rotate them):", ""]
+        out += [f"- `{_cell(f.path)}` ({f.needed_by}): {', '.join(f.names)}" for f in fallbacks] + [""]
 
     out += ["## Volumes to provision", ""]
     if spec.volumes:
@@ -87,6 +103,8 @@ def generate(model: AppModel, spec: AppSpec, files: list[OutputFile]) -> OutputF
     questions += [f"- Warning: {w.message}" + (f" ({w.file}{':' + str(w.line) if w.line else ''})" if w.file else "")
                   for w in model.warnings]
     questions += [f"- {note}" for note in spec.notes]
+    eol = base_image.end_of_life(spec.base)
+    questions += [f"- End of life: {eol}"] if eol else []
     questions += [f"- Build step `{s.command}` ({s.origin}) needs {tool}, which the {spec.base.image} image "
                   "lacks: it is commented out in the Dockerfile" for s in spec.build_steps
                   if (tool := dockerfile.foreign_tool(spec, s))]

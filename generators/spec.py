@@ -28,6 +28,7 @@ from generators.facts import (
     packages,
     volume_specs,
 )
+from generators.image_secrets import SecretFile, secret_files
 from generators.resources import Resources, resources_for
 from generators.values import Value, bounded_int, origin, slug
 from migrator.config import GenerateSettings
@@ -104,7 +105,7 @@ class AppSpec:
     dependency_files: tuple[str, ...]
     requirements_file: str | None
     buildkit: bool
-    secret_env_files: tuple[str, ...]  # committed env files with secrets: kept out of the image
+    secret_files: tuple[SecretFile, ...]  # files holding hard-coded secrets: out of the image, or blockers
     notes: tuple[str, ...]  # what could not be generated, for MIGRATION.md's open questions
     settings: GenerateSettings = field(repr=False)
 
@@ -160,7 +161,7 @@ def build_spec(model: AppModel, settings: GenerateSettings) -> AppSpec:
         dependency_files=dependency_files(model),
         requirements_file=runtime.get("requirements_file"),
         buildkit=settings.buildkit,
-        secret_env_files=tuple(sorted({s.file for s in model.secrets_found if s.kind == "env_file"})),
+        secret_files=secret_files(model),
         notes=notes(model),
         settings=settings,
     )

@@ -49,7 +49,16 @@ def handle_errors(func: F) -> F:
 
 
 def path_argument(func: F) -> F:
-    return click.argument("path", default=".", type=click.Path(path_type=Path))(func)
+    # readable=False: click's own check (os.access) is a usage error, exit 2; check_root says what is
+    # wrong with the path and exits 1, as the README documents. The same for every path option.
+    return click.argument("path", default=".", type=click.Path(path_type=Path, readable=False))(func)
+
+
+def check_root(path: Path) -> Path:
+    """PATH must be a directory we can list (exit 1 otherwise), for every command."""
+    from migrator.repo import check_root as check
+
+    return check(path)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -64,7 +73,8 @@ def main(debug: bool) -> None:
 @main.command()
 @path_argument
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here.")
+@click.option("--output", "-o", type=click.Path(path_type=Path, readable=False),
+              help="Write the report here (a regular file; a symlink, FIFO or device is refused).")
 @click.option("--explain", is_flag=True, help="Show every candidate source of each fact and why the winner won.")
 @click.option("--color/--no-color", default=None, help="Colour the text report (default: when a terminal).")
 @handle_errors
@@ -74,18 +84,16 @@ def analyze(path: Path, fmt: str, output: Path | None, explain: bool, color: boo
     from migrator.planner import analyze as run_analysis
     from migrator.report import render
 
+    check_root(path)
     model = run_analysis(path, overrides=load_overrides(path))
     use_color = (output is None and sys.stdout.isatty()) if color is None else color
     text = render(model, fmt, explain=explain, color=use_color)
     if output is None:
         click.echo(text, nl=False, color=use_color)
     else:
-        from migrator.errors import UserError
+        from migrator.safe_fs import write_file
 
-        try:
-            output.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise UserError(f"cannot write {output}: {exc.strerror or exc}") from exc
+        write_file(output, text.encode("utf-8"))
         click.echo(f"wrote {output} ({len(text.encode())} bytes)", err=True)
 
 
@@ -111,6 +119,7 @@ def verify(path: Path, backend: str, cluster: str, kube_context: str | None, pus
     from migrator.verify import verify as run_verify
     from migrator.verify.report import render
 
+    check_root(path)
     if kube_context and not push:
         raise UserError("--kube-context needs --push REGISTRY: the cluster must pull the image from somewhere")
     report = run_verify(path, backend, cluster=cluster, kube_context=kube_context, push=push, keep=keep,
@@ -122,7 +131,7 @@ def verify(path: Path, backend: str, cluster: str, kube_context: str | None, pus
 
 @main.command()
 @path_argument
-@click.option("--output", "-o", "output", type=click.Path(file_okay=False, path_type=Path),
+@click.option("--output", "-o", "output", type=click.Path(path_type=Path, readable=False),
               help="Write here instead of into the repository.")
 @click.option("--dry-run", is_flag=True, help="List the files and their sizes; write nothing.")
 @click.option("--diff", "show_diff", is_flag=True, help="Show a unified diff against what is on disk; write nothing.")
@@ -139,6 +148,7 @@ def generate(path: Path, output: Path | None, dry_run: bool, show_diff: bool, fo
     from migrator.generate import generate as run_generate
     from migrator.writer import diff, write
 
+    check_root(path)
     options = GenerateSettings(image=image, namespace=namespace, base_image=base_image, buildkit=buildkit)
     files = run_generate(path, options)
     target = output or path
@@ -171,10 +181,10 @@ def generate(path: Path, output: Path | None, dry_run: bool, show_diff: bool, fo
               help="Environment variable holding the token (never printed or stored).")
 @click.option("--label", "labels", multiple=True, help="Label to add to the PR (repeatable).")
 @click.option("--author", help="Commit author and committer, 'Name <email>' (default: migrate-bot).")
-@click.option("--repos", "repos_file", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--repos", "repos_file", type=click.Path(path_type=Path, readable=False),
               help="Batch: a file of 'OWNER/NAME [PATH]' lines; continue past failures, print a summary.")
 @click.option("--clone-url", help="Batch: clone URL template for lines without PATH ({repo} = OWNER/NAME).")
-@click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), help="Batch: where to clone.")
+@click.option("--workdir", type=click.Path(path_type=Path, readable=False), help="Batch: where to clone.")
 @handle_errors
 def pr(path: Path, repo: str | None, base: str | None, branch: str, remote: str, draft: bool, run_verify: bool,
        backend: str, dry_run: bool, allow_dirty: bool, api_url: str, token_env: str, labels: tuple[str, ...],
@@ -196,6 +206,7 @@ def pr(path: Path, repo: str | None, base: str | None, branch: str, remote: str,
         if any(not o.ok for o in outcomes):
             raise UserError(f"{sum(not o.ok for o in outcomes)} of {len(outcomes)} repositories failed")
         return
+    check_root(path)
     result = open_pr(path, options, progress=say)
     if dry_run:
         click.echo(f"{result.title}\n\n{result.body}", nl=False)

@@ -15,6 +15,7 @@ from typing import Any
 
 from migrator.errors import UserError
 from migrator.model import Confidence, Finding, Kind, Source, Value
+from migrator.secrets import bears_secret, is_secret_name
 
 CONFIG_NAME = "migrate.toml"
 _ANALYZER = "migrate.toml"
@@ -65,6 +66,12 @@ def overrides_from(data: dict[str, Any]) -> list[Finding]:
     for name, spec in (data.get("env") or {}).items():
         if isinstance(spec, dict):
             fields = {k: v for k, v in spec.items() if k in ("secret", "required", "default")}
+            # a secret-named variable is secret unless the user says otherwise; a default that holds a
+            # secret always is: it must never become a ConfigMap value
+            default = fields.get("default")
+            bearing = isinstance(default, str) and bears_secret(default)
+            if fields.get("secret") is None and is_secret_name(name) or bearing:
+                fields["secret"] = True
             if fields.get("secret"):
                 fields.pop("default", None)
             out.append(Finding(Kind.ENV, name, fields, src))

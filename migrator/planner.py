@@ -329,7 +329,10 @@ def _dedupe_secrets(secrets: Iterable[SecretFinding]) -> tuple[SecretFinding, ..
     seen: dict[tuple[str, int | None, str], SecretFinding] = {}
     for s in secrets:
         seen.setdefault((s.file, s.line, s.name), s)
-    return tuple(sorted(seen.values(), key=lambda s: (s.file, s.line or 0, s.name)))
+    # the generic content scan (analyzer secret_files) yields to an analyzer that read the line itself
+    specific = {(s.file, s.line) for s in seen.values() if s.analyzer != "secret_files"}
+    kept = [s for s in seen.values() if s.analyzer != "secret_files" or (s.file, s.line) not in specific]
+    return tuple(sorted(kept, key=lambda s: (s.file, s.line or 0, s.name)))
 
 
 def _dedupe_warnings(warnings: Iterable[Warning]) -> tuple[Warning, ...]:

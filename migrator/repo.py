@@ -3,10 +3,16 @@
 Analyzers never touch the filesystem directly: they ask the view, which walks the tree once (pruning
 VCS metadata, dependency and virtualenv trees), never follows a symlink out of the root, and turns
 every unreadable file into a warning instead of an exception.
+
+Nothing but a regular file is ever opened, and that with ``O_NONBLOCK | O_NOFOLLOW`` after a ``stat``
+(then ``fstat`` decides): a FIFO, device or socket, or a symlink to one, is a warning and cannot hang
+the analysis. A symlink that stays inside the repo is read (never walked into, if it is a directory);
+one that leaves it, dangles or loops is a warning that says which of the three it is.
 """
 
 from __future__ import annotations
 
+import errno
 import fnmatch
 import functools
 import os
@@ -17,8 +23,10 @@ from pathlib import Path, PurePosixPath
 
 from migrator.errors import UserError
 from migrator.model import Warning
+from migrator.safe_fs import describe, printable
 
 MAX_FILE_BYTES = 1024 * 1024
+OUTSIDE = "symlink points outside the repository; not followed"
 
 # Directory names that are never part of the app's own source.
 PRUNED_DIRS = frozenset(
@@ -31,17 +39,46 @@ PRUNED_DIRS = frozenset(
 )
 
 
+class UnreadableFile(UserError):
+    """One repository file that :meth:`RepoView.read_bytes` will not read, and why (exit 1 if it reaches the CLI)."""
+
+    def __init__(self, rel: str, reason: str) -> None:
+        super().__init__(f"{printable(rel)}: {reason.split(';')[0]}")  # "; skipped" is for warnings
+        self.rel = rel
+        self.reason = reason
+
+
+def check_root(root: str | os.PathLike[str]) -> Path:
+    """``root`` if it is a directory we can list; else a :class:`UserError` (exit 1) saying why.
+
+    Listing is tried for real: ``os.access`` says yes to root for a ``chmod 000`` directory, and some
+    directories (``/proc/<pid>/map_files``) refuse even root.
+    """
+    path = Path(root)
+    shown = printable(str(root))
+    try:
+        st = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError) as exc:
+        raise UserError(f"{shown}: no such directory") from exc
+    except OSError as exc:
+        raise UserError(f"{shown}: cannot read this directory ({(exc.strerror or str(exc)).lower()})") from exc
+    if not stat.S_ISDIR(st.st_mode):
+        raise UserError(f"{shown}: not a directory (give the repository's root folder)")
+    if not os.access(path, os.R_OK | os.X_OK):
+        raise UserError(f"{shown}: cannot read this directory (permission denied)")
+    try:
+        with os.scandir(path) as entries:
+            next(entries, None)
+    except OSError as exc:
+        raise UserError(f"{shown}: cannot read this directory ({(exc.strerror or str(exc)).lower()})") from exc
+    return path
+
+
 class RepoView:
     """A read-only window on one repository root."""
 
     def __init__(self, root: str | os.PathLike[str]) -> None:
-        path = Path(root)
-        if not path.exists():
-            raise UserError(f"{root}: no such directory")
-        if not path.is_dir():
-            raise UserError(f"{root}: not a directory (give the repository's root folder)")
-        if not os.access(path, os.R_OK | os.X_OK):
-            raise UserError(f"{root}: cannot read this directory (permission denied)")
+        path = check_root(root)
         self.root = path.resolve()
         self._root_str = str(self.root)
         self._files: tuple[str, ...] | None = None
@@ -64,7 +101,8 @@ class RepoView:
             rel_dir = stack.pop()
             abs_dir = self.root / rel_dir if rel_dir else self.root
             try:
-                entries = list(os.scandir(abs_dir))
+                with os.scandir(abs_dir) as listing:
+                    entries = list(listing)
             except OSError as exc:
                 self._warn(f"cannot list directory: {exc.strerror or exc}", rel_dir or ".")
                 continue
@@ -72,14 +110,15 @@ class RepoView:
                 rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
                 try:
                     if entry.is_symlink():
-                        if self._inside(entry.path):
-                            # A link inside the repo is fine to read, but never walked as a dir:
-                            # that is how walks loop.
-                            if not os.path.isdir(entry.path):
-                                self._links.add(rel)
-                                yield rel
-                        else:
-                            self._warn("symlink points outside the repository; not followed", rel)
+                        target, why = self._resolve(entry.path)
+                        if why is not None:
+                            self._warn(why, rel)
+                        elif target is not None and stat.S_ISREG(target[1].st_mode):
+                            self._links.add(rel)
+                            yield rel
+                        elif target is not None and not stat.S_ISDIR(target[1].st_mode):
+                            self._warn(f"symlink to {describe(target[1].st_mode)}, not a regular file; skipped", rel)
+                        # a link to a directory inside the repo is never walked: that is how walks loop
                         continue
                     if entry.is_dir(follow_symlinks=False):
                         if entry.name in PRUNED_DIRS or _is_virtualenv(entry.path):
@@ -87,15 +126,39 @@ class RepoView:
                         stack.append(rel)
                     elif entry.is_file(follow_symlinks=False):
                         yield rel
+                    else:
+                        mode = entry.stat(follow_symlinks=False).st_mode
+                        self._warn(f"{describe(mode)}, not a regular file; skipped", rel)
                 except OSError as exc:
                     self._warn(f"cannot inspect: {exc.strerror or exc}", rel)
 
-    def _inside(self, path: str) -> bool:
+    def _resolve(self, path: str) -> tuple[tuple[str, os.stat_result] | None, str | None]:
+        """((real path, its stat), None) when ``path`` ends up inside the root; (None, None) when nothing is
+        there; (None, why) when it must not be read: a loop, a link out, a dangling link, no permission."""
         try:
-            target = Path(path).resolve()
-        except (OSError, RuntimeError):
+            st = os.stat(path)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                return None, "symlink loop; not followed"
+            if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+                if not os.path.lexists(path):
+                    return None, None
+                if not self._inside(os.path.realpath(path)):
+                    return None, OUTSIDE
+                return None, "symlink to a missing file; skipped"
+            if exc.errno in (errno.EACCES, errno.EPERM):
+                return None, "permission denied; skipped"
+            return None, f"cannot inspect: {exc.strerror or exc}"
+        real = os.path.realpath(path)
+        if not self._inside(real):
+            return None, OUTSIDE
+        return (real, st), None
+
+    def _inside(self, real: str) -> bool:
+        try:
+            return os.path.commonpath([self._root_str, real]) == self._root_str
+        except ValueError:
             return False
-        return target == self.root or self.root in target.parents
 
     # -- queries -------------------------------------------------------------------------------
 
@@ -157,33 +220,69 @@ class RepoView:
         text = self.read_text(rel)
         return [] if text is None else text.splitlines()
 
-    def _load(self, rel: str) -> str | None:
-        if rel.startswith(("../", "/")) or rel == "..":
-            self._warn("path leaves the repository; not read", rel)
-            return None
-        path = os.path.join(self._root_str, rel)
-        # Files the walk listed are regular files inside the root; only links and paths the walk
-        # never saw need the (costly) resolve check.
-        walked = rel in self._file_set() and rel not in self._links
-        if not walked and not self._inside(path):
-            self._warn("symlink points outside the repository; not followed", rel)
-            return None
+    def read_bytes(self, rel: str, *, limit: int = MAX_FILE_BYTES) -> bytes | None:
+        """The raw content of one file inside the repo, or None when there is no such file.
+
+        Raises :class:`UnreadableFile` (a UserError: exit 1 if uncaught) when the path leaves the repo,
+        is a symlink out of it, a loop or dangling, is not a regular file (FIFO, device, socket,
+        directory), is larger than ``limit`` bytes, or cannot be read. Never blocks: nothing but a
+        regular file is opened, and that with ``O_NONBLOCK | O_NOFOLLOW``. Needs no walk of the tree.
+        """
+        rel = normalize(rel)
+        data = self._read_bytes(rel, limit)
+        if data is not None:
+            self._read.add(rel)
+        return data
+
+    def _read_bytes(self, rel: str, limit: int) -> bytes | None:
+        if not rel or rel.startswith(("../", "/")) or rel == "..":
+            raise UnreadableFile(rel, "path leaves the repository; not read")
+        target = os.path.join(self._root_str, rel)
+        # A file the walk listed is a regular file reached through real directories; only links and
+        # paths the walk never saw need the (costly) resolve. Either way fstat has the last word.
+        walked = self._files is not None and rel in self._file_set() and rel not in self._links
+        if not walked:
+            resolved, why = self._resolve(target)
+            if why is not None:
+                raise UnreadableFile(rel, why)
+            if resolved is None:
+                return None
+            if not stat.S_ISREG(resolved[1].st_mode):  # decided before any open: a FIFO would block it
+                link = "symlink to " if os.path.islink(target) else ""
+                raise UnreadableFile(rel, f"{link}{describe(resolved[1].st_mode)}, not a regular file; skipped")
+            target = resolved[0]
         try:
-            with open(path, "rb") as fh:
-                st = os.fstat(fh.fileno())
-                if not stat.S_ISREG(st.st_mode):
-                    return None
-                if st.st_size > MAX_FILE_BYTES:
-                    self._warn(f"file is larger than {MAX_FILE_BYTES // 1024} KiB; skipped", rel)
-                    return None
-                data = fh.read()
+            fd = _open_file(target)
         except FileNotFoundError:
             return None
-        except PermissionError:
-            self._warn("permission denied; skipped", rel)
-            return None
+        except PermissionError as exc:
+            raise UnreadableFile(rel, "permission denied; skipped") from exc
         except OSError as exc:
-            self._warn(f"cannot read: {exc.strerror or exc}", rel)
+            why = "symlink changed while reading; not followed" if exc.errno == errno.ELOOP else \
+                f"cannot read: {exc.strerror or exc}"
+            raise UnreadableFile(rel, why) from exc
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
+                raise UnreadableFile(rel, f"{describe(st.st_mode)}, not a regular file; skipped")
+            if st.st_size > limit:
+                raise UnreadableFile(rel, f"file is larger than {_size(limit)}; skipped")
+            data = _read_up_to(fd, limit + 1)
+        except OSError as exc:
+            raise UnreadableFile(rel, f"cannot read: {exc.strerror or exc}") from exc
+        finally:
+            os.close(fd)
+        if len(data) > limit:  # grew since the fstat
+            raise UnreadableFile(rel, f"file is larger than {_size(limit)}; skipped")
+        return data
+
+    def _load(self, rel: str) -> str | None:
+        try:
+            data = self._read_bytes(rel, MAX_FILE_BYTES)
+        except UnreadableFile as exc:
+            self._warn(exc.reason, rel)
+            return None
+        if data is None:
             return None
         if b"\x00" in data[:8192]:
             self._warn("binary file; skipped", rel)
@@ -251,6 +350,24 @@ def _compile(patterns: Iterable[str]) -> Callable[[str], bool]:
         single = compiled[0].match
         return lambda text: single(text) is not None
     return lambda text: any(c.match(text) for c in compiled)
+
+
+def _open_file(path: str) -> int:
+    """A descriptor for reading ``path``: a FIFO opened this way does not block, a link is not followed."""
+    return os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+
+
+def _read_up_to(fd: int, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    while limit > 0 and (chunk := os.read(fd, min(limit, 1 << 20))):
+        chunks.append(chunk)
+        limit -= len(chunk)
+    return b"".join(chunks)
+
+
+def _size(limit: int) -> str:
+    return f"{limit // (1024 * 1024)} MiB" if limit >= 1024 * 1024 and limit % (1024 * 1024) == 0 else \
+        f"{limit // 1024} KiB"
 
 
 def _is_virtualenv(path: str) -> bool:

@@ -163,6 +163,20 @@ def test_no_planted_secret_reaches_any_generated_file(generated: Any) -> None:
                 assert value not in text, f"{owner}'s planted secret leaked into {fixture}/{path.relative_to(root)}"
 
 
+def test_configmaps_hold_no_secret(manifests: Any) -> None:
+    """The ConfigMap gate: no secret-named key, no secret-bearing value (a URL with a password part even
+    when the password is a placeholder), in any fixture; workload commands read lifted secrets from env."""
+    from migrator.secrets import bears_secret, is_secret_name
+
+    for fixture, objs in manifests.items():
+        for obj in objs:
+            if obj["kind"] != "ConfigMap":
+                continue
+            for key, value in (obj.get("data") or {}).items():
+                assert not is_secret_name(key), f"{fixture}: {key} is in the ConfigMap"
+                assert not bears_secret(str(value)), f"{fixture}: {key}'s value bears a secret"
+
+
 @pytest.mark.parametrize("fixture", IDS)
 def test_second_run_changes_nothing(fixture: str, generated: Any) -> None:
     files, root = generated[fixture]

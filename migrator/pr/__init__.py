@@ -21,6 +21,7 @@ from migrator.config import GenerateSettings
 from migrator.errors import UserError
 from migrator.pr.git import Author, Repo
 from migrator.pr.github import DEFAULT_API, GitHub, PullRequest
+from migrator.safe_fs import SafeDir, UnsafePath
 
 DEFAULT_BRANCH = "migrate/containerize"
 _SLUG = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
@@ -122,7 +123,8 @@ def open_pr(path: str | os.PathLike[str], options: PrOptions, *, env: Mapping[st
     with repo.worktree(start) as tree:
         out_dir = tree / repo.prefix if repo.prefix else tree
         # a migrate.toml edited on the branch (in the PR) is the user's word: it wins over the checkout's
-        config_root = out_dir if (out_dir / config.CONFIG_NAME).is_file() else checkout
+        # (only a regular file reached without a symlink: the branch's files are as untrusted as the repo)
+        config_root = out_dir if _regular(tree, repo.prefix, config.CONFIG_NAME) else checkout
         settings = config.load_settings(config_root)
         if options.settings is not None:
             settings = settings.with_options(**{k: v for k, v in vars(options.settings).items()
@@ -131,7 +133,12 @@ def open_pr(path: str | os.PathLike[str], options: PrOptions, *, env: Mapping[st
         model = analyze(checkout, overrides=config.load_overrides(config_root))
         spec = build_spec(model, settings)
         files = generate_from_model(model, spec.settings)
-        actions = write(files, out_dir)
+        try:
+            # the writer walks the app's directory inside the worktree too: a committed symlink there
+            # (or at any generated path) is refused before anything is written or staged
+            actions = write(files, tree, inside=repo.prefix, label="")
+        except UnsafePath as exc:
+            raise UnsafePath(f"{exc} (in the files of commit {start[:12]})") from exc
         written = sorted({a.written_path for a in actions if a.written_path} | {STATE_FILE})
         paths = [f"{repo.prefix}/{p}" if repo.prefix else p for p in written]
         notes = [a.describe() for a in actions if a.action in ("conflict", "stale")]
@@ -176,6 +183,14 @@ def open_pr(path: str | os.PathLike[str], options: PrOptions, *, env: Mapping[st
         api.add_labels(slug, pull.number, list(options.labels))
     return PrResult(slug, options.branch, base, tip, new is not None, tuple(paths), title, text, action,
                     pushed=pushed, pull=pull, verify_ok=verify_ok)
+
+
+def _regular(tree: Path, prefix: str, name: str) -> bool:
+    opened = SafeDir.open(tree, label="")
+    if opened is None:
+        return False
+    with opened as directory:
+        return directory.is_regular(f"{prefix}/{name}" if prefix else name)
 
 
 def _verify(out_dir: Path, backend: str, say: Callable[[str], None]) -> tuple[dict[str, Any], bool]:

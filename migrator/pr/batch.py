@@ -19,7 +19,10 @@ from tempfile import TemporaryDirectory
 from migrator.errors import MigrateError, UserError
 from migrator.pr import PrOptions, PrResult, open_pr
 from migrator.pr.git import clone
+from migrator.safe_fs import printable, read_file
 from migrator.secrets import scrub
+
+MAX_LIST_BYTES = 4 * 1024 * 1024  # one line per repository: an organisation's list is a few hundred KiB
 
 
 @dataclass(frozen=True)
@@ -40,10 +43,11 @@ class Outcome:
 
 def read_list(file: Path) -> list[Entry]:
     """The repositories named in ``file``; a malformed line is a :class:`UserError` naming it."""
+    data = read_file(file, limit=MAX_LIST_BYTES)  # a FIFO or a device is refused, never waited on
     try:
-        text = file.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise UserError(f"cannot read {file}: {exc.strerror or exc}") from exc
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UserError(f"{printable(str(file))}: not UTF-8 text (byte {exc.start})") from exc
     entries = []
     for number, raw in enumerate(text.splitlines(), 1):
         parts = raw.split("#", 1)[0].split()

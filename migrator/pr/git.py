@@ -22,8 +22,14 @@ from pathlib import Path
 from tempfile import TemporaryDirectory
 
 from migrator.errors import UserError
+from migrator.pr import git_inputs
+from migrator.repo import check_root
+from migrator.safe_fs import printable
 
-GIT_TIMEOUT = 300  # seconds: a push over a slow link, never forever
+# Seconds, never forever. Local commands on a large checkout take seconds; waiting minutes means git is
+# blocked (on a FIFO it reads, a lock, a prompt). Network commands get longer for slow links.
+LOCAL_TIMEOUT = 120.0
+NETWORK_TIMEOUT = 300.0
 
 
 class GitError(UserError):
@@ -58,23 +64,30 @@ def _base_env() -> dict[str, str]:
 
 
 def run(args: Sequence[str], cwd: Path, *, env: Mapping[str, str] | None = None, check: bool = True,
-        secret: str | None = None) -> subprocess.CompletedProcess[str]:
-    """``git <args>`` in ``cwd``; a failure (with ``check``) is a :class:`GitError` with git's message."""
+        secret: str | None = None, timeout: float | None = None) -> subprocess.CompletedProcess[str]:
+    """``git <args>`` in ``cwd``; a failure (with ``check``) is a :class:`GitError` with git's message.
+
+    ``timeout`` defaults to :data:`LOCAL_TIMEOUT`; running out of it is a one-line :class:`GitError`.
+    """
     full_env = _base_env()
     full_env.update(env or {})
+    limit = LOCAL_TIMEOUT if timeout is None else timeout
+    command = next((a for a in args if not a.startswith("-")), "git")
     try:
+        # stdin from /dev/null: nothing may wait for a terminal that the bot does not have
         proc = subprocess.run(["git", *args], cwd=cwd, env=full_env, capture_output=True, text=True,
-                              timeout=GIT_TIMEOUT, check=False)
+                              stdin=subprocess.DEVNULL, timeout=limit, check=False)
     except FileNotFoundError as exc:
         raise UserError("git is not installed (or not on PATH)") from exc
     except subprocess.TimeoutExpired as exc:
-        raise GitError(f"git {args[0]} timed out after {GIT_TIMEOUT}s") from exc
+        raise GitError(f"git {command} did not finish within {limit:g}s and was stopped (a FIFO among the "
+                       "files git reads, a stale lock, or a remote that does not answer?)") from exc
     if check and proc.returncode != 0:
         lines = [ln for ln in (proc.stderr or proc.stdout).splitlines() if ln.strip()]
         message = lines[-1].strip() if lines else f"exit code {proc.returncode}"
         if secret:
             message = message.replace(secret, "***")
-        raise GitError(f"git {args[0]} failed: {message}")
+        raise GitError(f"git {command} failed: {printable(message)}")
     return proc
 
 
@@ -93,15 +106,17 @@ class Repo:
     """A local git checkout, checked on construction: a repo, on a branch (not detached)."""
 
     def __init__(self, path: Path) -> None:
-        path = Path(path)
-        if not path.is_dir():
-            raise UserError(f"{path} is not a directory")
+        path = check_root(path)
+        git_inputs.check(path)  # before the first git command: a FIFO git reads would block it
         proc = run(["rev-parse", "--show-toplevel"], path, check=False)
         if proc.returncode != 0:
-            raise UserError(f"{path} is not a git repository (git init, or run in a clone)")
+            raise UserError(f"{printable(str(path))} is not a git repository (git init, or run in a clone)")
         self.root = Path(proc.stdout.strip())
         # the analysed directory may be a sub-directory of the repository (a monorepo app)
-        self.prefix = path.resolve().relative_to(self.root.resolve()).as_posix()
+        try:
+            self.prefix = path.resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError as exc:
+            raise UserError(f"{printable(str(path))} is not inside the work tree of {self.root}") from exc
         self.prefix = "" if self.prefix == "." else self.prefix
 
     def git(self, *args: str, check: bool = True) -> str:
@@ -140,11 +155,11 @@ class Repo:
         url = self.remote_url(remote)
         env = auth_env(token, url)
         listing = run(["ls-remote", "--heads", remote, f"refs/heads/{branch}"], self.root, env=env,
-                      secret=token).stdout.split()
+                      secret=token, timeout=NETWORK_TIMEOUT).stdout.split()
         if not listing:
             return None
         run(["fetch", "--no-tags", remote, f"+refs/heads/{branch}:refs/remotes/{remote}/{branch}"], self.root,
-            env=env, secret=token)
+            env=env, secret=token, timeout=NETWORK_TIMEOUT)
         return listing[0]
 
     @contextmanager
@@ -183,10 +198,14 @@ class Repo:
     def push(self, remote: str, branch: str, token: str | None) -> None:
         url = self.remote_url(remote)
         run(["push", "--quiet", remote, f"refs/heads/{branch}:refs/heads/{branch}"], self.root,
-            env=auth_env(token, url), secret=token)
+            env=auth_env(token, url), secret=token, timeout=NETWORK_TIMEOUT)
 
 
 def clone(url: str, dest: Path, token: str | None) -> None:
     """``git clone`` (the token, for HTTP(S), only in that process's environment)."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    run(["clone", "--quiet", url, str(dest)], dest.parent, env=auth_env(token, url), secret=token)
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"cannot create {printable(str(dest.parent))}: {exc.strerror or exc}") from exc
+    run(["clone", "--quiet", url, str(dest)], dest.parent, env=auth_env(token, url), secret=token,
+        timeout=NETWORK_TIMEOUT)

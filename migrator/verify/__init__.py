@@ -4,7 +4,8 @@ Both backends (kind: a real cluster; docker: offline, not a Kubernetes) implemen
 and share the steps below and one :class:`~migrator.verify.report.VerifyReport`:
 
 1. validate every manifest (kubernetes-validate, strict, offline);
-2. build the image with the docker SDK;
+2. build the image with the docker SDK, and scan its app directory for secrets (private keys, dotenv
+   files, the files where the analysis found hard-coded secrets) without running it;
 3. start throwaway PostgreSQL/Redis and wire their URLs into the app's env; fake every Secret;
 4. run the release Job(s) to completion;
 5. start every Deployment, wait for readiness per its probes, GET the web Service's health path
@@ -26,6 +27,7 @@ from typing import Any, Protocol
 from migrator.errors import UserError
 from migrator.verify import manifests as mf
 from migrator.verify.build import build_image
+from migrator.verify.image_scan import scan_image
 from migrator.verify.plan import AnalysisHints, VerifyPlan, make_plan, name_of
 from migrator.verify.report import SKIPPED, WARNING, StepFailed, VerifyReport
 
@@ -84,7 +86,15 @@ def analysis_hints(root: Path) -> AnalysisHints:
         services=tuple(s.key for s in model.of(Kind.SERVICE)),
         env_names=tuple(e.key for e in model.env),
         health_paths=tuple(p for h in model.of(Kind.HEALTH_CHECK) if (p := str(h.get("path"))).startswith("/")),
+        secret_files=_secret_files(model.secrets_found),
     )
+
+
+def _secret_files(found: Any) -> tuple[tuple[str, bool], ...]:
+    by_file: dict[str, bool] = {}
+    for s in found:
+        by_file[s.file] = by_file.get(s.file, True) and bool(s.fallback)
+    return tuple(sorted(by_file.items()))
 
 
 def verify(
@@ -164,10 +174,18 @@ def _run(root: Path, be: Backend, report: VerifyReport, manifests: mf.Manifests,
     with report.step("build image") as step:
         result = build_image(client, root, tag, labels={"migrate.verify": "image"}, progress=report.say)
         step.detail = f"{tag}: {result.steps} steps ({result.cached_steps} cached) in {result.seconds:.1f}s"
+    hints = analysis_hints(root)
+    with report.step("scan image for secrets") as step:
+        scan = scan_image(client, tag, dict(hints.secret_files), labels={"migrate.verify": report.run_id})
+        step.detail = scan.describe()
+        if scan.secrets:
+            raise StepFailed(step.detail)
+        if scan.fallbacks:
+            step.status = WARNING
     with report.step(f"publish image ({be.name})") as step:
         ref = be.publish(tag)
         step.detail = ref
-    plan = make_plan(manifests.objects, ref, analysis_hints(root))
+    plan = make_plan(manifests.objects, ref, hints)
     report.notes.extend(plan.notes)
     with report.step(f"prepare {be.name}"):
         be.prepare(plan)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from analyzers.commands import classify, container_command, core_argv, join, parse_bind, split, step_kind
+from analyzers.runners import run_wrapper
 from migrator.model import ProcessRole
 
 WEB, WORKER, SCHED, REL = ProcessRole.WEB, ProcessRole.WORKER, ProcessRole.SCHEDULER, ProcessRole.RELEASE
@@ -173,3 +174,79 @@ def test_split_is_tolerant_and_core_argv_strips_wrappers():
     assert core_argv(["sudo", "-u", "app", "env", "A=1", "nohup", "gunicorn", "x"]) == ["gunicorn", "x"]
     assert core_argv([]) == []
     assert join(["echo", "a b", "$X", "x$Y z"]) == "echo 'a b' $X \"x$Y z\""
+
+
+# Project runners: one case per option form, before and after ``run``, ``--opt value`` and ``--opt=value``.
+@pytest.mark.parametrize(
+    ("command", "inner", "note"),
+    [
+        ("uv run pybabel compile -d i18n", "pybabel compile -d i18n", None),
+        ("uv run --extra dev pybabel compile -d i18n", "pybabel compile -d i18n",
+         "uv run --extra dev: needs extra dev"),
+        ("uv run --extra=dev pybabel compile", "pybabel compile", "uv run --extra=dev: needs extra dev"),
+        ("uv run --with gunicorn gunicorn app:app", "gunicorn app:app", "uv run --with gunicorn: needs with gunicorn"),
+        ("uv run --with=sentry-sdk gunicorn app:app", "gunicorn app:app",
+         "uv run --with=sentry-sdk: needs with sentry-sdk"),
+        ("uv run --frozen gunicorn app:app", "gunicorn app:app", None),
+        ("uv run --no-sync --frozen --locked gunicorn app:app", "gunicorn app:app", None),
+        ("uv run --project api gunicorn app:app", "gunicorn app:app", "uv run --project api: needs project api"),
+        ("uv run --project=api gunicorn app:app", "gunicorn app:app", "uv run --project=api: needs project api"),
+        ("uv --directory api run gunicorn app:app", "gunicorn app:app", "uv --directory api run: needs project api"),
+        ("uv run --python 3.12 --group prod flask db upgrade", "flask db upgrade",
+         "uv run --python 3.12 --group prod: needs group prod"),
+        ("uv run -m celery -A proj worker", "python -m celery -A proj worker", None),
+        ("uv run --module=celery -A proj worker", "python -m celery -A proj worker", None),
+        ("uv run --extra dev -m pybabel compile", "python -m pybabel compile", "uv run --extra dev: needs extra dev"),
+        ("uv run -- manage.py migrate", "manage.py migrate", None),
+        ("poetry run gunicorn app:app", "gunicorn app:app", None),
+        ("poetry run -C api python manage.py migrate", "python manage.py migrate",
+         "poetry run -C api: needs project api"),
+        ("poetry -C api run python manage.py migrate", "python manage.py migrate",
+         "poetry -C api run: needs project api"),
+        ("poetry --directory=api run python manage.py migrate", "python manage.py migrate",
+         "poetry --directory=api run: needs project api"),
+        ("poetry run --no-interaction -vv celery -A x worker", "celery -A x worker", None),
+        ("pipenv run celery -A proj worker", "celery -A proj worker", None),
+        ("pipenv --python 3.9 run celery -A proj worker", "celery -A proj worker", None),
+        ("pdm run flask run", "flask run", None),
+        ("pdm run -p . flask run", "flask run", None),
+        ("pdm run --venv prod gunicorn app:app", "gunicorn app:app", "pdm run --venv prod: needs venv prod"),
+        ("hatch run gunicorn app:app", "gunicorn app:app", None),
+        ("hatch run prod:gunicorn app:app", "gunicorn app:app", "hatch run: needs env prod"),
+        ("hatch -e prod run gunicorn app:app", "gunicorn app:app", "hatch -e prod run: needs env prod"),
+        ("hatch --env=prod run +py=3.11 gunicorn app:app", "gunicorn app:app",
+         "hatch --env=prod run +py=3.11: needs env prod"),
+        ("rye run gunicorn app:app", "gunicorn app:app", None),
+        ("rye run --pyproject svc/pyproject.toml gunicorn app:app", "gunicorn app:app",
+         "rye run --pyproject svc/pyproject.toml: needs pyproject svc/pyproject.toml"),
+        ("sudo -u app /usr/local/bin/uv run --extra dev pybabel compile", "pybabel compile", None),
+    ],
+)
+def test_project_runners_are_stripped_with_their_options(command, inner, note):
+    argv = split(command)
+    assert " ".join(core_argv(argv)) == inner
+    assert container_command(command) == inner
+    runner = run_wrapper(argv)
+    if argv[0] == "sudo":
+        assert runner is None  # the program is found first (core_argv strips sudo, then the runner)
+    else:
+        assert runner is not None and runner.note() == note
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["uv run", "uv run --extra dev", "uv pip install -r requirements.txt", "poetry install", "hatch run prod:",
+     "pdm sync", "uvx gunicorn app:app"],
+)
+def test_runner_commands_that_run_nothing_are_left_alone(command):
+    assert run_wrapper(split(command)) is None
+
+
+def test_runner_build_step_is_the_inner_command():
+    # the command the issue saw cut to "--extra dev pybabel ...": a build step running pybabel
+    assert step_kind("uv run --extra dev pybabel compile -d app/translations") == (
+        "build", "produces files the image must contain")
+    assert container_command("uv run --extra dev pybabel compile -d app/translations") == (
+        "pybabel compile -d app/translations")
+    info = classify("uv run --frozen --with uvicorn uvicorn main:app --port 8001")
+    assert (info.app_server, info.port, info.entrypoint) == ("uvicorn", 8001, "main:app")

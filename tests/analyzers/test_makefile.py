@@ -132,5 +132,32 @@ def test_odd_makefiles_do_not_break_parsing(run_analyzer):
     })
     assert r.one(Kind.HOST_STEP).key == "git pull"
     assert r.one(Kind.HOST_STEP).source.line == 13
-    assert [w.line for w in r.warnings if w.file == "Makefile"] == [13]
+    # [[ ]] and case parse through tree-sitter-bash: no line is skipped, so no warning
+    assert [w.line for w in r.warnings if w.file == "Makefile"] == []
     assert makefile.parse("a: b\n\tc\n", Src("makefile", "Makefile")).rules["a"].recipe == [(2, "c")]
+
+
+def test_recipes_with_double_bracket_tests_and_case_are_read_with_their_lines(run_analyzer):
+    r = run_analyzer(makefile, {"Makefile": mk(
+        "SHELL := /bin/bash",                                             # 1
+        "ENV ?= staging",                                                 # 2
+        "deploy:",                                                        # 3
+        "\t@if [[ \"$(ENV)\" == prod && -f .release ]]; then \\",         # 4
+        "\t  ./venv/bin/python manage.py migrate --noinput; \\",          # 5
+        "\tfi",                                                           # 6
+        "\t[[ -d static ]] || ./venv/bin/python manage.py collectstatic --noinput",  # 7
+        "\tcase \"$$ROLE\" in \\",                                        # 8
+        "\t  web|all) sudo systemctl restart shop-web ;; \\",             # 9
+        "\t  worker) sudo systemctl restart shop-worker ;; \\",           # 10
+        "\tesac",                                                         # 11
+        "run:",                                                           # 12
+        "\t[[ -n \"$$DEBUG\" ]] && exec flask run || exec gunicorn app:app -b :8000",  # 13
+    )})
+    assert not [w for w in r.warnings if w.file == "Makefile"]  # nothing skipped any more
+    assert [(f.key, f.source.line) for f in r.of(Kind.RELEASE_STEP)] == [("python manage.py migrate --noinput", 5)]
+    assert [(f.key, f.source.line) for f in r.of(Kind.BUILD_STEP)] == [
+        ("python manage.py collectstatic --noinput", 7)]
+    assert sorted((f.key, f.source.line) for f in r.of(Kind.HOST_STEP)) == [
+        ("sudo systemctl restart shop-web", 9), ("sudo systemctl restart shop-worker", 10)]
+    web = [f for f in r.of(P, "web") if f.fields.get("app_server") == "gunicorn"]
+    assert [(f.fields["command"], f.source.line) for f in web] == [("gunicorn app:app -b :8000", 13)]

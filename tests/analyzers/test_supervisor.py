@@ -158,7 +158,7 @@ def test_secrets_on_command_lines(run_analyzer: Any) -> None:
     result = run_analyzer(supervisor, {
         "supervisord.conf": "[program:sync]\ncommand=sync-daemon --api-key Sup3r-Secret-Sv-Api\n",
     })
-    assert [(s.name, s.line, s.kind) for s in result.secrets] == [("sync-daemon --api-key", 2, "token")]
+    assert [(s.name, s.line, s.kind) for s in result.secrets] == [("sync-daemon --api-key", 2, "api_key")]
     assert "Sup3r-Secret" not in repr(result.items)
 
 

@@ -169,12 +169,45 @@ def test_dockerignore_keeps_secrets_and_vcs_out() -> None:
     from migrator.model import SecretFinding
 
     ignore = dockerfile.dockerignore(spec()).splitlines()
-    assert {".git", ".env", ".env.*", "!.env.example", ".venv"} <= set(ignore)
+    # at any depth: "**/" also matches the root (checked with a real build in tests/verify)
+    assert {".git", "**/.env", "**/.env.*", "!**/.env.example", "**/*.pem", "**/*.key", "**/id_rsa*",
+            "**/id_ed25519*", "**/*.p12", "**/*.pfx", "**/k8s/**/secret*.y*ml", ".venv"} <= set(ignore)
+    assert ignore.index("**/.env.*") < ignore.index("!**/.env.example")  # the template is re-included
     from generators.spec import build_spec
     from tests.generators.models import model
 
-    leaked = model(secrets=[SecretFinding("config/prod.env", 2, "DB_PASSWORD", "env_file")])
-    assert "config/prod.env" in dockerfile.dockerignore(build_spec(leaked, GenerateSettings())).splitlines()
+    leaked = model(secrets=[SecretFinding("config/prod.env", 2, "DB_PASSWORD", "env_file"),
+                            SecretFinding("ops/[old] notes.conf", 3, "PASSWORD", "password")])
+    lines = dockerfile.dockerignore(build_spec(leaked, GenerateSettings())).splitlines()
+    assert "config/prod.env" in lines and "ops/\\[old\\] notes.conf" in lines  # glob characters escaped
+
+
+def test_secret_files_the_app_needs_are_blockers_not_exclusions() -> None:
+    from generators import migration_md
+    from generators.spec import build_spec
+    from migrator.model import SecretFinding
+    from tests.generators.models import model
+
+    found = [
+        SecretFinding("app/settings.py", 3, "SECRET_KEY", "secret_key", needed_by="imported by app/main.py:1"),
+        SecretFinding("app/defaults.py", 4, "SECRET_KEY", "secret_key", fallback=True, needed_by="imported by x:1"),
+        SecretFinding("old/settings_dave.py", 2, "SECRET_KEY", "secret_key"),
+        SecretFinding("scripts/backup.sh", 5, "PGPASSWORD", "password"),
+    ]
+    findings = [*minimal_web(), base.schedule("backup", Src("cron", "crontab", 1), schedule="0 1 * * *",
+                                              command="scripts/backup.sh")]
+    m = model(findings, secrets=found)
+    s = build_spec(m, GenerateSettings())
+    lines = dockerfile.dockerignore(s).splitlines()
+    assert "old/settings_dave.py" in lines
+    for needed in ("app/settings.py", "app/defaults.py", "scripts/backup.sh"):
+        assert needed not in lines  # leaving them out would break the app or its CronJob
+    md = migration_md.generate(m, s, []).content
+    blockers = md.split("## Blockers: fix before building", 1)[1].split("## Decisions", 1)[0]
+    assert "`app/settings.py` (imported by app/main.py:1)" in blockers
+    assert "`scripts/backup.sh` (run by schedules[backup])" in blockers
+    assert "app/defaults.py" not in blockers  # a fallback default: removed, not a blocker
+    assert "`app/defaults.py` (imported by x:1): SECRET_KEY (secret_key) at line 4" in md
 
 
 def test_requirements_file_in_a_subdirectory() -> None:

@@ -22,7 +22,7 @@ def test_missing_manifests_exit_1(tmp_path: Path) -> None:
 
 def test_missing_path_exit_1(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["verify", str(tmp_path / "nope")])
-    assert result.exit_code == 1 and "is not a directory" in result.stderr
+    assert result.exit_code == 1 and "no such directory" in result.stderr
 
 
 def test_kube_context_needs_push(tmp_path: Path) -> None:

@@ -52,7 +52,8 @@ def test_tiny_app_verifies(kept_run: VerifyReport) -> None:
     report = kept_run
     assert report.outcome == "verified", [(s.name, s.status, s.detail, s.logs) for s in report.steps]
     assert [s.name for s in report.steps] == [
-        "validate manifests", "build image", "publish image (docker)", "prepare docker", "start backing services",
+        "validate manifests", "build image", "scan image for secrets", "publish image (docker)", "prepare docker",
+        "start backing services",
         "release job release", "start deployments and wait for readiness", "health check",
         "settle 3s (everything stays up)", "trigger cronjob nightly",
     ]
@@ -125,6 +126,23 @@ def test_failing_cronjob_is_a_warning(app_copy: Callable[..., Path]) -> None:
     step = report.steps[-1]
     assert (step.name, step.status) == ("trigger cronjob nightly", "warning")
     assert list(step.logs.values()) == [["unknown mode 'nope'"]]
+
+
+def test_an_image_holding_a_private_key_fails_the_scan(app_copy: Callable[..., Path]) -> None:
+    """A key under a name no .dockerignore pattern knows is still found: by its content, without running
+    anything from the image; the report names the file and never shows a byte of it."""
+    root = app_copy({"Dockerfile": ("COPY app.py /app/app.py", "COPY app.py /app/app.py\nCOPY config /app/config")})
+    (root / "config").mkdir()
+    (root / "config" / "signing.txt").write_text(
+        "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIPl4ntedScanKeyBody0000\n-----END EC PRIVATE KEY-----\n")
+    result = CliRunner().invoke(main, ["verify", str(root), "--backend", "docker", "--timeout", "60",
+                                       "--format", "json"])
+    assert result.exit_code == 2, result.output
+    report = json.loads(result.stdout)
+    step = report["steps"][-1]
+    assert (step["name"], step["status"]) == ("scan image for secrets", "failed")
+    assert "config/signing.txt: private key" in step["detail"]
+    assert "Pl4ntedScanKeyBody" not in result.output
 
 
 def test_build_failure_names_the_step(app_copy: Callable[..., Path]) -> None:

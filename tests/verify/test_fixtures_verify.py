@@ -2,7 +2,8 @@
 flask-gunicorn (web + RQ worker), pipenv-celery (Flask + Celery worker + beat schedule), heroku-django
 (release runs migrate on PostgreSQL), fabric2-supervisor (uWSGI + Celery worker/beat + a CronJob),
 fabric1-systemd (release migrate on PostgreSQL + timer and cron CronJobs), shell-deployed (waitress +
-a CronJob).
+a CronJob), shell-case-deploy (a deploy.sh of case arms and [[ ]] tests: gunicorn, alembic on
+PostgreSQL, a CronJob).
 
 Each test asserts the health answer, not only the outcome. The images build with pip from PyPI, so
 these are the slowest tests; the broken variant reuses the cached layers of the Django build.
@@ -22,7 +23,7 @@ from migrator import writer
 from migrator.cli import main
 from migrator.generate import generate
 from migrator.verify import cleanup_run, verify
-from migrator.verify.report import VerifyReport
+from migrator.verify.report import VerifyReport, render
 
 from ..conftest import FIXTURES
 
@@ -125,6 +126,28 @@ def test_shell_deployed(tmp_path: Path) -> None:
     assert _step(report, "health check").detail == "GET http://shell-deployed-web:8090/ping -> 200"
 
 
+def test_shell_case_deploy_from_case_arms_and_double_bracket_tests(tmp_path: Path) -> None:
+    # every workload comes from inside a case arm bashlex cannot parse: gunicorn from start),
+    # alembic from the ssh string of deploy|rollback), the crontab it installs
+    import docker
+
+    report = verify(generated("shell-case-deploy", tmp_path), "docker", settle=3, timeout=240, keep=True)
+    client = docker.from_env()
+    try:
+        assert report.outcome == "verified", _why(report)
+        assert _step(report, "health check").detail == "GET http://shell-case-deploy-web:8070/healthz -> 200"
+        assert _step(report, "release job shell-case-deploy-release").status == "ok"
+        prune = _step(report, "trigger cronjob shell-case-deploy-prune")
+        assert prune.status == "ok" and "pruned 0 reservation(s) older than 30 days" in _log_lines(prune)
+        # the health answer itself: the app read the items table the release Job created
+        web = client.containers.get(f"migrate-verify-{report.run_id}-shell-case-deploy-web-web")
+        code, body = web.exec_run(["python", "-c", "import urllib.request; print(urllib.request.urlopen("
+                                   "'http://127.0.0.1:8070/healthz').read().decode())"])
+        assert code == 0 and json.loads(body) == {"items": 0, "status": "ok"}
+    finally:
+        cleanup_run(client, report.run_id)
+
+
 def test_broken_start_command_exit_2_names_container_and_logs(tmp_path: Path) -> None:
     root = generated("heroku-django", tmp_path)
     web = root / "deploy/k8s/base/deployment-web.yaml"
@@ -138,3 +161,55 @@ def test_broken_start_command_exit_2_names_container_and_logs(tmp_path: Path) ->
     name = f"migrate-verify-{report['run_id']}-heroku-django-web-web"
     assert name in failed[0]["logs"], failed[0]
     assert any("No module named 'proj.wsgi_typo'" in line for line in failed[0]["logs"][name])
+
+
+def _planted(fixture: str) -> list[str]:
+    lines = (FIXTURES / "SECRETS.txt").read_text().splitlines()
+    return [v for f, v in (line.split("\t", 1) for line in lines if "\t" in line and not line.startswith("#"))
+            if f == fixture]
+
+
+def _image_files(client: Any, tag: str) -> dict[str, bytes]:
+    """Every file under /app in the image and its content, read without running the image."""
+    import io
+    import tarfile
+
+    container = client.containers.create(tag, entrypoint=[""], command=["/nonexistent"])
+    try:
+        stream, _ = container.get_archive("/app")
+        data = io.BytesIO(b"".join(stream))
+    finally:
+        container.remove(force=True)
+    with tarfile.open(fileobj=data) as tar:
+        return {m.name.split("/", 1)[1]: tar.extractfile(m).read()  # type: ignore[union-attr]
+                for m in tar.getmembers() if m.isfile()}
+
+
+def test_planted_secrets_image_holds_no_planted_file_and_the_log_no_planted_value(tmp_path: Path) -> None:
+    import docker
+
+    values = _planted("planted-secrets")
+    root = generated("planted-secrets", tmp_path)
+    planted_files = sorted(
+        str(p.relative_to(FIXTURES / "planted-secrets")) for p in (FIXTURES / "planted-secrets").rglob("*")
+        if p.is_file() and any(v in p.read_text(errors="replace") for v in values))
+    assert {"deploy/id_rsa", "k8s/secret.yaml", "sub/.env", "sub/server.key", "sub/cert.pem", ".env",
+            "fabfile.py", "deploy.sh", "billing/local_settings.py"} <= set(planted_files)
+    progress: list[str] = []
+    report = verify(root, "docker", settle=3, timeout=180, keep=True, progress=progress.append)
+    client = docker.from_env()
+    try:
+        assert report.outcome == "verified", _why(report)
+        scan = _step(report, "scan image for secrets")
+        assert scan.status == "ok" and "no private key, dotenv file or hard-coded secret" in scan.detail
+        files = _image_files(client, f"migrate-verify/planted-secrets:{report.run_id}")
+        assert "billing/app.py" in files and "billing/settings.py" in files  # the app is there ...
+        assert not set(planted_files) & set(files)  # ... and none of the planted files
+        for rel, content in files.items():
+            for value in values:
+                assert value.encode() not in content, f"{value!r} is in the image, in {rel}"
+        log = "\n".join(progress) + render(report, "text") + render(report, "json")
+        for value in values:
+            assert value not in log, f"{value!r} is in the verify log"
+    finally:
+        cleanup_run(client, report.run_id)
