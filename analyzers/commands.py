@@ -149,7 +149,7 @@ def _opt(args: list[str], *names: str) -> str | None:
 def _int(text: str | None) -> int | None:
     if text is None:
         return None
-    m = re.match(r"^\s*(\d+)\s*$", text)
+    m = re.match(r"^\s*(\d{1,18})\s*$", text)  # int() refuses 4,300+ digits
     return int(m.group(1)) if m else None
 
 
@@ -161,10 +161,10 @@ def parse_bind(bind: str) -> tuple[str | None, int | None, str | None]:
     if bind.startswith("/"):
         return None, None, bind
     # a host alone ("0.0.0.0", daphne's -b) must not read as host "0.0.0." + port 0
-    m = re.match(r"^(?:\[?([^\]]*?)\]?:)?(\d+)$", bind)
+    m = re.match(r"^(?:\[?([^\]]*?)\]?:)?(\d{1,5})$", bind)  # a port has at most 5 digits
     if m:
         return (m.group(1) or None), int(m.group(2)), None
-    m = re.match(r"^(.*):(\d+)$", bind)
+    m = re.match(r"^(.*):(\d{1,5})$", bind)
     if m:
         return m.group(1) or None, int(m.group(2)), None
     m = re.match(r"^(.*?):\$\{?[A-Za-z_]", bind)  # 0.0.0.0:$PORT: the port comes from the environment

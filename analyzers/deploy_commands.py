@@ -21,7 +21,7 @@ from migrator.secrets import SecretRef, is_placeholder, lift
 _BUILD_PKG = re.compile(r"(-dev(el)?$|^build-essential$|^gcc|^g\+\+|^make$|^cmake$|^pkg-config$|^pkgconf$|^autoconf"
                         r"|^libtool$|^gfortran$|^swig$)")
 _INSTALL = re.compile(r"^(apt-get|apt|yum|dnf|apk|zypper)$")
-_HEALTH_URL = re.compile(r"https?://(?P<host>[^/:\s'\"]+)(?::(?P<port>\d+))?(?P<path>/[^\s'\"?#]*)?")
+_HEALTH_URL = re.compile(r"https?://(?P<host>[^/:\s'\"]+)(?::(?P<port>\d{1,5}))?(?P<path>/[^\s'\"?#]*)?")
 _HEALTH_PATH = re.compile(
     r"/(health|healthz|healthcheck|health-check|ping|status|ready|readyz|live|livez|alive|_health|heartbeat)\b"
 )

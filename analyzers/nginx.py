@@ -271,5 +271,5 @@ def _target(directive: Directive) -> tuple[str, int | None] | None:
 
 
 def _port_of(hostport: str, default: int | None) -> int | None:
-    m = re.search(r":(\d+)$", hostport)
+    m = re.search(r":(\d{1,5})$", hostport)  # longer is no port (and int() refuses 4,300+ digits)
     return int(m.group(1)) if m else default

@@ -40,7 +40,7 @@ _SCHEDULER_TYPES = {"clock", "beat", "scheduler", "celerybeat", "cron"}
 # $PORT / ${PORT} / ${PORT:-8000} where a port is expected: after host: or a port/bind option.
 _PORT_REF = re.compile(
     r"(?:(?:--port|-p|--bind|-b|--listen|--http(?:-socket)?)(?:=|\s+)['\"]?(?:[\w.\[\]-]*:)?|:)"
-    r"\$\{?(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::?-(?P<default>\d+))?\}?"
+    r"\$\{?(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::?-(?P<default>\d{1,5}))?\}?"
 )
 _CHAIN = re.compile(r"\s*(&&|;|\|\|)\s*")
 FALLBACK_PORT = 5000  # `heroku local` (and foreman) give the first process PORT=5000

@@ -182,7 +182,7 @@ def _expand(text: str, names: dict[str, str], problems: dict[str, None]) -> str:
             problems[name] = None
             return m.group(0)
         value = names[name]
-        if fmt.endswith("d") and value.isdigit():
+        if fmt.endswith("d") and _is_number(value):
             return ("%" + fmt) % int(value)
         return value
 
@@ -242,7 +242,7 @@ def _settings(key: str, src: Src, opts: dict[str, Option], names: dict[str, str]
         opt = opts.get(option)
         if opt is None:
             continue
-        if opt.value.isdigit():
+        if _is_number(opt.value):
             yield base.process(key, src.at(opt.line), D, **{fld: int(opt.value)})
         else:
             yield base.warning(src.at(opt.line), f"{option}= is not a number; ignored")
@@ -274,3 +274,8 @@ def _environment(src: Src, opt: Option, names: dict[str, str]) -> Iterator[Item]
             value = value[1:-1]
         yield from export(name, _expand(value, names, {}), src.at(line))
         pos = m.end()
+
+
+def _is_number(text: str) -> bool:
+    """ASCII digits only (str.isdigit() also takes '²', which int() refuses), and few enough for int()."""
+    return text.isascii() and text.isdigit() and len(text) <= 18

@@ -40,7 +40,7 @@ NAME = "systemd"
 
 _UNIT_FILE = re.compile(r"\.(service|timer|socket)$")
 _DROPIN_DIR = re.compile(r"\.(service|timer|socket)\.d/")
-_MEMORY = re.compile(r"^(\d+(?:\.\d+)?)\s*([KMGTPE]?)$", re.IGNORECASE)
+_MEMORY = re.compile(r"^(\d{1,18}(?:\.\d{1,18})?)\s*([KMGTPE]?)$", re.IGNORECASE)  # float() stays finite
 _UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4, "P": 1024**5, "E": 1024**6}
 _CHAIN = re.compile(r"\s*(?:&&|;)\s*")
 # Variables that describe the legacy host rather than the app.
@@ -196,7 +196,7 @@ def _settings(unit: Unit, key: str) -> Iterator[Item]:
     entry = unit.last("Service", "LimitNOFILE")
     if entry is not None:
         soft = entry.value.split(":", 1)[0]
-        if soft.isdigit():
+        if soft.isascii() and soft.isdigit() and len(soft) <= 18:
             yield base.process(key, _src(entry), D, nofile=int(soft))
     entry = unit.last("Service", "TimeoutStopSec", "TimeoutSec")
     if entry is not None:
@@ -234,7 +234,7 @@ def memory_quantity(text: str) -> tuple[str | None, str | None]:
 
 def cpu_quantity(text: str) -> tuple[str | None, str | None]:
     """``150%`` -> ``1500m`` (100% is one CPU)."""
-    m = re.match(r"^(\d+(?:\.\d+)?)%$", text.strip())
+    m = re.match(r"^(\d{1,9}(?:\.\d{1,9})?)%$", text.strip())
     if not m:
         return None, "value not understood (expected a percentage); ignored"
     return f"{int(round(float(m.group(1)) * 10))}m", None

@@ -224,3 +224,12 @@ def test_a_pathologically_nested_config_is_a_warning_and_the_others_still_count(
         ("deploy/nginx/http.conf", "deploy/nginx/http.conf is nested too deeply to read; not read"),
     ]
     assert res.keys(Kind.INGRESS) == ["inventory.example.com", "www.inventory.example.com"]
+
+
+def test_a_port_of_5000_digits_is_not_a_crash(run_analyzer: Any) -> None:
+    # found by tests/properties: proxy_pass http://127.0.0.1:<5,000 digits> raised ValueError in int()
+    result = run_analyzer(nginx, {
+        "deploy/nginx/sites-enabled/app": f"server {{ listen 80; server_name app.example.com;\n"
+                                          f"  location / {{ proxy_pass http://127.0.0.1:{'9' * 5000}; }} }}\n",
+    })
+    assert result.keys(Kind.INGRESS) == ["app.example.com"]
