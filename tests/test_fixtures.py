@@ -20,10 +20,10 @@ from migrator.planner import analyze
 from migrator.pr import body
 from migrator.report import render, to_dict
 from migrator.writer import write
+from tests.report_schemas import FROZEN, validate_report
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = sorted(p for p in (ROOT / "fixtures").iterdir() if p.is_dir())
-SCHEMA = json.loads((ROOT / "migrator" / "schema" / "report-v1.schema.json").read_text())
 
 
 def planted_secrets(owner: str | None = None) -> list[str]:
@@ -58,9 +58,20 @@ def test_there_are_fixtures_and_planted_secrets():
 @pytest.mark.parametrize("fixture", FIXTURES, ids=[f.name for f in FIXTURES])
 def test_report_matches_schema_and_snapshot(fixture, snapshot_json):
     doc = to_dict(analyze(fixture))
-    jsonschema.validate(doc, SCHEMA)
-    jsonschema.validate(to_dict(analyze(fixture), explain=True), SCHEMA)
+    validate_report(doc)
+    validate_report(to_dict(analyze(fixture), explain=True))
     assert stable(doc) == snapshot_json
+
+
+def test_the_frozen_v1_schema_is_a_real_contract():
+    # the frozen copy must keep rejecting what v1 never allowed, or validating against it asserts nothing
+    doc = stable(to_dict(analyze(FIXTURES[0])))
+    validate_report(doc)
+    for broken in ({**doc, "runtime": {"language": 3}}, {k: v for k, v in doc.items() if k != "processes"},
+                   {**doc, "schema_version": 2}):
+        with pytest.raises(jsonschema.ValidationError):
+            validate_report(broken)
+    assert json.loads(FROZEN.read_text())["$id"].endswith("report-v1.schema.json")
 
 
 @pytest.mark.parametrize("fixture", FIXTURES, ids=[f.name for f in FIXTURES])
