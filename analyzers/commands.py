@@ -8,14 +8,16 @@ Commands are tokenised with :mod:`shlex`, never run.
 
 from __future__ import annotations
 
-import functools
 import re
-import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from analyzers import docker_cli
 from analyzers.runners import run_wrapper
+
+# split and join moved to migrator.commands (the planner and generators need them); re-exported for readers
+from migrator.commands import join as join
+from migrator.commands import split as split
 from migrator.model import ProcessRole
 
 # Default listening ports of app servers when no bind option is given (their documented defaults).
@@ -55,21 +57,6 @@ class CommandInfo:
 
 
 _Handler = Callable[[tuple[str, ...], list[str]], "CommandInfo"]
-
-
-def split(command: str) -> list[str]:
-    """Tokenise like a POSIX shell would (without expanding anything); tolerant of bad quoting."""
-    return list(_split(command))
-
-
-@functools.lru_cache(maxsize=16384)
-def _split(command: str) -> tuple[str, ...]:
-    # shlex is slow (~100 us a command) and the same command is split by the analyzer, the planner and
-    # the generators: 45,000 splits for a 3,000-line crontab. A pure function of the text, so cached.
-    try:
-        return tuple(shlex.split(command, comments=False, posix=True))
-    except ValueError:
-        return tuple(command.split())
 
 
 def core_argv(argv: list[str]) -> list[str]:
@@ -474,20 +461,3 @@ def container_command(command: str) -> str:
     if _PY.match(argv[0]):
         argv[0] = "python"
     return join(argv)
-
-
-_OPERATORS = {"&&", "||", ";", "|", "&"}  # shlex.split keeps them as tokens: quoting them changes the command
-_EXPANDABLE = re.compile(r"^[\w@%+=:,./{}$-]+$")
-
-
-def join(argv: list[str]) -> str:
-    """Like :func:`shlex.join`, but ``$PORT`` / ``${PORT:-8000}`` stay expandable (not single-quoted)."""
-    out = []
-    for token in argv:
-        if token in _OPERATORS or ("$" in token and _EXPANDABLE.match(token)):
-            out.append(token)
-        elif "$" in token:
-            out.append('"' + re.sub(r'(["\\`])', r"\\\1", token) + '"')
-        else:
-            out.append(shlex.quote(token))
-    return " ".join(out)

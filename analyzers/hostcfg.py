@@ -12,8 +12,12 @@ from __future__ import annotations
 import re
 import shlex
 
-from analyzers.commands import core_argv, join, program, split
+from analyzers.commands import core_argv, program
 from analyzers.commands import positional as plain_args
+
+# relativize moved to migrator.commands (the planner needs it); re-exported for the readers
+from migrator.commands import relativize as relativize
+from migrator.commands import split
 from migrator.repo import RepoView
 
 TEMPLATE_SUFFIXES = (".j2", ".jinja", ".jinja2", ".template", ".tmpl", ".in")
@@ -103,31 +107,6 @@ def _redirections(argv: list[str]) -> tuple[list[str], str | None]:
             log = log or target
         i += 1
     return out, log
-
-
-def relativize(command: str, workdir: str | None) -> str:
-    """Host paths under the legacy working directory become relative: in the image the app dir is the workdir.
-
-    ``uwsgi --ini /srv/app/deploy/uwsgi.ini`` run in ``/srv/app`` -> ``uwsgi --ini deploy/uwsgi.ini``.
-    """
-    root = (workdir or "").rstrip("/")
-    if not root.startswith("/") or "{{" in root or "%" in root:
-        return command
-    argv = split(command)
-    if len(argv) == 3 and argv[:2] == ["sh", "-c"]:
-        return command
-    out = []
-    for token in argv:
-        prefix, value = ("", token)
-        if token.startswith("-") and "=" in token:
-            head, _, value = token.partition("=")
-            prefix = head + "="
-        if value == root:
-            value = "."
-        elif value.startswith(root + "/"):
-            value = value[len(root) + 1 :]
-        out.append(prefix + value)
-    return join(out) if out != argv else command
 
 
 def _strip_flock(argv: list[str]) -> list[str]:

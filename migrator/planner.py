@@ -25,6 +25,7 @@ from typing import Any
 
 from analyzers.base import Item
 from analyzers.registry import ANALYZERS
+from migrator.commands import relativize, split
 from migrator.model import (
     AppModel,
     Candidate,
@@ -294,8 +295,6 @@ def _legacy_dirs(subjects: Mapping[Kind, tuple[Subject, ...]]) -> list[str]:
 def _relativize_commands(subjects: dict[Kind, tuple[Subject, ...]]) -> dict[Kind, tuple[Subject, ...]]:
     """``/opt/notes/scripts/backup.sh`` -> ``scripts/backup.sh`` when the app lived in /opt/notes: in the
     image the app directory is the working directory, and the host path does not exist there."""
-    from analyzers.hostcfg import relativize
-
     dirs = _legacy_dirs(subjects)
     if not dirs:
         return subjects
@@ -321,8 +320,6 @@ def _relativize_commands(subjects: dict[Kind, tuple[Subject, ...]]) -> dict[Kind
 def _drop_workload_script_steps(subjects: dict[Kind, tuple[Subject, ...]]) -> dict[Kind, tuple[Subject, ...]]:
     """A script that a schedule or a process runs (``scripts/backup.sh`` from cron) is the workload's own
     work, not a deploy script: its ``tar``/``mkdir`` lines are not legacy deploy steps to replace."""
-    from analyzers.commands import split
-
     run_by_workloads: set[str] = set()
     for kind in (Kind.SCHEDULE, Kind.PROCESS):
         for subject in subjects.get(kind, ()):
