@@ -1,18 +1,23 @@
-"""The analyzer registry: every analyzer, in tie-break order (earlier wins among equal confidence).
+"""The analyzer registry: deploy-tool readers and runtime providers, in tie-break order.
 
-Adding an analyzer is one import and one entry here. Order: explicit process declarations first
-(Procfile, app.json, host configs), then packaging, then code reading, then the repo's own Dockerfiles
+``ANALYZERS`` is built tier by tier (:class:`analyzers.providers.protocol.Tier`): within a tier the
+runtime-neutral deploy readers come first, then each provider's analyzers in provider order. The
+order decides ties among equal confidence (earlier wins): explicit process declarations (Procfile,
+app.json, host configs) first, then packaging, then scripts and code, then the repo's own Dockerfiles
 and compose files (a development setup: the legacy production files and the code's own fallbacks win
-their ties), then heuristics.
+their ties), then heuristics. Adding a deploy reader is one entry in ``DEPLOY``; adding a runtime is
+one entry in ``PROVIDERS`` (and its package under ``analyzers/providers/``).
+
+A provider's analyzers run only when its ``detect`` found evidence (:func:`analyzers`'s ``active``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection, Mapping
+
 from analyzers import (
     app_json,
-    appserver_config,
     caddy,
-    ci_python,
     compose,
     cron,
     dockerfile,
@@ -21,42 +26,76 @@ from analyzers import (
     haproxy,
     makefile,
     nginx,
-    pipenv,
     procfile,
-    pyproject,
-    python_code,
-    python_version,
-    requirements,
     secret_files,
-    setuptools,
     shell,
     supervisor,
     systemd,
 )
 from analyzers.base import Analyzer
+from analyzers.providers import python
+from analyzers.providers.protocol import Detection, Provider, PrunedDirs, Tier
+from migrator.repo import RepoView
 
-ANALYZERS: tuple[Analyzer, ...] = (
-    procfile,
-    app_json,
-    appserver_config,
-    systemd,
-    supervisor,
-    cron,
-    nginx,
-    caddy,
-    haproxy,
-    python_version,
-    requirements,
-    pipenv,
-    pyproject,
-    setuptools,
-    ci_python,
-    fabric,
-    shell,
-    makefile,
-    python_code,
-    dockerfile,
-    compose,
-    dotenv,
-    secret_files,
-)
+# Runtime-neutral readers: they ask the providers what a command means, never hard-code a language.
+DEPLOY: Mapping[Tier, tuple[Analyzer, ...]] = {
+    Tier.DECLARATIONS: (procfile, app_json),
+    Tier.HOST_CONFIG: (systemd, supervisor, cron, nginx, caddy, haproxy),
+    Tier.SCRIPTS: (fabric, shell, makefile),
+    Tier.DEV_SETUP: (dockerfile, compose),
+    Tier.HEURISTICS: (dotenv, secret_files),
+}
+# Provider order is the last tie-break between runtimes too (python first).
+PROVIDERS: tuple[Provider, ...] = (python,)
+# Directories no provider's source lives in: VCS metadata, editor and tool state.
+CORE_PRUNED = frozenset({".git", ".hg", ".svn", ".bzr", ".idea", ".vscode", ".cache", ".terraform", ".direnv",
+                         ".sass-cache", "node_modules", "bower_components"})
+
+
+def analyzers(active: Collection[str] | None = None) -> tuple[Analyzer, ...]:
+    """Tier by tier: the deploy readers, then each active provider's analyzers (every provider when
+    ``active`` is None)."""
+    out: list[Analyzer] = []
+    for tier in Tier:
+        out += DEPLOY.get(tier, ())
+        for p in PROVIDERS:
+            if active is None or p.NAME in active:
+                out += p.ANALYZERS.get(tier, ())
+    return tuple(out)
+
+
+ANALYZERS = analyzers()  # every analyzer: the order reports and tie-breaks use
+
+
+def provider(name: str) -> Provider | None:
+    return next((p for p in PROVIDERS if name == p.NAME), None)
+
+
+def provider_for_buildpack(slug: str) -> str | None:
+    """``python`` -> ``python``: the language a Heroku buildpack slug stands for, when a provider has it."""
+    return next((p.NAME for p in PROVIDERS if slug in p.HEROKU_BUILDPACKS), None)
+
+
+def pruned() -> PrunedDirs:
+    """Directories never walked: the core set and every provider's."""
+    names = set(CORE_PRUNED)
+    paths: set[str] = set()
+    for p in PROVIDERS:
+        names |= p.PRUNED.names
+        paths |= p.PRUNED.paths
+    return PrunedDirs(frozenset(names), frozenset(paths))
+
+
+def detect(repo: RepoView, on_error: Callable[[str, Exception], None]) -> tuple[Detection, ...]:
+    """Every provider's detection, in provider order. A provider whose ``detect`` crashes is reported
+    through ``on_error``, and the caller runs its analyzers anyway (rather than silently not)."""
+    found: list[Detection] = []
+    for p in PROVIDERS:
+        try:
+            detection = p.detect(repo)
+        except Exception as exc:  # one broken provider must not stop the analysis
+            on_error(p.NAME, exc)
+            continue
+        if detection is not None:
+            found.append(detection)
+    return tuple(found)

@@ -138,14 +138,14 @@ def main() -> int:
     )
     args = parser.parse_args()
 
-    from migrator.repo import PRUNED_DIRS
+    from analyzers.registry import pruned
 
     root = args.keep or Path(tempfile.mkdtemp(prefix="migrate-bench-"))
     try:
         if not (root / "Procfile").exists():
             written = build_tree(root, args.env_every)
             print(f"synthetic repo: {written} files in {root}")
-        walk = [sys.executable, "-c", WALK.replace("{PRUNE!r}", repr(sorted(PRUNED_DIRS))), str(root)]
+        walk = [sys.executable, "-c", WALK.replace("{PRUNE!r}", repr(sorted(pruned().names))), str(root)]
         analyze = [sys.executable, "-m", "migrator.cli", "analyze", str(root), "--format", "json"]
         # warm the page cache and write the bytecode cache once
         subprocess.run(

@@ -23,8 +23,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
+from analyzers import registry
 from analyzers.base import Item
-from analyzers.registry import ANALYZERS
 from migrator.commands import relativize, split
 from migrator.model import (
     AppModel,
@@ -63,11 +63,12 @@ def analyze(
     analyzers: Sequence[Any] | None = None,
 ) -> AppModel:
     """Analyze the repository at ``root`` and return the planned, immutable model."""
-    repo = RepoView(root)
-    mods = list(analyzers if analyzers is not None else ANALYZERS)
+    pruned = registry.pruned()
+    repo = RepoView(root, prune=pruned.names, prune_paths=pruned.paths)
     findings: list[Finding] = []
     secrets: list[SecretFinding] = []
     warnings: list[Warning] = []
+    mods = list(analyzers) if analyzers is not None else _active_analyzers(repo, warnings)
     order: dict[str, int] = {OVERRIDE_ANALYZER: -1}
     for index, mod in enumerate(mods):
         order[mod.NAME] = index
@@ -87,6 +88,20 @@ def analyze(
         files_read=repo.files_read,
         analyzer_order=order,
     )
+
+
+def _active_analyzers(repo: RepoView, warnings: list[Warning]) -> list[Any]:
+    """Every deploy reader, and the analyzers of each provider whose ``detect`` found its language (a
+    provider that crashes while detecting keeps its analyzers, with a warning)."""
+    crashed: list[str] = []
+
+    def failed(name: str, exc: Exception) -> None:
+        log.debug("provider %s failed to detect:\n%s", name, traceback.format_exc())
+        warnings.append(Warning(f"provider {name} failed to detect: {type(exc).__name__}: {exc}"))
+        crashed.append(name)
+
+    detections = registry.detect(repo, failed)
+    return list(registry.analyzers({d.provider for d in detections} | set(crashed)))
 
 
 def _run(mod: Any, repo: RepoView, warnings: list[Warning]) -> Iterable[Item]:

@@ -28,7 +28,8 @@ from migrator.safe_fs import describe, printable
 MAX_FILE_BYTES = 1024 * 1024
 OUTSIDE = "symlink points outside the repository; not followed"
 
-# Directory names that are never part of the app's own source.
+# Directory names that are never part of the app's own source: the registry's core set and every
+# provider's (analyzers.registry.pruned(), which a test keeps equal to this default).
 PRUNED_DIRS = frozenset(
     {
         ".git", ".hg", ".svn", ".bzr", "node_modules", "bower_components", "__pycache__",
@@ -77,8 +78,13 @@ def check_root(root: str | os.PathLike[str]) -> Path:
 class RepoView:
     """A read-only window on one repository root."""
 
-    def __init__(self, root: str | os.PathLike[str]) -> None:
+    def __init__(self, root: str | os.PathLike[str], *, prune: frozenset[str] = PRUNED_DIRS,
+                 prune_paths: frozenset[str] = frozenset()) -> None:
+        """``prune``: directory names never walked; ``prune_paths``: repo-relative directories never walked
+        (the planner passes the registry's: ``analyzers.registry.pruned``)."""
         path = check_root(root)
+        self._prune = prune
+        self._prune_paths = prune_paths
         self.root = path.resolve()
         self._root_str = str(self.root)
         self._files: tuple[str, ...] | None = None
@@ -127,7 +133,7 @@ class RepoView:
                         # a link to a directory inside the repo is never walked: that is how walks loop
                         continue
                     if entry.is_dir(follow_symlinks=False):
-                        if entry.name in PRUNED_DIRS or _is_virtualenv(entry.path):
+                        if entry.name in self._prune or rel in self._prune_paths or _is_virtualenv(entry.path):
                             continue
                         stack.append(rel)
                     elif entry.is_file(follow_symlinks=False):

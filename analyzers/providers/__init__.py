@@ -1,0 +1,1 @@
+"""Runtime providers: one package per language (see :mod:`analyzers.providers.protocol`)."""

@@ -1,0 +1,99 @@
+"""What a runtime provider is: the Protocol every ``analyzers/providers/<lang>`` package satisfies.
+
+A provider bundles what one language needs (Railpack's ``core/providers/<lang>/``, pre-commit's
+``Language`` Protocol): the analyzers that read its manifests and code, a ``detect`` that says whether
+the repository has anything of that language (its analyzers run only then), and the directories that
+are never the app's own source. A provider is a *module* that satisfies :class:`Provider`, like the
+analyzers are modules that satisfy :class:`analyzers.base.Analyzer`; mypy checks the registry's tuple
+of providers against the Protocol.
+
+Detection yields evidence, not a verdict: which language is the app's primary runtime is the
+planner's decision, from every provider's evidence (never "first match wins").
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+from analyzers.base import Analyzer
+from migrator.model import Confidence
+from migrator.repo import RepoView
+
+
+class Tier(enum.IntEnum):
+    """Where an analyzer stands in the tie-break order (earlier wins among equal confidence).
+
+    Within a tier the deploy-tool readers come first, then each provider's analyzers in provider order.
+    """
+
+    DECLARATIONS = 1  # procfile, app_json: explicit process declarations
+    SERVER_CONFIG = 2  # python: appserver_config (gunicorn.conf.py, uwsgi ini)
+    HOST_CONFIG = 3  # systemd, supervisor, cron, nginx, caddy, haproxy
+    PACKAGING = 4  # python: python_version requirements pipenv pyproject setuptools ci_python
+    SCRIPTS = 5  # fabric, shell, makefile
+    CODE = 6  # python: python_code
+    DEV_SETUP = 7  # the repo's own Dockerfile and compose files: a development setup, weaker than the above
+    HEURISTICS = 8  # dotenv, secret_files
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One reason to believe a language is present: ``requirements.txt (declared)``."""
+
+    file: str
+    line: int | None
+    what: str  # "requirements.txt", "37 Python files"
+    confidence: Confidence
+
+    def describe(self) -> str:
+        """``requirements.txt (declared)``, ``app.py: 12 Python files (inferred)``."""
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        what = "" if self.what in (self.file, where) else f": {self.what}"
+        return f"{where}{what} ({self.confidence.label})"
+
+
+class RoleHint(str, enum.Enum):
+    """What the manifests alone suggest a language is there for."""
+
+    APP = "app"
+    ASSETS = "assets"  # builds files only (webpack next to Django)
+    TOOLING = "tooling"  # lint/test tools only
+
+
+@dataclass(frozen=True)
+class Detection:
+    """A language found in the repository: its evidence (best first, never empty), the directories that
+    hold its manifests, and what the manifests alone suggest it is for."""
+
+    provider: str
+    evidence: tuple[Evidence, ...]
+    roots: tuple[str, ...] = (".",)
+    hint: RoleHint = RoleHint.APP
+    supported: bool = True  # False: a marker (a language migrate has no provider for yet)
+
+    @property
+    def confidence(self) -> Confidence:
+        return max(e.confidence for e in self.evidence)
+
+
+@dataclass(frozen=True)
+class PrunedDirs:
+    """Directories that are never the app's own source: ``names`` anywhere, ``paths`` at that place."""
+
+    names: frozenset[str]
+    paths: frozenset[str] = frozenset()
+
+
+class Provider(Protocol):
+    """A runtime provider module (``analyzers/providers/<lang>/__init__.py``)."""
+
+    NAME: str  # the runtime key, the report's language and the provider's name
+    HEROKU_BUILDPACKS: tuple[str, ...]  # buildpack slugs that mean this language ("python")
+    SOURCE_SUFFIXES: tuple[str, ...]  # code files of the language
+    PRUNED: PrunedDirs
+    ANALYZERS: Mapping[Tier, tuple[Analyzer, ...]]
+
+    def detect(self, repo: RepoView) -> Detection | None: ...

@@ -1,0 +1,80 @@
+"""The registry: analyzers built from tiers in today's order, providers gating their analyzers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from analyzers import registry
+from analyzers.providers import python
+from migrator.planner import analyze
+from migrator.repo import PRUNED_DIRS, RepoView
+
+# The tie-break order reports have always used (earlier wins among equal confidence): built from tiers
+# now, and it must not move, or every tie in every report could change winner.
+ORDER = ["procfile", "app_json", "appserver_config", "systemd", "supervisor", "cron", "nginx", "caddy", "haproxy",
+         "python_version", "requirements", "pipenv", "pyproject", "setuptools", "ci_python", "fabric", "shell",
+         "makefile", "python_code", "dockerfile", "compose", "dotenv", "secret_files"]
+PYTHON = ["appserver_config", "python_version", "requirements", "pipenv", "pyproject", "setuptools", "ci_python",
+          "python_code"]
+
+
+def test_analyzers_come_out_of_the_tiers_in_todays_order():
+    assert [a.NAME for a in registry.ANALYZERS] == ORDER
+    assert [a.NAME for a in registry.analyzers({"python"})] == ORDER
+    assert [a.NAME for a in registry.analyzers(set())] == [n for n in ORDER if n not in PYTHON]
+    assert sorted(a.NAME for tier in python.ANALYZERS.values() for a in tier) == sorted(PYTHON)
+
+
+def test_names_are_unique_and_providers_are_found_by_name_and_buildpack():
+    analyzer_names = [a.NAME for a in registry.ANALYZERS]
+    assert len(set(analyzer_names)) == len(analyzer_names)
+    assert not {p.NAME for p in registry.PROVIDERS} & set(analyzer_names)  # a report names both apart
+    assert registry.provider("python") is python and registry.provider("cobol") is None
+    assert registry.provider_for_buildpack("python") == "python" and registry.provider_for_buildpack("nodejs") is None
+
+
+def test_the_walk_prunes_what_the_registry_says():
+    # RepoView's default (used where no registry is at hand: verify, the writer) is the registry's set
+    assert registry.pruned().names == PRUNED_DIRS
+    assert python.PRUNED.names <= PRUNED_DIRS and "__pycache__" not in registry.CORE_PRUNED
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    return root
+
+
+def test_python_analyzers_run_only_when_python_is_detected(tmp_path):
+    node = write(tmp_path / "node", {"package.json": '{"scripts": {"start": "node server.js"}}\n',
+                                     "server.js": "require('http').createServer().listen(3000)\n",
+                                     "Procfile": "web: node server.js\n"})
+    model = analyze(node)
+    assert not set(PYTHON) & set(model.analyzers)
+    assert model.process("web") is not None  # the deploy readers still ran
+    flask = write(tmp_path / "flask", {"app.py": "from flask import Flask\napp = Flask(__name__)\n"})
+    assert set(PYTHON) <= set(analyze(flask).analyzers)
+
+
+def test_detect_finds_python_by_manifest_source_or_content(tmp_path):
+    assert python.detect(RepoView(write(tmp_path / "none", {"README.md": "# docs\n"}))) is None
+    reqs = python.detect(RepoView(write(tmp_path / "reqs", {"requirements/prod.txt": "django\n"})))
+    assert reqs is not None and reqs.evidence[0].file == "requirements/prod.txt"
+    code = python.detect(RepoView(write(tmp_path / "code", {"src/a/b.py": "", "tool.py": ""})))
+    assert code is not None and code.evidence[0].file == "tool.py" and code.evidence[0].what == "2 Python files"
+    # no manifest, no .py: a CI job's Python version or a uWSGI ini is still Python
+    ci = python.detect(RepoView(write(tmp_path / "ci", {".travis.yml": "language: python\npython: 3.6\n"})))
+    assert ci is not None and ci.evidence[0].file == ".travis.yml"
+    ini = python.detect(RepoView(write(tmp_path / "ini", {"deploy/app.ini": "[uwsgi]\nmodule = app:app\n"})))
+    assert ini is not None and ini.evidence[0].file == "deploy/app.ini"
+
+
+def test_a_crashing_detect_keeps_the_providers_analyzers(tmp_path, monkeypatch):
+    def broken(repo: RepoView) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(python, "detect", broken)
+    model = analyze(write(tmp_path, {"README.md": "x\n"}))
+    assert set(PYTHON) <= set(model.analyzers)
+    assert any("provider python failed to detect: RuntimeError: boom" in w.message for w in model.warnings)
