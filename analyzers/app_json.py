@@ -217,7 +217,7 @@ def _scripts(scripts: Any, at: At) -> Iterator[Item]:
         command = lift_secrets(command)
         info = classify(command)
         yield base.process("postdeploy", src, D, role="oneoff", command=container_command(command),
-                           legacy_name="scripts.postdeploy", app_server=info.app_server)
+                           legacy_name="scripts.postdeploy", app_server=info.server)
 
 
 def _runtime(data: dict[str, Any], at: At) -> Iterator[Item]:

@@ -1,68 +1,72 @@
-"""Classify command lines: app servers, task queues, release/build steps and host-only steps.
+"""What a command line means: parsed once, asked of the provider that owns its program.
 
 Every analyzer that meets a command (Procfile, systemd ExecStart, supervisor, fabfile, shell scripts)
-asks this module what it is, so one ``gunicorn`` command is understood the same way everywhere and
-processes found in different files merge under the same canonical name (``web``, ``worker`` ...).
-Commands are tokenised with :mod:`shlex`, never run.
+asks this module, so one ``gunicorn`` command is understood the same way everywhere and processes found
+in different files merge under the same canonical name (``web``, ``worker`` ...). The knowledge of
+each language's programs lives in its provider (``analyzers/providers/<lang>``: servers, step rules,
+runners, interpreter and host paths); the rules here are the runtime-neutral ones: wrappers such as
+``sudo``/``nohup``/``env``, container CLIs, host daemons. Commands are tokenised with :mod:`shlex`,
+never run.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from functools import cache
+from typing import TYPE_CHECKING
 
 from analyzers import docker_cli
-from analyzers.runners import run_wrapper
+from analyzers.lib.argv import basename as basename
+from analyzers.lib.argv import parse_bind as parse_bind
+from analyzers.lib.argv import positional as positional
 
 # split and join moved to migrator.commands (the planner and generators need them); re-exported for readers
+from migrator.commands import CommandMeaning, ParsedCommand, StepKind
 from migrator.commands import join as join
 from migrator.commands import split as split
-from migrator.model import ProcessRole
+from migrator.model import Source
 
-# Default listening ports of app servers when no bind option is given (their documented defaults).
-DEFAULT_PORTS = {
-    "gunicorn": 8000,
-    "uvicorn": 8000,
-    "daphne": 8000,
-    "hypercorn": 8000,
-    "runserver": 8000,
-    "waitress": 8080,
-    "flask": 5000,
-    "uwsgi": None,
-}
+if TYPE_CHECKING:
+    from analyzers.providers.markers import Marker
+    from analyzers.providers.protocol import Provider, ServerSpec, StepRule
 
-_WRAPPERS = {"exec", "nohup", "setsid", "ddtrace-run", "chpst", "setuidgid", "dumb-init", "tini", "--", "time", "nice"}
-_PY = re.compile(r"^python[0-9.]*$")
+# Words that only wrap the real program, whatever the language.
+_WRAPPERS = {"exec", "nohup", "setsid", "chpst", "setuidgid", "dumb-init", "tini", "--", "time", "nice"}
 
 
-@dataclass(frozen=True)
-class CommandInfo:
-    """What a command line is. ``name`` is the canonical process name used to merge sources."""
+@cache
+def _providers() -> tuple[Provider, ...]:
+    # the registry imports the readers, which import this module: read it once it exists
+    from analyzers.registry import PROVIDERS
 
-    argv: tuple[str, ...]
-    role: ProcessRole | None = None
-    name: str | None = None
-    app_server: str | None = None
-    port: int | None = None
-    port_declared: bool = False  # True when the port was written on the command line / config
-    host: str | None = None
-    workers: int | None = None
-    threads: int | None = None
-    timeout: int | None = None
-    config_file: str | None = None
-    entrypoint: str | None = None
-    dev_server: bool = False
-    unix_socket: str | None = None
+    return PROVIDERS
 
 
-_Handler = Callable[[tuple[str, ...], list[str]], "CommandInfo"]
+@cache
+def _markers() -> tuple[Marker, ...]:
+    from analyzers.providers.markers import ALL
+
+    return ALL
 
 
-def core_argv(argv: list[str]) -> list[str]:
-    """Strip what only wraps the real program: env assignments, exec/nohup, sudo -u, project runners
-    (``uv run --extra dev``, ``poetry run``: :mod:`analyzers.runners`)."""
+@cache
+def _step_rules() -> tuple[StepRule, ...]:
+    from analyzers.registry import step_rules
+
+    return step_rules()
+
+
+def core_argv(argv: Sequence[str]) -> list[str]:
+    """Strip what only wraps the real program: env assignments, exec/nohup, sudo -u, container CLIs, and
+    each provider's runners (``uv run --extra dev``, ``poetry run``)."""
+    return list(_core(argv)[0])
+
+
+def _core(argv: Sequence[str]) -> tuple[tuple[str, ...], str | None]:
     out = list(argv)
+    runner: str | None = None
     changed = True
     while out and changed:
         changed = False
@@ -85,314 +89,74 @@ def core_argv(argv: list[str]) -> list[str]:
                 if opt in ("-u", "-g", "-H", "-C") and opt != "-H" and out:
                     out.pop(0)
             changed = True
-        elif len(out) > 1 and basename(head) == "newrelic-admin" and out[1] == "run-program":
-            del out[:2]
-            changed = True
-        elif (runner := run_wrapper(out)) is not None:
-            # uv/poetry/pipenv/pdm/hatch/rye run [options] cmd: the options are the runner's, not cmd's
-            out = list(runner.command)
-            changed = True
-    return out
+        else:
+            for p in _providers():
+                unwrapped = p.unwrap(out)
+                if unwrapped is not None:
+                    # uv/poetry/pipenv/pdm/hatch/rye run [options] cmd: the options are the runner's, not cmd's
+                    out, runner = list(unwrapped[0]), unwrapped[1]
+                    changed = True
+                    break
+    return tuple(out), runner
 
 
-def basename(token: str) -> str:
-    return token.rsplit("/", 1)[-1]
+def parse_command(text: str, source: Source | None = None, *, cwd: str | None = None, user: str | None = None,
+                  background: bool = False, origin: str = "") -> ParsedCommand:
+    """``text`` split once into a :class:`ParsedCommand`, its core program found."""
+    argv = tuple(split(text))
+    core, runner = _core(argv)
+    return ParsedCommand(text, argv, core, source, cwd=cwd, user=user, background=background, runner=runner,
+                         origin=origin)
 
 
-def program(argv: list[str]) -> tuple[str, list[str]]:
-    """(program name, its arguments), seeing through ``python -m x`` and ``python manage.py``."""
-    argv = core_argv(argv)
-    if not argv:
+def program(argv: Sequence[str]) -> tuple[str, list[str]]:
+    """(program name, its arguments), seeing through interpreters (``python -m x``, ``python manage.py``)."""
+    core = core_argv(argv)
+    if not core:
         return "", []
-    prog = basename(argv[0])
-    args = argv[1:]
-    if _PY.match(prog):
-        # skip interpreter options such as -u, -O, -W ignore
-        while args and args[0].startswith("-") and args[0] != "-m":
-            opt = args.pop(0)
-            if opt in ("-W", "-X") and args:
-                args.pop(0)
-        if args and args[0] == "-m" and len(args) > 1:
-            return args[1].split(".")[0], args[2:]
-        if args:
-            return basename(args[0]), args[1:]
-    return prog, args
+    for p in _providers():
+        through = p.program(core)
+        if through is not None:
+            return through[0], list(through[1])
+    return basename(core[0]), core[1:]
 
 
-def _opt(args: list[str], *names: str) -> str | None:
-    """Value of the last occurrence of any of ``names`` (``--bind x``, ``--bind=x``, ``-b x``, ``-bx``)."""
-    found: str | None = None
-    for i, a in enumerate(args):
-        for n in names:
-            if a == n and i + 1 < len(args):
-                found = args[i + 1]
-            elif n.startswith("--") and a.startswith(n + "="):
-                found = a[len(n) + 1 :]
-            elif not n.startswith("--") and len(n) == 2 and a.startswith(n) and len(a) > 2 and not a.startswith("--"):
-                found = a[2:]
-    return found
+def meaning(cmd: ParsedCommand) -> CommandMeaning:
+    """What ``cmd`` means: the first provider that claims its program, else the generic rules; the
+    container command and the one-off step kind always filled in."""
+    found = next((m for p in _providers() if (m := p.classify(cmd)) is not None), None) or CommandMeaning(None)
+    step = step_of(cmd)
+    return replace(found, container=_container(cmd), step=step[0] if step else None,
+                   step_reason=step[1] if step else None)
 
 
-def _int(text: str | None) -> int | None:
-    if text is None:
-        return None
-    m = re.match(r"^\s*(\d{1,18})\s*$", text)  # int() refuses 4,300+ digits
-    return int(m.group(1)) if m else None
-
-
-def parse_bind(bind: str) -> tuple[str | None, int | None, str | None]:
-    """``0.0.0.0:8000`` / ``:8000`` / ``8000`` / ``unix:/run/x.sock`` -> (host, port, unix socket)."""
-    bind = bind.strip().strip("'\"")
-    if bind.startswith("unix:"):
-        return None, None, bind[5:]
-    if bind.startswith("/"):
-        return None, None, bind
-    # a host alone ("0.0.0.0", daphne's -b) must not read as host "0.0.0." + port 0
-    m = re.match(r"^(?:\[?([^\]]*?)\]?:)?(\d{1,5})$", bind)  # a port has at most 5 digits
-    if m:
-        return (m.group(1) or None), int(m.group(2)), None
-    m = re.match(r"^(.*):(\d{1,5})$", bind)
-    if m:
-        return m.group(1) or None, int(m.group(2)), None
-    m = re.match(r"^(.*?):\$\{?[A-Za-z_]", bind)  # 0.0.0.0:$PORT: the port comes from the environment
-    if m:
-        return m.group(1) or None, None, None
-    return bind or None, None, None
-
-
-def positional(args: list[str], takes_value: set[str] | frozenset[str]) -> list[str]:
-    """The arguments that are not options nor the values of the options in ``takes_value``."""
-    out = []
-    skip = False
-    for a in args:
-        if skip:
-            skip = False
-            continue
-        if a.startswith("-"):
-            if a in takes_value:
-                skip = True
-            continue
-        out.append(a)
-    return out
-
-
-def classify(command: str) -> CommandInfo:
+def classify(command: str) -> CommandMeaning:
     """Understand one command line (a long-running process or a one-off step)."""
-    argv = tuple(split(command))
-    prog, args = program(list(argv))
-    handler = _HANDLERS.get(prog)
-    if handler is None:
-        return CommandInfo(argv)
-    return handler(argv, args)
+    return meaning(parse_command(command))
 
 
-def _gunicorn(argv: tuple[str, ...], args: list[str]) -> CommandInfo:
-    bind = _opt(args, "--bind", "-b")
-    host, port, sock = parse_bind(bind) if bind else (None, None, None)
-    pos = positional(args, {"-b", "--bind", "-w", "--workers", "-c", "--config", "-k", "--worker-class",
-                              "--threads", "-t", "--timeout", "--log-level", "--access-logfile",
-                              "--error-logfile", "--pid", "-p", "-u", "--user", "-g", "--group", "--chdir",
-                              "--max-requests", "--graceful-timeout", "--keep-alive", "-e", "--env",
-                              "--name", "-n", "--log-file", "--worker-connections", "--pythonpath"})
-    return CommandInfo(
-        argv, ProcessRole.WEB, "web", "gunicorn",
-        port=port if port is not None else (None if sock else DEFAULT_PORTS["gunicorn"]),
-        port_declared=port is not None, host=host,
-        workers=_int(_opt(args, "--workers", "-w")), threads=_int(_opt(args, "--threads")),
-        timeout=_int(_opt(args, "--timeout", "-t")), config_file=_opt(args, "--config", "-c"),
-        entrypoint=pos[0] if pos else None, unix_socket=sock,
-    )
+def server(m: CommandMeaning) -> ServerSpec | None:
+    """The owning provider's table entry for the server ``m`` runs (gunicorn's defaults ...)."""
+    provider = next((p for p in _providers() if m.provider == p.NAME), None)
+    return provider.SERVERS.get(m.server) if provider is not None and m.server else None
 
 
-def _uwsgi(argv: tuple[str, ...], args: list[str]) -> CommandInfo:
-    bind = _opt(args, "--http", "--http-socket", "--socket", "-s")
-    host, port, sock = parse_bind(bind) if bind else (None, None, None)
-    ini = _opt(args, "--ini") or next((a for a in args if a.endswith(".ini") and not a.startswith("-")), None)
-    module = _opt(args, "--module", "-w", "--wsgi-file", "--wsgi")
-    return CommandInfo(
-        argv, ProcessRole.WEB, "web", "uwsgi", port=port, port_declared=port is not None, host=host,
-        workers=_int(_opt(args, "--processes", "-p", "--workers")), threads=_int(_opt(args, "--threads")),
-        timeout=_int(_opt(args, "--harakiri")), config_file=ini, entrypoint=module, unix_socket=sock,
-    )
-
-
-def _asgi(server: str) -> _Handler:
-    def handler(argv: tuple[str, ...], args: list[str]) -> CommandInfo:
-        bind = _opt(args, "--bind", "-b")
-        host, port, sock = parse_bind(bind) if bind else (None, None, None)
-        p = _int(_opt(args, "--port", "-p"))
-        if p is not None:
-            port = p
-        h = _opt(args, "--host", "-h") if server != "hypercorn" else host
-        pos = positional(args, {"--host", "-h", "--port", "-p", "--workers", "-w", "--bind", "-b",
-                                  "--log-level", "--root-path", "--proxy-headers", "--env-file",
-                                  "--timeout-keep-alive", "-u", "--unix-socket", "--app-dir"})
-        return CommandInfo(
-            argv, ProcessRole.WEB, "web", server,
-            port=port if port is not None else DEFAULT_PORTS[server], port_declared=port is not None,
-            host=h or host, workers=_int(_opt(args, "--workers", "-w")), entrypoint=pos[0] if pos else None,
-            unix_socket=sock or _opt(args, "--uds", "-u"),
-        )
-
-    return handler
-
-
-def _waitress(argv: tuple[str, ...], args: list[str]) -> CommandInfo:
-    listen = _opt(args, "--listen")
-    host, port, _ = parse_bind(listen) if listen else (None, None, None)
-    p = _int(_opt(args, "--port"))
-    port = p if p is not None else port
-    pos = positional(args, {"--listen", "--port", "--host", "--threads", "--call"})
-    return CommandInfo(argv, ProcessRole.WEB, "web", "waitress",
-                       port=port if port is not None else DEFAULT_PORTS["waitress"], port_declared=port is not None,
-                       host=host or _opt(args, "--host"), threads=_int(_opt(args, "--threads")),
-                       entrypoint=pos[0] if pos else None)
-
-
-def _manage(argv: tuple[str, ...], args: list[str]) -> CommandInfo:
-    sub = next((a for a in args if not a.startswith("-")), "")
-    if sub in ("runserver", "runserver_plus"):
-        rest = positional(args[args.index(sub) + 1 :], set())
-        host, port = None, None
-        if rest:
-            host, port, _ = parse_bind(rest[0])
-        return CommandInfo(argv, ProcessRole.WEB, "web", "runserver",
-                           port=port if port is not None else DEFAULT_PORTS["runserver"],
-                           port_declared=port is not None, host=host, dev_server=True)
-    if sub == "migrate":
-        return CommandInfo(argv, ProcessRole.RELEASE, "release")
-    if sub in ("celery", "rqworker", "qcluster", "process_tasks"):
-        return CommandInfo(argv, ProcessRole.WORKER, "worker")
-    return CommandInfo(argv)
-
-
-def _celery(argv: tuple[str, ...], args: list[str]) -> CommandInfo:
-    sub = positional(args, {"-A", "--app", "-b", "--broker", "-l", "--loglevel", "-c", "--concurrency",
-                             "-Q", "--queues", "-n", "--hostname", "-S", "--scheduler", "--pidfile",
-                             "--logfile", "-s", "--schedule", "--workdir", "-P", "--pool"})
-    app = _opt(args, "-A", "--app")
-    if "beat" in sub:
-        return CommandInfo(argv, ProcessRole.SCHEDULER, "beat", "celery", entrypoint=app)
-    if "worker" in sub or "-B" in args:
-        queues = _opt(args, "-Q", "--queues")
-        name = "worker" if not queues else "worker-" + re.sub(r"[^a-z0-9]+", "-", queues.lower()).strip("-")
-        return CommandInfo(argv, ProcessRole.WORKER, name, "celery", workers=_int(_opt(args, "-c", "--concurrency")),
-                           entrypoint=app)
-    if "flower" in sub:
-        return CommandInfo(argv, ProcessRole.WEB, "flower", "flower", port=5555)
-    return CommandInfo(argv)
-
-
-def _rq(argv: tuple[str, ...], args: list[str]) -> CommandInfo:
-    if args and args[0] == "worker":
-        return CommandInfo(argv, ProcessRole.WORKER, "worker", "rq")
-    return CommandInfo(argv)
-
-
-def _simple(role: ProcessRole, name: str, server: str) -> _Handler:
-    def handler(argv: tuple[str, ...], args: list[str]) -> CommandInfo:
-        return CommandInfo(argv, role, name, server)
-
-    return handler
-
-
-def _flask(argv: tuple[str, ...], args: list[str]) -> CommandInfo:
-    if "run" in args:
-        port = _int(_opt(args, "--port", "-p"))
-        return CommandInfo(argv, ProcessRole.WEB, "web", "flask", port=port if port else DEFAULT_PORTS["flask"],
-                           port_declared=port is not None, host=_opt(args, "--host", "-h"), dev_server=True)
-    if args[:2] == ["db", "upgrade"]:
-        return CommandInfo(argv, ProcessRole.RELEASE, "release")
-    return CommandInfo(argv)
-
-
-def _alembic(argv: tuple[str, ...], args: list[str]) -> CommandInfo:
-    if "upgrade" in args:
-        return CommandInfo(argv, ProcessRole.RELEASE, "release")
-    return CommandInfo(argv)
-
-
-_HANDLERS: dict[str, _Handler] = {
-    "gunicorn": _gunicorn,
-    "uwsgi": _uwsgi,
-    "uvicorn": _asgi("uvicorn"),
-    "daphne": _asgi("daphne"),
-    "hypercorn": _asgi("hypercorn"),
-    "waitress-serve": _waitress,
-    "manage.py": _manage,
-    "django-admin": _manage,
-    "celery": _celery,
-    "rq": _rq,
-    "rqworker": _simple(ProcessRole.WORKER, "worker", "rq"),
-    "rqscheduler": _simple(ProcessRole.SCHEDULER, "rqscheduler", "rq"),
-    "dramatiq": _simple(ProcessRole.WORKER, "worker", "dramatiq"),
-    "huey_consumer": _simple(ProcessRole.WORKER, "worker", "huey"),
-    "flask": _flask,
-    "alembic": _alembic,
-    "clock.py": _simple(ProcessRole.SCHEDULER, "clock", "clock"),
-}
-
-# One-off steps --------------------------------------------------------------------------------
-
-_RELEASE = [
-    re.compile(r"\bmanage\.py\s+(migrate|createcachetable|compilemessages_release)\b"),
-    re.compile(r"\bdjango-admin\s+migrate\b"),
-    re.compile(r"\balembic\b.*\bupgrade\b"),
-    re.compile(r"\bflask\s+db\s+upgrade\b"),
-    re.compile(r"\b(rake|rails)\s+db:migrate\b"),
-    re.compile(r"\bknex\s+migrate:latest\b"),
-    re.compile(r"\bnpx\s+(prisma\s+migrate\s+deploy|sequelize(-cli)?\s+db:migrate)\b"),
-]
-_BUILD = [
-    re.compile(r"\bmanage\.py\s+(collectstatic|compilemessages|compress)\b"),
-    re.compile(r"\bdjango-admin(\.py)?\s+(collectstatic|compilemessages|compress)\b"),
-    re.compile(r"\b(npm|yarn|pnpm)\s+(run\s+)?(build|assets|webpack|compile)\b"),
-    re.compile(r"\b(webpack|gulp|grunt)\b(?!-)"),
-    re.compile(r"\bflask\s+(assets\s+build|digest\s+compile)\b"),
-    re.compile(r"\bpybabel\s+compile\b"),
-]
-_HOST = [
-    (re.compile(r"^\s*git\s+(?:-[Cc]\s+\S+\s+)*(pull|fetch|clone|checkout|reset|submodule)\b"),
-     "source checkout: the image carries the code"),
-    (re.compile(r"\b(systemctl|service)\s+\S*\s*(restart|reload|start|stop|enable|daemon-reload)\b"),
-     "service manager: Kubernetes starts and restarts the workloads"),
-    (re.compile(r"(^|\s)/etc/init\.d/\S+\s+(restart|reload|force-reload|start|stop)\b"),
-     "service manager: Kubernetes starts and restarts the workloads"),
-    (re.compile(r"\b(supervisorctl)\b"), "process manager: Kubernetes runs the processes"),
-    (re.compile(r"\b(pip3?|pip-sync|pipenv|poetry|uv)\s+(install|sync)\b"),
-     "dependency install: done in the image build"),
-    (re.compile(r"\b(virtualenv|python[0-9.]*\s+-m\s+venv|mkvirtualenv)\b"),
-     "virtualenv: the image is the environment"),
-    (re.compile(r"\b(npm|yarn|pnpm)\s+(install|ci)\b"), "dependency install: done in the image build"),
-    (re.compile(r"^\s*(rsync|scp)\b"), "file copy to hosts: the image carries the code"),
-    (re.compile(r"\b(nginx|apachectl|apache2ctl)\s+(-s\s+reload|-t|reload|restart)\b"),
-     "web server reload: the Ingress replaces it"),
-    (re.compile(r"^\s*(chown|chmod|mkdir|ln|rm|mv|cp|touch|tar)\b"),
-     "filesystem layout on the host: set up in the image"),
-    (re.compile(r"\b(apt-get|apt|yum|dnf|apk)\s+(install|update|upgrade|add)\b"),
-     "system packages: installed in the image"),
-    (re.compile(r"\b(crontab)\b"), "crontab install: CronJobs replace it"),
-    (re.compile(r"\b(kill|pkill|killall)\b"), "process signalling: Kubernetes manages process lifecycles"),
-]
+def step_of(cmd: ParsedCommand) -> tuple[StepKind, str] | None:
+    """(release|build|host, reason) for a deploy-time command, or None when it is none of these."""
+    text = " ".join(cmd.core) or cmd.text
+    for rule in _step_rules():
+        if rule.pattern.search(text):
+            return rule.kind, rule.reason
+    hosted = host_only(list(cmd.core))
+    if hosted is not None:
+        return StepKind.HOST, hosted.reason
+    return None
 
 
 def step_kind(command: str) -> tuple[str, str] | None:
     """('release'|'build'|'host', reason) for a deploy-time command, or None when it is none of these."""
-    core = core_argv(split(command))
-    text = " ".join(core) or command
-    for pattern in _RELEASE:
-        if pattern.search(text):
-            return ("release", "runs once per deploy, before the new version serves")
-    for pattern in _BUILD:
-        if pattern.search(text):
-            return ("build", "produces files the image must contain")
-    for pattern, reason in _HOST:
-        if pattern.search(text):
-            return ("host", reason)
-    hosted = host_only(core)
-    if hosted is not None:
-        return ("host", hosted.reason)
-    return None
+    found = step_of(parse_command(command))
+    return (found[0].value, found[1]) if found else None
 
 
 # Host daemons: programs the legacy hosts ran beside the app, which are not workloads of the app image.
@@ -424,7 +188,7 @@ class HostOnly:
     service: str | None = None  # the backing service it is, if one
 
 
-def host_only(argv: str | list[str]) -> HostOnly | None:
+def host_only(argv: str | Sequence[str]) -> HostOnly | None:
     """Why ``argv`` (a command line or argv) is no workload of the app image: a host daemon (caddy, nginx,
     haproxy, cron ...) or a container CLI with nothing to read through (``docker compose up``); else None."""
     core = core_argv(split(argv) if isinstance(argv, str) else list(argv))
@@ -440,9 +204,22 @@ def host_only(argv: str | list[str]) -> HostOnly | None:
     return None
 
 
-_VENV_BIN = re.compile(r"(^|/)(\.?venv|env|virtualenv|\.virtualenvs/[^/]+|pyenv/[^/]+)/bin/")
-_KNOWN_PROGRAMS = {"gunicorn", "uwsgi", "uvicorn", "daphne", "hypercorn", "celery", "rq", "rqworker", "dramatiq",
-                   "waitress-serve", "flask", "alembic", "django-admin", "pip", "pip3", "huey_consumer", "node", "npm"}
+def _container(cmd: ParsedCommand) -> tuple[str, ...]:
+    argv = list(cmd.core)
+    while argv and argv[-1] == "&":  # started in the background on the host; PID 1 in the container
+        argv.pop()
+    if not argv:
+        return ()
+    head = argv[0]
+    for p in _providers():
+        name = p.host_program(head)
+        if name is not None:
+            argv[0] = name
+            break
+    else:
+        if "/" in head and any(basename(head) in m.program_names for m in _markers()):
+            argv[0] = basename(head)
+    return tuple(argv)
 
 
 def container_command(command: str) -> str:
@@ -450,14 +227,5 @@ def container_command(command: str) -> str:
 
     ``sudo -u app /srv/app/venv/bin/python manage.py migrate`` -> ``python manage.py migrate``.
     """
-    argv = core_argv(split(command))
-    while argv and argv[-1] == "&":  # started in the background on the host; PID 1 in the container
-        argv.pop()
-    if not argv:
-        return command.strip()
-    head = argv[0]
-    if "/" in head and (_VENV_BIN.search(head) or basename(head) in _KNOWN_PROGRAMS or _PY.match(basename(head))):
-        argv[0] = basename(head)
-    if _PY.match(argv[0]):
-        argv[0] = "python"
-    return join(argv)
+    argv = _container(parse_command(command))
+    return join(argv) if argv else command.strip()

@@ -105,7 +105,7 @@ def _interpret(command: str, src: Src, *, background: bool = False) -> Iterator[
         # a long-running process started by hand on the host
         yield base.process(
             info.name or "web", src, I, role=info.role.value, command=container_command(_foreground(command)),
-            port=info.port if info.port_declared else None, app_server=info.app_server,
+            port=info.port if info.port_declared else None, app_server=info.server,
             legacy_name=src.file,
         )
         if info.port is not None and not info.port_declared:

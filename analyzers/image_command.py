@@ -180,7 +180,7 @@ def process_items(start: StartCommand, src: Src, workdir: str | None, port: int 
     role = info.role.value if info.role else (role_hint or ("web" if port else "worker"))
     key = info.name or (name_hint if name_hint else "web" if role == "web" else schedule_name(command, "app"))
     yield base.process(key, src, H if info.dev_server else confidence, command=command, legacy_name=legacy_name,
-                       app_server=info.app_server, workers=info.workers, threads=info.threads, timeout=info.timeout,
+                       app_server=info.server, workers=info.workers, threads=info.threads, timeout=info.timeout,
                        port=info.port if info.port_declared else None, dev_server=True if info.dev_server else None)
     yield base.process(key, src, I if info.role else H, role=role)
     if info.port is not None and not info.port_declared:

@@ -202,7 +202,7 @@ def _run_handler(target: str) -> CommandHandler:
         confidence = H if info.dev_server else base.D
         yield base.process(
             info.name, src, confidence, role=info.role.value, command=container_command(command),
-            port=info.port if info.port_declared else None, app_server=info.app_server, workers=info.workers,
+            port=info.port if info.port_declared else None, app_server=info.server, workers=info.workers,
             threads=info.threads, timeout=info.timeout, legacy_name=f"make {target}",
             dev_server=True if info.dev_server else None,
         )

@@ -26,8 +26,9 @@ from collections.abc import Iterator
 
 from analyzers import base
 from analyzers.base import DEF, D, H, I, Item, Src
-from analyzers.commands import DEFAULT_PORTS, CommandInfo, classify, container_command, step_kind
+from analyzers.commands import classify, container_command, server, step_kind
 from analyzers.deploy_commands import command_secrets
+from migrator.commands import CommandMeaning
 from migrator.model import ProcessRole
 from migrator.repo import RepoView
 from migrator.secrets import lift_secrets
@@ -96,13 +97,14 @@ def _process(ptype: str, command: str, src: Src) -> Iterator[Item]:
     role = _role(ptype, info)
     yield base.process(
         ptype, src, D, role=role.value, command=_container_chain(pieces), legacy_name=ptype,
-        app_server=info.app_server, workers=info.workers, threads=info.threads, timeout=info.timeout,
+        app_server=info.server, workers=info.workers, threads=info.threads, timeout=info.timeout,
         port=info.port if info.port_declared else None, dev_server=info.dev_server or None,
         config_file=info.config_file,
     )
-    if info.app_server == "gunicorn" and info.workers is None:
+    spec = server(info)
+    if spec is not None and spec.workers_env and info.workers is None:
         # gunicorn's documented default: workers = $WEB_CONCURRENCY (Heroku sets it per dyno size)
-        yield base.process(ptype, src, DEF, workers_env="WEB_CONCURRENCY")
+        yield base.process(ptype, src, DEF, workers_env=spec.workers_env)
     if role is not ProcessRole.WEB:
         return
     yield from _port(ptype, main, info, src)
@@ -114,7 +116,7 @@ def _container_chain(pieces: list[str]) -> str:
     return "".join(out).strip()
 
 
-def _role(ptype: str, info: CommandInfo) -> ProcessRole:
+def _role(ptype: str, info: CommandMeaning) -> ProcessRole:
     if ptype == "web":
         return ProcessRole.WEB
     if ptype in _SCHEDULER_TYPES:
@@ -124,7 +126,7 @@ def _role(ptype: str, info: CommandInfo) -> ProcessRole:
     return ProcessRole.WORKER
 
 
-def _port(ptype: str, command: str, info: CommandInfo, src: Src) -> Iterator[Item]:
+def _port(ptype: str, command: str, info: CommandMeaning, src: Src) -> Iterator[Item]:
     """Port facts for a web process: literal, $PORT-driven, or the server's default."""
     if info.port_declared:
         return
@@ -134,12 +136,13 @@ def _port(ptype: str, command: str, info: CommandInfo, src: Src) -> Iterator[Ite
         if ref.group("default"):
             yield base.process(ptype, src, I, port=int(ref.group("default")))
             return
-    elif info.app_server == "gunicorn" and info.unix_socket is None:
+    elif (spec := server(info)) is not None and spec.port_env_default and info.unix_socket is None:
         # gunicorn binds 0.0.0.0:$PORT by itself when PORT is set (its documented default).
-        yield base.process(ptype, src, DEF, port_env="PORT")
-    elif ptype == "web" and info.app_server is None:
+        yield base.process(ptype, src, DEF, port_env=spec.port_env_default)
+    elif ptype == "web" and info.server is None:
         # Heroku's contract: the web process must listen on $PORT; an unknown program reads it itself.
         yield base.process(ptype, src, H, port_env="PORT")
     if info.unix_socket is None:
-        default = DEFAULT_PORTS.get(info.app_server or "") or FALLBACK_PORT
+        known = server(info)
+        default = (known.default_port if known else None) or FALLBACK_PORT
         yield base.process(ptype, src, DEF, port=default)

@@ -23,7 +23,8 @@ from dataclasses import replace
 
 from analyzers import base
 from analyzers.base import DEF, H, I, Item
-from analyzers.commands import DEFAULT_PORTS, classify
+from analyzers.commands import classify
+from analyzers.providers.python.servers import DEFAULT_PORTS
 from analyzers.py2evidence import PY2_HINT, SyntaxVersions
 from analyzers.pyast import PyModule, bound_names, hot_lines, module_name, parse_source
 from analyzers.python_env import code_secrets, env_reads
@@ -257,7 +258,7 @@ def _worker_processes(found: Collected) -> Iterator[Item]:
     command = shlex.join(argv)
     info = classify(command)
     yield base.process(info.name or "worker", worker.src, H, role="worker", command=command,
-                       app_server=info.app_server)
+                       app_server=info.server)
     if worker.queue == "celery" and found.beat:
         beat = shlex.join(["celery", "-A", worker.target, "beat", "--loglevel=info", *workdir])
         yield base.process("beat", found.beat[0], H, role="scheduler", command=beat, app_server="celery",

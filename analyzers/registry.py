@@ -23,6 +23,7 @@ from analyzers import (
     dockerfile,
     dotenv,
     fabric,
+    generic_steps,
     haproxy,
     makefile,
     nginx,
@@ -33,8 +34,10 @@ from analyzers import (
     systemd,
 )
 from analyzers.base import Analyzer
-from analyzers.providers import python
-from analyzers.providers.protocol import Detection, Provider, PrunedDirs, Tier
+from analyzers.providers import markers, python
+from analyzers.providers.markers import Marker
+from analyzers.providers.protocol import Detection, Provider, PrunedDirs, StepRule, Tier
+from migrator.commands import StepKind
 from migrator.repo import RepoView
 
 # Runtime-neutral readers: they ask the providers what a command means, never hard-code a language.
@@ -47,6 +50,7 @@ DEPLOY: Mapping[Tier, tuple[Analyzer, ...]] = {
 }
 # Provider order is the last tie-break between runtimes too (python first).
 PROVIDERS: tuple[Provider, ...] = (python,)
+MARKERS: tuple[Marker, ...] = markers.ALL  # languages without a provider yet
 # Directories no provider's source lives in: VCS metadata, editor and tool state.
 CORE_PRUNED = frozenset({".git", ".hg", ".svn", ".bzr", ".idea", ".vscode", ".cache", ".terraform", ".direnv",
                          ".sass-cache", "node_modules", "bower_components"})
@@ -72,8 +76,18 @@ def provider(name: str) -> Provider | None:
 
 
 def provider_for_buildpack(slug: str) -> str | None:
-    """``python`` -> ``python``: the language a Heroku buildpack slug stands for, when a provider has it."""
-    return next((p.NAME for p in PROVIDERS if slug in p.HEROKU_BUILDPACKS), None)
+    """``nodejs`` -> ``node``: the language a Heroku buildpack slug stands for (a provider's or a marker's)."""
+    found = next((p.NAME for p in PROVIDERS if slug in p.HEROKU_BUILDPACKS), None)
+    return found or next((m.language for m in MARKERS if slug in m.heroku_buildpacks), None)
+
+
+def step_rules() -> tuple[StepRule, ...]:
+    """Every one-off step rule (generic, providers', markers'), in the order they are tried: release,
+    build, host, and by ``order`` within each kind."""
+    rules = [*generic_steps.STEP_RULES, *(r for p in PROVIDERS for r in p.STEP_RULES),
+             *(r for m in MARKERS for r in m.step_rules)]
+    kinds = list(StepKind)
+    return tuple(sorted(rules, key=lambda r: (kinds.index(r.kind), r.order)))
 
 
 def pruned() -> PrunedDirs:

@@ -163,7 +163,7 @@ def _service(unit: Unit) -> Iterator[Item]:
             yield base.warning(at, f"{unit.name} has {len(execs)} ExecStart= lines; the last one is used")
         role, confidence = (info.role.value, I) if info.role else ("worker", H)
         yield base.process(key, at, D, command=clean, legacy_name=unit.name,
-                           app_server=info.app_server, workers=info.workers, threads=info.threads,
+                           app_server=info.server, workers=info.workers, threads=info.threads,
                            timeout=info.timeout, port=info.port if info.port_declared else None)
         yield base.process(key, at, confidence, role=role)
         if info.port is not None and not info.port_declared:

@@ -9,24 +9,13 @@ and Kubernetes ``command`` do not expand them, so such commands run through ``sh
 from __future__ import annotations
 
 import shlex
+from collections.abc import Mapping
 
-from analyzers.commands import CommandInfo, basename, classify, container_command, split
+from analyzers.commands import basename, classify, container_command, server, split
+from analyzers.providers.protocol import ServerSpec
+from migrator.commands import CommandMeaning
 
 ALL = "0.0.0.0"  # noqa: S104 - a pod must listen on every interface for Service and probes
-# server -> (options whose value sets the listen address, options to add for 0.0.0.0:PORT)
-_LISTEN: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "gunicorn": (("--bind", "-b"), ("--bind", "0.0.0.0:{port}")),
-    "uvicorn": (("--host", "--port", "--uds", "--fd"), ("--host", ALL, "--port", "{port}")),
-    "daphne": (("--bind", "-b", "--port", "-p", "--unix-socket", "-u"), ("-b", ALL, "-p", "{port}")),
-    "hypercorn": (("--bind", "-b"), ("--bind", "0.0.0.0:{port}")),
-    "waitress": (("--listen", "--host", "--port", "--unix-socket"), ("--listen=0.0.0.0:{port}",)),
-    "flask": (("--host", "-h", "--port", "-p"), ("--host", ALL, "--port", "{port}")),
-    # an ini file may bind the same port on 127.0.0.1 (its sockets add up, never replace): SO_REUSEPORT
-    # lets both bind, and the pod's traffic reaches the 0.0.0.0 socket
-    "uwsgi": (("--http", "--http-socket", "--socket", "-s"), ("--http-socket", "0.0.0.0:{port}", "--reuse-port")),
-}
-# the token after which the new options go (options before positionals suit every parser here)
-_ANCHOR = {"waitress": "waitress-serve", "flask": "run", "runserver": "runserver"}
 
 
 def container_argv(command: str, port: int | None) -> tuple[tuple[str, ...], str | None]:
@@ -35,14 +24,14 @@ def container_argv(command: str, port: int | None) -> tuple[tuple[str, ...], str
     argv = split(text)
     info = classify(text)
     notes: list[str] = []
-    server = info.app_server
-    if port is not None and server is not None and (server in _LISTEN or server == "runserver"):
-        rebound = _rebind(argv, server, port)
+    spec = server(info)
+    if port is not None and spec is not None and (spec.listen_add or spec.listen_positional):
+        rebound = _rebind(argv, spec, port)
         if sorted(rebound) != sorted(argv):
             notes.append(f"listens on 0.0.0.0:{port} in the container (legacy: {_listen_text(info)})")
             argv = rebound
-    if server in _FILE_OPTIONS:
-        argv, moved = _no_host_files(argv, _FILE_OPTIONS[server])
+    if spec is not None and spec.file_options:
+        argv, moved = _no_host_files(argv, spec.file_options)
         if moved:
             notes.append(f"no log or pid files on the read-only filesystem, logs go to stdout/stderr "
                          f"(legacy: {', '.join(moved)})")
@@ -58,17 +47,7 @@ def container_argv(command: str, port: int | None) -> tuple[tuple[str, ...], str
     return tuple(argv), note
 
 
-# Options that make a server write log or pid files on the host: in a pod the root filesystem is
-# read-only and logs belong on stdout/stderr. option -> replacement value (None: drop the option).
-_FILE_OPTIONS: dict[str, dict[str, str | None]] = {
-    "gunicorn": {"--access-logfile": "-", "--error-logfile": "-", "--log-file": "-", "--pid": None, "-p": None},
-    "celery": {"--logfile": None, "-f": None, "--pidfile": None},
-    "uwsgi": {"--logto": None, "--logto2": None, "--pidfile": None, "--pidfile2": None, "--daemonize": None},
-    "daphne": {"--access-log": None},
-}
-
-
-def _no_host_files(argv: list[str], options: dict[str, str | None]) -> tuple[list[str], list[str]]:
+def _no_host_files(argv: list[str], options: Mapping[str, str | None]) -> tuple[list[str], list[str]]:
     """``argv`` without file-writing options (or with them pointed at stdout), and what was moved."""
     out: list[str] = []
     moved: list[str] = []
@@ -93,15 +72,15 @@ def _no_host_files(argv: list[str], options: dict[str, str | None]) -> tuple[lis
     return out, moved
 
 
-def _celery_beat(info: CommandInfo, argv: list[str]) -> bool:
-    return info.app_server == "celery" and (info.name == "beat" or "-B" in argv or "--beat" in argv)
+def _celery_beat(info: CommandMeaning, argv: list[str]) -> bool:
+    return info.server == "celery" and (info.name == "beat" or "-B" in argv or "--beat" in argv)
 
 
 def _is_schedule_option(arg: str) -> bool:
     return arg in ("-s", "--schedule") or arg.startswith("--schedule=") or (arg.startswith("-s") and arg[2:3] != "-")
 
 
-def _listen_text(info: CommandInfo) -> str:
+def _listen_text(info: CommandMeaning) -> str:
     sock = info.unix_socket
     if sock:
         return f"unix socket {sock}"
@@ -111,21 +90,21 @@ def _listen_text(info: CommandInfo) -> str:
     return f"{host or 'default host'}:{port}" if port else "default address"
 
 
-def _anchor_index(argv: list[str], server: str) -> int:
-    anchor = _ANCHOR.get(server, server)
+def _anchor_index(argv: list[str], spec: ServerSpec) -> int:
+    anchor = spec.anchor or spec.name
     for i, word in enumerate(argv):
-        if basename(word) == anchor or (server == "runserver" and word == "runserver_plus"):
+        if basename(word) == anchor or (spec.listen_positional and word == f"{anchor}_plus"):
             return i
     return 0
 
 
-def _rebind(argv: list[str], server: str, port: int) -> list[str]:
-    at = _anchor_index(argv, server)
+def _rebind(argv: list[str], spec: ServerSpec, port: int) -> list[str]:
+    at = _anchor_index(argv, spec)
     head, tail = argv[: at + 1], argv[at + 1 :]
-    if server == "runserver":
-        # the address is the first positional after runserver
+    if spec.listen_positional:
+        # the address is the first positional after the anchor (runserver)
         return [*head, f"0.0.0.0:{port}", *(a for a in tail if a.startswith("-"))]
-    drop, add = _LISTEN[server]
+    drop, add = spec.listen_options, spec.listen_add
     kept: list[str] = []
     skip = False
     for token in tail:

@@ -225,7 +225,7 @@ def _process(p: Subject, app: str, label: str, settings: GenerateSettings, *, we
             port = Value(bounded_int(p.get("port"), 1, 65535), origin(p, "port") or "")
         else:
             guessed = classify(container_command(command)).port
-            port = Value(guessed or DEFAULT_PORT, f"default port of {classify(command).app_server}" if guessed
+            port = Value(guessed or DEFAULT_PORT, f"default port of {classify(command).server}" if guessed
                          else f"default: {DEFAULT_PORT}")
     elif bounded_int(p.get("port"), 1, 65535):
         port = Value(bounded_int(p.get("port"), 1, 65535), origin(p, "port") or "")

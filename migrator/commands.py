@@ -98,7 +98,7 @@ class ParsedCommand:
     text: str  # as written (host steps and reports show it)
     argv: tuple[str, ...]  # shell words
     core: tuple[str, ...]
-    source: Source  # where the line was written
+    source: Source | None = None  # where the line was written (None: a command given as text alone)
     cwd: str | None = None  # cd, WorkingDirectory=, fabric cd(), supervisor directory=
     user: str | None = None  # sudo -u, User=, fabric sudo(user=)
     env: tuple[tuple[str, str], ...] = ()  # FOO=bar prefix, env FOO=bar, Environment=
@@ -143,10 +143,10 @@ class CommandMeaning:
     """
 
     provider: str | None
-    container: tuple[str, ...] = ()
     role: ProcessRole | None = None
     name: str | None = None  # canonical process key: web, worker, beat, worker-emails
     server: str | None = None  # the provider's ServerSpec key: gunicorn, uvicorn, celery ...
+    container: tuple[str, ...] = ()
     step: StepKind | None = None  # for one-off commands
     step_reason: str | None = None
     port: int | None = None

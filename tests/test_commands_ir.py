@@ -39,7 +39,8 @@ def test_parsed_command_names_its_program_and_keeps_its_context():
 
 
 def test_meaning_text_is_the_container_command():
-    meaning = CommandMeaning("python", ("gunicorn", "-b", ":$PORT", "app:app"), ProcessRole.WEB, "web", "gunicorn")
+    meaning = CommandMeaning("python", ProcessRole.WEB, "web", "gunicorn",
+                             container=("gunicorn", "-b", ":$PORT", "app:app"))
     assert meaning.text == "gunicorn -b :$PORT app:app"
 
 

@@ -30,7 +30,9 @@ def test_names_are_unique_and_providers_are_found_by_name_and_buildpack():
     assert len(set(analyzer_names)) == len(analyzer_names)
     assert not {p.NAME for p in registry.PROVIDERS} & set(analyzer_names)  # a report names both apart
     assert registry.provider("python") is python and registry.provider("cobol") is None
-    assert registry.provider_for_buildpack("python") == "python" and registry.provider_for_buildpack("nodejs") is None
+    assert registry.provider_for_buildpack("python") == "python"
+    assert registry.provider_for_buildpack("nodejs") == "node"  # a marker
+    assert registry.provider_for_buildpack("cobol") is None
 
 
 def test_the_walk_prunes_what_the_registry_says():
@@ -78,3 +80,15 @@ def test_a_crashing_detect_keeps_the_providers_analyzers(tmp_path, monkeypatch):
     model = analyze(write(tmp_path, {"README.md": "x\n"}))
     assert set(PYTHON) <= set(model.analyzers)
     assert any("provider python failed to detect: RuntimeError: boom" in w.message for w in model.warnings)
+
+
+def test_step_rules_keep_todays_first_match_order():
+    # release before build before host, then each rule's order: the old single table's sequence
+    rules = registry.step_rules()
+    kinds = [r.kind.value for r in rules]
+    assert kinds == sorted(kinds, key=["release", "build", "host"].index)
+    orders = {(r.kind, r.order) for r in rules}
+    assert len(orders) == len(rules), "two rules share a position: their first match would depend on the table"
+    pattern = [r.pattern.pattern for r in rules]
+    assert pattern.index(r"\b(rake|rails)\s+db:migrate\b") < pattern.index(r"\bknex\s+migrate:latest\b")
+    assert pattern.index(r"\bpybabel\s+compile\b") > pattern.index(r"\b(webpack|gulp|grunt)\b(?!-)")

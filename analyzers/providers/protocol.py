@@ -14,12 +14,14 @@ planner's decision, from every provider's evidence (never "first match wins").
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
-from dataclasses import dataclass
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from analyzers.base import Analyzer
-from migrator.model import Confidence
+from migrator.commands import CommandMeaning, ParsedCommand, StepKind
+from migrator.model import Confidence, ProcessRole
 from migrator.repo import RepoView
 
 
@@ -87,6 +89,35 @@ class PrunedDirs:
     paths: frozenset[str] = frozenset()
 
 
+@dataclass(frozen=True)
+class StepRule:
+    """A deploy command that is a one-off step: ``pattern`` is searched in the command's core words
+    joined by spaces. Rules of every provider, marker and the generic set are tried by ``(kind, order)``:
+    release before build before host, then ``order`` (a global position; the first match wins)."""
+
+    kind: StepKind
+    pattern: re.Pattern[str]
+    reason: str
+    order: int
+
+
+@dataclass(frozen=True)
+class ServerSpec:
+    """How one app server is recognised and rewritten for a container."""
+
+    name: str  # "gunicorn": CommandMeaning.server
+    role: ProcessRole
+    default_port: int | None  # documented default when no bind is given
+    listen_options: tuple[str, ...] = ()  # dropped on rewrite (--bind, -b, --port ...)
+    listen_add: tuple[str, ...] = ()  # added instead: ("--bind", "0.0.0.0:{port}")
+    listen_positional: bool = False  # the address is the first positional after the anchor (runserver)
+    anchor: str | None = None  # the word after which new options go (waitress-serve, run); default: name
+    file_options: Mapping[str, str | None] = field(default_factory=dict)  # log/pid option -> replacement
+    port_env_default: str | None = None  # reads $PORT itself when no bind is given (gunicorn)
+    workers_env: str | None = None  # the env var its worker count defaults to (gunicorn: WEB_CONCURRENCY)
+    examples: tuple[tuple[str, str | None, int | None], ...] = ()  # (command, name, port): the conformance suite
+
+
 class Provider(Protocol):
     """A runtime provider module (``analyzers/providers/<lang>/__init__.py``)."""
 
@@ -95,5 +126,24 @@ class Provider(Protocol):
     SOURCE_SUFFIXES: tuple[str, ...]  # code files of the language
     PRUNED: PrunedDirs
     ANALYZERS: Mapping[Tier, tuple[Analyzer, ...]]
+    SERVERS: Mapping[str, ServerSpec]
+    STEP_RULES: tuple[StepRule, ...]
 
     def detect(self, repo: RepoView) -> Detection | None: ...
+
+    def unwrap(self, argv: Sequence[str]) -> tuple[tuple[str, ...], str] | None:
+        """(inner command, runner words) when ``argv`` starts with one of its runners (``uv run ...``)."""
+        ...
+
+    def program(self, core: Sequence[str]) -> tuple[str, tuple[str, ...]] | None:
+        """(program, its arguments) through the language's interpreter (``python -m celery`` -> celery)."""
+        ...
+
+    def classify(self, cmd: ParsedCommand) -> CommandMeaning | None:
+        """What ``cmd`` means when its program is this language's; None: not mine."""
+        ...
+
+    def host_program(self, argv0: str) -> str | None:
+        """The program as the image runs it when ``argv0`` is a host path of this language's
+        (``/srv/app/venv/bin/gunicorn`` -> ``gunicorn``, ``python3.8`` -> ``python``); else None."""
+        ...

@@ -56,7 +56,7 @@ WEB, WORKER, SCHED, REL = ProcessRole.WEB, ProcessRole.WORKER, ProcessRole.SCHED
 )
 def test_classify(command, expected):
     info = classify(command)
-    assert (info.role, info.name, info.app_server, info.port, info.port_declared) == expected
+    assert (info.role, info.name, info.server, info.port, info.port_declared) == expected
 
 
 @pytest.mark.parametrize(
@@ -75,7 +75,7 @@ def test_classify(command, expected):
 )
 def test_wrappers_and_venv_paths_are_seen_through(command):
     info = classify(command)
-    assert (info.app_server, info.entrypoint) == ("gunicorn", "proj.wsgi")
+    assert (info.server, info.entrypoint) == ("gunicorn", "proj.wsgi")
     assert container_command(command) == "gunicorn proj.wsgi"
 
 
@@ -249,4 +249,4 @@ def test_runner_build_step_is_the_inner_command():
     assert container_command("uv run --extra dev pybabel compile -d app/translations") == (
         "pybabel compile -d app/translations")
     info = classify("uv run --frozen --with uvicorn uvicorn main:app --port 8001")
-    assert (info.app_server, info.port, info.entrypoint) == ("uvicorn", 8001, "main:app")
+    assert (info.server, info.port, info.entrypoint) == ("uvicorn", 8001, "main:app")

@@ -1,5 +1,5 @@
-"""The Python provider: Python's analyzers, its detection, and (in later modules) its servers, step
-rules and image plan.
+"""The Python provider: Python's analyzers, its detection, its servers and step rules, and how its
+commands look on a legacy host (virtualenv paths, ``python -m``, project runners).
 
 The analyzers still live at their old paths (``analyzers/requirements.py`` ...: other branches edit
 them); this package is where the registry finds them, and their NAMEs are unchanged because reports
@@ -8,7 +8,8 @@ print them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 
 from analyzers import (
     appserver_config,
@@ -21,8 +22,12 @@ from analyzers import (
     setuptools,
 )
 from analyzers.base import Analyzer
-from analyzers.providers.protocol import PrunedDirs, Tier
+from analyzers.lib.argv import basename
+from analyzers.providers.protocol import PrunedDirs, ServerSpec, StepRule, Tier
+from analyzers.providers.python import servers, steps
 from analyzers.providers.python.detect import detect as detect
+from analyzers.runners import run_wrapper
+from migrator.commands import CommandMeaning, ParsedCommand
 
 NAME = "python"
 HEROKU_BUILDPACKS: tuple[str, ...] = ("python",)
@@ -38,3 +43,68 @@ ANALYZERS: Mapping[Tier, tuple[Analyzer, ...]] = {
     Tier.PACKAGING: (python_version, requirements, pipenv, pyproject, setuptools, ci_python),
     Tier.CODE: (python_code,),
 }
+SERVERS: Mapping[str, ServerSpec] = servers.SERVERS
+STEP_RULES: tuple[StepRule, ...] = steps.STEP_RULES
+
+INTERPRETER = re.compile(r"^python[0-9.]*$")
+# Programs a virtualenv installs: a host path to one (/srv/app/env/bin/celery) is the bare name in the image.
+PROGRAMS = frozenset({"gunicorn", "uwsgi", "uvicorn", "daphne", "hypercorn", "celery", "rq", "rqworker", "dramatiq",
+                      "waitress-serve", "flask", "alembic", "django-admin", "pip", "pip3", "huey_consumer"})
+_VENV_BIN = re.compile(r"(^|/)(\.?venv|env|virtualenv|\.virtualenvs/[^/]+|pyenv/[^/]+)/bin/")
+
+
+def unwrap(argv: Sequence[str]) -> tuple[tuple[str, ...], str] | None:
+    """``uv run --extra dev x`` / ``poetry run x`` / ``newrelic-admin run-program x`` / ``ddtrace-run x`` -> x."""
+    if not argv:
+        return None
+    head = basename(argv[0])
+    if head == "ddtrace-run":
+        return tuple(argv[1:]), head
+    if head == "newrelic-admin" and len(argv) > 1 and argv[1] == "run-program":
+        return tuple(argv[2:]), "newrelic-admin run-program"
+    runner = run_wrapper(list(argv))
+    if runner is not None:
+        return runner.command, " ".join(runner.wrapper)
+    return None
+
+
+def program(core: Sequence[str]) -> tuple[str, tuple[str, ...]] | None:
+    """(program, arguments) through the interpreter: ``python -m celery x`` -> celery, ``python3 -u
+    manage.py migrate`` -> manage.py; None when ``core`` does not start with a Python interpreter."""
+    if not core or not INTERPRETER.match(basename(core[0])):
+        return None
+    args = list(core[1:])
+    while args and args[0].startswith("-") and args[0] != "-m":  # interpreter options: -u, -O, -W ignore
+        opt = args.pop(0)
+        if opt in ("-W", "-X") and args:
+            args.pop(0)
+    if args and args[0] == "-m" and len(args) > 1:
+        return args[1].split(".")[0], tuple(args[2:])
+    if args:
+        return basename(args[0]), tuple(args[1:])
+    return basename(core[0]), ()
+
+
+def classify(cmd: ParsedCommand) -> CommandMeaning | None:
+    """The meaning of a Python server, queue or management command; a bare ``CommandMeaning("python")``
+    for any other command run by the Python interpreter; None when the program is not Python's."""
+    if not cmd.core:
+        return None
+    through = program(cmd.core)
+    prog, args = through if through is not None else (basename(cmd.core[0]), cmd.core[1:])
+    handler = servers.HANDLERS.get(prog)
+    if handler is not None:
+        return handler(args)
+    if through is not None or prog in PROGRAMS:
+        return CommandMeaning(NAME)
+    return None
+
+
+def host_program(argv0: str) -> str | None:
+    """``/srv/app/venv/bin/gunicorn`` -> ``gunicorn``; ``/usr/bin/python3.8`` and ``python3`` -> ``python``."""
+    name = basename(argv0)
+    if "/" in argv0 and not (_VENV_BIN.search(argv0) or name in PROGRAMS or INTERPRETER.match(name)):
+        return None
+    if INTERPRETER.match(name):
+        return "python"
+    return name if "/" in argv0 else None
