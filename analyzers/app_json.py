@@ -23,8 +23,8 @@ from typing import Any
 
 from analyzers import base
 from analyzers.base import D, I, Item, Src
-from analyzers.commands import classify, container_command
-from analyzers.deploy_commands import command_secrets
+from analyzers.commands import meaning
+from analyzers.deploy_commands import command_secrets, parse_at
 from analyzers.jsonlines import Path, key_lines
 from migrator.repo import RepoView
 from migrator.secrets import lift_secrets
@@ -215,9 +215,10 @@ def _scripts(scripts: Any, at: At) -> Iterator[Item]:
             continue  # pr-predestroy only concerns review apps
         yield from command_secrets(command, src)
         command = lift_secrets(command)
-        info = classify(command)
-        yield base.process("postdeploy", src, D, role="oneoff", command=container_command(command),
-                           legacy_name="scripts.postdeploy", app_server=info.server)
+        cmd = parse_at(command, src, origin="scripts.postdeploy")
+        info = meaning(cmd)
+        yield base.stating(base.process("postdeploy", src, D, role="oneoff", command=info.text or cmd.text,
+                                        legacy_name="scripts.postdeploy", app_server=info.server), cmd, info)
 
 
 def _runtime(data: dict[str, Any], at: At) -> Iterator[Item]:

@@ -9,10 +9,11 @@ An analyzer is a module with ``NAME`` and ``analyze(repo) -> Iterable[Item]``; a
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from typing import Protocol
 
+from migrator.commands import CommandMeaning, ParsedCommand
 from migrator.model import Confidence, Finding, Kind, SecretFinding, Source, Value, Warning
 from migrator.repo import RepoView
 from migrator.secrets import bears_secret, is_placeholder, is_secret_name, secret_kind
@@ -131,6 +132,22 @@ def ingress(host: str, src: Src, confidence: Confidence = D, **fields: Value) ->
 
 def volume(path: str, src: Src, confidence: Confidence = I, **fields: Value) -> Finding:
     return _finding(Kind.VOLUME, path, src, confidence, {"path": path, **fields})
+
+
+def stating(finding: Finding, parsed: ParsedCommand | None, meaning: CommandMeaning | None = None) -> Finding:
+    """``finding`` (whose ``command`` field is the command as it runs in the image) with the command as the
+    reader parsed it and what it means: the planner keeps the winner's meaning for the generators."""
+    return replace(finding, parsed=parsed, meaning=meaning)
+
+
+def with_fields(finding: Finding, fields: Mapping[str, Value], *, key: str | None = None,
+                source: Source | None = None) -> Finding:
+    """``finding`` with other fields (key, source): it keeps its parsed command and meaning only while its
+    ``command`` stays as it was (a scrubbed or redacted command is another text; the planner reads it anew)."""
+    same = fields.get("command") == finding.fields.get("command")
+    return replace(finding, fields=fields, key=finding.key if key is None else key,
+                   source=finding.source if source is None else source,
+                   parsed=finding.parsed if same else None, meaning=finding.meaning if same else None)
 
 
 def warning(src: Src, message: str) -> Warning:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 
 from analyzers import docker_cli
@@ -64,9 +64,10 @@ def core_argv(argv: Sequence[str]) -> list[str]:
     return list(_core(argv)[0])
 
 
-def _core(argv: Sequence[str]) -> tuple[tuple[str, ...], str | None]:
+def _core(argv: Sequence[str]) -> tuple[tuple[str, ...], str | None, tuple[str, ...]]:
     out = list(argv)
     runner: str | None = None
+    notes: list[str] = []
     changed = True
     while out and changed:
         changed = False
@@ -95,18 +96,30 @@ def _core(argv: Sequence[str]) -> tuple[tuple[str, ...], str | None]:
                 if unwrapped is not None:
                     # uv/poetry/pipenv/pdm/hatch/rye run [options] cmd: the options are the runner's, not cmd's
                     out, runner = list(unwrapped[0]), unwrapped[1]
+                    notes += [unwrapped[2]] if unwrapped[2] else []
                     changed = True
                     break
-    return tuple(out), runner
+    return tuple(out), runner, tuple(notes)
 
 
 def parse_command(text: str, source: Source | None = None, *, cwd: str | None = None, user: str | None = None,
+                  env: Sequence[tuple[str, str]] = (), hosts: Sequence[str] | None = None,
                   background: bool = False, origin: str = "") -> ParsedCommand:
-    """``text`` split once into a :class:`ParsedCommand`, its core program found."""
-    argv = tuple(split(text))
-    core, runner = _core(argv)
-    return ParsedCommand(text, argv, core, source, cwd=cwd, user=user, background=background, runner=runner,
-                         origin=origin)
+    """``text`` split once into a :class:`ParsedCommand`, its core program found (the one place a
+    command line is tokenised: every rule reads the value)."""
+    return parse_argv(text, split(text), source, cwd=cwd, user=user, env=env, hosts=hosts, background=background,
+                      origin=origin)
+
+
+def parse_argv(text: str, argv: Sequence[str], source: Source | None = None, *, cwd: str | None = None,
+               user: str | None = None, env: Sequence[tuple[str, str]] = (), hosts: Sequence[str] | None = None,
+               background: bool = False, origin: str = "") -> ParsedCommand:
+    """A :class:`ParsedCommand` from words a reader already split (a unit file's ``ExecStart=`` parts, a
+    crontab line's pieces): ``text`` is how they were written."""
+    core, runner, notes = _core(argv)
+    return ParsedCommand(text, tuple(argv), core, source, cwd=cwd, user=user, env=tuple(env),
+                         hosts=tuple(hosts) if hosts is not None else None, background=background, runner=runner,
+                         origin=origin, notes=notes)
 
 
 def program(argv: Sequence[str]) -> tuple[str, list[str]]:
@@ -121,9 +134,11 @@ def program(argv: Sequence[str]) -> tuple[str, list[str]]:
     return basename(core[0]), core[1:]
 
 
+@lru_cache(maxsize=16384)
 def meaning(cmd: ParsedCommand) -> CommandMeaning:
     """What ``cmd`` means: the first provider that claims its program, else the generic rules; the
-    container command and the one-off step kind always filled in."""
+    container command and the one-off step kind always filled in. Memoised: a reader, the shell walker
+    and the planner may all ask about the same value."""
     found = next((m for p in _providers() if (m := p.classify(cmd)) is not None), None) or CommandMeaning(None)
     step = step_of(cmd)
     return replace(found, container=_container(cmd), step=step[0] if step else None,

@@ -190,7 +190,7 @@ def _argv(value: Any) -> list[str]:
 
 
 def _is_tool(name: str, start: StartCommand) -> bool:
-    argv = split(start.command)
+    argv = list(start.argv) if start.argv is not None else split(start.command)
     program = argv[0].rsplit("/", 1)[-1] if argv else ""
     module = argv[2] if len(argv) > 2 and argv[1] == "-m" else ""
     return bool(_TOOLS.match(name.lower())) or program in _TOOL_COMMANDS or module in _TOOL_COMMANDS

@@ -28,9 +28,9 @@ from collections.abc import Iterator
 
 from analyzers import base
 from analyzers.base import D, Item, Src
-from analyzers.commands import container_command, host_only
+from analyzers.commands import host_only, meaning
 from analyzers.cron_schedule import Schedule, ScheduleError, from_fields, looks_like_field, time_field_count
-from analyzers.deploy_commands import command_secrets, export
+from analyzers.deploy_commands import command_secrets, export, parse_at
 from analyzers.hostcfg import clean_command, collapse_jinja, schedule_name, strip_template, unique
 from migrator.repo import RepoView
 from migrator.secrets import lift_secrets, scrub
@@ -171,17 +171,21 @@ def _job(when: str, user: str | None, command: str, src: Src, names: set[str], t
         yield base.warning(src, "text after '%' is passed to the job on stdin by cron; it is dropped")
     for part in re.split(r"&&|\|\||[;|]", command):
         yield from command_secrets(part, src)
-    clean, log = clean_command(command)
-    if not clean:
+    cmd, log = clean_command(command, src(), user=user)
+    if cmd is None:
         yield base.warning(src, "cron entry has no command left after removing cd/redirections; ignored")
         return
-    hosted = host_only(clean)
+    hosted = host_only(cmd.core)
     if hosted is not None:  # certbot renew, docker compose up ...: nothing for a CronJob of the app image
-        yield base.host_step(scrub(clean), src, f"scheduled on the host: {hosted.reason}")
+        yield base.host_step(scrub(cmd.text), src, f"scheduled on the host: {hosted.reason}")
         return
-    name = unique(schedule_name(clean, "job"), names)
-    yield base.schedule(name, src, D, schedule=when, command=lift_secrets(container_command(clean)), user=user, log=log,
-                        timezone=tz)
+    run = meaning(cmd)
+    container = lift_secrets(run.text or cmd.text)
+    # (the lifted text when a secret was lifted out: no name is ever made of a secret)
+    words = run.container if container == run.text else parse_at(container, src).core
+    name = unique(schedule_name(words, "job"), names)
+    yield base.stating(base.schedule(name, src, D, schedule=when, command=container, user=user, log=log,
+                                     timezone=tz), cmd, run)
 
 
 def _percent(command: str) -> tuple[str, bool]:

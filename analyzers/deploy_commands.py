@@ -9,11 +9,14 @@ hand (``nohup gunicorn ... &``). Callers resolve what they can (cwd, variables) 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from typing import Any
 
 from analyzers import base, debian_names, docker_cli
 from analyzers.base import DEF, H, I, Item, Src
-from analyzers.commands import classify, container_command, core_argv, split, step_kind
+from analyzers.commands import meaning, parse_command
+from migrator.commands import ParsedCommand, StepKind
 from migrator.model import Confidence, Finding, Kind, SecretFinding
 from migrator.secrets import SecretRef, is_placeholder, lift
 
@@ -29,19 +32,22 @@ _LOCAL_HOSTS = {"localhost", "127.0.0.1", "0.0.0.0", "[::1]", "::1"}  # noqa: S1
 _EXPORT = re.compile(r"^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
 
 
-def interpret(command: str, src: Src, *, background: bool = False) -> Iterator[Item]:
-    """Findings for one simple command (no ``&&`` lists: split those first).
+def interpret(command: str | ParsedCommand, src: Src, *, background: bool = False) -> Iterator[Item]:
+    """Findings for one simple command (no ``&&`` lists: split those first), given as text or as the
+    reader parsed it (then its ``background`` counts too).
 
     A secret written in the command (``mysql -pX``, ``wget ...?key=X``, ``echo X | sudo -S``) is reported
     where it is and lifted out: the findings' commands read ``${NAME}`` instead, and a command that runs
     in the image declares ``NAME`` as a secret env var, so the value comes from the Secret.
     """
-    lifted = lift(command.strip())
+    cmd = parse_at(command, src) if isinstance(command, str) else command
+    lifted = lift(cmd.text.strip())
     runs_in_image = False
     reported: set[str] = set()  # export NAME=... reports its own secret
-    for item in _interpret(command, src, background=background):
+    for item in _interpret(cmd, src, background=background or cmd.background):
         if isinstance(item, Finding) and lifted.refs and isinstance(item.fields.get("command"), str):
             fields = {**item.fields, "command": lift(str(item.fields["command"])).text}
+            # the lifted command is another text: the planner understands it anew (the old meaning names the secret)
             item = Finding(item.kind, lift(item.key).text, fields, item.source)
             runs_in_image |= item.kind in RUNS_IN_IMAGE
         elif isinstance(item, SecretFinding):
@@ -49,6 +55,11 @@ def interpret(command: str, src: Src, *, background: bool = False) -> Iterator[I
         yield item
     refs = tuple(r for r in lifted.refs if r.label not in reported)
     yield from secret_items(refs, src, declare=runs_in_image)
+
+
+def parse_at(command: str, src: Src, **context: Any) -> ParsedCommand:
+    """``command`` parsed once, at ``src``, with what the reader knew (``cwd=``, ``user=`` ...)."""
+    return parse_command(command.strip(), src(), **context)
 
 
 # Sections whose command runs in the image (a host step only documents what the legacy host did).
@@ -65,12 +76,11 @@ def secret_items(refs: tuple[SecretRef, ...], src: Src, *, declare: bool = True)
                                description=f"lifted out of a command ({ref.label})")
 
 
-def _interpret(command: str, src: Src, *, background: bool = False) -> Iterator[Item]:
-    command = command.strip()
+def _interpret(cmd: ParsedCommand, src: Src, *, background: bool = False) -> Iterator[Item]:
+    command = cmd.text.strip()
     if not command:
         return
-    argv = split(command)
-    core = core_argv(argv)
+    argv, core = list(cmd.argv), list(cmd.core)
     if not core:
         return  # a bare assignment line (FOO=bar): its secret, if any, was lifted by interpret
     prog = core[0].rsplit("/", 1)[-1]
@@ -100,29 +110,28 @@ def _interpret(command: str, src: Src, *, background: bool = False) -> Iterator[
         yield from _health(core[1:], src)
         return
 
-    info = classify(command)
+    info = meaning(cmd)
     if info.role is not None and info.role.value != "release" and (background or _daemonized(core)):
         # a long-running process started by hand on the host
-        yield base.process(
-            info.name or "web", src, I, role=info.role.value, command=container_command(_foreground(command)),
+        run = replace(info, container=foreground(info.container))
+        yield base.stating(base.process(
+            info.name or "web", src, I, role=info.role.value, command=run.text or command,
             port=info.port if info.port_declared else None, app_server=info.server,
             legacy_name=src.file,
-        )
+        ), cmd, run)
         if info.port is not None and not info.port_declared:
             yield base.process(info.name or "web", src, DEF, port=info.port)
         return
 
-    kind = step_kind(command)
-    if kind is None:
+    if info.step is None:
         return
-    what, reason = kind
-    clean = container_command(command)
-    if what == "release":
-        yield base.release_step(clean, src, Confidence.DECLARED)
-    elif what == "build":
-        yield base.build_step(clean, src, Confidence.DECLARED)
+    clean = info.text or command
+    if info.step is StepKind.RELEASE:
+        yield base.stating(base.release_step(clean, src, Confidence.DECLARED), cmd, info)
+    elif info.step is StepKind.BUILD:
+        yield base.stating(base.build_step(clean, src, Confidence.DECLARED), cmd, info)
     else:
-        yield base.host_step(command, src, reason)
+        yield base.stating(base.host_step(command, src, info.step_reason or ""), cmd)
         if prog in ("rsync", "scp"):
             yield from _code_copy(core[1:], src)
 
@@ -168,13 +177,26 @@ def _code_copy(args: list[str], src: Src) -> Iterator[Item]:
         yield base.runtime(src, I, legacy_app_dir=remote)
 
 
-# uWSGI's --daemonize/--daemonize2 take a log file argument
-_DAEMON_FLAG = re.compile(r"(?<!\S)(--daemon|--detach|-D|--daemonize2?(?:=|\s+)\S+)(?!\S)")
+_DAEMON_WORDS = {"--daemon", "--detach", "-D"}
+_DAEMONIZE = re.compile(r"^--daemonize2?(=.*)?$")  # uWSGI's --daemonize/--daemonize2 take a log file argument
 
 
-def _foreground(command: str) -> str:
+def foreground(argv: Sequence[str]) -> tuple[str, ...]:
     """Drop daemonizing flags: in a container the process must stay in the foreground as PID 1."""
-    return " ".join(_DAEMON_FLAG.sub("", command).split()) if _DAEMON_FLAG.search(command) else command
+    out: list[str] = []
+    skip = False
+    for word in argv:
+        if skip:
+            skip = False
+            continue
+        if word in _DAEMON_WORDS:
+            continue
+        m = _DAEMONIZE.match(word)
+        if m:
+            skip = m.group(1) is None  # ``--daemonize /var/log/x.log``: its log file goes too
+            continue
+        out.append(word)
+    return tuple(out)
 
 
 def _daemonized(core: list[str]) -> bool:

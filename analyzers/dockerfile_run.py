@@ -19,6 +19,7 @@ from analyzers.dockerfile_parse import Dockerfile, Stage, arg_pairs, env_pairs, 
 from analyzers.dockerfile_parse import substitute as _sub
 from analyzers.image_command import in_image
 from analyzers.shellwalk import CommandHandler, ShellWalker
+from migrator.commands import ParsedCommand
 from migrator.model import Confidence, Finding, Kind, Source, Value
 
 # Variables that set up the image or its tools, not the app's configuration.
@@ -61,13 +62,13 @@ def runs(parsed: Dockerfile, final: Stage, src: Src) -> Iterator[Item]:
 
 
 def _run_handler(stage: str | None) -> CommandHandler:
-    def handle(command: str, src: Src, background: bool) -> Iterable[Item]:
-        return _run_items(command, src, stage)
+    def handle(cmd: ParsedCommand, src: Src, background: bool) -> Iterable[Item]:
+        return _run_items(cmd, src, stage)
 
     return handle
 
 
-def _run_items(command: str, src: Src, stage: str | None) -> Iterable[Item]:
+def _run_items(command: ParsedCommand | str, src: Src, stage: str | None) -> Iterable[Item]:
     """What a RUN command says about the app image: packages, build/release steps, secrets."""
     for item in interpret(command, src):
         if not isinstance(item, Finding):
@@ -82,7 +83,7 @@ def _run_items(command: str, src: Src, stage: str | None) -> Iterable[Item]:
 
 def _at(item: Finding, confidence: Confidence, fields: dict[str, Value]) -> Finding:
     s = item.source
-    return Finding(item.kind, item.key, fields, Source(s.file, s.line, s.analyzer, confidence))
+    return base.with_fields(item, fields, source=Source(s.file, s.line, s.analyzer, confidence))
 
 
 def variables(parsed: Dockerfile, final: Stage, src: Src) -> Iterator[Item]:

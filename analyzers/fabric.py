@@ -16,16 +16,18 @@ import copy
 import posixpath
 import re
 from collections import ChainMap
-from collections.abc import Iterable, Iterator, MutableMapping
+from collections.abc import Iterable, Iterator, MutableMapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from analyzers import base
 from analyzers.base import H, Item, Src
-from analyzers.commands import basename, classify, split
-from analyzers.deploy_commands import interpret
+from analyzers.commands import basename, meaning
+from analyzers.deploy_commands import interpret, parse_at
 from analyzers.pyast import parse_source
 from analyzers.pyresolve import NOT_HANDLED, Hooks, Namespace, Resolver, Unknown, label, text
+from analyzers.shelltext import split_list
+from migrator.commands import ParsedCommand
 from migrator.model import Finding, Kind, ProcessRole, SecretFinding
 from migrator.repo import RepoView, normalize
 from migrator.secrets import REDACTED, scrub, value_secret_kind
@@ -793,21 +795,20 @@ class Module(Hooks):
         src = Src(NAME, self.rel, line)
         cwd = self.ctx.lcwd if op == "local" else self.ctx.cwd
         hosts = conn.hosts if conn is not None and conn.hosts is not None else self.ctx.hosts
-        for part, background in split_commands(cmd):
-            argv = split(part)
-            if argv[:1] == ["cd"]:
-                cwd = _cd(cwd, argv[1] if len(argv) > 1 else "~")
+        for part, background in split_list(cmd):
+            parsed = parse_at(part, src, cwd=cwd, background=background or detached, origin=f"{op}()")
+            if parsed.argv[:1] == ("cd",):
+                cwd = _cd(cwd, parsed.argv[1] if len(parsed.argv) > 1 else "~")
                 continue
             emitted_secret = False
-            for item in interpret(part, src, background=background or detached):
+            for item in interpret(parsed, src):
                 if isinstance(item, Finding) and item.kind in _STEP_FIELDS and "command" in item.fields:
                     extra: dict[str, Any] = {"cwd": cwd}
                     if op == "local":
                         extra["runs_on"] = "local"
-                    item = Finding(item.kind, item.key, {**item.fields, **{k: v for k, v in extra.items() if v}},
-                                   item.source)
+                    item = replace(item, fields={**item.fields, **{k: v for k, v in extra.items() if v}})
                     if item.kind is Kind.PROCESS and "role" in item.fields:
-                        self._process_user(item.key, part, op, user, conn, src)
+                        self._process_user(item.key, parsed, op, user, conn, src)
                 emitted_secret |= isinstance(item, SecretFinding)
                 self.out.append(item)
             kind = value_secret_kind(part)
@@ -815,11 +816,12 @@ class Module(Hooks):
                 self.out.append(base.hardcoded_secret(src, f"{op} command", kind))
             elif scrub(part) != part and not emitted_secret:
                 self.out.append(base.hardcoded_secret(src, f"{op} command", "password"))
-            if hosts is not None and op != "local" and (hosts.web_role or _webish(part)):
+            if hosts is not None and op != "local" and (hosts.web_role or _webish(parsed)):
                 self.hints.setdefault(hosts.where, hosts)
 
-    def _process_user(self, key: str, part: str, op: str, user: str | None, conn: Conn | None, src: Src) -> None:
-        who = _sudo_user(part)
+    def _process_user(self, key: str, part: ParsedCommand, op: str, user: str | None, conn: Conn | None,
+                      src: Src) -> None:
+        who = _sudo_user(part.argv)
         if who is None and op == "sudo":
             who = user or self.ctx.sudo_user
         elif who is None and op == "run":
@@ -831,12 +833,12 @@ class Module(Hooks):
         cmd = text(command)
         src = Src(NAME, self.rel, line)
         cwd: str | None = None
-        for part, _ in split_commands(cmd):
-            argv = split(part)
-            if argv[:1] == ["cd"] and len(argv) > 1:
-                cwd = _cd(cwd, argv[1])  # prefix("cd /srv/app") is how old fabfiles chdir
+        for part, _ in split_list(cmd):
+            parsed = parse_at(part, src, origin="prefix()")
+            if parsed.argv[:1] == ("cd",) and len(parsed.argv) > 1:
+                cwd = _cd(cwd, parsed.argv[1])  # prefix("cd /srv/app") is how old fabfiles chdir
             else:
-                self.out.extend(interpret(part, src))
+                self.out.extend(interpret(parsed, src))
         return CtxChange(cwd=cwd, prefixes=(cmd,))
 
     def _env_vars(self, values: dict[str, Any], line: int) -> None:
@@ -929,7 +931,7 @@ class Module(Hooks):
         if not isinstance(item, Finding):
             return item
         fields = {k: self._redact(v) if isinstance(v, str) else v for k, v in item.fields.items()}
-        return Finding(item.kind, self._redact(item.key), fields, item.source)
+        return base.with_fields(item, fields, key=self._redact(item.key))
 
     def _redact(self, value: str) -> str:
         out = scrub(value)
@@ -999,8 +1001,7 @@ def _bind(fn: ast.FunctionDef, args: list[Any], kwargs: dict[str, Any], r: Resol
     return local
 
 
-def _sudo_user(part: str) -> str | None:
-    argv = split(part)
+def _sudo_user(argv: Sequence[str]) -> str | None:
     if not argv or basename(argv[0]) != "sudo":
         return None
     for i, tok in enumerate(argv[1:], 1):
@@ -1015,67 +1016,12 @@ def _sudo_user(part: str) -> str | None:
     return None
 
 
-def _webish(part: str) -> bool:
+def _webish(cmd: ParsedCommand) -> bool:
     """Does this command deploy, restart or check the web tier?"""
-    if classify(part).role is ProcessRole.WEB or _WEB_CMD.search(part) or _HEALTH.search(part):
+    part = cmd.text
+    if meaning(cmd).role is ProcessRole.WEB or _WEB_CMD.search(part) or _HEALTH.search(part):
         return True
     return bool(_RESTART.search(part)) and not _NOT_WEB.search(part)
-
-
-def split_commands(command: str) -> list[tuple[str, bool]]:
-    """Split a shell list on ``&&``, ``||``, ``;``, ``&`` and newlines, respecting quotes and ``$(...)``.
-
-    Returns (command, runs_in_background) pairs; pipelines stay whole.
-    """
-    parts: list[tuple[str, bool]] = []
-    buf: list[str] = []
-    quote: str | None = None
-    depth = 0
-    i = 0
-
-    def flush(background: bool) -> None:
-        part = "".join(buf).strip()
-        if part:
-            parts.append((part, background))
-        buf.clear()
-
-    while i < len(command):
-        ch = command[i]
-        nxt = command[i + 1] if i + 1 < len(command) else ""
-        if quote:
-            buf.append(ch)
-            if ch == "\\" and quote == '"' and nxt:
-                buf.append(nxt)
-                i += 1
-            elif ch == quote:
-                quote = None
-        elif ch == "\\" and nxt:
-            buf += [ch, nxt]
-            i += 1
-        elif ch in "'\"":
-            quote = ch
-            buf.append(ch)
-        elif ch == "$" and nxt == "(":
-            depth += 1
-            buf += [ch, nxt]
-            i += 1
-        elif ch == ")" and depth:
-            depth -= 1
-            buf.append(ch)
-        elif depth:
-            buf.append(ch)
-        elif ch in "&|" and nxt == ch:
-            flush(False)
-            i += 1
-        elif ch in ";\n":
-            flush(False)
-        elif ch == "&" and nxt != ">" and (not buf or buf[-1] not in "<>"):
-            flush(True)
-        else:
-            buf.append(ch)
-        i += 1
-    flush(False)
-    return parts
 
 
 def _dedupe(items: Iterable[Item]) -> Iterator[Item]:

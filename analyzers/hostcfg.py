@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import re
 import shlex
+from collections.abc import Sequence
 
-from analyzers.commands import core_argv, program
+from analyzers.commands import core_argv, parse_argv, parse_command, program
 from analyzers.commands import positional as plain_args
+from migrator.commands import ParsedCommand, join, relativize_words, split
 
 # relativize moved to migrator.commands (the planner needs it); re-exported for the readers
 from migrator.commands import relativize as relativize
-from migrator.commands import split
+from migrator.model import Source
 from migrator.repo import RepoView
 
 TEMPLATE_SUFFIXES = (".j2", ".jinja", ".jinja2", ".template", ".tmpl", ".in")
@@ -56,16 +58,18 @@ def host_glob(repo: RepoView, pattern: str) -> list[str]:
     return []
 
 
-def clean_command(command: str) -> tuple[str, str | None]:
+def clean_command(command: str, source: Source | None = None, *, user: str | None = None
+                  ) -> tuple[ParsedCommand | None, str | None]:
     """Drop host-only prefixes (``cd``, venv activation, ``flock``) and redirections; return (command, log).
 
-    What is left of a chain (``a && b``) or a pipeline runs under ``sh -c`` so it stays one command.
+    What is left of a chain (``a && b``) or a pipeline runs under ``sh -c`` so it stays one command. Each
+    piece is split once; a single command left is parsed from those words, not split again.
     """
-    kept: list[str] = []
+    kept: list[tuple[str, list[str] | None]] = []
     log: str | None = None
     workdir: str | None = None
     for part in _CHAIN.split(command.strip()):
-        argv = split(part)
+        argv = list(parse_command(part, source).argv)  # each piece is a command of its own (cd, flock ...)
         if not argv:
             continue
         if argv[0] in ("cd", "pushd"):
@@ -74,17 +78,21 @@ def clean_command(command: str) -> tuple[str, str | None]:
         if argv[0] in ("source", ".") and argv[-1].endswith("activate"):
             continue
         if "|" in part:  # a pipeline's redirections are part of its work (pg_dump | gzip > file)
-            kept.append(part.strip())
+            kept.append((part.strip(), None))
             continue
         argv, found = _redirections(argv)
         log = log or found
         if argv:
-            kept.append(relativize(shlex.join(_strip_flock(argv)), workdir))
+            words = _strip_flock(argv)
+            moved = relativize_words(words, workdir)
+            kept.append((join(moved) if moved != words else shlex.join(words), moved))
     if not kept:
-        return "", log
-    if len(kept) == 1 and "|" not in kept[0]:
-        return kept[0], log
-    return shlex.join(["sh", "-c", " && ".join(kept)]), log
+        return None, log
+    single = kept[0][1] if len(kept) == 1 else None
+    if single is not None:
+        return parse_argv(kept[0][0], single, source, cwd=workdir, user=user), log
+    return parse_command(shlex.join(["sh", "-c", " && ".join(t for t, _ in kept)]), source, cwd=workdir,
+                         user=user), log
 
 
 def _redirections(argv: list[str]) -> tuple[list[str], str | None]:
@@ -121,9 +129,10 @@ def _strip_flock(argv: list[str]) -> list[str]:
     return rest[1:] if len(rest) > 1 else argv
 
 
-def schedule_name(command: str, fallback: str) -> str:
-    """A stable name for a scheduled command: its management command / task / script name."""
-    argv = core_argv(split(command))
+def schedule_name(command: str | Sequence[str], fallback: str) -> str:
+    """A stable name for a scheduled command (its text, or its words as the image runs them): its
+    management command / task / script name."""
+    argv = core_argv(split(command) if isinstance(command, str) else command)
     if len(argv) == 3 and argv[0] in ("sh", "bash") and argv[1] == "-c":
         last = [p for p in _CHAIN.split(argv[2]) if p.strip()]
         return schedule_name(last[-1].split("|")[0], fallback) if last else fallback

@@ -15,13 +15,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Generator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from analyzers import base
 from analyzers.base import DEF, H, I, Item, Src
-from analyzers.commands import basename, classify, container_command, join, split, step_kind
-from analyzers.hostcfg import relativize, schedule_name
+from analyzers.commands import basename, join, meaning, parse_argv, split
+from analyzers.deploy_commands import parse_at
+from analyzers.hostcfg import schedule_name
 from analyzers.shelltext import scan_quotes
+from migrator.commands import StepKind
 from migrator.model import Confidence
 from migrator.repo import RepoView
 
@@ -38,6 +40,9 @@ class StartCommand:
     command: str
     steps: tuple[str, ...] = ()
     script: str | None = None  # the repo entrypoint script run before the command, if any
+    # the words each was read from (already split: process_items parses them without splitting again)
+    argv: tuple[str, ...] | None = field(default=None, compare=False, repr=False)
+    step_argv: tuple[tuple[str, ...], ...] = field(default=(), compare=False, repr=False)
 
 
 def start_command(
@@ -68,9 +73,10 @@ def _read(argv: list[str], repo_script: Callable[[str], tuple[str, bool] | None]
         last = _read(split(parts[-1]), repo_script, script, depth + 1)
         if last is None:
             return None
-        steps = [join(_unwait(split(p))) for p in parts[:-1]]
-        return StartCommand(last.command, (*[s for s in steps if s], *last.steps), last.script)
-    return StartCommand(join(argv), (), script)
+        words = [tuple(w) for p in parts[:-1] if (w := _unwait(split(p)))]
+        return StartCommand(last.command, (*[join(w) for w in words], *last.steps), last.script, last.argv,
+                            (*words, *last.step_argv))
+    return StartCommand(join(argv), (), script, tuple(argv))
 
 
 def chain(text: str) -> list[str]:
@@ -165,23 +171,28 @@ def process_items(start: StartCommand, src: Src, workdir: str | None, port: int 
                   ) -> Generator[Item, None, str | None]:
     """Findings for a container's start command; its return value (``key = yield from ...``) is the
     process key, or None when the command is a release step."""
-    for step in start.steps:
-        kind = step_kind(step)
-        clean = relativize(container_command(step), workdir)
-        if kind is not None and kind[0] == "release":
-            yield base.release_step(clean, src, confidence, note="run at every container start")
-        elif kind is not None and kind[0] == "build":
-            yield base.build_step(clean, src, confidence)
-    command = relativize(container_command(start.command), workdir)
-    info = classify(command)
+    for i, step in enumerate(start.steps):
+        words = start.step_argv[i] if i < len(start.step_argv) else None
+        cmd = parse_argv(step, words, src()) if words is not None else parse_at(step, src)
+        done = meaning(cmd).in_dir(workdir)
+        if done.step is StepKind.RELEASE:
+            found = base.release_step(done.text or step, src, confidence, note="run at every container start")
+            yield base.stating(found, cmd, done)
+        elif done.step is StepKind.BUILD:
+            yield base.stating(base.build_step(done.text or step, src, confidence), cmd, done)
+    cmd = parse_argv(start.command, start.argv, src()) if start.argv is not None else parse_at(start.command, src)
+    info = meaning(cmd)
+    run = info.in_dir(workdir)
+    command = run.text or start.command
     if info.role is not None and info.role.value == "release":
-        yield base.release_step(command, src, confidence)
+        yield base.stating(base.release_step(command, src, confidence), cmd, run)
         return None
     role = info.role.value if info.role else (role_hint or ("web" if port else "worker"))
-    key = info.name or (name_hint if name_hint else "web" if role == "web" else schedule_name(command, "app"))
-    yield base.process(key, src, H if info.dev_server else confidence, command=command, legacy_name=legacy_name,
-                       app_server=info.server, workers=info.workers, threads=info.threads, timeout=info.timeout,
-                       port=info.port if info.port_declared else None, dev_server=True if info.dev_server else None)
+    key = info.name or (name_hint if name_hint else "web" if role == "web" else schedule_name(run.container, "app"))
+    yield base.stating(base.process(
+        key, src, H if info.dev_server else confidence, command=command, legacy_name=legacy_name,
+        app_server=info.server, workers=info.workers, threads=info.threads, timeout=info.timeout,
+        port=info.port if info.port_declared else None, dev_server=True if info.dev_server else None), cmd, run)
     yield base.process(key, src, I if info.role else H, role=role)
     if info.port is not None and not info.port_declared:
         yield base.process(key, src, DEF, port=info.port)

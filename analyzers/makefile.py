@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from analyzers import base
 from analyzers.base import DEF, H, I, Item, Src
-from analyzers.commands import classify, container_command
+from analyzers.commands import meaning
 from analyzers.deploy_commands import interpret
 from analyzers.shellwalk import HOST_ENV, CommandHandler, ShellWalker
+from migrator.commands import ParsedCommand
 from migrator.model import Finding, Kind
 from migrator.repo import RepoView
 
@@ -193,21 +194,22 @@ def _walk_targets(mk: _Makefile, src: Src) -> Iterator[Item]:
 def _run_handler(target: str) -> CommandHandler:
     """A ``run`` target's foreground app server is the process's declared command."""
 
-    def handle(command: str, src: Src, background: bool) -> Iterator[Item]:
-        info = classify(command)
+    def handle(cmd: ParsedCommand, src: Src, background: bool) -> Iterator[Item]:
+        info = meaning(cmd)
         if info.role is None or info.role.value == "release" or info.name is None:
-            yield from interpret(command, src, background=background)
+            yield from interpret(cmd, src, background=background)
             return
         # a dev server (flask run, runserver) is how developers run it, not how production should
         confidence = H if info.dev_server else base.D
-        yield base.process(
-            info.name, src, confidence, role=info.role.value, command=container_command(command),
+        yield base.stating(base.process(
+            info.name, src, confidence, role=info.role.value, command=info.text or cmd.text.strip(),
             port=info.port if info.port_declared else None, app_server=info.server, workers=info.workers,
             threads=info.threads, timeout=info.timeout, legacy_name=f"make {target}",
             dev_server=True if info.dev_server else None,
-        )
+        ), cmd, info)
         if info.port is not None and not info.port_declared:
             yield base.process(info.name, src, DEF, port=info.port)
-        yield from (i for i in interpret(command, src) if not (isinstance(i, Finding) and i.kind is Kind.PROCESS))
+        foreground = replace(cmd, background=False)  # the server itself is the process; its steps still count
+        yield from (i for i in interpret(foreground, src) if not (isinstance(i, Finding) and i.kind is Kind.PROCESS))
 
     return handle

@@ -26,9 +26,9 @@ from collections.abc import Iterator
 
 from analyzers import base
 from analyzers.base import DEF, D, H, I, Item, Src
-from analyzers.commands import classify, container_command, server, step_kind
-from analyzers.deploy_commands import command_secrets
-from migrator.commands import CommandMeaning
+from analyzers.commands import meaning, server
+from analyzers.deploy_commands import command_secrets, parse_at
+from migrator.commands import CommandMeaning, ParsedCommand, StepKind
 from migrator.model import ProcessRole
 from migrator.repo import RepoView
 from migrator.secrets import lift_secrets
@@ -79,40 +79,46 @@ def parse(repo: RepoView, rel: str) -> Iterator[Item]:
         yield from command_secrets(command, src)
         command = lift_secrets(command)
         if ptype == "release":
-            yield base.release_step(container_command(command), src, D, legacy_name="release")
+            cmd = parse_at(command, src, origin="Procfile")
+            yield base.stating(base.release_step(meaning(cmd).text or command, src, D, legacy_name="release"),
+                               cmd, meaning(cmd))
             continue
         yield from _process(ptype, command, src)
 
 
 def _process(ptype: str, command: str, src: Src) -> Iterator[Item]:
     pieces = _CHAIN.split(command)
-    parts = [p for p in pieces[::2] if p]
+    parsed = {i: parse_at(p, src, origin="Procfile") for i, p in enumerate(pieces) if i % 2 == 0 and p}
+    parts = [parsed[i] for i in sorted(parsed)]
     # `web: python manage.py migrate && gunicorn ...`: the last part is what keeps running.
-    main = parts[-1] if parts else command
+    main = parts[-1] if parts else parse_at(command, src, origin="Procfile")
     for step in parts[:-1]:
-        kind = step_kind(step)
-        if kind and kind[0] == "release":
-            yield base.release_step(container_command(step), src, I, note=f"run before the {ptype} process starts")
-    info = classify(main)
+        if meaning(step).step is StepKind.RELEASE:
+            yield base.stating(base.release_step(meaning(step).text, src, I,
+                                                 note=f"run before the {ptype} process starts"), step, meaning(step))
+    info = meaning(main)
     role = _role(ptype, info)
-    yield base.process(
-        ptype, src, D, role=role.value, command=_container_chain(pieces), legacy_name=ptype,
+    found = base.process(
+        ptype, src, D, role=role.value, command=_container_chain(pieces, parsed), legacy_name=ptype,
         app_server=info.server, workers=info.workers, threads=info.threads, timeout=info.timeout,
         port=info.port if info.port_declared else None, dev_server=info.dev_server or None,
         config_file=info.config_file,
     )
+    # a chain runs under its first command's shell: only a single command's meaning is the process's
+    yield base.stating(found, main, info) if len(parts) == 1 else found
     spec = server(info)
     if spec is not None and spec.workers_env and info.workers is None:
         # gunicorn's documented default: workers = $WEB_CONCURRENCY (Heroku sets it per dyno size)
         yield base.process(ptype, src, DEF, workers_env=spec.workers_env)
     if role is not ProcessRole.WEB:
         return
-    yield from _port(ptype, main, info, src)
+    yield from _port(ptype, main.text, info, src)
 
 
-def _container_chain(pieces: list[str]) -> str:
+def _container_chain(pieces: list[str], parsed: dict[int, ParsedCommand]) -> str:
     """Each command of a ``a && b`` chain as it runs in the image, operators kept."""
-    out = [container_command(p) if i % 2 == 0 else f" {p} " if p != ";" else "; " for i, p in enumerate(pieces)]
+    out = [(meaning(parsed[i]).text or p.strip() if i in parsed else p) if i % 2 == 0
+           else f" {p} " if p != ";" else "; " for i, p in enumerate(pieces)]
     return "".join(out).strip()
 
 

@@ -23,7 +23,7 @@ from dataclasses import replace
 
 from analyzers import base
 from analyzers.base import DEF, H, I, Item
-from analyzers.commands import classify
+from analyzers.commands import meaning, parse_argv
 from analyzers.providers.python.servers import DEFAULT_PORTS
 from analyzers.py2evidence import PY2_HINT, SyntaxVersions
 from analyzers.pyast import PyModule, bound_names, hot_lines, module_name, parse_source
@@ -191,10 +191,11 @@ def _fallback_processes(repo: RepoView, found: Collected) -> Iterator[Item]:
         port = hint.port if hint and hint.port else None
         argv = _web_argv(server, app, port)
         command = shlex.join(argv)
-        info = classify(command)
+        cmd = parse_argv(command, argv, app.src())
+        info = meaning(cmd)
         conf: Confidence = H if server in servers else DEF
-        yield base.process(info.name or "web", app.src, conf, role="web", command=command, port=info.port,
-                           app_server=server)
+        yield base.stating(base.process(info.name or "web", app.src, conf, role="web", command=command,
+                                        port=info.port, app_server=server), cmd, info)
     yield from _worker_processes(found)
 
 
@@ -256,9 +257,10 @@ def _worker_processes(found: Collected) -> Iterator[Item]:
     else:
         argv = ["rq", "worker"]
     command = shlex.join(argv)
-    info = classify(command)
-    yield base.process(info.name or "worker", worker.src, H, role="worker", command=command,
-                       app_server=info.server)
+    cmd = parse_argv(command, argv, worker.src())
+    info = meaning(cmd)
+    yield base.stating(base.process(info.name or "worker", worker.src, H, role="worker", command=command,
+                                    app_server=info.server), cmd, info)
     if worker.queue == "celery" and found.beat:
         beat = shlex.join(["celery", "-A", worker.target, "beat", "--loglevel=info", *workdir])
         yield base.process("beat", found.beat[0], H, role="scheduler", command=beat, app_server="celery",

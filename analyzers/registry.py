@@ -34,10 +34,12 @@ from analyzers import (
     systemd,
 )
 from analyzers.base import Analyzer
+from analyzers.commands import meaning, parse_command
 from analyzers.providers import markers, python
 from analyzers.providers.markers import Marker
 from analyzers.providers.protocol import Detection, Provider, PrunedDirs, StepRule, Tier
-from migrator.commands import StepKind
+from migrator.commands import CommandMeaning, StepKind
+from migrator.model import Source
 from migrator.repo import RepoView
 
 # Runtime-neutral readers: they ask the providers what a command means, never hard-code a language.
@@ -98,6 +100,12 @@ def pruned() -> PrunedDirs:
         names |= p.PRUNED.names
         paths |= p.PRUNED.paths
     return PrunedDirs(frozenset(names), frozenset(paths))
+
+
+def understand(command: str, source: Source | None = None) -> CommandMeaning:
+    """What ``command`` means (parsed once, asked of the providers): for the planner, which sees
+    commands as text when no reader parsed them (migrate.toml, a chain, a command whose secret it lifted)."""
+    return meaning(parse_command(command, source))
 
 
 def detect(repo: RepoView, on_error: Callable[[str, Exception], None]) -> tuple[Detection, ...]:

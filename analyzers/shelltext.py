@@ -291,3 +291,59 @@ def likely_construct(text: str) -> str:
         if pattern.search(text):
             return name
     return "a construct it does not support"
+
+
+def split_list(command: str) -> list[tuple[str, bool]]:
+    """Split a shell list on ``&&``, ``||``, ``;``, ``&`` and newlines, respecting quotes and ``$(...)``.
+
+    Returns (command, runs_in_background) pairs; pipelines stay whole.
+    """
+    parts: list[tuple[str, bool]] = []
+    buf: list[str] = []
+    quote: str | None = None
+    depth = 0
+    i = 0
+
+    def flush(background: bool) -> None:
+        part = "".join(buf).strip()
+        if part:
+            parts.append((part, background))
+        buf.clear()
+
+    while i < len(command):
+        ch = command[i]
+        nxt = command[i + 1] if i + 1 < len(command) else ""
+        if quote:
+            buf.append(ch)
+            if ch == "\\" and quote == '"' and nxt:
+                buf.append(nxt)
+                i += 1
+            elif ch == quote:
+                quote = None
+        elif ch == "\\" and nxt:
+            buf += [ch, nxt]
+            i += 1
+        elif ch in "'\"":
+            quote = ch
+            buf.append(ch)
+        elif ch == "$" and nxt == "(":
+            depth += 1
+            buf += [ch, nxt]
+            i += 1
+        elif ch == ")" and depth:
+            depth -= 1
+            buf.append(ch)
+        elif depth:
+            buf.append(ch)
+        elif ch in "&|" and nxt == ch:
+            flush(False)
+            i += 1
+        elif ch in ";\n":
+            flush(False)
+        elif ch == "&" and nxt != ">" and (not buf or buf[-1] not in "<>"):
+            flush(True)
+        else:
+            buf.append(ch)
+        i += 1
+    flush(False)
+    return parts

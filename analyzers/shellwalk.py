@@ -22,16 +22,16 @@ from dataclasses import dataclass, field
 
 from analyzers import base, shelltext
 from analyzers.base import H, Item, Src
-from analyzers.commands import split
-from analyzers.deploy_commands import command_secrets, interpret
+from analyzers.commands import parse_argv, split
+from analyzers.deploy_commands import command_secrets, interpret, parse_at
 from analyzers.lib import shellargv, shellparse
 from analyzers.lib.shellargv import ASSIGN, SHELLS, basename
 from analyzers.lib.shellsyntax import Command, For, Function, Heredocs, Node, Region, Seq
-from analyzers.runners import run_wrapper
+from migrator.commands import ParsedCommand
 from migrator.model import Finding, Kind
 from migrator.secrets import scrub
 
-CommandHandler = Callable[[str, Src, bool], Iterable[Item]]
+CommandHandler = Callable[[ParsedCommand, Src, bool], Iterable[Item]]
 
 _DECLARE = {"export", "readonly", "local", "declare", "typeset"}
 _PRINTS = {"echo", "printf"}
@@ -183,9 +183,10 @@ class ShellWalker:
         if all(w.assignment for w in words):
             for raw in raws:
                 self._assign(raw, src)
-            plain = [r for r, w in zip(raws, words, strict=True) if w.array is None]  # H=(a b) sets, runs nothing
+            # H=(a b) only sets an array, it runs nothing
+            plain = [(r, a) for r, a, w in zip(raws, argv, words, strict=True) if w.array is None]
             if plain:
-                self._emit(" ".join(plain), src, background)
+                self._emit(" ".join(r for r, _ in plain), src, background, [a for _, a in plain])
             return
         head = basename(argv[0])
         if head in _DECLARE:
@@ -212,11 +213,15 @@ class ShellWalker:
         finally:
             self._user = saved_user
 
-    def _emit(self, command: str, src: Src, background: bool) -> None:
+    def _emit(self, command: str, src: Src, background: bool, words: list[str] | None = None) -> None:
+        """Hand one simple command to the handler, parsed once (from its ``words`` when the walk has them)."""
         handler = self.on_command or _default_handler
-        runner = run_wrapper(_program_words(command))
-        note = runner.note() if runner is not None else None
-        for item in handler(command, src, background):
+        if words is not None:
+            cmd = parse_argv(command.strip(), words, src(), cwd=self._cwd, user=self._user, background=background)
+        else:
+            cmd = parse_at(command, src, cwd=self._cwd, user=self._user, background=background)
+        note = cmd.notes[0] if cmd.notes else None  # what a runner's options imply (uv run --extra dev)
+        for item in handler(cmd, src, background):
             if isinstance(item, Finding):
                 item = self._in_context(item, note)
             self._items.append(item)
@@ -233,7 +238,7 @@ class ShellWalker:
                 extra["note"] = note
         if not extra:
             return item
-        return Finding(item.kind, item.key, {**item.fields, **extra}, item.source)
+        return base.with_fields(item, {**item.fields, **extra})
 
     def _assign(self, raw: str, src: Src) -> None:
         m = ASSIGN.match(raw)
@@ -352,19 +357,12 @@ class ShellWalker:
                     self._emit(shelltext.substitute(part, self.values), self.src.at(line), bg or background)
 
 
-def _program_words(command: str) -> list[str]:
-    """The words of ``command`` from its program on (sudo, env, nohup ... stripped; a runner kept)."""
-    argv = split(command)
-    core, _, _ = shellargv.unwrap(argv)
-    return argv[core:]
-
-
 def _substitute(raw: str, values: dict[str, str]) -> str:
     return shelltext.substitute(raw, values, defaults=bool(ASSIGN.match(raw)))
 
 
-def _default_handler(command: str, src: Src, background: bool) -> Iterable[Item]:
-    return interpret(command, src, background=background)
+def _default_handler(cmd: ParsedCommand, src: Src, background: bool) -> Iterable[Item]:
+    return interpret(cmd, src, background=background)
 
 
 def _opens_block(text: str) -> bool:
@@ -384,6 +382,8 @@ def _leading_blank_lines(text: str) -> int:
 
 
 def _unquote(raw: str) -> str:
+    if not any(c in raw for c in "'\"\\"):
+        return " ".join(raw.split())  # nothing to unquote (shlex would give the same, ~100 times slower)
     parts = split(raw)
     return " ".join(parts) if parts else ""
 
@@ -393,4 +393,4 @@ def _scrubbed(item: Item) -> Item:
     if not isinstance(item, Finding):
         return item
     fields = {k: scrub(v) if isinstance(v, str) else v for k, v in item.fields.items()}
-    return Finding(item.kind, scrub(item.key), fields, item.source)
+    return base.with_fields(item, fields, key=scrub(item.key))

@@ -20,9 +20,10 @@ from dataclasses import dataclass, field
 
 from analyzers import base
 from analyzers.base import DEF, D, H, I, Item, Src
-from analyzers.commands import classify, container_command, host_only, step_kind
-from analyzers.deploy_commands import command_secrets, export
-from analyzers.hostcfg import collapse_jinja, host_glob, relativize, strip_template
+from analyzers.commands import host_only, meaning
+from analyzers.deploy_commands import command_secrets, export, parse_at
+from analyzers.hostcfg import collapse_jinja, host_glob, strip_template
+from migrator.commands import StepKind
 from migrator.repo import RepoView, join, normalize
 from migrator.secrets import lift_secrets, scrub
 
@@ -206,28 +207,31 @@ def _program(rel: str, name: str, section: Section, keys: dict[str, str]) -> Ite
         yield base.warning(at, f"%({missing})s is not a supervisor expansion; kept as written")
     yield from command_secrets(command, at)
     workdir = _expand(opts["directory"].value, names, {}) if "directory" in opts else None
-    clean = scrub(relativize(container_command(command), workdir))  # secrets were reported above
-    hosted = host_only(command)
+    user = _expand(opts["user"].value, names, {}) if "user" in opts else None
+    cmd = parse_at(command, at, cwd=workdir, user=user, origin="command=")
+    info = meaning(cmd)
+    run = info.in_dir(workdir)
+    hosted = host_only(cmd.core)
     if hosted is not None:
         # caddy/nginx/haproxy, cron, docker compose up ...: the Ingress, CronJobs or the compose
         # services replace it; it is no workload of the app image
         keys[name] = ""
+        clean = scrub(run.text or cmd.text)  # secrets were reported above
         yield base.host_step(clean, at, f"[program:{name}] {hosted.reason}")
         if hosted.service:
             yield base.service(hosted.service, at, I, note=f"run by supervisord as [program:{name}]")
         return
-    info = classify(command)
     key = info.name or re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-") or name
     keys[name] = key
-    kind = step_kind(command)
-    clean = lift_secrets(relativize(container_command(command), workdir))  # secrets were declared above
-    if info.role is not None and info.role.value == "release" or (info.role is None and kind and kind[0] == "release"):
-        yield base.release_step(clean, at, D, legacy_name=name)
+    clean = lift_secrets(run.text or cmd.text)  # secrets were declared above
+    if info.role is not None and info.role.value == "release" or (info.role is None and info.step is StepKind.RELEASE):
+        yield base.stating(base.release_step(clean, at, D, legacy_name=name), cmd, run)
     else:
         role, confidence = (info.role.value, I) if info.role else ("worker", H)
-        yield base.process(key, at, D, command=clean, legacy_name=name,
-                           app_server=info.server, workers=info.workers, threads=info.threads,
-                           timeout=info.timeout, port=info.port if info.port_declared else None)
+        yield base.stating(base.process(key, at, D, command=clean, legacy_name=name,
+                                        app_server=info.server, workers=info.workers, threads=info.threads,
+                                        timeout=info.timeout, port=info.port if info.port_declared else None),
+                           cmd, run)
         yield base.process(key, at, confidence, role=role)
         if info.port is not None and not info.port_declared:
             yield base.process(key, at, DEF, port=info.port)

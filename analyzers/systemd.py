@@ -24,15 +24,18 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Iterator
+from dataclasses import replace
+from functools import lru_cache
 
 from analyzers import base
 from analyzers.base import DEF, D, H, I, Item, Src
-from analyzers.commands import classify, container_command, host_only, join, parse_bind, split, step_kind
-from analyzers.deploy_commands import command_secrets, export, interpret
-from analyzers.hostcfg import relativize, schedule_name, strip_template, unique
+from analyzers.commands import host_only, meaning, parse_bind
+from analyzers.deploy_commands import command_secrets, export, interpret, parse_at
+from analyzers.hostcfg import schedule_name, strip_template, unique
 from analyzers.oncalendar import CalendarError, interval_to_cron, parse_timespan, to_cron
 from analyzers.unitfile import Entry, Unit, read_unit
 from analyzers.unitfile import parse_unit as parse_unit  # re-exported: it lived here, callers use systemd.parse_unit
+from migrator.commands import ParsedCommand, StepKind
 from migrator.repo import RepoView
 from migrator.secrets import lift_secrets, scrub
 
@@ -115,9 +118,24 @@ def exec_command(value: str) -> str:
 
 
 def service_key(unit: Unit) -> str:
-    entry = unit.last("Service", "ExecStart")
-    name = classify(exec_command(entry.value)).name if entry else None
+    cmd = _exec_start(unit)
+    name = meaning(cmd).name if cmd is not None else None
     return name or re.sub(r"[^a-z0-9-]+", "-", unit.stem.lower()).strip("-") or unit.stem
+
+
+def _exec_start(unit: Unit) -> ParsedCommand | None:
+    """The unit's (last) ``ExecStart=``, parsed once with the directory and user it ran with."""
+    entry = unit.last("Service", "ExecStart")
+    if entry is None:
+        return None
+    workdir, user = unit.last("Service", "WorkingDirectory"), unit.last("Service", "User")
+    return _parsed(entry, workdir.value.lstrip("-") if workdir else None, user.value if user else None)
+
+
+@lru_cache(maxsize=4096)
+def _parsed(entry: Entry, workdir: str | None, user: str | None) -> ParsedCommand:
+    # the key and the process (or the timer's schedule) read the same ExecStart=: split it once
+    return parse_at(exec_command(entry.value), _src(entry), cwd=workdir, user=user, origin=f"{entry.key}=")
 
 
 def _service(unit: Unit) -> Iterator[Item]:
@@ -129,53 +147,52 @@ def _service(unit: Unit) -> Iterator[Item]:
         yield base.warning(src.at(None), f"{unit.name} has no ExecStart=; no process made")
         return
     for pre in unit.values("Service", "ExecStartPre") + unit.values("Service", "ExecReload"):
-        for command in _simple_commands(exec_command(pre.value)):
+        for step in _simple_commands(exec_command(pre.value), _src(pre)):
             # interpret reports its secrets and lifts them out of the step's command
-            yield from interpret(command, _src(pre))
+            yield from interpret(step, _src(pre))
     entry = execs[-1]
     at = _src(entry)
-    command = exec_command(entry.value)
+    cmd = _exec_start(unit)
+    assert cmd is not None  # execs is not empty
+    command = cmd.text
     yield from command_secrets(command, at)
-    info = classify(command)
+    info = meaning(cmd)
     key = service_key(unit)
-    workdir = unit.last("Service", "WorkingDirectory")
-    clean = scrub(relativize(container_command(command), workdir.value.lstrip("-") if workdir else None))
-    hosted = host_only(command)
+    run = info.in_dir(cmd.cwd)
+    hosted = host_only(cmd.core)
     if hosted is not None:
         # caddy/nginx/haproxy, cron, docker compose up ...: not a workload of the app image
-        yield base.host_step(clean, at, f"{unit.name}: {hosted.reason}")
+        yield base.host_step(scrub(run.text or command), at, f"{unit.name}: {hosted.reason}")
         if hosted.service:
             yield base.service(hosted.service, at, I, note=f"run by systemd as {unit.name}")
         return
-    clean = lift_secrets(relativize(container_command(command), workdir.value.lstrip("-") if workdir else None))
     if type_entry is not None and type_entry.value == "forking":
-        clean = _foreground(clean)
+        run = replace(run, container=_foreground(run.container))
         yield base.warning(at, f"{unit.name} is Type=forking: in a container the process must stay in the "
                                "foreground (daemon flags dropped; check the command)")
+    clean = lift_secrets(run.text or command)
     if oneshot:
-        kind = step_kind(command)
-        if kind is not None and kind[0] == "release":
-            yield base.release_step(clean, at, D, legacy_name=unit.name)
+        if info.step is StepKind.RELEASE:
+            yield base.stating(base.release_step(clean, at, D, legacy_name=unit.name), cmd, run)
             return
-        yield base.process(key, at, D, role="oneoff", command=clean, legacy_name=unit.name)
+        yield base.stating(base.process(key, at, D, role="oneoff", command=clean, legacy_name=unit.name), cmd, run)
     else:
         if len(execs) > 1:
             yield base.warning(at, f"{unit.name} has {len(execs)} ExecStart= lines; the last one is used")
         role, confidence = (info.role.value, I) if info.role else ("worker", H)
-        yield base.process(key, at, D, command=clean, legacy_name=unit.name,
-                           app_server=info.server, workers=info.workers, threads=info.threads,
-                           timeout=info.timeout, port=info.port if info.port_declared else None)
+        yield base.stating(base.process(key, at, D, command=clean, legacy_name=unit.name,
+                                        app_server=info.server, workers=info.workers, threads=info.threads,
+                                        timeout=info.timeout, port=info.port if info.port_declared else None),
+                           cmd, run)
         yield base.process(key, at, confidence, role=role)
         if info.port is not None and not info.port_declared:
             yield base.process(key, at, DEF, port=info.port)
     yield from _settings(unit, key)
 
 
-def _foreground(command: str) -> str:
+def _foreground(argv: tuple[str, ...]) -> tuple[str, ...]:
     """Drop daemonizing flags (``--daemon``, ``-D``, ``--detach``): PID 1 of a container must not fork."""
-    argv = split(command)
-    kept = [a for a in argv if a not in ("--daemon", "-D", "--detach", "--daemonize")]
-    return join(kept) if kept != argv else command
+    return tuple(a for a in argv if a not in ("--daemon", "-D", "--detach", "--daemonize"))
 
 
 def _settings(unit: Unit, key: str) -> Iterator[Item]:
@@ -240,12 +257,13 @@ def cpu_quantity(text: str) -> tuple[str | None, str | None]:
     return f"{int(round(float(m.group(1)) * 10))}m", None
 
 
-def _simple_commands(command: str) -> list[str]:
+def _simple_commands(command: str, src: Src) -> list[ParsedCommand]:
     """``/bin/sh -c 'a && b'`` -> [a, b]; anything else is one command."""
-    argv = split(command)
+    whole = parse_at(command, src)
+    argv = whole.argv
     if len(argv) == 3 and argv[0].rsplit("/", 1)[-1] in ("sh", "bash") and argv[1] in ("-c", "-ec", "-xc"):
-        return [p for p in _CHAIN.split(argv[2]) if p.strip()]
-    return [command]
+        return [parse_at(p, src) for p in _CHAIN.split(argv[2]) if p.strip()]
+    return [whole]
 
 
 def _scheduled(service: Unit, timer: Unit, names: set[str]) -> Iterator[Item]:
@@ -255,16 +273,19 @@ def _scheduled(service: Unit, timer: Unit, names: set[str]) -> Iterator[Item]:
     if exec_entry is None:
         yield base.warning(Src(NAME, service.rel), f"{service.name} (run by {timer.name}) has no ExecStart=")
         return
-    yield from command_secrets(exec_command(exec_entry.value), _src(exec_entry))
-    workdir = service.last("Service", "WorkingDirectory")
-    command = scrub(relativize(container_command(exec_command(exec_entry.value)), workdir.value if workdir else None))
-    hosted = host_only(exec_command(exec_entry.value))
+    cmd = _exec_start(service)
+    assert cmd is not None  # exec_entry is set
+    yield from command_secrets(cmd.text, _src(exec_entry))
+    run = meaning(cmd).in_dir(cmd.cwd)
+    hosted = host_only(cmd.core)
     if hosted is not None:  # certbot renew, docker compose pull ...: no CronJob of the app image
-        yield base.host_step(command, _src(exec_entry), f"{service.name} (run by {timer.name}): {hosted.reason}")
+        yield base.host_step(scrub(run.text or cmd.text), _src(exec_entry),
+                             f"{service.name} (run by {timer.name}): {hosted.reason}")
         return
-    command = lift_secrets(relativize(container_command(exec_command(exec_entry.value)),
-                                      workdir.value if workdir else None))
-    base_name = schedule_name(command, timer.stem)
+    command = lift_secrets(run.text or cmd.text)
+    # (the lifted text when a secret was lifted out: no name is ever made of a secret)
+    base_name = schedule_name(run.container if command == run.text else parse_at(command, _src(exec_entry)).core,
+                              timer.stem)
     when: list[tuple[Src, str, str | None]] = []
     for entry in timer.values("Timer", "OnCalendar"):
         try:
@@ -290,7 +311,7 @@ def _scheduled(service: Unit, timer: Unit, names: set[str]) -> Iterator[Item]:
     for src, cron, tz in when:
         name = unique(base_name, names)
         yield base.schedule(name, src, D, schedule=cron, timezone=tz, legacy_name=timer.name)
-        yield base.schedule(name, _src(exec_entry), D, command=command)
+        yield base.stating(base.schedule(name, _src(exec_entry), D, command=command), cmd, run)
         if user is not None:
             yield base.schedule(name, _src(user), D, user=user.value)
 

@@ -64,10 +64,16 @@ def relativize(command: str, workdir: str | None) -> str:
     if not root.startswith("/") or "{{" in root or "%" in root:
         return command
     argv = split(command)
-    if len(argv) == 3 and argv[:2] == ["sh", "-c"]:
-        return command
-    out = relativize_argv(argv, root)
+    out = relativize_words(argv, workdir)
     return join(out) if out != argv else command
+
+
+def relativize_words(argv: Sequence[str], workdir: str | None) -> list[str]:
+    """:func:`relativize` on words already split (``sh -c '...'`` and template paths are left alone)."""
+    root = (workdir or "").rstrip("/")
+    if not root.startswith("/") or "{{" in root or "%" in root or (len(argv) == 3 and list(argv[:2]) == ["sh", "-c"]):
+        return list(argv)
+    return relativize_argv(argv, root)
 
 
 def relativize_argv(argv: Sequence[str], root: str) -> list[str]:
@@ -104,8 +110,9 @@ class ParsedCommand:
     env: tuple[tuple[str, str], ...] = ()  # FOO=bar prefix, env FOO=bar, Environment=
     hosts: tuple[str, ...] | None = None  # fabric roles/hosts, ssh target, loop variable
     background: bool = False  # &, nohup, setsid, --daemon
-    runner: str | None = None  # "uv run", "poetry run": what wrapped the program
+    runner: str | None = None  # "uv run --extra dev", "poetry run": what wrapped the program
     origin: str = ""  # "ExecStart=", "run()", "Procfile"
+    notes: tuple[str, ...] = ()  # what the wrappers implied: "uv run --extra dev: needs extra dev"
 
     @property
     def program(self) -> str:
@@ -166,3 +173,8 @@ class CommandMeaning:
     def text(self) -> str:
         """The container command as one shell line."""
         return join(self.container)
+
+    def in_dir(self, workdir: str | None) -> CommandMeaning:
+        """The meaning with host paths under ``workdir`` (the legacy app dir) made relative to the image's."""
+        moved = tuple(relativize_words(self.container, workdir))
+        return self if moved == self.container else replace(self, container=moved)

@@ -11,7 +11,10 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # migrator.commands imports this module
+    from migrator.commands import CommandMeaning, ParsedCommand
 
 # A fact's value: JSON-friendly and hashable, so candidates can be compared and deduplicated.
 Scalar = str | int | float | bool | None
@@ -85,13 +88,17 @@ class Source:
 class Finding:
     """One source's claim about one subject: ``kind``/``key`` name the subject, ``fields`` the values.
 
-    A field whose value is ``None`` is not a claim and is ignored by the planner.
+    A field whose value is ``None`` is not a claim and is ignored by the planner. A finding about a
+    command carries the command as parsed (``parsed``) and what it means (``meaning``): outside
+    ``fields``, so outside the JSON and out of comparisons; the planner keeps the winner's meaning.
     """
 
     kind: Kind
     key: str
     fields: Mapping[str, Value]
     source: Source
+    parsed: ParsedCommand | None = field(default=None, compare=False, repr=False)
+    meaning: CommandMeaning | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -152,6 +159,8 @@ class Subject:
     kind: Kind
     key: str
     facts: Mapping[str, Fact]
+    # what the subject's ``command`` fact means (set by the planner for commands that run in the image)
+    meaning: CommandMeaning | None = field(default=None, compare=False, repr=False)
 
     def get(self, name: str, default: Any = None) -> Any:
         fact = self.facts.get(name)

@@ -25,7 +25,7 @@ from typing import Any
 
 from analyzers import registry
 from analyzers.base import Item
-from migrator.commands import relativize, split
+from migrator.commands import CommandMeaning, relativize
 from migrator.model import (
     AppModel,
     Candidate,
@@ -140,6 +140,7 @@ def plan(
     final = {kind: tuple(sorted(items, key=_subject_sort)) for kind, items in subjects.items()}
     final = _enforce_invariants(final)
     final = _relativize_commands(final)
+    final = _understand_commands(final)
     final = _drop_workload_script_steps(final)
     used = {s.file for items in final.values() for subj in items for s in subj.sources if not s.file.startswith("(")}
     return AppModel(
@@ -169,11 +170,15 @@ def _candidate_key(order: Mapping[str, int]) -> Any:
 
 def _merge(kind: Kind, key: str, group: list[Finding], order: Mapping[str, int]) -> tuple[Subject, list[Conflict]]:
     by_field: dict[str, list[Candidate]] = defaultdict(list)
+    meanings: dict[Candidate, CommandMeaning] = {}  # what each stated command means, as its reader said
     for f in group:
         for name, value in f.fields.items():
             if value is None:
                 continue
-            by_field[name].append(Candidate(_clean(value), f.source))
+            cand = Candidate(_clean(value), f.source)
+            by_field[name].append(cand)
+            if name == "command" and f.meaning is not None:
+                meanings.setdefault(cand, f.meaning)
     facts: dict[str, Fact] = {}
     conflicts: list[Conflict] = []
     sort_key = _candidate_key(order)
@@ -193,7 +198,8 @@ def _merge(kind: Kind, key: str, group: list[Finding], order: Mapping[str, int])
         facts[name] = Fact(name, winner.value, tuple(unique), is_conflict, _reason(winner, unique))
         if is_conflict:
             conflicts.append(Conflict(kind, key, name, tuple(strong)))
-    return Subject(kind, key, facts), conflicts
+    command = facts.get("command")
+    return Subject(kind, key, facts, meanings.get(command.candidates[0]) if command else None), conflicts
 
 
 def _reason(winner: Candidate, cands: list[Candidate]) -> str:
@@ -224,7 +230,7 @@ def _safe_names(f: Finding) -> Finding:
     key, file = inline(f.key), inline(f.source.file)
     if key is f.key and file is f.source.file:  # inline() returns its argument when it is already safe
         return f
-    return Finding(f.kind, key, f.fields, replace(f.source, file=file))
+    return replace(f, key=key, source=replace(f.source, file=file))
 
 
 def _clean(value: Value) -> Value:
@@ -274,7 +280,7 @@ def _enforce_invariants(subjects: dict[Kind, tuple[Subject, ...]]) -> dict[Kind,
             src = Source("(planner)", None, "planner", Confidence.DEFAULT)
             cands = (Candidate(1, src), *(prior.candidates if prior else ()))
             facts["replicas"] = Fact("replicas", 1, cands, False, "schedulers are singletons: replicas forced to 1")
-            p = Subject(p.kind, p.key, facts)
+            p = replace(p, facts=facts)
         procs.append(p)
     if procs:
         subjects = {**subjects, Kind.PROCESS: tuple(procs)}
@@ -283,7 +289,7 @@ def _enforce_invariants(subjects: dict[Kind, tuple[Subject, ...]]) -> dict[Kind,
         if e.get("secret") and "default" in e.facts:
             # one source knows the var is secret (an add-on's URL, a *_PASSWORD name) while another
             # saw a harmless-looking default: a secret var never carries a default in any output
-            e = Subject(e.kind, e.key, {k: v for k, v in e.facts.items() if k != "default"})
+            e = replace(e, facts={k: v for k, v in e.facts.items() if k != "default"})
         env.append(e)
     if env:
         subjects = {**subjects, Kind.ENV: tuple(env)}
@@ -319,16 +325,40 @@ def _relativize_commands(subjects: dict[Kind, tuple[Subject, ...]]) -> dict[Kind
         for subject in subjects.get(kind, ()):
             fact = subject.facts.get("command")
             if fact is not None and isinstance(fact.value, str):
+                meaning = subject.meaning if subject.meaning and subject.meaning.text == fact.value else None
                 new = fact.value
                 for d in dirs:
-                    new = relativize(new, d)
+                    if meaning is not None:  # the words are known: move them, and the text with them
+                        meaning = meaning.in_dir(d)
+                        new = meaning.text
+                    else:
+                        new = relativize(new, d)
                 if new != fact.value:
                     reason = f"{fact.reason}; host paths under the legacy app directory made relative to the image's"
                     facts = {**subject.facts, "command": Fact("command", new, fact.candidates, fact.conflict, reason)}
-                    subject = Subject(subject.kind, subject.key, facts)
+                    subject = replace(subject, facts=facts, meaning=meaning)
             changed.append(subject)
         if kind in out:
             out[kind] = tuple(changed)
+    return out
+
+
+def _understand_commands(subjects: dict[Kind, tuple[Subject, ...]]) -> dict[Kind, tuple[Subject, ...]]:
+    """Every command that runs in the image carries what it means, for the generators: the winning
+    reader's meaning when it states the final command; else (a migrate.toml command, a chain, a
+    command whose secret was lifted or scrubbed) the command as it now reads, understood once."""
+    out = dict(subjects)
+    for kind in _COMMAND_KINDS:
+        if kind not in out:
+            continue
+        understood = []
+        for subject in out[kind]:
+            fact = subject.facts.get("command")
+            if fact is not None and isinstance(fact.value, str) and fact.value.strip() and (
+                    subject.meaning is None or subject.meaning.text != fact.value):
+                subject = replace(subject, meaning=registry.understand(fact.value, fact.source))
+            understood.append(subject)
+        out[kind] = tuple(understood)
     return out
 
 
@@ -338,8 +368,7 @@ def _drop_workload_script_steps(subjects: dict[Kind, tuple[Subject, ...]]) -> di
     run_by_workloads: set[str] = set()
     for kind in (Kind.SCHEDULE, Kind.PROCESS):
         for subject in subjects.get(kind, ()):
-            command = subject.get("command")
-            argv = split(command) if isinstance(command, str) else []
+            argv = subject.meaning.container if subject.meaning else ()
             for token in argv[:2]:  # `scripts/x.sh` or `bash scripts/x.sh`
                 run_by_workloads.add(token.removeprefix("./"))
     if not run_by_workloads or Kind.HOST_STEP not in subjects:

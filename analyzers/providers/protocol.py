@@ -131,8 +131,9 @@ class Provider(Protocol):
 
     def detect(self, repo: RepoView) -> Detection | None: ...
 
-    def unwrap(self, argv: Sequence[str]) -> tuple[tuple[str, ...], str] | None:
-        """(inner command, runner words) when ``argv`` starts with one of its runners (``uv run ...``)."""
+    def unwrap(self, argv: Sequence[str]) -> tuple[tuple[str, ...], str, str | None] | None:
+        """(inner command, runner words, what the runner implies or None) when ``argv`` starts with one
+        of its runners (``uv run --extra dev x`` -> x, "uv run --extra dev", "...: needs extra dev")."""
         ...
 
     def program(self, core: Sequence[str]) -> tuple[str, tuple[str, ...]] | None:

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from analyzers import fabric
+from analyzers.shelltext import split_list
 from migrator.model import Confidence, Finding, Kind
 
 FAB1_CONTEXTS = """\
@@ -608,7 +609,7 @@ def test_bad_inputs_never_raise(run_analyzer: Any) -> None:
     ],
 )
 def test_split_commands(command: str, parts: list[tuple[str, bool]]) -> None:
-    assert fabric.split_commands(command) == parts
+    assert split_list(command) == parts
 
 
 def test_helper_explosion_and_deep_nesting_become_warnings(run_analyzer: Any) -> None:

@@ -53,18 +53,19 @@ PROGRAMS = frozenset({"gunicorn", "uwsgi", "uvicorn", "daphne", "hypercorn", "ce
 _VENV_BIN = re.compile(r"(^|/)(\.?venv|env|virtualenv|\.virtualenvs/[^/]+|pyenv/[^/]+)/bin/")
 
 
-def unwrap(argv: Sequence[str]) -> tuple[tuple[str, ...], str] | None:
-    """``uv run --extra dev x`` / ``poetry run x`` / ``newrelic-admin run-program x`` / ``ddtrace-run x`` -> x."""
+def unwrap(argv: Sequence[str]) -> tuple[tuple[str, ...], str, str | None] | None:
+    """``uv run --extra dev x`` / ``poetry run x`` / ``newrelic-admin run-program x`` / ``ddtrace-run x`` -> x,
+    with the runner's words and what its options imply for the image (:mod:`analyzers.runners`)."""
     if not argv:
         return None
     head = basename(argv[0])
     if head == "ddtrace-run":
-        return tuple(argv[1:]), head
+        return tuple(argv[1:]), head, None
     if head == "newrelic-admin" and len(argv) > 1 and argv[1] == "run-program":
-        return tuple(argv[2:]), "newrelic-admin run-program"
+        return tuple(argv[2:]), "newrelic-admin run-program", None
     runner = run_wrapper(list(argv))
     if runner is not None:
-        return runner.command, " ".join(runner.wrapper)
+        return runner.command, " ".join(runner.wrapper), runner.note()
     return None
 
 
