@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from analyzers.commands import split
 from migrator.model import AppModel, Kind, SecretFinding
 
 _COMMAND_KINDS = (Kind.PROCESS, Kind.SCHEDULE, Kind.RELEASE_STEP, Kind.BUILD_STEP)
@@ -51,11 +50,10 @@ def _command_tokens(model: AppModel) -> dict[str, str]:
     out: dict[str, str] = {}
     for kind in _COMMAND_KINDS:
         for subject in model.of(kind):
-            command = subject.get("command")
-            if not isinstance(command, str):
+            if subject.meaning is None:
                 continue
             who = f"{kind.value}[{subject.key}]"
-            for token in split(command):
+            for token in subject.meaning.container:
                 for part in (token, *token.split("=", 1)[1:]):
                     out.setdefault(part.removeprefix("./"), who)
     return out

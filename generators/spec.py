@@ -13,9 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from analyzers.commands import classify, container_command
 from generators.base_image import BaseImage, choose
-from generators.commandline import container_argv
 from generators.facts import (
     CRON,
     EnvSpec,
@@ -29,6 +27,7 @@ from generators.facts import (
     packages,
     volume_specs,
 )
+from generators.image.argv import container_argv
 from generators.image_secrets import SecretFile, secret_files
 from generators.resources import Resources, resources_for
 from generators.values import Value, bounded_int, origin, slug
@@ -216,7 +215,6 @@ def _image(settings: GenerateSettings, name: str) -> tuple[str, str]:
 def _process(p: Subject, app: str, label: str, settings: GenerateSettings, *, web: bool,
              renamed: str | None = None) -> ProcessSpec:
     role = str(p.get("role"))
-    command = str(p.get("command") or "")
     port: Value | None = None
     if web:
         if settings.port:
@@ -224,12 +222,12 @@ def _process(p: Subject, app: str, label: str, settings: GenerateSettings, *, we
         elif bounded_int(p.get("port"), 1, 65535):
             port = Value(bounded_int(p.get("port"), 1, 65535), origin(p, "port") or "")
         else:
-            guessed = classify(container_command(command)).port
-            port = Value(guessed or DEFAULT_PORT, f"default port of {classify(command).server}" if guessed
+            guessed = p.meaning.port if p.meaning else None
+            port = Value(guessed or DEFAULT_PORT, f"default port of {p.meaning.server}" if guessed and p.meaning
                          else f"default: {DEFAULT_PORT}")
     elif bounded_int(p.get("port"), 1, 65535):
         port = Value(bounded_int(p.get("port"), 1, 65535), origin(p, "port") or "")
-    argv, note = container_argv(command, int(port.value) if port else None)
+    argv, note = container_argv(p.meaning, int(port.value) if port else None)
     if role == ProcessRole.SCHEDULER.value:
         replicas = Value(1, "schedulers run exactly once")
     elif web and settings.replicas:
@@ -278,8 +276,8 @@ def _health(model: AppModel, settings: GenerateSettings) -> Value | None:
 
 
 def _step(s: Subject) -> Step:
-    command = container_command(str(s.get("command")))
-    argv, _ = container_argv(command, None)
+    argv, _ = container_argv(s.meaning, None)
+    command = s.meaning.text if s.meaning and s.meaning.container else str(s.get("command")).strip()
     return Step(command, argv, origin(s, "command") or "")
 
 
@@ -330,6 +328,6 @@ _CRONJOB_NAME_MAX = 52
 
 
 def _schedule(s: Subject, name: str, renamed: str | None) -> ScheduleSpec:
-    argv, _ = container_argv(str(s.get("command")), None)
+    argv, _ = container_argv(s.meaning, None)
     return ScheduleSpec(s.key, name, str(s.get("schedule")), argv,
                         origin(s, "schedule") or origin(s, "command") or "", renamed)

@@ -22,6 +22,8 @@ import pytest
 import migrator.commands
 from analyzers import commands
 from migrator.commands import ParsedCommand
+from migrator.config import GenerateSettings
+from migrator.generate import generate, generate_from_model
 from migrator.planner import analyze
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,10 +65,17 @@ def count(monkeypatch: pytest.MonkeyPatch) -> Count:
 
 @pytest.mark.parametrize("fixture", FIXTURES, ids=[f.name for f in FIXTURES])
 def test_every_command_is_split_once_per_parse(fixture: Path, count: Count) -> None:
-    analyze(fixture)
+    generate(fixture)  # the analysis, the planner, the spec and every generator
     assert sum(count.parsed.values()) > 0
     assert count.over_split() == {}, "split again instead of reading the ParsedCommand"
     assert count.unsourced == [], "parsed from its bare text during the analysis"
+
+
+def test_generators_read_meanings_from_the_model(count: Count) -> None:
+    model = analyze(ROOT / "fixtures" / "fabric1-systemd")
+    built = sum(count.parsed.values())
+    generate_from_model(model, GenerateSettings())
+    assert sum(count.parsed.values()) == built, "a generator parsed a command again"
 
 
 def test_the_counter_sees_a_second_split(count: Count) -> None:
@@ -75,3 +84,13 @@ def test_the_counter_sees_a_second_split(count: Count) -> None:
     migrator.commands.split("gunicorn app:app")
     assert count.over_split() == {"gunicorn app:app": (2, 1)}
     assert count.unsourced == ["gunicorn app:app"]
+
+
+def test_no_generator_imports_the_command_classifier() -> None:
+    # generators read Subject.meaning; the classifier belongs to the analyzers
+    import ast
+
+    for path in sorted((ROOT / "generators").rglob("*.py")):
+        tree = ast.parse(path.read_text())
+        modules = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+        assert "analyzers.commands" not in modules, path.name

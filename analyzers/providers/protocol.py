@@ -144,6 +144,11 @@ class Provider(Protocol):
         """What ``cmd`` means when its program is this language's; None: not mine."""
         ...
 
+    def container_argv(self, meaning: CommandMeaning, port: int | None) -> tuple[tuple[str, ...], str | None]:
+        """(argv, note): the command of ``meaning`` as the container runs it (its server listening on
+        0.0.0.0:``port``, no log or pid files), and what was rewritten and why."""
+        ...
+
     def host_program(self, argv0: str) -> str | None:
         """The program as the image runs it when ``argv0`` is a host path of this language's
         (``/srv/app/venv/bin/gunicorn`` -> ``gunicorn``, ``python3.8`` -> ``python``); else None."""

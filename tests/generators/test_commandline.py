@@ -1,10 +1,17 @@
-"""generators/commandline.py: legacy commands become container argv listening on 0.0.0.0."""
+"""generators/image/argv.py and the Python provider's container_argv: legacy commands become container argv
+listening on 0.0.0.0, read from what the command means (as the planner gives it to the generators)."""
 
 from __future__ import annotations
 
 import pytest
 
-from generators.commandline import ALL, container_argv
+from analyzers import registry
+from analyzers.providers.common import ALL
+from generators.image import argv as image_argv
+
+
+def container_argv(command: str, port: int | None) -> tuple[tuple[str, ...], str | None]:
+    return image_argv.container_argv(registry.understand(command), port)
 
 
 @pytest.mark.parametrize(

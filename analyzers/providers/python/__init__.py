@@ -23,6 +23,7 @@ from analyzers import (
 )
 from analyzers.base import Analyzer
 from analyzers.lib.argv import basename
+from analyzers.providers import common
 from analyzers.providers.protocol import PrunedDirs, ServerSpec, StepRule, Tier
 from analyzers.providers.python import servers, steps
 from analyzers.providers.python.detect import detect as detect
@@ -109,3 +110,25 @@ def host_program(argv0: str) -> str | None:
     if INTERPRETER.match(name):
         return "python"
     return name if "/" in argv0 else None
+
+
+def container_argv(meaning: CommandMeaning, port: int | None) -> tuple[tuple[str, ...], str | None]:
+    """(argv, note): a Python command as its container runs it: its server listening on 0.0.0.0:``port``,
+    no log or pid files (the root filesystem is read-only), celery beat's schedule file in /tmp."""
+    spec = SERVERS.get(meaning.server) if meaning.server else None
+    argv, listen = common.listen_note(meaning, spec, list(meaning.container), port)
+    argv, files = common.file_note(spec, argv)
+    notes = [n for n in (listen, files) if n]
+    if _celery_beat(meaning, argv) and not any(_is_schedule_option(a) for a in argv[1:]):
+        # beat keeps its schedule state in ./celerybeat-schedule by default: the app dir is read-only
+        argv = [*argv, "--schedule", "/tmp/celerybeat-schedule"]  # noqa: S108 - the pod's emptyDir
+        notes.append("beat's schedule file moved to /tmp (the root filesystem is read-only)")
+    return tuple(argv), "; ".join(notes) or None
+
+
+def _celery_beat(meaning: CommandMeaning, argv: list[str]) -> bool:
+    return meaning.server == "celery" and (meaning.name == "beat" or "-B" in argv or "--beat" in argv)
+
+
+def _is_schedule_option(arg: str) -> bool:
+    return arg in ("-s", "--schedule") or arg.startswith("--schedule=") or (arg.startswith("-s") and arg[2:3] != "-")
