@@ -44,6 +44,11 @@ def parse_quantity(text: Any, cpu: bool = False) -> int:
     return int(float(s))
 
 
+# exit codes with which a shell (or the runtime) says the program itself never ran (POSIX: 126, 127)
+CANNOT_EXECUTE = {126: "the command was found but could not be executed (permission denied?)",
+                  127: "the command was not found"}
+
+
 def _start(container: Any, cname: str) -> None:
     """Start a container; the runtime refusing it (command not found...) is the app's failure."""
     import docker.errors
@@ -52,7 +57,7 @@ def _start(container: Any, cname: str) -> None:
         container.start()
     except docker.errors.APIError as exc:
         reason = str(exc.explanation or exc).split("unable to start container process: ")[-1]
-        raise StepFailed(f"container {cname} could not start: {reason}") from exc
+        raise StepFailed(f"container {cname} could not start: {reason}", ran=False) from exc
 
 
 class DockerBackend:
@@ -221,6 +226,9 @@ class DockerBackend:
             detail = f"{cname} did not finish within {timeout:.0f}s"
             raise StepFailed(detail, logs={cname: logs_of(c)}) from exc
         logs = logs_of(c)
+        if code in CANNOT_EXECUTE:
+            raise StepFailed(f"container {cname} exited with code {code}: {CANNOT_EXECUTE[code]}",
+                             logs={cname: logs}, ran=False)
         if code != 0:
             raise StepFailed(f"container {cname} exited with code {code}", logs={cname: logs})
         return logs
