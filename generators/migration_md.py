@@ -82,6 +82,14 @@ def generate(model: AppModel, spec: AppSpec, files: list[OutputFile]) -> OutputF
         out += ["None recorded."]
     out += [""]
 
+    unclassified = model.of(Kind.UNCLASSIFIED)
+    if unclassified:
+        out += [f"## Unclassified deploy commands ({len(unclassified)}): review each one", "",
+                "No rule says what these legacy deploy commands are. Make one a release step with "
+                "`[processes.NAME]` `role = \"release\"` and its `command` in `migrate.toml`; drop the others.", ""]
+        out += [f"- `{_cell(s.get('command'))}` ({', '.join(x.where() for x in s.sources)})" for s in unclassified]
+        out += [""]
+
     out += ["## Open questions", ""]
     questions = [f"- Conflict: {c.describe()}" for c in model.conflicts]
     questions += [f"- Warning: {w.message}" + (f" ({w.file}{':' + str(w.line) if w.line else ''})" if w.file else "")

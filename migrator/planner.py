@@ -104,6 +104,7 @@ def plan(
 ) -> AppModel:
     """Merge findings into an AppModel (pure: no I/O)."""
     order = dict(analyzer_order or {})
+    files_read = tuple(files_read)
     grouped: dict[tuple[Kind, str], list[Finding]] = defaultdict(list)
     for f in findings:
         grouped[(f.kind, f.key)].append(f)
@@ -119,6 +120,8 @@ def plan(
     final = _enforce_invariants(final)
     final = _relativize_commands(final)
     final = _drop_workload_script_steps(final)
+    final = _account_repo_scripts(final, files_read)
+    final = {kind: items for kind, items in final.items() if items or kind is not Kind.UNCLASSIFIED}
     used = {s.file for items in final.values() for subj in items for s in subj.sources if not s.file.startswith("(")}
     return AppModel(
         root_name=root_name,
@@ -316,12 +319,43 @@ def _drop_workload_script_steps(subjects: dict[Kind, tuple[Subject, ...]]) -> di
             argv = split(command) if isinstance(command, str) else []
             for token in argv[:2]:  # `scripts/x.sh` or `bash scripts/x.sh`
                 run_by_workloads.add(token.removeprefix("./"))
-    if not run_by_workloads or Kind.HOST_STEP not in subjects:
+    if not run_by_workloads:
         return subjects
-    kept = tuple(
-        step for step in subjects[Kind.HOST_STEP] if not all(s.file in run_by_workloads for s in step.sources)
-    )
-    return {**subjects, Kind.HOST_STEP: kept}
+    out = dict(subjects)
+    for kind in (Kind.HOST_STEP, Kind.UNCLASSIFIED):  # what the workload's script does is its own business
+        if kind in subjects:
+            out[kind] = tuple(step for step in subjects[kind]
+                              if not all(s.file in run_by_workloads for s in step.sources))
+    return out
+
+
+def _account_repo_scripts(subjects: dict[Kind, tuple[Subject, ...]],
+                          files_read: Iterable[str]) -> dict[Kind, tuple[Subject, ...]]:
+    """``./deploy.sh start`` or ``bash scripts/migrate.sh`` in a deploy script runs a shell script of this
+    repo that the shell analyzer reads on its own, command by command: the call itself is accounted
+    for (a host step pointing there), not an unclassified command."""
+    from analyzers.commands import core_argv, split
+
+    shell_files = {s.file for items in subjects.values() for subj in items for s in subj.sources
+                   if s.analyzer == "shell"} | {f for f in files_read if f.endswith((".sh", ".bash"))}
+    kept: list[Subject] = []
+    moved: list[Subject] = []
+    for step in subjects.get(Kind.UNCLASSIFIED, ()):
+        argv = core_argv(split(str(step.get("command") or "")))
+        if argv and argv[0].rsplit("/", 1)[-1] in ("sh", "bash", "dash"):
+            argv = [a for a in argv[1:] if not a.startswith("-")]
+        script = argv[0].removeprefix("./") if argv else ""
+        if script not in shell_files:
+            kept.append(step)
+            continue
+        fact = step.facts["command"]
+        reason = f"runs {script} of this repository: its own commands are classified where it is read"
+        facts = {**step.facts, "reason": Fact("reason", reason, fact.candidates, False, "the script is read itself")}
+        moved.append(Subject(Kind.HOST_STEP, step.key, facts))
+    if not moved:
+        return subjects
+    host = sorted([*subjects.get(Kind.HOST_STEP, ()), *moved], key=_subject_sort)
+    return {**subjects, Kind.UNCLASSIFIED: tuple(kept), Kind.HOST_STEP: tuple(host)}
 
 
 def _dedupe_secrets(secrets: Iterable[SecretFinding]) -> tuple[SecretFinding, ...]:
