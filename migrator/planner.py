@@ -37,6 +37,7 @@ from migrator.model import (
     Warning,
 )
 from migrator.repo import RepoView
+from migrator.script_commands import script_heads, through_interpreter
 from migrator.secrets import scrub
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,8 @@ def analyze(
             else:
                 warnings.append(item)
     findings.extend(overrides)
+    commands = [str(f.fields["command"]) for f in findings if f.kind in _COMMAND_KINDS and f.fields.get("command")]
+    scripts = script_heads(repo, commands)
     return plan(
         repo.root.name,
         findings,
@@ -80,6 +83,7 @@ def analyze(
         warnings=[*repo.warnings, *warnings],
         files_read=repo.files_read,
         analyzer_order=order,
+        scripts=scripts,
     )
 
 
@@ -101,8 +105,10 @@ def plan(
     warnings: Iterable[Warning] = (),
     files_read: Iterable[str] = (),
     analyzer_order: Mapping[str, int] | None = None,
+    scripts: Mapping[str, str] | None = None,
 ) -> AppModel:
-    """Merge findings into an AppModel (pure: no I/O)."""
+    """Merge findings into an AppModel (pure: no I/O). ``scripts``: the first line of each repo file a
+    command may run (:func:`migrator.script_commands.script_heads`)."""
     order = dict(analyzer_order or {})
     files_read = tuple(files_read)
     grouped: dict[tuple[Kind, str], list[Finding]] = defaultdict(list)
@@ -119,6 +125,7 @@ def plan(
     final = {kind: tuple(sorted(items, key=_subject_sort)) for kind, items in subjects.items()}
     final = _enforce_invariants(final)
     final = _relativize_commands(final)
+    final = _run_scripts(final, scripts or {})
     final = _drop_workload_script_steps(final)
     final = _account_repo_scripts(final, files_read)
     final = {kind: items for kind, items in final.items() if items or kind is not Kind.UNCLASSIFIED}
@@ -299,6 +306,31 @@ def _relativize_commands(subjects: dict[Kind, tuple[Subject, ...]]) -> dict[Kind
                     new = relativize(new, d)
                 if new != fact.value:
                     reason = f"{fact.reason}; host paths under the legacy app directory made relative to the image's"
+                    facts = {**subject.facts, "command": Fact("command", new, fact.candidates, fact.conflict, reason)}
+                    subject = Subject(subject.kind, subject.key, facts)
+            changed.append(subject)
+        if kind in out:
+            out[kind] = tuple(changed)
+    return out
+
+
+def _run_scripts(subjects: dict[Kind, tuple[Subject, ...]],
+                 heads: Mapping[str, str]) -> dict[Kind, tuple[Subject, ...]]:
+    """``scripts/backup.sh`` -> ``bash scripts/backup.sh``: a repo script runs through the interpreter its
+    shebang names, so a file that is not executable in git (or names an interpreter the image lacks)
+    still runs (:mod:`migrator.script_commands`)."""
+    if not heads:
+        return subjects
+    out = dict(subjects)
+    for kind in _COMMAND_KINDS:
+        changed = []
+        for subject in subjects.get(kind, ()):
+            fact = subject.facts.get("command")
+            if fact is not None and isinstance(fact.value, str):
+                new, scripts = through_interpreter(fact.value, heads)
+                if scripts:
+                    how = ", ".join(f"{s} ({heads[s] or 'no shebang'})" for s in scripts)
+                    reason = f"{fact.reason}; run through the interpreter of {how}, whatever its git mode"
                     facts = {**subject.facts, "command": Fact("command", new, fact.candidates, fact.conflict, reason)}
                     subject = Subject(subject.kind, subject.key, facts)
             changed.append(subject)
