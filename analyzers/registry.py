@@ -18,6 +18,7 @@ from analyzers import (
     procfile,
     pyproject,
     python_code,
+    python_entrypoints,
     python_version,
     requirements,
     setuptools,
@@ -44,5 +45,6 @@ ANALYZERS: tuple[Analyzer, ...] = (
     shell,
     makefile,
     python_code,
+    python_entrypoints,
     dotenv,
 )

@@ -128,7 +128,8 @@ def build_spec(model: AppModel, settings: GenerateSettings) -> AppSpec:
     base = choose(model, settings.base_image)
     web_subject = model.web_process
     processes = tuple(
-        _process(p, name, settings, web=p is web_subject) for p in model.processes if p.get("role") in LONG_RUNNING
+        _process(p, name, settings, web=p is web_subject) for p in model.processes
+        if p.get("role") in LONG_RUNNING and str(p.get("command") or "").strip()  # no command: nothing to run
     )
     web = next((p for p in processes if p.role == ProcessRole.WEB.value), None)
     config_env, secret_env, optional_env = env_specs(model)
@@ -221,7 +222,7 @@ def _process(p: Subject, app: str, settings: GenerateSettings, *, web: bool) -> 
         label=slug(p.key, "process", 20),
         name=f"{app}-{slug(p.key, 'process', 20)}",
         role=role,
-        argv=argv or ("python",),
+        argv=argv,
         command_origin=origin(p, "command") or "",
         note=note,
         port=port,

@@ -239,11 +239,30 @@ def _superseded(p: Subject, processes: tuple[Subject, ...]) -> bool:
     )
 
 
+_ROLE_NAMES = {"web": ProcessRole.WEB, "worker": ProcessRole.WORKER, "beat": ProcessRole.SCHEDULER,
+               "clock": ProcessRole.SCHEDULER, "scheduler": ProcessRole.SCHEDULER, "release": ProcessRole.RELEASE}
+
+
+def _with_role(p: Subject) -> Subject:
+    """A process with a command and no role (``[processes.web] command = ...`` in migrate.toml) gets one:
+    from its name when that is a role's name, else from what the command is, else worker."""
+    if p.get("role") or not p.get("command"):
+        return p
+    from analyzers.commands import classify
+
+    role = _ROLE_NAMES.get(p.key) or classify(str(p.get("command"))).role or ProcessRole.WORKER
+    src = Source("(planner)", None, "planner", Confidence.DEFAULT)
+    why = "no source gave a role: " + (f"the process is named {p.key!r}" if p.key in _ROLE_NAMES
+                                       else "from its command, else worker")
+    return Subject(p.kind, p.key, {**p.facts, "role": Fact("role", role.value, (Candidate(role.value, src),),
+                                                           False, why)})
+
+
 def _enforce_invariants(subjects: dict[Kind, tuple[Subject, ...]]) -> dict[Kind, tuple[Subject, ...]]:
     """Rules that hold whatever the sources say: a scheduler runs exactly once; a guessed process
     does not duplicate a declared one."""
     procs = []
-    all_procs = subjects.get(Kind.PROCESS, ())
+    all_procs = tuple(_with_role(p) for p in subjects.get(Kind.PROCESS, ()))
     for p in all_procs:
         if _superseded(p, all_procs):
             continue
