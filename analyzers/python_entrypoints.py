@@ -98,7 +98,7 @@ def _process(mod: PyModule, entry: Entry) -> Item:
     else:
         name = "bot" if entry.bot else ("clock" if entry.role == "scheduler" else "worker")
     return base.process(name, mod.src(entry.node), H, role=entry.role, command=command, port=entry.port,
-                        evidence=f"{entry.how} when {mod.rel} runs", note=note)
+                        started_by=f"{entry.how} when {mod.rel} runs", note=note)
 
 
 def _command(mod: PyModule) -> str:

@@ -347,8 +347,10 @@ def _database_url(mod: PyModule, call: ast.Call, paths: PathEval) -> Iterator[It
     if text.startswith("sqlite:////"):
         path = "/" + path
     src = mod.src(default)
+    env = mod.string(kwarg(call, "env")) or "DATABASE_URL"
     if path and path != ":memory:":
-        yield base.volume(path, src, I, purpose="sqlite", relative_to=_relative(path))
+        # only the fallback: where the deployment sets the variable, nothing is written there
+        yield base.volume(path, src, I, purpose="sqlite", relative_to=_relative(path), unless_env=env)
     yield base.warning(src, "SQLite database (default DATABASE_URL): data lives in a file on the pod; it needs a "
                             "persistent volume and a single replica (or set DATABASE_URL to a server DB)")
 

@@ -19,7 +19,9 @@ from analyzers import (
     pyproject,
     python_code,
     python_entrypoints,
+    python_hosts,
     python_version,
+    python_writes,
     requirements,
     setuptools,
     shell,
@@ -46,5 +48,7 @@ ANALYZERS: tuple[Analyzer, ...] = (
     makefile,
     python_code,
     python_entrypoints,
+    python_writes,
+    python_hosts,
     dotenv,
 )

@@ -57,7 +57,9 @@ def generate(spec: AppSpec) -> list[OutputFile]:
         if spec.ingress is not None:
             objects["ingress.yaml"] = ingress(spec, spec.web)
     for vol in spec.volumes:
-        objects[f"pvc-{vol.name.removeprefix(spec.name + '-')}.yaml"] = pvc(spec, vol.name, vol.mount_path, vol.origin)
+        if vol.storage == "pvc":
+            objects[f"pvc-{vol.name.removeprefix(spec.name + '-')}.yaml"] = pvc(spec, vol.name, vol.mount_path,
+                                                                                vol.origin, vol.access_mode, vol.note)
     for sched in spec.schedules:
         objects[f"cronjob-{sched.name.removeprefix(spec.name + '-')}.yaml"] = cron_job(spec, sched)
     if spec.release_steps:
@@ -205,9 +207,11 @@ def ingress(spec: AppSpec, p: ProcessSpec) -> CommentedMap:
     return cmap(apiVersion="networking.k8s.io/v1", kind="Ingress", metadata=meta, spec=body)
 
 
-def pvc(spec: AppSpec, name: str, mount_path: str, where: str) -> CommentedMap:
-    body = cmap(accessModes=cseq("ReadWriteMany"), resources=cmap(requests=cmap(storage="10Gi")))
-    note(body, "accessModes", "shared by every replica: needs an RWX storage class (NFS, EFS, Filestore ...)")
+def pvc(spec: AppSpec, name: str, mount_path: str, where: str, access_mode: str = "ReadWriteMany",
+        why: str = "") -> CommentedMap:
+    body = cmap(accessModes=cseq(access_mode), resources=cmap(requests=cmap(storage="10Gi")))
+    note(body, "accessModes", why if access_mode != "ReadWriteMany" and why else
+         "shared by every replica: needs an RWX storage class (NFS, EFS, Filestore ...)")
     note(body, "resources", "size is a default: check the legacy disk usage")
     meta = metadata(spec, name, "storage")
     note(meta, "name", f"mounted at {mount_path}; found at {where}")

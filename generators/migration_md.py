@@ -66,8 +66,15 @@ def generate(model: AppModel, spec: AppSpec, files: list[OutputFile]) -> OutputF
 
     out += ["## Volumes to provision", ""]
     if spec.volumes:
-        out += [f"- PersistentVolumeClaim `{v.name}` (ReadWriteMany, 10Gi default) mounted at `{v.mount_path}`; "
-                f"legacy `{v.legacy_path}` ({v.origin}): copy the existing files into it." for v in spec.volumes]
+        for v in spec.volumes:
+            if v.storage == "emptyDir":
+                out.append(f"- emptyDir `{v.name}` at `{v.mount_path}`: the app writes there ({v.note or v.origin}); "
+                           "it is empty at each start and gone with the pod (logs belong on stdout).")
+                continue
+            legacy = f"legacy `{v.legacy_path}` " if v.legacy_path else ""
+            extra = f" {v.note}." if v.note else ""
+            out.append(f"- PersistentVolumeClaim `{v.name}` ({v.access_mode}, 10Gi default) mounted at "
+                       f"`{v.mount_path}`; {legacy}({v.origin}): copy the existing files into it.{extra}")
     else:
         out += ["None found: the pods are stateless (only an emptyDir at /tmp)."]
     out += [""]

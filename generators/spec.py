@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from analyzers.commands import classify, container_command
+from generators.allowed_hosts import host_policy, probe_host, with_allowed_hosts
 from generators.base_image import BaseImage, choose
 from generators.commandline import container_argv
 from generators.facts import (
@@ -30,6 +31,7 @@ from generators.facts import (
 )
 from generators.resources import Resources, resources_for
 from generators.values import Value, bounded_int, origin, slug
+from generators.writable import log_redirects, with_log_redirects
 from migrator.config import GenerateSettings
 from migrator.errors import UserError
 from migrator.model import AppModel, Kind, ProcessRole, Subject
@@ -107,12 +109,9 @@ class AppSpec:
     secret_env_files: tuple[str, ...]  # committed env files with secrets: kept out of the image
     notes: tuple[str, ...]  # what could not be generated, for MIGRATION.md's open questions
     settings: GenerateSettings = field(repr=False)
-
-    @property
-    def probe_host(self) -> str | None:
-        """The Host header for HTTP health checks: the first concrete public host, when one is known."""
-        hosts = [h for h, _ in self.ingress.hosts if "*" not in h] if self.ingress else []
-        return hosts[0] if hosts else None
+    # the Host header for HTTP health checks, from how the app builds its host allow-list
+    # (:mod:`generators.allowed_hosts`): the Ingress host it allows, else one it does
+    probe_host: str | None = None
 
     @property
     def port(self) -> int | None:
@@ -133,6 +132,13 @@ def build_spec(model: AppModel, settings: GenerateSettings) -> AppSpec:
     )
     web = next((p for p in processes if p.role == ProcessRole.WEB.value), None)
     config_env, secret_env, optional_env = env_specs(model)
+    redirects = log_redirects(model)
+    config_env, optional_env = with_log_redirects(config_env, optional_env, redirects)
+    ingress = ingress_spec(model)
+    public = [h for h, _ in ingress.hosts if "*" not in h] if ingress else []
+    policy = host_policy(model)
+    probe = probe_host(policy, public, web.name if web is not None and web.port is not None else None)
+    config_env, optional_env = with_allowed_hosts(config_env, optional_env, secret_env, policy, [*public, probe or ""])
     runtime = model.runtime
     return AppSpec(
         name=name,
@@ -152,8 +158,8 @@ def build_spec(model: AppModel, settings: GenerateSettings) -> AppSpec:
         config_env=config_env,
         secret_env=secret_env,
         optional_env=optional_env,
-        volumes=volume_specs(model, name),
-        ingress=ingress_spec(model),
+        volumes=volume_specs(model, name, set(redirects)),
+        ingress=ingress,
         build_packages=packages(model, "build"),
         runtime_packages=packages(model, "runtime"),
         package_manager=Value(runtime.get("package_manager") or "pip",
@@ -164,6 +170,7 @@ def build_spec(model: AppModel, settings: GenerateSettings) -> AppSpec:
         secret_env_files=tuple(sorted({s.file for s in model.secrets_found if s.kind == "env_file"})),
         notes=notes(model),
         settings=settings,
+        probe_host=probe,
     )
 
 

@@ -47,7 +47,8 @@ OVERRIDE_ANALYZER = "migrate.toml"
 # Fields where agreement is not required: any True wins (a var is secret if any source says so).
 _ANY_TRUE = {(Kind.ENV, "secret"), (Kind.ENV, "required")}
 # Fields that describe rather than decide; differing values there are not conflicts.
-_NO_CONFLICT = {"legacy_name", "description", "reason", "stage", "dev_server", "note", "evidence"}
+_NO_CONFLICT = {"legacy_name", "description", "reason", "stage", "dev_server", "note", "evidence", "started_by",
+                "written_by", "written"}
 # Single-instance roles: schedulers must never run twice.
 _SINGLETON_ROLES = {ProcessRole.SCHEDULER.value}
 

@@ -195,7 +195,7 @@ def test_scripts_that_keep_running(run_analyzer: Any, source: str, name: str, ro
     assert proc.key == name and proc.fields["role"] == role and proc.fields.get("port") == port
     assert proc.fields["command"] == "python bot.py"
     assert (proc.source.file, proc.source.line, proc.source.confidence) == ("bot.py", line, Confidence.HEURISTIC)
-    assert proc.fields["evidence"] == f"{how} when bot.py runs"
+    assert proc.fields["started_by"] == f"{how} when bot.py runs"
 
 
 def test_generic_file_names_get_a_role_name(run_analyzer: Any) -> None:

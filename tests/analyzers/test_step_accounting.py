@@ -132,7 +132,7 @@ def test_a_script_run_by_a_schedule_is_the_workloads_own_work(tree: Any) -> None
              "deploy.sh": "#!/bin/sh\nrsync -az ./ app1:/srv/shop/\n",
              "scripts/backup.sh": "#!/bin/sh\npg_dump shop | gzip > /var/backups/shop.sql.gz\n"}
     model = analyze(tree(files))
-    assert [s.get("command") for s in model.of(Kind.SCHEDULE)] == ["scripts/backup.sh"]
+    assert [s.get("command") for s in model.of(Kind.SCHEDULE)] == ["sh scripts/backup.sh"]
     assert model.of(Kind.UNCLASSIFIED) == ()
 
 
