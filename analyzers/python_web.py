@@ -325,8 +325,9 @@ def _databases(mod: PyModule, value: ast.Dict, paths: PathEval) -> Iterator[Item
             path = paths.eval(name_node) if name_node is not None else None
             if path and path != ":memory:":
                 yield base.volume(path, mod.src(line), I, purpose="sqlite", relative_to=_relative(path))
-            yield base.warning(mod.src(line), "SQLite database: data lives in a file on the pod; it needs a "
-                                              "persistent volume and a single replica (or move to a server DB)")
+            yield base.warning(mod.src(line), "SQLite database: its directory becomes a ReadWriteOnce volume and "
+                                              "each process runs one replica (SQLite has one writer); a server "
+                                              "database is what lets the app scale out")
         elif kind:
             yield base.service(kind, mod.src(line), I, note=f"DATABASES ENGINE {engine}")
 

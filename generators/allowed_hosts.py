@@ -78,8 +78,8 @@ def with_allowed_hosts(config: tuple[EnvSpec, ...], optional: tuple[EnvSpec, ...
     if present is not None and present.value and not needed:
         return config, optional
     value = (" " if sep == " " else sep).join([*current, *needed])
-    why = (f"ALLOWED_HOSTS is built from {var} ({policy.origin})"
-           + (f": adds {', '.join(needed)} (the Ingress host and the probe host)" if needed else ""))
+    why = (f"{policy.origin}, where ALLOWED_HOSTS is built from it"
+           + (f"; adds {', '.join(needed)} (the Ingress host and the probe host)" if needed else ""))
     entry = EnvSpec(var, value, why, present.required if present is not None else False)
     kept = tuple(entry if e.name == var else e for e in config) if present is not None else (*config, entry)
     return kept, tuple(e for e in optional if e.name != var)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import shlex
 from collections.abc import Callable
 from pathlib import PurePosixPath
 
@@ -194,7 +195,9 @@ def _build_step(spec: AppSpec, step: Step) -> str:
                 f"# that has it (e.g. FROM node:20-slim AS assets) and COPY its output here. Not run:\n"
                 f"# RUN {step.command}")
     needed = [e.name for e in (*spec.secret_env, *spec.config_env) if e.value in (None, "")]
-    env = " ".join(f"{name}={_placeholder(name)}" for name in needed)
+    # a required setting with a known value (ALLOWED_HOSTS the manifests set) is the real one at build too
+    known = [f"{e.name}={shlex.quote(e.value)}" for e in spec.config_env if e.required and e.value]
+    env = " ".join([*known, *(f"{name}={_placeholder(name)}" for name in needed)])
     run = f"{env} {step.command}" if env else step.command
     note = " (build-only placeholder values: the real ones exist only at runtime)" if env else ""
     return f"# build step: {step.origin}{note}\nRUN {run}"

@@ -132,7 +132,8 @@ def generate(model: AppModel, spec: AppSpec, files: list[OutputFile]) -> OutputF
     out += [f"kubectl -n {ns} rollout undo deployment/{p.name}" for p in spec.processes] or ["# no Deployments"]
     out += ["```", "", "The release Job is named after a hash of the image and the release commands, so a new image",
             "creates a new Job; finished Jobs are removed after a day (`ttlSecondsAfterFinished`)."]
-    if spec.web is not None and spec.web.port is not None:
+    if spec.web is not None and spec.web.port is not None and not any(v.access_mode == "ReadWriteOnce"
+                                                                       for v in spec.volumes):
         low = int(spec.web.replicas.value)
         out += [f"The HorizontalPodAutoscaler scales `{spec.web.name}` between {low} ({spec.web.replicas.origin}) "
                 f"and {max(3, low * 3)} pods on CPU; each apply resets the count to the overlay's `replicas` "

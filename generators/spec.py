@@ -126,13 +126,16 @@ def build_spec(model: AppModel, settings: GenerateSettings) -> AppSpec:
     image = f"{image_name}:{tag}"
     base = choose(model, settings.base_image)
     web_subject = model.web_process
+    redirects = log_redirects(model)
+    volumes = volume_specs(model, name, set(redirects))
+    # a ReadWriteOnce claim (SQLite) attaches to one node: one replica of each process that mounts it
+    single = next((v for v in volumes if v.access_mode == "ReadWriteOnce"), None)
     processes = tuple(
-        _process(p, name, settings, web=p is web_subject) for p in model.processes
+        _process(p, name, settings, web=p is web_subject, single_writer=single) for p in model.processes
         if p.get("role") in LONG_RUNNING and str(p.get("command") or "").strip()  # no command: nothing to run
     )
     web = next((p for p in processes if p.role == ProcessRole.WEB.value), None)
     config_env, secret_env, optional_env = env_specs(model)
-    redirects = log_redirects(model)
     config_env, optional_env = with_log_redirects(config_env, optional_env, redirects)
     ingress = ingress_spec(model)
     public = [h for h, _ in ingress.hosts if "*" not in h] if ingress else []
@@ -158,7 +161,7 @@ def build_spec(model: AppModel, settings: GenerateSettings) -> AppSpec:
         config_env=config_env,
         secret_env=secret_env,
         optional_env=optional_env,
-        volumes=volume_specs(model, name, set(redirects)),
+        volumes=volumes,
         ingress=ingress,
         build_packages=packages(model, "build"),
         runtime_packages=packages(model, "runtime"),
@@ -199,7 +202,8 @@ def _image(settings: GenerateSettings, name: str) -> tuple[str, str]:
     return image, tag
 
 
-def _process(p: Subject, app: str, settings: GenerateSettings, *, web: bool) -> ProcessSpec:
+def _process(p: Subject, app: str, settings: GenerateSettings, *, web: bool,
+             single_writer: VolumeSpec | None = None) -> ProcessSpec:
     role = str(p.get("role"))
     command = str(p.get("command") or "")
     port: Value | None = None
@@ -215,8 +219,12 @@ def _process(p: Subject, app: str, settings: GenerateSettings, *, web: bool) -> 
     elif bounded_int(p.get("port"), 1, 65535):
         port = Value(bounded_int(p.get("port"), 1, 65535), origin(p, "port") or "")
     argv, note = container_argv(command, int(port.value) if port else None)
+    pinned = p.facts.get("replicas")
     if role == ProcessRole.SCHEDULER.value:
         replicas = Value(1, "schedulers run exactly once")
+    elif single_writer is not None and not (web and settings.replicas) and not (
+            pinned is not None and pinned.source.analyzer == "migrate.toml"):
+        replicas = Value(1, f"one replica: {single_writer.name} is a ReadWriteOnce claim ({single_writer.origin})")
     elif web and settings.replicas:
         replicas = Value(settings.replicas, "migrate.toml / --replicas")
     elif bounded_int(p.get("replicas"), 1, 1000):

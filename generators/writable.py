@@ -23,7 +23,7 @@ def log_redirects(model: AppModel) -> dict[str, str]:
         name = v.get("stdout_env")
         if v.get("purpose") == "logs" and isinstance(name, str) and name not in secret and name not in out:
             where = v.facts["stdout_env"].source.where()
-            out[name] = f"file logging goes to stdout instead of {v.get('written')} (handler at {where})"
+            out[name] = f"{where}, the log file's path: file logging goes to stdout instead of {v.get('written')}"
     return out
 
 

@@ -188,11 +188,16 @@ class DockerBackend:
         pod_volumes = {v["name"]: v for v in pod_template(obj).get("volumes") or []}
         tmpfs: dict[str, str] = {}
         volumes: dict[str, dict[str, str]] = {}
+        # a kubelet emptyDir is a fresh 0777 directory; runc gives a tmpfs the mode and owner of the
+        # image's directory under it (root's 0755 for /app/logs): owned by the pod's user it is writable
+        sc = {**(pod_template(obj).get("securityContext") or {}), **(spec.get("securityContext") or {})}
+        group = sc.get("fsGroup", sc.get("runAsGroup"))
+        owner = [f"{k}={int(v)}" for k, v in (("uid", sc.get("runAsUser")), ("gid", group)) if v is not None]
         for m in spec.get("volumeMounts") or []:
             vol = pod_volumes.get(m["name"], {})
             if "emptyDir" in vol:
                 size = (vol["emptyDir"] or {}).get("sizeLimit")
-                tmpfs[m["mountPath"]] = f"size={parse_quantity(size)}" if size else ""
+                tmpfs[m["mountPath"]] = ",".join([*([f"size={parse_quantity(size)}"] if size else []), *owner])
             elif "persistentVolumeClaim" in vol:
                 vname = f"{self.network_name}-{vol['persistentVolumeClaim']['claimName']}"
                 if vname not in self.claimed:
