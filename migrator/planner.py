@@ -360,12 +360,13 @@ def _run_scripts(subjects: dict[Kind, tuple[Subject, ...]],
 
 
 def _drop_workload_script_steps(subjects: dict[Kind, tuple[Subject, ...]]) -> dict[Kind, tuple[Subject, ...]]:
-    """A script that a schedule or a process runs (``scripts/backup.sh`` from cron) is the workload's own
-    work, not a deploy script: its ``tar``/``mkdir`` lines are not legacy deploy steps to replace."""
+    """A script that a schedule, a process or a release step runs (``scripts/backup.sh`` from cron) is the
+    workload's own work, not a deploy script: its ``tar``/``mkdir`` lines are not legacy deploy steps to
+    replace, and the ``migrate`` inside a release script must not run twice."""
     from analyzers.commands import split
 
     run_by_workloads: set[str] = set()
-    for kind in (Kind.SCHEDULE, Kind.PROCESS):
+    for kind in (Kind.SCHEDULE, Kind.PROCESS, Kind.RELEASE_STEP):
         for subject in subjects.get(kind, ()):
             command = subject.get("command")
             argv = split(command) if isinstance(command, str) else []
@@ -374,7 +375,8 @@ def _drop_workload_script_steps(subjects: dict[Kind, tuple[Subject, ...]]) -> di
     if not run_by_workloads:
         return subjects
     out = dict(subjects)
-    for kind in (Kind.HOST_STEP, Kind.UNCLASSIFIED):  # what the workload's script does is its own business
+    # what the workload's script does is its own business (a release script's migrate runs in its Job)
+    for kind in (Kind.HOST_STEP, Kind.UNCLASSIFIED, Kind.RELEASE_STEP):
         if kind in subjects:
             out[kind] = tuple(step for step in subjects[kind]
                               if not all(s.file in run_by_workloads for s in step.sources))

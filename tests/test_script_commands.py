@@ -99,3 +99,21 @@ def test_cron_scripts_of_mode_0644_run_through_their_interpreter(tree: Any) -> N
     assert argvs == [["bash", "deploy/backup.sh"], ["python", "scripts/cleanup.py", "--days", "30"]]
     # nothing in the image depends on the mode: no chmod, no BuildKit-only COPY --chmod
     assert "chmod" not in files["Dockerfile"]
+
+
+def test_process_and_release_scripts_too(tree: Any) -> None:
+    root = tree({
+        "Procfile": "release: scripts/migrate.sh\nworker: bin/worker --queue mail\n",
+        "scripts/migrate.sh": "#!/bin/sh\nset -e\npython manage.py migrate --noinput\n",
+        "bin/worker": "#!/usr/bin/env python3\nimport time\nwhile True:\n    time.sleep(1)\n",
+        "requirements.txt": "Django==4.2.16\n",
+    })
+    for rel in ("scripts/migrate.sh", "bin/worker"):
+        os.chmod(root / rel, 0o644)
+    model = analyze(root)
+    assert {p.key: p.get("command") for p in model.processes} == {"worker": "python bin/worker --queue mail"}
+    assert [s.get("command") for s in model.of(Kind.RELEASE_STEP)] == ["sh scripts/migrate.sh"]
+    files = {f.path: f.content for f in generate_from_model(model, GenerateSettings())}
+    [job] = docs(files["deploy/k8s/base/job-release.yaml"])
+    assert job["spec"]["template"]["spec"]["containers"][0]["command"] == ["sh", "scripts/migrate.sh"]
+    assert 'CMD ["python", "bin/worker", "--queue", "mail"]' in files["Dockerfile"]
