@@ -24,8 +24,10 @@ from typing import Any
 from analyzers import base
 from analyzers.base import D, I, Item, Src
 from analyzers.commands import classify, container_command
+from analyzers.deploy_commands import command_secrets
 from analyzers.jsonlines import Path, key_lines
 from migrator.repo import RepoView
+from migrator.secrets import lift_secrets
 
 NAME = "app_json"
 
@@ -211,6 +213,8 @@ def _scripts(scripts: Any, at: At) -> Iterator[Item]:
         command = spec.get("command") if isinstance(spec, dict) else spec
         if name != "postdeploy" or not isinstance(command, str) or not command.strip():
             continue  # pr-predestroy only concerns review apps
+        yield from command_secrets(command, src)
+        command = lift_secrets(command)
         info = classify(command)
         yield base.process("postdeploy", src, D, role="oneoff", command=container_command(command),
                            legacy_name="scripts.postdeploy", app_server=info.app_server)

@@ -17,7 +17,6 @@ file reads are DECLARED.
 
 from __future__ import annotations
 
-import ast
 import re
 from collections.abc import Iterator
 
@@ -25,6 +24,7 @@ from analyzers import base
 from analyzers.base import DEF, D, H, I, Item, Src
 from analyzers.commands import parse_bind
 from analyzers.deploy_commands import export
+from analyzers.pyast import parse_source
 from analyzers.pyconst import Val, as_int, module_values
 from analyzers.uwsgi_ini import uwsgi
 from migrator.model import Confidence
@@ -59,13 +59,12 @@ def gunicorn(repo: RepoView, rel: str) -> Iterator[Item]:
     if text is None:
         return
     src = Src(NAME, rel, 1)
-    try:
-        tree = ast.parse(text, filename=rel)
-        values = module_values(tree)
-    except (SyntaxError, ValueError) as exc:
-        line = getattr(exc, "lineno", None)
-        yield base.warning(src.at(line), f"cannot parse gunicorn config: {getattr(exc, 'msg', exc)}")
+    parsed = parse_source(text, rel)  # a gunicorn.conf.py of the Python 2 era may print or use 0777
+    if parsed.tree is None:
+        yield base.warning(src.at(parsed.line or src.line), f"cannot parse gunicorn config: {parsed.reason}")
         return
+    try:
+        values = module_values(parsed.tree)
     except RecursionError:
         yield base.warning(src, "gunicorn config is nested too deeply to read; not read")
         return

@@ -15,7 +15,7 @@ from typing import Protocol
 
 from migrator.model import Confidence, Finding, Kind, SecretFinding, Source, Value, Warning
 from migrator.repo import RepoView
-from migrator.secrets import is_placeholder, is_secret_name, secret_kind
+from migrator.secrets import bears_secret, is_placeholder, is_secret_name, secret_kind
 
 Item = Finding | SecretFinding | Warning
 
@@ -68,10 +68,12 @@ def env_var(
     required: bool | None = None,
     **fields: Value,
 ) -> Finding:
-    """An env var the app reads. The default is dropped whenever the name or the value looks secret."""
+    """An env var the app reads. The default is dropped whenever the name or the value looks secret
+    (a URL with a password part is secret-bearing even when the password is a placeholder)."""
+    bearing = default is not None and (bears_secret(default) or secret_kind(name, default) is not None)
     if secret is None:
-        secret = is_secret_name(name) or (default is not None and secret_kind(name, default) is not None)
-    if secret or (default is not None and secret_kind(name, default)):
+        secret = is_secret_name(name) or bearing
+    if secret or bearing:
         default = None
     fields = {"default": default, "secret": secret, "required": required, **fields}
     return _finding(Kind.ENV, name, src, confidence, fields)

@@ -8,11 +8,13 @@ Commands are tokenised with :mod:`shlex`, never run.
 
 from __future__ import annotations
 
+import functools
 import re
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from analyzers import docker_cli
 from analyzers.runners import run_wrapper
 from migrator.model import ProcessRole
 
@@ -57,10 +59,17 @@ _Handler = Callable[[tuple[str, ...], list[str]], "CommandInfo"]
 
 def split(command: str) -> list[str]:
     """Tokenise like a POSIX shell would (without expanding anything); tolerant of bad quoting."""
+    return list(_split(command))
+
+
+@functools.lru_cache(maxsize=16384)
+def _split(command: str) -> tuple[str, ...]:
+    # shlex is slow (~100 us a command) and the same command is split by the analyzer, the planner and
+    # the generators: 45,000 splits for a 3,000-line crontab. A pure function of the text, so cached.
     try:
-        return shlex.split(command, comments=False, posix=True)
+        return tuple(shlex.split(command, comments=False, posix=True))
     except ValueError:
-        return command.split()
+        return tuple(command.split())
 
 
 def core_argv(argv: list[str]) -> list[str]:
@@ -73,6 +82,9 @@ def core_argv(argv: list[str]) -> list[str]:
         head = out[0]
         if re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", head) or head in _WRAPPERS or basename(head) in _WRAPPERS:
             out.pop(0)
+            changed = True
+        elif docker_cli.is_tool(out) and (inner := docker_cli.inner_argv(out)):
+            out = inner  # docker exec/run, compose run/exec: the command inside the container is the command
             changed = True
         elif basename(head) == "env":
             out.pop(0)
@@ -137,7 +149,7 @@ def _opt(args: list[str], *names: str) -> str | None:
 def _int(text: str | None) -> int | None:
     if text is None:
         return None
-    m = re.match(r"^\s*(\d+)\s*$", text)
+    m = re.match(r"^\s*(\d{1,18})\s*$", text)  # int() refuses 4,300+ digits
     return int(m.group(1)) if m else None
 
 
@@ -149,10 +161,10 @@ def parse_bind(bind: str) -> tuple[str | None, int | None, str | None]:
     if bind.startswith("/"):
         return None, None, bind
     # a host alone ("0.0.0.0", daphne's -b) must not read as host "0.0.0." + port 0
-    m = re.match(r"^(?:\[?([^\]]*?)\]?:)?(\d+)$", bind)
+    m = re.match(r"^(?:\[?([^\]]*?)\]?:)?(\d{1,5})$", bind)  # a port has at most 5 digits
     if m:
         return (m.group(1) or None), int(m.group(2)), None
-    m = re.match(r"^(.*):(\d+)$", bind)
+    m = re.match(r"^(.*):(\d{1,5})$", bind)
     if m:
         return m.group(1) or None, int(m.group(2)), None
     m = re.match(r"^(.*?):\$\{?[A-Za-z_]", bind)  # 0.0.0.0:$PORT: the port comes from the environment
@@ -389,7 +401,8 @@ _HOST = [
 
 def step_kind(command: str) -> tuple[str, str] | None:
     """('release'|'build'|'host', reason) for a deploy-time command, or None when it is none of these."""
-    text = " ".join(core_argv(split(command))) or command
+    core = core_argv(split(command))
+    text = " ".join(core) or command
     for pattern in _RELEASE:
         if pattern.search(text):
             return ("release", "runs once per deploy, before the new version serves")
@@ -399,6 +412,54 @@ def step_kind(command: str) -> tuple[str, str] | None:
     for pattern, reason in _HOST:
         if pattern.search(text):
             return ("host", reason)
+    hosted = host_only(core)
+    if hosted is not None:
+        return ("host", hosted.reason)
+    return None
+
+
+# Host daemons: programs the legacy hosts ran beside the app, which are not workloads of the app image.
+# program -> (what replaces it, backing service kind or None).
+_PROXY = "reverse proxy ({}): the Ingress replaces it; its config gives the Ingress and web-process facts"
+HOST_PROGRAMS: dict[str, tuple[str, str | None]] = {
+    **{p: (_PROXY, None) for p in ("caddy", "nginx", "openresty", "apache2", "httpd", "apachectl", "apache2ctl",
+                                   "haproxy", "varnishd", "traefik", "envoy", "stunnel", "stunnel4", "hitch",
+                                   "lighttpd", "h2o")},
+    "certbot": ("TLS certificates ({}): the Ingress's certificate management (e.g. cert-manager) replaces it", None),
+    **{p: ("cron daemon ({}): the schedules become CronJobs", None) for p in ("cron", "crond", "supercronic")},
+    **{p: ("process manager ({}): Kubernetes runs the processes", None) for p in ("supervisord", "circusd")},
+    **{p: ("host daemon ({}): not part of the app", None)
+       for p in ("sshd", "rsyslogd", "syslog-ng", "ntpd", "chronyd", "postfix", "fail2ban-server")},
+    **{p: ("backing service ({}): a managed service or its own workload, not the app image", kind)
+       for p, kind in (("redis-server", "redis"), ("postgres", "postgres"), ("postmaster", "postgres"),
+                       ("mysqld", "mysql"), ("mysqld_safe", "mysql"), ("mariadbd", "mysql"), ("mongod", "mongodb"),
+                       ("memcached", "memcached"), ("rabbitmq-server", "rabbitmq"),
+                       ("elasticsearch", "elasticsearch"))},
+}
+
+
+@dataclass(frozen=True)
+class HostOnly:
+    """A command that is not a workload of the app image, and why."""
+
+    reason: str
+    program: str
+    service: str | None = None  # the backing service it is, if one
+
+
+def host_only(argv: str | list[str]) -> HostOnly | None:
+    """Why ``argv`` (a command line or argv) is no workload of the app image: a host daemon (caddy, nginx,
+    haproxy, cron ...) or a container CLI with nothing to read through (``docker compose up``); else None."""
+    core = core_argv(split(argv) if isinstance(argv, str) else list(argv))
+    if not core:
+        return None
+    reason = docker_cli.host_reason(core)
+    if reason is not None:
+        return HostOnly(reason, basename(core[0]))
+    prog = basename(core[0])
+    if prog in HOST_PROGRAMS:
+        why, service = HOST_PROGRAMS[prog]
+        return HostOnly(why.format(prog), prog, service)
     return None
 
 

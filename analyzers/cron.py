@@ -6,6 +6,10 @@ Choices:
   fields, user crontabs do not. The location decides (``cron.d/``, ``etc/crontab``, a header comment
   naming ``/etc/cron.d`` or a ``user`` column); otherwise a line is read as system format only when
   its 6th field looks like a user (a well-known account, or a name followed by a command);
+* every schedule is validated (:mod:`analyzers.cron_schedule`: ranges, steps, names, lists) before it
+  becomes one; an invalid one is a warning with file and line and no CronJob. Six time fields mean a
+  seconds field first (node-cron, Quartz): seconds ``0`` is dropped, several runs a minute are refused.
+  A user column is never read as a time field, so commands never start with ``*``;
 * ``@daily`` & co. become their 5-field equivalents; ``@reboot`` is not a schedule (a warning);
 * ``NAME=value`` lines are the jobs' environment: ``MAILTO``/``PATH``/``SHELL``/``HOME`` configure
   cron itself, ``CRON_TZ`` becomes the schedules' timezone, everything else is app env (secret
@@ -24,11 +28,12 @@ from collections.abc import Iterator
 
 from analyzers import base
 from analyzers.base import D, Item, Src
-from analyzers.commands import container_command
+from analyzers.commands import container_command, host_only
+from analyzers.cron_schedule import Schedule, ScheduleError, from_fields, looks_like_field, time_field_count
 from analyzers.deploy_commands import command_secrets, export
 from analyzers.hostcfg import clean_command, collapse_jinja, schedule_name, strip_template, unique
 from migrator.repo import RepoView
-from migrator.secrets import scrub
+from migrator.secrets import lift_secrets, scrub
 
 NAME = "cron"
 
@@ -45,7 +50,6 @@ _COMMAND_WORDS = {"cd", "python", "python3", "bash", "sh", "php", "node", "ruby"
                   "flock", "test", "run-parts", "nice", "ionice", "timeout", "env", "source", ".", "echo", "docker",
                   "sudo", "exec", "rm", "[", "/usr/bin/env", "make", "npm", "rake", "bundle", "celery",
                   "pg_dump", "mysqldump", "certbot", "logrotate", "gzip", "tar"}
-_TIME_FIELD = re.compile(r"^[0-9*][0-9*,/\-]*$|^[A-Za-z]{3}([,-][A-Za-z]{3})*$")
 _ASSIGN = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$")
 _USER = re.compile(r"^[a-z_][a-z0-9_.-]*\$?$")
 
@@ -103,7 +107,7 @@ def parse(repo: RepoView, rel: str, names: set[str]) -> Iterator[Item]:
         assign = _ASSIGN.match(line)
         tokens = line.split()
         if assign and not line.startswith("@") and (
-                not _TIME_FIELD.match(tokens[0]) or (len(tokens) > 1 and tokens[1].startswith("="))):
+                not looks_like_field(tokens[0]) or (len(tokens) > 1 and tokens[1].startswith("="))):
             name, value = assign.group(1), assign.group(2).strip()
             if name == "CRON_TZ":
                 timezone = value.strip("'\"") or None
@@ -115,11 +119,13 @@ def parse(repo: RepoView, rel: str, names: set[str]) -> Iterator[Item]:
             yield base.warning(src, parsed)
             continue
         when, user, command = parsed
-        yield from _job(when, user, command, src, names, timezone)
+        if when.note:
+            yield base.warning(src, when.note)
+        yield from _job(when.cron, user, command, src, names, timezone)
 
 
-def _split_entry(line: str, system: bool | None) -> tuple[str, str | None, str] | str:
-    """(5-field schedule, user, command) or the reason the line is not a cron entry."""
+def _split_entry(line: str, system: bool | None) -> tuple[Schedule, str | None, str] | str:
+    """(validated schedule, user, command) or the reason the line is not (or cannot be) a CronJob."""
     if line.startswith("@"):
         macro, _, rest = line.partition(" ")
         macro = macro.lower()
@@ -127,14 +133,19 @@ def _split_entry(line: str, system: bool | None) -> tuple[str, str | None, str] 
             return "@reboot job runs once at boot; not a schedule (run it as an init step if it matters)"
         if macro not in MACROS:
             return f"unknown cron macro {macro!r}; line ignored"
-        when, fields = MACROS[macro], rest.split(None, 1)
-        rest_tokens = fields
+        when, rest_tokens = Schedule(MACROS[macro]), rest.split(None, 1)
     else:
-        tokens = line.split(None, 5)
-        if len(tokens) < 6 or not all(_TIME_FIELD.match(t) for t in tokens[:5]):
+        tokens = line.split()
+        if len(tokens) < 6 or not looks_like_field(tokens[0]):
             return "not a cron entry (expected five time fields and a command); line ignored"
-        when = " ".join(tokens[:5])
-        rest_tokens = tokens[5].split(None, 1)
+        count = time_field_count(tokens)
+        if len(tokens) <= count:
+            return "cron entry has no command; line ignored"
+        try:
+            when = from_fields(tokens[:count])
+        except ScheduleError as exc:
+            return f"invalid cron schedule {' '.join(tokens[:count])!r}: {exc}; no CronJob made"
+        rest_tokens = line.split(None, count)[count].split(None, 1)
     if not rest_tokens:
         return "cron entry has no command; line ignored"
     user: str | None = None
@@ -164,8 +175,12 @@ def _job(when: str, user: str | None, command: str, src: Src, names: set[str], t
     if not clean:
         yield base.warning(src, "cron entry has no command left after removing cd/redirections; ignored")
         return
+    hosted = host_only(clean)
+    if hosted is not None:  # certbot renew, docker compose up ...: nothing for a CronJob of the app image
+        yield base.host_step(scrub(clean), src, f"scheduled on the host: {hosted.reason}")
+        return
     name = unique(schedule_name(clean, "job"), names)
-    yield base.schedule(name, src, D, schedule=when, command=scrub(container_command(clean)), user=user, log=log,
+    yield base.schedule(name, src, D, schedule=when, command=lift_secrets(container_command(clean)), user=user, log=log,
                         timezone=tz)
 
 

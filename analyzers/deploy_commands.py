@@ -12,28 +12,18 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from analyzers import base
+from analyzers import base, debian_names, docker_cli
 from analyzers.base import DEF, H, I, Item, Src
 from analyzers.commands import classify, container_command, core_argv, split, step_kind
 from analyzers.step_accounting import last_bucket, unclassified
-from migrator.model import Confidence
-from migrator.secrets import is_placeholder, value_secret_kind
+from migrator.model import Confidence, Finding, Kind, SecretFinding
+from migrator.secrets import SecretRef, is_placeholder, lift
 
 # Packages that are compilers/headers (build stage) rather than runtime libraries.
-_BUILD_PKG = re.compile(r"(-dev(el)?$|^build-essential$|^gcc|^g\+\+|^make$|^cmake$|^pkg-config$|^autoconf|^libtool$)")
-# Host daemons: they become separate services or Kubernetes features, not packages of the app.
-HOST_DAEMONS = {
-    "nginx": None, "apache2": None, "httpd": None, "supervisor": None, "supervisord": None,
-    "redis-server": "redis", "redis": "redis", "postgresql": "postgres", "postgresql-server": "postgres",
-    "mysql-server": "mysql", "mariadb-server": "mysql", "rabbitmq-server": "rabbitmq",
-    "memcached": "memcached", "mongodb": "mongodb", "mongodb-org": "mongodb", "elasticsearch": "elasticsearch",
-    "certbot": None, "python3-certbot-nginx": None, "ufw": None, "fail2ban": None, "cron": None,
-    "openssh-server": None, "git": None, "python3-pip": None, "python3-venv": None, "python3-virtualenv": None,
-    "virtualenv": None, "python-virtualenv": None, "python3": None, "python3-dev": None, "python-dev": None,
-    "python3.11": None, "python3.10": None, "python3.9": None, "python3.8": None, "python-pip": None,
-}
+_BUILD_PKG = re.compile(r"(-dev(el)?$|^build-essential$|^gcc|^g\+\+|^make$|^cmake$|^pkg-config$|^pkgconf$|^autoconf"
+                        r"|^libtool$|^gfortran$|^swig$)")
 _INSTALL = re.compile(r"^(apt-get|apt|yum|dnf|apk|zypper)$")
-_HEALTH_URL = re.compile(r"https?://(?P<host>[^/:\s'\"]+)(?::(?P<port>\d+))?(?P<path>/[^\s'\"?#]*)?")
+_HEALTH_URL = re.compile(r"https?://(?P<host>[^/:\s'\"]+)(?::(?P<port>\d{1,5}))?(?P<path>/[^\s'\"?#]*)?")
 _HEALTH_PATH = re.compile(
     r"/(health|healthz|healthcheck|health-check|ping|status|ready|readyz|live|livez|alive|_health|heartbeat)\b"
 )
@@ -42,19 +32,57 @@ _EXPORT = re.compile(r"^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
 
 
 def interpret(command: str, src: Src, *, background: bool = False) -> Iterator[Item]:
-    """Findings for one simple command (no ``&&`` lists: split those first)."""
+    """Findings for one simple command (no ``&&`` lists: split those first).
+
+    A secret written in the command (``mysql -pX``, ``wget ...?key=X``, ``echo X | sudo -S``) is reported
+    where it is and lifted out: the findings' commands read ``${NAME}`` instead, and a command that runs
+    in the image declares ``NAME`` as a secret env var, so the value comes from the Secret.
+    """
+    lifted = lift(command.strip())
+    runs_in_image = False
+    reported: set[str] = set()  # export NAME=... reports its own secret
+    for item in _interpret(command, src, background=background):
+        if isinstance(item, Finding) and lifted.refs and isinstance(item.fields.get("command"), str):
+            fields = {**item.fields, "command": lift(str(item.fields["command"])).text}
+            item = Finding(item.kind, lift(item.key).text, fields, item.source)
+            runs_in_image |= item.kind in RUNS_IN_IMAGE
+        elif isinstance(item, SecretFinding):
+            reported.add(item.name)
+        yield item
+    refs = tuple(r for r in lifted.refs if r.label not in reported)
+    yield from secret_items(refs, src, declare=runs_in_image)
+
+
+# Sections whose command runs in the image (a host step only documents what the legacy host did).
+RUNS_IN_IMAGE = (Kind.PROCESS, Kind.SCHEDULE, Kind.RELEASE_STEP, Kind.BUILD_STEP)
+
+
+def secret_items(refs: tuple[SecretRef, ...], src: Src, *, declare: bool = True) -> Iterator[Item]:
+    """Each lifted secret: where it is (never what), and, with ``declare``, the secret env var that now
+    carries it."""
+    for ref in refs:
+        yield base.hardcoded_secret(src, ref.label, ref.kind)
+        if declare:
+            yield base.env_var(ref.name, src, H, secret=True, required=True,
+                               description=f"lifted out of a command ({ref.label})")
+
+
+def _interpret(command: str, src: Src, *, background: bool = False) -> Iterator[Item]:
     command = command.strip()
     if not command:
         return
     argv = split(command)
     core = core_argv(argv)
     if not core:
-        # a bare assignment line: FOO=bar
-        yield from _assignments(argv, src)
-        return
-    yield from _assignments([a for a in argv[: len(argv) - len(core)]], src)
-    yield from _option_secrets(core, src)
+        return  # a bare assignment line (FOO=bar): its secret, if any, was lifted by interpret
     prog = core[0].rsplit("/", 1)[-1]
+    container = _container_cli(argv)
+    if container is not None:
+        # docker exec/run, compose run/exec: ``core`` is the command inside the container
+        background = background or container.detached
+        if container.action == "login":
+            yield from _registry_login(argv, src)
+            return
 
     if prog == "export":
         for token in core[1:]:
@@ -105,6 +133,35 @@ def interpret(command: str, src: Src, *, background: bool = False) -> Iterator[I
             yield from _code_copy(core[1:], src)
 
 
+def _container_cli(argv: list[str]) -> docker_cli.DockerCommand | None:
+    """The docker/compose/podman command in ``argv`` (after sudo, env assignments ...), if it is one."""
+    for i, token in enumerate(argv):
+        if docker_cli.is_tool(argv[i:]):
+            return docker_cli.parse(argv[i:])
+        if not (re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", token) or token.startswith("-") or token in ("sudo", "exec")):
+            return None
+    return None
+
+
+def _registry_login(argv: list[str], src: Src) -> Iterator[Item]:
+    """``docker login -u deploy -p <password> registry``: the password is reported, never kept."""
+    kept: list[str] = []
+    skip = False
+    for i, token in enumerate(argv):
+        if skip:
+            skip = False
+            continue
+        name, eq, value = token.partition("=")
+        if name in ("-p", "--password"):
+            secret = value if eq else (argv[i + 1] if i + 1 < len(argv) else "")
+            skip = not eq
+            if secret and not secret.startswith("$") and not is_placeholder(secret):
+                yield base.hardcoded_secret(src, f"{argv[0].rsplit('/', 1)[-1]} login --password", "password")
+            continue
+        kept.append(token)
+    yield base.host_step(" ".join(kept), src, "registry login on the host: the cluster pulls with an image pull Secret")
+
+
 def _code_copy(args: list[str], src: Src) -> Iterator[Item]:
     """``rsync -az ./ host:/opt/app/``: the checkout is copied to /opt/app, so that is where the legacy
     app lived; paths under it in commands (``/opt/app/scripts/x.sh``) are paths inside the image."""
@@ -143,68 +200,36 @@ def export(name: str, value: str, src: Src) -> Iterator[Item]:
 
 def command_secrets(command: str, src: Src) -> Iterator[Item]:
     """Secrets hard-coded in one long-running or scheduled command line (``PGPASSWORD=x cmd``,
-    ``--password=x``, credential URLs), for callers that do not :func:`interpret` the command."""
-    argv = split(command)
-    core = core_argv(argv)
-    yield from _assignments(argv[: len(argv) - len(core)], src)
-    if core:
-        yield from _option_secrets(core, src)
-
-
-def _assignments(tokens: list[str], src: Src) -> Iterator[Item]:
-    for token in tokens:
-        m = _EXPORT.match(token)
-        if m:
-            found = base.check_assignment(src, m.group(1), m.group(2).strip("'\""))
-            if found is not None:
-                yield found
-
-
-_SECRET_OPT = re.compile(
-    r"^--(password|passwd|pass|token|secret|api-key|apikey|access-key|secret-key|auth-token)(?:=(.*))?$", re.I
-)
-_MYSQL = {"mysql", "mysqldump", "mysqladmin", "mysqlimport", "mysqlcheck", "mysqlshow"}
-
-
-def _option_secrets(core: list[str], src: Src) -> Iterator[Item]:
-    """Secrets written on the command line: ``--password=x``, ``mysql -pXXX``, ``postgres://u:pw@h``."""
-    prog = core[0].rsplit("/", 1)[-1]
-    if prog == "export":
-        return  # NAME=value pairs: export() checks those
-    for i, arg in enumerate(core[1:], start=1):
-        m = _SECRET_OPT.match(arg)
-        value: str | None = None
-        if m:
-            nxt = core[i + 1] if i + 1 < len(core) else ""
-            value = m.group(2) if m.group(2) is not None else ("" if nxt.startswith("-") else nxt)
-            name, kind = f"{prog} --{m.group(1).lower()}", "password" if "pass" in m.group(1).lower() else "token"
-        elif prog in _MYSQL and arg.startswith("-p") and len(arg) > 2:
-            value, name, kind = arg[2:], f"{prog} -p", "password"
-        else:
-            url_kind = value_secret_kind(arg)
-            if url_kind:
-                yield base.hardcoded_secret(src, prog, url_kind)
-            continue
-        if value and not is_placeholder(value):
-            yield base.hardcoded_secret(src, name, kind)
+    ``--password=x``, credential URLs ...), for callers that do not :func:`interpret` the command: where
+    each one is, and the secret env var that carries it once the caller writes the command with
+    :func:`migrator.secrets.lift_secrets`."""
+    yield from secret_items(lift(command).refs, src)
 
 
 def _packages(manager: str, args: list[str], src: Src) -> Iterator[Item]:
+    """Packages of one install line, as the image sees them (:func:`debian_names.install_name`): servers
+    are backing services, the distribution's Python is left out, other distributions' names are mapped."""
     if not args or args[0] not in ("install", "add"):
         return
     for pkg in args[1:]:
-        if pkg.startswith("-") or "=" in pkg and pkg.startswith("-"):
+        if pkg.startswith("-"):
             continue
-        name = pkg.split("=")[0]
-        if not re.match(r"^[a-z0-9][a-z0-9+.\-]*$", name):
+        name = re.split(r"[=:]", pkg, maxsplit=1)[0]  # name=version, name:arch
+        if not re.match(r"^[A-Za-z0-9][A-Za-z0-9+._\-]*$", name):
             continue
-        if name in HOST_DAEMONS:
-            svc = HOST_DAEMONS[name]
-            if svc:
-                yield base.service(svc, src, I, note=f"installed on the host by {manager}")
+        mapped = debian_names.install_name(name, manager)
+        if mapped.service:
+            yield base.service(mapped.service, src, I, note=f"installed on the host by {manager}")
+        if mapped.package is None:
+            if mapped.review:
+                yield base.warning(src, f"system package {mapped.note}: left out of the image")
             continue
-        stage = "build" if _BUILD_PKG.search(name) else "runtime"
-        yield base.system_package(name, src, base.D, stage=stage, manager=manager)
+        note = mapped.note
+        stage = "build" if _BUILD_PKG.search(mapped.package) else "runtime"
+        yield base.system_package(mapped.package, src, base.D, stage=stage, manager=manager, note=note,
+                                  legacy_name=name if name != mapped.package else None)
+        for lib in debian_names.runtime_of(mapped.package) if stage == "build" else ():
+            yield base.system_package(lib, src, I, stage="runtime", note=f"runtime library of {mapped.package}")
 
 
 def _health(args: list[str], src: Src) -> Iterator[Item]:

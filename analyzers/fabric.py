@@ -24,6 +24,7 @@ from analyzers import base
 from analyzers.base import H, Item, Src
 from analyzers.commands import basename, classify, split
 from analyzers.deploy_commands import interpret
+from analyzers.pyast import parse_source
 from analyzers.pyresolve import NOT_HANDLED, Hooks, Namespace, Resolver, Unknown, label, text
 from migrator.model import Finding, Kind, ProcessRole, SecretFinding
 from migrator.repo import RepoView, normalize
@@ -162,12 +163,14 @@ def analyze(repo: RepoView) -> Iterator[Item]:
         source = repo.read_text(rel)
         if source is None:
             continue
-        try:
-            tree = ast.parse(source, filename=rel)
-        except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
-            line = getattr(exc, "lineno", None)
-            msg = getattr(exc, "msg", str(exc))
-            yield base.warning(Src(NAME, rel, line), f"cannot parse Python ({msg}); fabfile not analyzed")
+        # Fabric 1 is Python 2 only, so a fabfile is often Python 2 (parse_source reads both). Its
+        # syntax says which Python the operator's machine ran, not the servers: the app's version is
+        # read from the app's own files (python_code, python_version), never from the fabfile's syntax.
+        parsed = parse_source(source, rel)
+        tree = parsed.tree
+        if tree is None:
+            message = f"cannot parse Python ({parsed.reason}); fabfile not analyzed"
+            yield base.warning(Src(NAME, rel, parsed.line), message)
             continue
         flavor = _flavor(tree, rel)
         if flavor is None:
@@ -196,10 +199,11 @@ class Loader:
         self.loading.add(rel)
         module: Module | None = None
         try:
-            tree = ast.parse(self.repo.read_text(rel) or "", filename=rel)
-            module = Module(self.repo, rel, tree, _flavor(tree, rel) or "fabric1", self)
-            module.prepare()
-        except (SyntaxError, ValueError, RecursionError, MemoryError, _OutOfBudget):
+            tree = parse_source(self.repo.read_text(rel) or "", rel).tree
+            if tree is not None:
+                module = Module(self.repo, rel, tree, _flavor(tree, rel) or "fabric1", self)
+                module.prepare()
+        except (RecursionError, _OutOfBudget):
             module = None
         finally:
             self.loading.discard(rel)

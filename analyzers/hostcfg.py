@@ -179,10 +179,24 @@ def _python_module(argv: list[str]) -> str | None:
 
 
 def unique(name: str, taken: set[str]) -> str:
-    """``name``, or ``name-2``, ``name-3`` ... when it is taken; records the result."""
-    candidate, n = name, 1
-    while candidate in taken:
-        n += 1
-        candidate = f"{name}-{n}"
+    """``name``, or ``name-2``, ``name-3`` ... when it is taken; records the result.
+
+    The suffixes are handed out in order, so the taken ones are contiguous: gallop to a free suffix and
+    bisect back to the lowest one, O(log n) a call. Trying -2, -3 ... one by one made a crontab with
+    10,000 entries of one script take 8 s here.
+    """
+    if name not in taken:
+        taken.add(name)
+        return name
+    low, high = 1, 2  # suffix ``low`` is taken (1: the bare name), ``high`` is the candidate
+    while f"{name}-{high}" in taken:
+        low, high = high, high * 2
+    while high - low > 1:
+        mid = (low + high) // 2
+        if f"{name}-{mid}" in taken:
+            low = mid
+        else:
+            high = mid
+    candidate = f"{name}-{high}"
     taken.add(candidate)
     return candidate

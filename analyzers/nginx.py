@@ -19,10 +19,11 @@ Choices:
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 
-from analyzers import base
+from analyzers import base, nesting
 from analyzers.base import H, I, Item, Src
 from analyzers.hostcfg import host_glob, strip_template
 from analyzers.nginx_parse import Directive, ParseResult, parse
@@ -105,9 +106,17 @@ def analyze(repo: RepoView) -> Iterator[Item]:
             yield base.warning(Src(NAME, rel, line), message)
     servers: list[tuple[Directive, list[Directive]]] = []
     for rel in files:
-        _collect(ctx.load(rel).directives, [], ctx, servers)
+        # blocks within blocks 100,000 deep: that file is a warning, the other configs still count
+        found: list[tuple[Directive, list[Directive]]] = []
+        try:
+            _collect(ctx.load(rel).directives, [], ctx, found)
+        except RecursionError:
+            yield nesting.too_deep(Src(NAME, rel), rel)
+            continue
+        servers += found
     for server, inherited in servers:
-        yield from _server(server, inherited, ctx)
+        yield from nesting.guard(functools.partial(_server, server, inherited, ctx), _src(server),
+                                 f"server block in {server.file}")
 
 
 def _collect(directives: list[Directive], inherited: list[Directive], ctx: _Context,
@@ -262,5 +271,5 @@ def _target(directive: Directive) -> tuple[str, int | None] | None:
 
 
 def _port_of(hostport: str, default: int | None) -> int | None:
-    m = re.search(r":(\d+)$", hostport)
+    m = re.search(r":(\d{1,5})$", hostport)  # longer is no port (and int() refuses 4,300+ digits)
     return int(m.group(1)) if m else default

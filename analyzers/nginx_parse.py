@@ -4,8 +4,9 @@ The tokenizer knows words, quoted strings (with backslash escapes), ``#`` commen
 ``${var}`` stays inside its word and Jinja ``{{ var }}`` stays one word (``{% ... %}`` and
 ``{# ... #}`` are skipped), so templated configs parse too. The parser builds the directive tree and
 never raises: unbalanced braces, a missing ``;`` or an unterminated string become problems
-``(line, message)`` and whatever parsed is kept. ``include`` is left as a plain directive: resolving
-it against the repository, and what the directives mean, is the nginx analyzer's business.
+``(line, message)`` (the first :data:`MAX_PROBLEMS`, then a count) and whatever parsed is kept.
+``include`` is left as a plain directive: resolving it against the repository, and what the
+directives mean, is the nginx analyzer's business.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 _PUNCT = "{};"
+MAX_PROBLEMS = 20  # per file: 100,000 unclosed blocks are one problem to fix, not 100,000 warnings
 # Block directives: seeing one of these before a '{' means the previous directive lost its ';'.
 _BLOCKS = {"location", "server", "upstream", "if", "http", "events", "map", "limit_except", "types", "stream"}
 
@@ -140,4 +142,7 @@ def parse(text: str, rel: str) -> ParseResult:
         result.problems.append((args[0].line, f"'{args[0].text}' is missing its ';'"))
     for _, opened in stack[1:]:
         result.problems.append((opened, "unbalanced braces: this block is never closed; kept what parsed"))
+    if len(result.problems) > MAX_PROBLEMS:
+        more = len(result.problems) - MAX_PROBLEMS
+        result.problems[MAX_PROBLEMS:] = [(result.problems[MAX_PROBLEMS][0], f"... and {more} more problems")]
     return result

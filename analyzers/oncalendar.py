@@ -9,8 +9,11 @@ so the caller can warn instead of guessing.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
+
+from analyzers.cron_schedule import ScheduleError, from_fields
 
 # systemd.time(7): the shorthands, as systemd itself normalises them.
 SHORTHANDS = {
@@ -81,7 +84,12 @@ def to_cron(expression: str) -> CronSchedule:
         # systemd requires both to match; cron fires when either does.
         raise CalendarError(f"{expression!r} restricts both weekday and day of month; cron would OR them")
     tz = None if zone is None or zone.upper() in ("UTC", "GMT") else zone
-    return CronSchedule(f"{minute} {hour} {dom} {month} {dow}", tz)
+    cron = f"{minute} {hour} {dom} {month} {dow}"
+    try:
+        from_fields(cron.split())  # the same check as every crontab line (*-02-30 never elapses)
+    except ScheduleError as exc:
+        raise CalendarError(f"{expression!r} gives the cron schedule {cron!r}: {exc}") from exc
+    return CronSchedule(cron, tz)
 
 
 def _is_weekday(token: str) -> bool:
@@ -166,7 +174,7 @@ def _field(text: str, lo: int, hi: int, what: str) -> str:
     items = []
     for item in text.split(","):
         base, _, step = item.partition("/")
-        if step and not step.isdigit():
+        if step and not _is_number(step):
             raise CalendarError(f"bad repetition {item!r} in the {what} field")
         if base == "*":
             a, b = lo, hi
@@ -187,12 +195,17 @@ def _field(text: str, lo: int, hi: int, what: str) -> str:
     return ",".join(items)
 
 
+def _is_number(text: str) -> bool:
+    """ASCII digits only: str.isdigit() also takes '²', which int() refuses; 9 digits are plenty."""
+    return text.isascii() and text.isdigit() and len(text) <= 9
+
+
 def _num(text: str, lo: int, hi: int, what: str) -> int:
-    if not text.isdigit():
-        raise CalendarError(f"cannot read {text!r} in the {what} field")
-    value = int(text)
+    if not text.isascii() or not text.isdigit():
+        raise CalendarError(f"cannot read {text[:20]!r} in the {what} field")
+    value = int(text) if len(text) <= 9 else hi + 1  # never int() of 5,000 digits
     if not lo <= value <= hi:
-        raise CalendarError(f"{value} is out of range for the {what} field ({lo}..{hi})")
+        raise CalendarError(f"{text[:20]} is out of range for the {what} field ({lo}..{hi})")
     return value
 
 
@@ -215,8 +228,8 @@ def parse_timespan(text: str) -> float | None:
             return None
         total += float(m.group(1)) * factor
         pos = m.end()
-    if text[pos:].strip() or pos == 0:
-        return None
+    if text[pos:].strip() or pos == 0 or not math.isfinite(total):
+        return None  # 400 nines are float infinity: no interval, no timeout
     return total
 
 

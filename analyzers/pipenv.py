@@ -4,7 +4,9 @@
 so they are ignored. ``[requires] python_version`` is a DECLARED version. The lock's ``default``
 section lists transitive dependencies too, so it is read for dependencies only when there is no
 usable Pipfile; its ``_meta.requires`` version is always reported. Line numbers come from
-:mod:`analyzers.toml_lines` and :mod:`analyzers.jsonlines`, since neither parser keeps them.
+:mod:`analyzers.toml_lines` and :mod:`analyzers.jsonlines`, since neither parser keeps them. Each file
+is read under :func:`analyzers.nesting.guard`: a lock nested too deeply for ``json`` is a warning, and
+the Pipfile is still analysed.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from analyzers import base
+from analyzers import base, nesting
 from analyzers.base import I, Item, Src
 from analyzers.jsonlines import key_lines
+from analyzers.pyproject import exact_pin
 from analyzers.python_deps import dependency_findings, normalize
 from analyzers.python_version import split_version
 from analyzers.requirements import is_foreign_platform
@@ -59,7 +62,9 @@ def _packages(packages: Mapping[str, Any], line_of: Any, path: str) -> Iterator[
             if not git_seen:
                 git_seen = True
                 yield base.system_package("git", src, I, stage="build", note="pipenv installs from a git URL")
-        yield from dependency_findings(str(name), src, extras=_extras(spec), siblings=siblings)
+        version = spec.get("version") if isinstance(spec, Mapping) else spec
+        pin = exact_pin(version) if isinstance(version, str) and version.strip().startswith("==") else None
+        yield from dependency_findings(str(name), src, extras=_extras(spec), siblings=siblings, pin=pin)
 
 
 def _version(requires: Any, path: str, line_of: Any) -> Iterator[Item]:
@@ -116,6 +121,9 @@ def _lock(repo: RepoView, read_packages: bool) -> Iterator[Item]:
     except json.JSONDecodeError as exc:
         yield base.warning(Src(NAME, "Pipfile.lock", exc.lineno), f"Pipfile.lock is not valid JSON: {exc.msg}")
         return
+    except RecursionError:
+        yield nesting.too_deep(Src(NAME, "Pipfile.lock"), "Pipfile.lock")
+        return
     if not isinstance(doc, dict):
         yield base.warning(Src(NAME, "Pipfile.lock"), "Pipfile.lock is not a JSON object")
         return
@@ -134,7 +142,11 @@ def analyze(repo: RepoView) -> Iterator[Item]:
     has_lock = repo.exists("Pipfile.lock")
     pipfile_ok = False
     if repo.exists("Pipfile"):
-        items, pipfile_ok = _pipfile(repo)
+        try:
+            items, pipfile_ok = _pipfile(repo)
+        except RecursionError:
+            items = [nesting.too_deep(Src(NAME, "Pipfile"), "Pipfile")]
         yield from items
     if has_lock:
-        yield from _lock(repo, read_packages=not pipfile_ok)
+        yield from nesting.guard(lambda: _lock(repo, read_packages=not pipfile_ok), Src(NAME, "Pipfile.lock"),
+                                 "Pipfile.lock")

@@ -27,8 +27,10 @@ from collections.abc import Iterator
 from analyzers import base
 from analyzers.base import DEF, D, H, I, Item, Src
 from analyzers.commands import DEFAULT_PORTS, CommandInfo, classify, container_command, step_kind
+from analyzers.deploy_commands import command_secrets
 from migrator.model import ProcessRole
 from migrator.repo import RepoView
+from migrator.secrets import lift_secrets
 
 NAME = "procfile"
 
@@ -38,7 +40,7 @@ _SCHEDULER_TYPES = {"clock", "beat", "scheduler", "celerybeat", "cron"}
 # $PORT / ${PORT} / ${PORT:-8000} where a port is expected: after host: or a port/bind option.
 _PORT_REF = re.compile(
     r"(?:(?:--port|-p|--bind|-b|--listen|--http(?:-socket)?)(?:=|\s+)['\"]?(?:[\w.\[\]-]*:)?|:)"
-    r"\$\{?(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::?-(?P<default>\d+))?\}?"
+    r"\$\{?(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::?-(?P<default>\d{1,5}))?\}?"
 )
 _CHAIN = re.compile(r"\s*(&&|;|\|\|)\s*")
 FALLBACK_PORT = 5000  # `heroku local` (and foreman) give the first process PORT=5000
@@ -72,6 +74,9 @@ def parse(repo: RepoView, rel: str) -> Iterator[Item]:
             yield base.warning(src, f"process type {ptype!r} declared again (first at line {seen[ptype]}); ignored")
             continue
         seen[ptype] = lineno
+        # a secret on the command line is reported, declared as a secret env var and read from it
+        yield from command_secrets(command, src)
+        command = lift_secrets(command)
         if ptype == "release":
             yield base.release_step(container_command(command), src, D, legacy_name="release")
             continue

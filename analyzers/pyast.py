@@ -3,7 +3,8 @@
 :class:`PyModule` is one parsed file with what every topic reader needs: its dotted module name, the
 directory it is imported from, an import table that resolves local names to their origin
 (``from os import environ as e`` makes ``e.get`` read as ``os.environ.get``), and the file's nodes
-grouped by type from a single walk.
+grouped by type from a single walk. :func:`parse_source` reads Python 3 through :mod:`ast` and falls
+back to Python 2 (:mod:`analyzers.py2parse`), so legacy files give the same trees, line for line.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from analyzers.base import Src
+from analyzers.py2parse import NotPython2, Py2Syntax, convert
 
 N = TypeVar("N", bound=ast.AST)
 Literal = str | int | float | bool
@@ -107,14 +109,47 @@ class PyModule:
         return f"{self.module}:{attr}"
 
 
-def parse(text: str, rel: str) -> tuple[ast.Module | None, str | None, int | None]:
-    """(tree, None, None) or (None, error message, line): never raises on bad input."""
+@dataclass(frozen=True)
+class Parsed:
+    """A parsed file: the tree, or why there is none; ``py2`` lists the Python-2-only constructs that
+    were read (empty for Python 3 source)."""
+
+    tree: ast.Module | None
+    reason: str | None = None  # why there is no tree, short ("invalid syntax; not Python 2 either")
+    line: int | None = None
+    py2: tuple[Py2Syntax, ...] = ()
+
+    @property
+    def error(self) -> str | None:
+        """The warning for a file without a tree."""
+        return None if self.reason is None else f"Python file cannot be parsed ({self.reason}); file not analyzed"
+
+
+def parse_source(text: str, rel: str) -> Parsed:
+    """Python 3 through :func:`ast.parse` (the fast path); only when that fails, Python 2 through
+    :mod:`analyzers.py2parse`, which yields the same kind of tree with the same line numbers. Never
+    raises on bad input: a file that is neither gets Python 3's complaint and line."""
     try:
-        return ast.parse(text, filename=rel), None, None
+        return Parsed(ast.parse(text, filename=rel))
     except SyntaxError as exc:
-        return None, f"Python syntax error: {exc.msg}; file not analyzed", exc.lineno
-    except (ValueError, RecursionError, MemoryError) as exc:
-        return None, f"Python file cannot be parsed ({type(exc).__name__}); file not analyzed", None
+        first = exc
+    except RecursionError:
+        return Parsed(None, "nested too deeply")
+    except (ValueError, MemoryError) as exc:
+        return Parsed(None, type(exc).__name__)
+    try:
+        converted = convert(text, rel, tab_error_line=first.lineno if isinstance(first, TabError) else None)
+    except NotPython2:
+        return Parsed(None, f"syntax error: {first.msg}; not Python 2 either", first.lineno)
+    except RecursionError:
+        return Parsed(None, "nested too deeply", first.lineno)
+    return Parsed(converted.tree, py2=converted.constructs)
+
+
+def parse(text: str, rel: str) -> tuple[ast.Module | None, str | None, int | None]:
+    """(tree, None, None) or (None, error message, line): :func:`parse_source` without the Python 2 facts."""
+    parsed = parse_source(text, rel)
+    return parsed.tree, parsed.error, parsed.line
 
 
 def module_name(rel: str, files: frozenset[str] | set[str]) -> tuple[str, str]:

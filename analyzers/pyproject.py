@@ -16,6 +16,7 @@ from typing import Any
 
 from analyzers import base
 from analyzers.base import DEF, D, H, I, Item, Src
+from analyzers.pyproject_sources import analyze_sources
 from analyzers.python_deps import dependency_findings, normalize
 from analyzers.python_version import version_from_constraint
 from analyzers.requirements import is_foreign_platform, parse_requirement
@@ -107,7 +108,7 @@ def _pep508(items: Any, path: Path, lines: TomlLines, cap: Confidence | None) ->
             if req.url.startswith("git+") and not git:
                 git = True
                 yield base.system_package("git", src, I, stage="build", note="installs a dependency from git")
-        yield from dependency_findings(req.name, src, extras=req.extras, siblings=siblings, cap=cap)
+        yield from dependency_findings(req.name, src, extras=req.extras, siblings=siblings, cap=cap, pin=req.pin)
 
 
 def _poetry_deps(deps: Any, path: Path, lines: TomlLines, cap: Confidence | None) -> Iterator[Item]:
@@ -133,7 +134,17 @@ def _poetry_deps(deps: Any, path: Path, lines: TomlLines, cap: Confidence | None
                     yield base.hardcoded_secret(src, f"{name} git URL", kind)
                 note = "installs a dependency from git"
                 yield base.system_package("git", src, dep_cap or I, stage="build", note=note)
-        yield from dependency_findings(str(name), src, extras=extras, siblings=siblings, cap=dep_cap)
+        yield from dependency_findings(str(name), src, extras=extras, siblings=siblings, cap=dep_cap,
+                                       pin=exact_pin(raw if isinstance(raw, str) else tables[0].get("version")
+                                                     if len(tables) == 1 else None))
+
+
+def exact_pin(spec: Any) -> str | None:
+    """The version of an exact constraint: Poetry's bare ``"1.2.3"``, or ``"==1.2.3"`` (Poetry, Pipfile)."""
+    if not isinstance(spec, str):
+        return None
+    m = re.fullmatch(r"\s*(?:={2,3})?\s*(\d+(?:\.\d+)*(?:[a-z]+\d*)?(?:\.post\d+)?)\s*", spec)
+    return m.group(1) if m else None
 
 
 def _foreign(spec: Mapping[str, Any]) -> bool:
@@ -184,6 +195,7 @@ def analyze(repo: RepoView) -> Iterator[Item]:
     if not declares:
         return  # tool configuration only
     yield from _manager(repo, doc, lines)
+    yield from analyze_sources(repo, doc, lines)
     backend = _table(doc, "build-system").get("build-backend")
     if isinstance(backend, str):
         src = Src(NAME, FILE, lines.key(("build-system", "build-backend")))

@@ -4,7 +4,9 @@ Each ``.py`` file (not tests, migrations, docs, ``setup.py`` or fabfiles, which 
 is read once; only files containing one of a few trigger substrings are parsed, and of a parsed file
 only the top-level statements spanning a "hot" line (one with a marker such as ``environ`` or a name
 bound there) are walked, because a large repo must cost little more than walking it. A parsed file with
-a syntax error becomes one warning; a file never parsed cannot produce one. Topic readers
+a syntax error becomes one warning; a file never parsed cannot produce one. Python 2 files are read
+too (:func:`analyzers.pyast.parse_source`), and their syntax weighs the app's Python version
+(:mod:`analyzers.py2evidence`). Topic readers
 live in :mod:`analyzers.python_env`, :mod:`analyzers.python_web` and :mod:`analyzers.python_routes`.
 
 When a web framework's app object is found, this analyzer also proposes a web process (and a Celery
@@ -17,12 +19,15 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 
 from analyzers import base
 from analyzers.base import DEF, H, I, Item
 from analyzers.commands import DEFAULT_PORTS, classify
-from analyzers.pyast import PyModule, bound_names, hot_lines, module_name, parse
+from analyzers.py2evidence import PY2_HINT, SyntaxVersions
+from analyzers.pyast import PyModule, bound_names, hot_lines, module_name, parse_source
 from analyzers.python_env import code_secrets, env_reads
+from analyzers.python_imports import importers
 from analyzers.python_routes import Urlconfs, health_routes, resolve_django, resolve_objects
 from analyzers.python_web import Collected, WebApp, django_settings, frameworks, looks_like_settings
 from migrator.model import Confidence, SecretFinding
@@ -64,14 +69,23 @@ def analyze(repo: RepoView) -> Iterator[Item]:
     found = Collected()
     confs = Urlconfs()
     seen_secrets: set[tuple[str, int | None, str]] = set()
+    secrets: list[SecretFinding] = []
+    versions = SyntaxVersions(NAME)
     for rel in _python_files(repo):
         text = repo.read_text(rel)
-        if not text or not _worth_parsing(text):
+        if not text:
             continue
-        tree, error, line = parse(text, rel)
+        # a file with nothing else to read is still parsed when it looks like Python 2 (while that can
+        # still matter): then the app's Python version is at stake
+        if not _worth_parsing(text) and not (versions.wants_more_py2 and PY2_HINT.search(text)):
+            versions.add(rel, text, ())
+            continue
+        parsed = parse_source(text, rel)
+        tree = parsed.tree
         if tree is None:
-            yield base.warning(base.Src(NAME, rel, line), error or "Python file cannot be parsed")
+            yield base.warning(base.Src(NAME, rel, parsed.line), parsed.error or "Python file cannot be parsed")
             continue
+        versions.add(rel, text, parsed.py2)
         mod_name, root = module_name(rel, files)
         hot = hot_lines(text, HOT_MARKERS)
         aliases = bound_names(tree, hot)
@@ -91,7 +105,13 @@ def analyze(repo: RepoView) -> Iterator[Item]:
                 if ident in seen_secrets:
                     continue
                 seen_secrets.add(ident)
+                secrets.append(item)
+                continue
             yield item
+    # a module holding a secret stays out of the image unless another module needs it
+    needed = importers(repo, {s.file for s in secrets}, _python_files(repo)) if secrets else {}
+    yield from (replace(s, needed_by=needed.get(s.file, "")) for s in secrets)
+    yield from versions.findings()
     yield from resolve_django(confs)
     yield from resolve_objects(confs)
     yield from _entrypoints(found)

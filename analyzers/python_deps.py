@@ -17,7 +17,7 @@ import re
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 
-from analyzers import base
+from analyzers import base, native_deps
 from analyzers.base import H, I, Src
 from migrator.model import Confidence, Finding
 
@@ -25,10 +25,6 @@ from migrator.model import Confidence, Finding
 _ANY_FRAMEWORK = frozenset(
     {"django", "flask", "fastapi", "starlette", "pyramid", "bottle", "falcon", "sanic", "quart", "aiohttp", "tornado"}
 )
-# C extensions with no Linux wheel: pip compiles them, so the build stage needs a C toolchain.
-_CC = (("gcc", "build"), ("libc6-dev", "build"))
-
-
 @dataclass(frozen=True)
 class Dep:
     """What a dependency implies. ``field``/``value`` is a runtime claim (framework=django ...)."""
@@ -36,7 +32,6 @@ class Dep:
     field: str | None = None
     value: str | None = None
     services: tuple[tuple[str, Confidence], ...] = ()
-    packages: tuple[tuple[str, str], ...] = ()  # (debian package, stage)
     # Declared together with one of these, the dependency is probably transitive: its runtime claim
     # drops to HEURISTIC and its HEURISTIC service guesses are dropped.
     siblings: frozenset[str] = frozenset()
@@ -47,17 +42,10 @@ def _fw(name: str, siblings: frozenset[str] = frozenset()) -> Dep:
     return Dep("framework", name, siblings=siblings)
 
 
-def _svc(kind: str, confidence: Confidence = I, packages: tuple[tuple[str, str], ...] = ()) -> Dep:
-    return Dep(services=((kind, confidence),), packages=packages)
+def _svc(kind: str, confidence: Confidence = I) -> Dep:
+    return Dep(services=((kind, confidence),))
 
 
-_PG = (*_CC, ("libpq-dev", "build"), ("libpq5", "runtime"))
-_MYSQL = (*_CC, ("default-libmysqlclient-dev", "build"), ("pkg-config", "build"), ("libmariadb3", "runtime"))
-# lxml's manylinux wheels bundle libxml2; these matter when pip builds it from source (musl, rare arches).
-_LXML = (("libxml2-dev", "build"), ("libxslt1-dev", "build"), ("libxml2", "runtime"), ("libxslt1.1", "runtime"))
-# Runtime library names are Debian trixie's, the base of python:3.x-slim since 2025
-# (bookworm called them libldap-2.5-0 and libmemcached11).
-_LDAP = (*_CC, ("libldap2-dev", "build"), ("libsasl2-dev", "build"), ("libldap2", "runtime"), ("libsasl2-2", "runtime"))
 _QUEUES = frozenset({"celery", "dramatiq", "kombu"})
 _QUEUE_EXTRAS = (("redis", "redis"), ("rabbitmq", "rabbitmq"), ("librabbitmq", "rabbitmq"), ("amqp", "rabbitmq"),
                  ("pymemcache", "memcached"), ("memcache", "memcached"), ("mongodb", "mongodb"))
@@ -82,7 +70,7 @@ DEPENDENCIES: dict[str, Dep] = {
     "huey": Dep("task_queue", "huey", services=(("redis", H),)),  # RedisHuey is the usual, not the only, choice
     # app servers
     "gunicorn": Dep("app_server", "gunicorn"),
-    "uwsgi": Dep("app_server", "uwsgi", packages=_CC),  # no wheels: always compiled
+    "uwsgi": Dep("app_server", "uwsgi"),
     "pyuwsgi": Dep("app_server", "uwsgi"),
     "uvicorn": Dep("app_server", "uvicorn", siblings=frozenset({"gunicorn"})),  # gunicorn -k UvicornWorker
     "daphne": Dep("app_server", "daphne"),
@@ -91,12 +79,12 @@ DEPENDENCIES: dict[str, Dep] = {
     # backing services
     "psycopg": _svc("postgres"),
     "psycopg-binary": _svc("postgres"),
-    "psycopg2": _svc("postgres", packages=_PG),  # sdist only on Linux
+    "psycopg2": _svc("postgres"),
     "psycopg2-binary": _svc("postgres"),
     "asyncpg": _svc("postgres"),
     "pg8000": _svc("postgres"),
     "aiopg": _svc("postgres"),
-    "mysqlclient": _svc("mysql", packages=_MYSQL),
+    "mysqlclient": _svc("mysql"),
     "pymysql": _svc("mysql"),
     "mysql-connector-python": _svc("mysql"),
     "aiomysql": _svc("mysql"),
@@ -114,16 +102,32 @@ DEPENDENCIES: dict[str, Dep] = {
     "amqp": Dep(services=(("rabbitmq", H),), siblings=_QUEUES),
     "pymemcache": _svc("memcached"),
     "python-memcached": _svc("memcached"),
-    "pylibmc": _svc("memcached", packages=(("libmemcached-dev", "build"), ("libmemcached11t64", "runtime"), *_CC)),
+    "pylibmc": _svc("memcached"),
     "pymongo": _svc("mongodb"),
     "motor": _svc("mongodb"),
     "mongoengine": _svc("mongodb"),
     "elasticsearch": _svc("elasticsearch"),
     "elasticsearch-dsl": _svc("elasticsearch"),
-    # C extensions that need system libraries
-    "lxml": Dep(packages=_LXML),
-    "python-ldap": Dep(packages=_LDAP),
+    "psycopg-c": _svc("postgres"),
 }
+
+
+# Heuristic Python floors of popular pins (their releases' Requires-Python), for repos whose only version
+# evidence is a pinned requirement: (distribution, first release, lowest Python it supports), newest first.
+# Lower confidence (HEURISTIC) than a lock's own metadata, which analyzers.ci_python reads.
+PYTHON_FLOORS: dict[str, tuple[tuple[str, str], ...]] = {
+    "django": (("6.0", "3.12"), ("5.0", "3.10"), ("4.0", "3.8"), ("3.0", "3.6"), ("2.0", "3.4")),
+    "numpy": (("2.3", "3.11"), ("2.1", "3.10"), ("1.25", "3.9"), ("1.22", "3.8")),
+    "pandas": (("2.1", "3.9"), ("1.4", "3.8")),
+}
+
+
+def _floor(name: str, pin: str) -> str | None:
+    key = tuple(int(p) for p in re.findall(r"\d+", pin)[:3])
+    for first, python in PYTHON_FLOORS.get(name, ()):
+        if key >= tuple(int(p) for p in first.split(".")):
+            return python
+    return None
 
 
 def normalize(name: str) -> str:
@@ -138,13 +142,19 @@ def dependency_findings(
     extras: Collection[str] = (),
     siblings: Collection[str] = (),
     cap: Confidence | None = None,
+    pin: str | None = None,
 ) -> Iterator[Finding]:
-    """Findings implied by depending on ``name`` (with ``extras``), declared at ``src``.
+    """Findings implied by depending on ``name`` (with ``extras``, at exact version ``pin``), declared at ``src``.
 
     ``siblings`` are the other names declared in the same file (normalised), used to tell a direct
     dependency from a transitive one; ``cap`` lowers every claim (optional extras, non-main groups).
+    System packages come from :mod:`analyzers.native_deps` (see :func:`system_packages`).
     """
     dep_name = normalize(name)
+    yield from system_packages(dep_name, src, extras=tuple(normalize(e) for e in extras), pin=pin, cap=cap)
+    floor = _floor(dep_name, pin) if pin else None
+    if floor and cap is None:
+        yield base.runtime(src, H, language="python", version=floor)
     dep = DEPENDENCIES.get(dep_name)
     if dep is None:
         return
@@ -166,5 +176,22 @@ def dependency_findings(
         best[kind] = max(best.get(kind, confidence), H if explained else confidence)
     for kind, confidence in best.items():
         yield base.service(kind, src, conf(confidence), note=note)
-    for package, stage in dep.packages:
-        yield base.system_package(package, src, conf(I), stage=stage, note=note)
+
+
+def system_packages(
+    name: str, src: Src, *, extras: tuple[str, ...] = (), pin: str | None = None, cap: Confidence | None = None
+) -> Iterator[Finding]:
+    """The build and runtime packages of one dependency (normalised ``name``).
+
+    A need on every Python is INFERRED; a need on some Pythons only (no wheel there) is HEURISTIC and
+    carries ``compiles_on`` (those Python minors), so the generator keeps it only for a matching image.
+    """
+    for need in native_deps.need(name, extras, pin):
+        confidence = I if need.pythons is None else H
+        if cap is not None:
+            confidence = min(confidence, cap)
+        only = need.pythons
+        for package in need.build:
+            yield base.system_package(package, src, confidence, stage="build", note=need.why, compiles_on=only)
+        for package in need.runtime:
+            yield base.system_package(package, src, confidence, stage="runtime", note=need.why, compiles_on=only)

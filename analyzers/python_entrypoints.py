@@ -84,12 +84,12 @@ def analyze(repo: RepoView) -> Iterator[Item]:
 
 def _process(mod: PyModule, entry: Entry) -> Item:
     command = _command(mod)
-    note = None
+    how = entry.how
     if entry.loopback:
         # app.run() listens on 127.0.0.1: the framework's CLI serves the same app on every interface
         app = mod.rel if entry.app in ("", "app", "application") else f"{mod.rel}:{entry.app}"
         command = f"flask --app {shlex.quote(app)} run --host 0.0.0.0 --port {entry.port or 5000}"
-        note = "app.run() would listen on 127.0.0.1 only, unreachable in a pod: served by `flask run` on 0.0.0.0"
+        how += " (on 127.0.0.1, unreachable in a pod: `flask run` serves the app on 0.0.0.0 instead)"
     stem = posixpath.splitext(posixpath.basename(mod.rel))[0]
     if entry.role == "web":
         name = "web"
@@ -97,8 +97,9 @@ def _process(mod: PyModule, entry: Entry) -> Item:
         name = re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-") or "worker"
     else:
         name = "bot" if entry.bot else ("clock" if entry.role == "scheduler" else "worker")
+    # one descriptive field: where a declared process wins, it still says truly that this script starts it
     return base.process(name, mod.src(entry.node), H, role=entry.role, command=command, port=entry.port,
-                        started_by=f"{entry.how} when {mod.rel} runs", note=note)
+                        started_by=f"{how} when {mod.rel} runs")
 
 
 def _command(mod: PyModule) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 
 from analyzers import base
 from analyzers.base import Item, Src
@@ -131,7 +132,7 @@ def _read(
         default = value
         found = secret_assignment(src, name, value)
         if found is not None:
-            yield found
+            yield replace(found, fallback=True)  # used only when the deployment does not set the var
     elif isinstance(value, bool):
         # os.getenv("DEBUG", False) is a Python value, not an env string: only typed readers parse "False".
         default = str(value) if typed else None
@@ -184,7 +185,7 @@ def _settings_class(mod: PyModule, cls: ast.ClassDef) -> Iterator[Item]:
         if isinstance(value, str):
             found = secret_assignment(src, name, value)
             if found is not None:
-                yield found
+                yield replace(found, fallback=True)  # a settings field's default: the env var wins
         default = None if value is None else str(value)
         yield base.env_var(name, src, base.D, default=default, required=required, secret=secret)
 

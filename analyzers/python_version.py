@@ -1,11 +1,18 @@
 """The Python version: ``runtime.txt``, ``.python-version`` (pyenv) and ``.tool-versions`` (asdf).
 
 Each is an explicit declaration (DECLARED), normalised to ``major.minor`` in ``version`` with the
-full string kept in ``version_full``. The shared helpers also turn a *constraint* (``requires-python``,
-Poetry's ``python = "^3.11"``, ``python_requires``) into a version, by one documented rule: the
-**lowest minor the constraint allows** - the one the authors claim to support and most likely test
-on; a newer one is a guess. A constraint that allows exactly one minor gives it at INFERRED; a wider
-range gives the lowest at HEURISTIC; a constraint without a lower bound (``<3.13``) gives nothing.
+full string kept in ``version_full``. A Python 2 interpreter named where the legacy host ran the app
+(``ExecStart=/usr/bin/python2.7``, ``command=python2 worker.py``, ``virtualenv -p python2.7`` in a
+deploy script or a fabfile's commands, which run on the servers) is a HEURISTIC hint for 2.7: the
+host's choice, weaker than anything the app's own files say (a ``#!/usr/bin/env python2`` script is
+weighed with the app's code, by :mod:`analyzers.py2evidence`).
+
+The shared helpers also turn a *constraint* (``requires-python``, Poetry's ``python = "^3.11"``,
+``python_requires``) into a version, by one documented rule: the **lowest minor the constraint
+allows** - the one the authors claim to support and most likely test on; a newer one is a guess.
+(For ``>=2.7`` that is 2.7, at HEURISTIC: preferring "the lowest Python 3" would pick 3.0, which no
+image has.) A constraint that allows exactly one minor gives it at INFERRED; a wider range gives the
+lowest at HEURISTIC; a constraint without a lower bound (``<3.13``) gives nothing.
 """
 
 from __future__ import annotations
@@ -25,11 +32,18 @@ _VERSION = re.compile(
     r"^(?:c?python-?)?(?P<major>[23])\.(?P<minor>\d{1,2})(?P<rest>(\.\d+)?([a-z]+\d*)?(-dev)?)$", re.IGNORECASE
 )
 _CLAUSE = re.compile(r"^(?P<op>~=|===|==|!=|<=|>=|<|>|\^|~)?\s*(?P<ver>\d+(\.\d+){0,2})(?P<star>\.\*)?$")
+_CLASSIFIER = re.compile(r"^Programming Language :: Python :: ([23])\b")
 _LOWER = {"~=", "===", "==", ">=", ">", "^", "~", ""}
 # Every CPython minor a constraint could pick, oldest first.
 _CANDIDATES = [(2, m) for m in range(8)] + [(3, m) for m in range(31)]
 
 Version = tuple[int, int, int]
+
+# A Python 2 interpreter as a command word or path (not a directory: /usr/lib/python2.7/ says nothing
+# about what ran the app; not a package name such as python2-dev).
+PY2_INTERPRETER = re.compile(r"(?<![\w.-])python2(?:\.7)?(?![\w./-])")
+_DEPLOY_SUFFIXES = (".service", ".conf", ".ini", ".sh", ".bash", ".cron")
+_DEPLOY_NAMES = {"Procfile", "Makefile", "crontab", "fabfile.py", "Vagrantfile"}
 
 
 def split_version(text: str) -> tuple[str, str] | None:
@@ -96,6 +110,12 @@ def version_from_constraint(spec: str) -> tuple[str, Confidence] | None:
     return f"{best[0]}.{best[1]}", I if len(allowed) == 1 else H
 
 
+def python2_only_classifiers(classifiers: list[str]) -> bool:
+    """Trove classifiers that name Python 2 (``Programming Language :: Python :: 2.7``) and no Python 3."""
+    majors = {m.group(1) for c in classifiers if (m := _CLASSIFIER.match(c.strip()))}
+    return "2" in majors and "3" not in majors
+
+
 def _first_version(lines: list[str], path: str, tool: str) -> Iterator[Item]:
     """The first version in a pyenv/asdf-style list; later ones are fallbacks the image does not need."""
     for number, raw in enumerate(lines, start=1):
@@ -136,3 +156,17 @@ def analyze(repo: RepoView) -> Iterator[Item]:
         yield from _first_version(repo.lines(".python-version"), ".python-version", "pyenv")
     if repo.exists(".tool-versions"):
         yield from _first_version(repo.lines(".tool-versions"), ".tool-versions", "asdf")
+    yield from _interpreter_hints(repo)
+
+
+def _interpreter_hints(repo: RepoView) -> Iterator[Item]:
+    """HEURISTIC 2.7 for each deploy file or script that names a Python 2 interpreter (first line only)."""
+    for rel in repo.files():
+        name = rel.rsplit("/", 1)[-1]
+        if not (name in _DEPLOY_NAMES or name.endswith(_DEPLOY_SUFFIXES) or rel.startswith("fabfile/")):
+            continue  # the shebangs of the app's .py scripts are weighed by python_code (py2evidence)
+        for number, line in enumerate((repo.read_text(rel) or "").splitlines(), start=1):
+            comment = line.lstrip().startswith(("#", ";")) and not (number == 1 and line.startswith("#!"))
+            if not comment and PY2_INTERPRETER.search(line):
+                yield base.runtime(Src(NAME, rel, number), H, language="python", version="2.7")
+                break

@@ -1,7 +1,9 @@
 """The analyzer registry: every analyzer, in tie-break order (earlier wins among equal confidence).
 
 Adding an analyzer is one import and one entry here. Order: explicit process declarations first
-(Procfile, app.json, host configs), then packaging, then code reading, then heuristics.
+(Procfile, app.json, host configs), then packaging, then code reading, then the repo's own Dockerfiles
+and compose files (a development setup: the legacy production files and the code's own fallbacks win
+their ties), then heuristics.
 """
 
 from __future__ import annotations
@@ -9,9 +11,14 @@ from __future__ import annotations
 from analyzers import (
     app_json,
     appserver_config,
+    caddy,
+    ci_python,
+    compose,
     cron,
+    dockerfile,
     dotenv,
     fabric,
+    haproxy,
     makefile,
     nginx,
     pipenv,
@@ -23,6 +30,7 @@ from analyzers import (
     python_version,
     python_writes,
     requirements,
+    secret_files,
     setuptools,
     shell,
     supervisor,
@@ -38,11 +46,14 @@ ANALYZERS: tuple[Analyzer, ...] = (
     supervisor,
     cron,
     nginx,
+    caddy,
+    haproxy,
     python_version,
     requirements,
     pipenv,
     pyproject,
     setuptools,
+    ci_python,
     fabric,
     shell,
     makefile,
@@ -50,5 +61,8 @@ ANALYZERS: tuple[Analyzer, ...] = (
     python_entrypoints,
     python_writes,
     python_hosts,
+    dockerfile,
+    compose,
     dotenv,
+    secret_files,
 )

@@ -54,6 +54,10 @@ class Requirement:
     extras: tuple[str, ...] = ()
     marker: str | None = None
     url: str | None = None
+    pin: str | None = None  # the exact version of an ``==X`` / ``===X`` specifier
+
+
+_PIN = re.compile(r"(?:^|[,(\s])={2,3}\s*([0-9][0-9A-Za-z.+!-]*)\s*(?:[,)]|$)")
 
 
 def parse_requirement(text: str) -> Requirement | None:
@@ -71,6 +75,8 @@ def parse_requirement(text: str) -> Requirement | None:
         spec, _, marker = rest.partition(";")
         if not _SPEC.match(spec.strip()):
             return None
+        pinned = _PIN.search(spec.strip())
+        return Requirement(normalize(name), extras, marker.strip() or None, None, pinned.group(1) if pinned else None)
     return Requirement(normalize(name), extras, marker.strip() or None, url)
 
 
@@ -298,4 +304,5 @@ def _file_findings(parsed: _File, siblings: set[str], dev: bool) -> Iterator[Ite
         cap = H if is_foreign_platform(entry.req.marker) else None
         if cap is not None:
             continue  # installed on Windows/macOS only: never in a Linux image
-        yield from dependency_findings(entry.req.name, src.at(entry.line), extras=entry.req.extras, siblings=siblings)
+        yield from dependency_findings(entry.req.name, src.at(entry.line), extras=entry.req.extras, siblings=siblings,
+                                       pin=entry.req.pin)

@@ -15,10 +15,11 @@ import textwrap
 from collections.abc import Iterator
 from typing import Any
 
-from analyzers import base
-from analyzers.base import DEF, D, H, Item, Src
+from analyzers import base, nesting
+from analyzers.base import DEF, D, H, I, Item, Src
+from analyzers.pyast import parse_source
 from analyzers.python_deps import dependency_findings
-from analyzers.python_version import version_from_constraint
+from analyzers.python_version import python2_only_classifiers, version_from_constraint
 from analyzers.requirements import is_foreign_platform, parse_requirement
 from migrator.model import Confidence
 from migrator.repo import RepoView
@@ -31,7 +32,7 @@ _DEV_GROUP = re.compile(
     r"|bench|benchmarks?|coverage|format|debug|local)([-_].*)?$",
     re.IGNORECASE,
 )
-_KEYWORDS = ("install_requires", "extras_require", "python_requires", "entry_points")
+_KEYWORDS = ("install_requires", "extras_require", "python_requires", "entry_points", "classifiers")
 
 Lined = list[tuple[str, int]]  # (text, line)
 
@@ -58,6 +59,13 @@ def _python_requires(spec: str, src: Src) -> Iterator[Item]:
         yield base.warning(src, f"python_requires {shown!r} has no lower bound to pick a Python version from")
         return
     yield base.runtime(src, found[1], version=found[0])
+
+
+def _classifiers(items: Lined, src: Src) -> Iterator[Item]:
+    """Python 2 only classifiers: the authors' statement that the code runs on 2 (no Python 3)."""
+    if python2_only_classifiers([text for text, _ in items]):
+        line = next(line for text, line in items if "Python :: 2" in text)
+        yield base.runtime(src.at(line), I, language="python", version="2.7")
 
 
 def _scripts(entries: Lined, src: Src) -> Iterator[Item]:
@@ -136,11 +144,10 @@ def _setup_py(repo: RepoView) -> Iterator[Item]:
     text = repo.read_text(path)
     if text is None:
         return
-    try:
-        tree = ast.parse(text, filename=path)
-    except (SyntaxError, ValueError) as exc:
-        line = exc.lineno if isinstance(exc, SyntaxError) else None
-        yield base.warning(Src(NAME, path, line), f"setup.py has a syntax error; not analysed: {exc}")
+    parsed = parse_source(text, path)  # Python 2 too: legacy setup.py files print and ``except E, e``
+    tree = parsed.tree
+    if tree is None:
+        yield base.warning(Src(NAME, path, parsed.line), f"setup.py has a syntax error; not analysed: {parsed.reason}")
         return
     setup = _SetupPy(tree)
     if setup.call is None:
@@ -164,6 +171,9 @@ def _keyword(setup: _SetupPy, name: str, value: ast.expr, src: Src) -> Iterator[
             yield from _python_requires(node.value, src)
         else:
             yield _computed(src, name)
+    elif name == "classifiers":
+        items = setup.strings(value)
+        yield from _classifiers(items or [], src)
     elif name == "extras_require":
         groups = setup.mapping(value)
         if groups is None:
@@ -248,6 +258,7 @@ def _setup_cfg(repo: RepoView) -> Iterator[Item]:
     yield base.runtime(Src(NAME, path), D, language="python")
     yield base.runtime(Src(NAME, path), DEF, package_manager="pip")
     yield from _requirements(values.get(("options", "install_requires"), []), path, None)
+    yield from _classifiers(values.get(("metadata", "classifiers"), []), Src(NAME, path))
     python = values.get(("options", "python_requires"))
     if python:
         yield from _python_requires(python[0][0], Src(NAME, path, python[0][1]))
@@ -262,6 +273,7 @@ def _setup_cfg(repo: RepoView) -> Iterator[Item]:
 def analyze(repo: RepoView) -> Iterator[Item]:
     """Findings from the top-level setup.py and setup.cfg."""
     if repo.exists("setup.py"):
-        yield from _setup_py(repo)
+        # a 100,000-term expression is past ast's (and a visitor's) recursion limit: setup.cfg still counts
+        yield from nesting.guard(lambda: _setup_py(repo), Src(NAME, "setup.py"), "setup.py")
     if repo.exists("setup.cfg"):
         yield from _setup_cfg(repo)

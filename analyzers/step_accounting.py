@@ -54,8 +54,8 @@ def is_script_control(core: list[str]) -> bool:
     if not core:
         return True
     prog = basename(core[0])
-    if prog in SCRIPT_CONTROL or not _PROGRAM.match(core[0]):
-        return True
+    if prog in SCRIPT_CONTROL or not _PROGRAM.match(core[0]) or core[0] in ("$@", "$*", "${@}", "${*}"):
+        return True  # exec "$@": a wrapper runs the command it was given, which is classified where it is written
     return prog in _SHELLS and all(a.startswith("-") and "c" not in a.lstrip("-") for a in core[1:])
 
 

@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 
 from analyzers import base
 from analyzers.base import DEF, D, H, I, Item, Src
-from analyzers.commands import classify, container_command, step_kind
+from analyzers.commands import classify, container_command, host_only, step_kind
 from analyzers.deploy_commands import command_secrets, export
 from analyzers.hostcfg import collapse_jinja, host_glob, relativize, strip_template
 from migrator.repo import RepoView, join, normalize
-from migrator.secrets import scrub
+from migrator.secrets import lift_secrets, scrub
 
 NAME = "supervisor"
 
@@ -135,6 +135,8 @@ def analyze(repo: RepoView) -> Iterator[Item]:
             if kind == "group" and "programs" in section.options:
                 opt = section.options["programs"]
                 for program in re.split(r"[,\s]+", opt.value):
+                    if keys.get(program) == "":
+                        continue  # a host daemon: no process to group
                     if program in keys:
                         yield base.process(keys[program], Src(NAME, rel, opt.line), D, group=name.strip())
                     elif program:
@@ -180,7 +182,7 @@ def _expand(text: str, names: dict[str, str], problems: dict[str, None]) -> str:
             problems[name] = None
             return m.group(0)
         value = names[name]
-        if fmt.endswith("d") and value.isdigit():
+        if fmt.endswith("d") and _is_number(value):
             return ("%" + fmt) % int(value)
         return value
 
@@ -203,12 +205,22 @@ def _program(rel: str, name: str, section: Section, keys: dict[str, str]) -> Ite
     for missing in unknown:
         yield base.warning(at, f"%({missing})s is not a supervisor expansion; kept as written")
     yield from command_secrets(command, at)
+    workdir = _expand(opts["directory"].value, names, {}) if "directory" in opts else None
+    clean = scrub(relativize(container_command(command), workdir))  # secrets were reported above
+    hosted = host_only(command)
+    if hosted is not None:
+        # caddy/nginx/haproxy, cron, docker compose up ...: the Ingress, CronJobs or the compose
+        # services replace it; it is no workload of the app image
+        keys[name] = ""
+        yield base.host_step(clean, at, f"[program:{name}] {hosted.reason}")
+        if hosted.service:
+            yield base.service(hosted.service, at, I, note=f"run by supervisord as [program:{name}]")
+        return
     info = classify(command)
     key = info.name or re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-") or name
     keys[name] = key
     kind = step_kind(command)
-    workdir = _expand(opts["directory"].value, names, {}) if "directory" in opts else None
-    clean = scrub(relativize(container_command(command), workdir))  # secrets were reported above
+    clean = lift_secrets(relativize(container_command(command), workdir))  # secrets were declared above
     if info.role is not None and info.role.value == "release" or (info.role is None and kind and kind[0] == "release"):
         yield base.release_step(clean, at, D, legacy_name=name)
     else:
@@ -230,7 +242,7 @@ def _settings(key: str, src: Src, opts: dict[str, Option], names: dict[str, str]
         opt = opts.get(option)
         if opt is None:
             continue
-        if opt.value.isdigit():
+        if _is_number(opt.value):
             yield base.process(key, src.at(opt.line), D, **{fld: int(opt.value)})
         else:
             yield base.warning(src.at(opt.line), f"{option}= is not a number; ignored")
@@ -262,3 +274,8 @@ def _environment(src: Src, opt: Option, names: dict[str, str]) -> Iterator[Item]
             value = value[1:-1]
         yield from export(name, _expand(value, names, {}), src.at(line))
         pos = m.end()
+
+
+def _is_number(text: str) -> bool:
+    """ASCII digits only (str.isdigit() also takes '²', which int() refuses), and few enough for int()."""
+    return text.isascii() and text.isdigit() and len(text) <= 18

@@ -27,20 +27,20 @@ from collections.abc import Iterator
 
 from analyzers import base
 from analyzers.base import DEF, D, H, I, Item, Src
-from analyzers.commands import classify, container_command, join, parse_bind, split, step_kind
+from analyzers.commands import classify, container_command, host_only, join, parse_bind, split, step_kind
 from analyzers.deploy_commands import command_secrets, export, interpret
 from analyzers.hostcfg import relativize, schedule_name, strip_template, unique
 from analyzers.oncalendar import CalendarError, interval_to_cron, parse_timespan, to_cron
 from analyzers.unitfile import Entry, Unit, read_unit
 from analyzers.unitfile import parse_unit as parse_unit  # re-exported: it lived here, callers use systemd.parse_unit
 from migrator.repo import RepoView
-from migrator.secrets import scrub
+from migrator.secrets import lift_secrets, scrub
 
 NAME = "systemd"
 
 _UNIT_FILE = re.compile(r"\.(service|timer|socket)$")
 _DROPIN_DIR = re.compile(r"\.(service|timer|socket)\.d/")
-_MEMORY = re.compile(r"^(\d+(?:\.\d+)?)\s*([KMGTPE]?)$", re.IGNORECASE)
+_MEMORY = re.compile(r"^(\d{1,18}(?:\.\d{1,18})?)\s*([KMGTPE]?)$", re.IGNORECASE)  # float() stays finite
 _UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4, "P": 1024**5, "E": 1024**6}
 _CHAIN = re.compile(r"\s*(?:&&|;)\s*")
 # Variables that describe the legacy host rather than the app.
@@ -130,9 +130,8 @@ def _service(unit: Unit) -> Iterator[Item]:
         return
     for pre in unit.values("Service", "ExecStartPre") + unit.values("Service", "ExecReload"):
         for command in _simple_commands(exec_command(pre.value)):
-            # report secrets from the real text, but let no value reach a step's command
-            yield from command_secrets(command, _src(pre))
-            yield from interpret(scrub(command), _src(pre))
+            # interpret reports its secrets and lifts them out of the step's command
+            yield from interpret(command, _src(pre))
     entry = execs[-1]
     at = _src(entry)
     command = exec_command(entry.value)
@@ -141,6 +140,14 @@ def _service(unit: Unit) -> Iterator[Item]:
     key = service_key(unit)
     workdir = unit.last("Service", "WorkingDirectory")
     clean = scrub(relativize(container_command(command), workdir.value.lstrip("-") if workdir else None))
+    hosted = host_only(command)
+    if hosted is not None:
+        # caddy/nginx/haproxy, cron, docker compose up ...: not a workload of the app image
+        yield base.host_step(clean, at, f"{unit.name}: {hosted.reason}")
+        if hosted.service:
+            yield base.service(hosted.service, at, I, note=f"run by systemd as {unit.name}")
+        return
+    clean = lift_secrets(relativize(container_command(command), workdir.value.lstrip("-") if workdir else None))
     if type_entry is not None and type_entry.value == "forking":
         clean = _foreground(clean)
         yield base.warning(at, f"{unit.name} is Type=forking: in a container the process must stay in the "
@@ -189,7 +196,7 @@ def _settings(unit: Unit, key: str) -> Iterator[Item]:
     entry = unit.last("Service", "LimitNOFILE")
     if entry is not None:
         soft = entry.value.split(":", 1)[0]
-        if soft.isdigit():
+        if soft.isascii() and soft.isdigit() and len(soft) <= 18:
             yield base.process(key, _src(entry), D, nofile=int(soft))
     entry = unit.last("Service", "TimeoutStopSec", "TimeoutSec")
     if entry is not None:
@@ -227,7 +234,7 @@ def memory_quantity(text: str) -> tuple[str | None, str | None]:
 
 def cpu_quantity(text: str) -> tuple[str | None, str | None]:
     """``150%`` -> ``1500m`` (100% is one CPU)."""
-    m = re.match(r"^(\d+(?:\.\d+)?)%$", text.strip())
+    m = re.match(r"^(\d{1,9}(?:\.\d{1,9})?)%$", text.strip())
     if not m:
         return None, "value not understood (expected a percentage); ignored"
     return f"{int(round(float(m.group(1)) * 10))}m", None
@@ -251,6 +258,12 @@ def _scheduled(service: Unit, timer: Unit, names: set[str]) -> Iterator[Item]:
     yield from command_secrets(exec_command(exec_entry.value), _src(exec_entry))
     workdir = service.last("Service", "WorkingDirectory")
     command = scrub(relativize(container_command(exec_command(exec_entry.value)), workdir.value if workdir else None))
+    hosted = host_only(exec_command(exec_entry.value))
+    if hosted is not None:  # certbot renew, docker compose pull ...: no CronJob of the app image
+        yield base.host_step(command, _src(exec_entry), f"{service.name} (run by {timer.name}): {hosted.reason}")
+        return
+    command = lift_secrets(relativize(container_command(exec_command(exec_entry.value)),
+                                      workdir.value if workdir else None))
     base_name = schedule_name(command, timer.stem)
     when: list[tuple[Src, str, str | None]] = []
     for entry in timer.values("Timer", "OnCalendar"):

@@ -25,9 +25,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from generators.dockerfile import DOCKERFILE  # noqa: E402
 from migrator import writer  # noqa: E402
 from migrator.generate import generate  # noqa: E402
-from migrator.verify.build import build_image  # noqa: E402
+from migrator.verify.build import BuildFiles, build_image  # noqa: E402
 from migrator.verify.probes import http_get  # noqa: E402
 
 REFERENCE = """\
@@ -66,7 +67,7 @@ def measure(client: Any, root: Path, dockerfile: str, tag: str, network: str) ->
     original = code.read_text()
     cold = _build(client, root, dockerfile, tag, nocache=True)
     code.write_text(original + "\n# a code-only change\n")
-    warm_result = build_image(client, root, tag, dockerfile=dockerfile)
+    warm_result = build_image(client, root, tag, files=BuildFiles(dockerfile, ".dockerignore"))
     code.write_text(original)
     size = client.images.get(tag).attrs["Size"] / 1e6
     ready = time_to_ready(client, tag, network)
@@ -98,7 +99,7 @@ def main() -> None:
     network = client.networks.create("migrate-verify-bench", labels=LABEL)
     try:
         rows = {
-            "generated": measure(client, root, "Dockerfile", "migrate-bench/generated:latest", network.name),
+            "generated": measure(client, root, DOCKERFILE, "migrate-bench/generated:latest", network.name),
             "reference": measure(client, root, "Dockerfile.reference", "migrate-bench/reference:latest", network.name),
         }
     finally:

@@ -19,6 +19,16 @@ _IMAGES: dict[str, tuple[str, str, str]] = {
     "ruby": ("ruby", "{version}-slim", "3.3"),
 }
 DEFAULT_LANGUAGE = "python"
+# The python:X.Y-slim tags known to exist, and the ones the offline stand-ins of .ci/build-base-images.sh
+# carry (a test checks that each tag's interpreter is the version it names). A newer release detected
+# in a repo is still used as written (python:3.14-slim); an older Python 2 falls to 2.7, the only
+# Python 2 image there is.
+PYTHON_IMAGE_VERSIONS = ("2.7", "3.6", "3.7", "3.8", "3.9", "3.10", "3.11", "3.12", "3.13")
+# When each CPython minor reached its end of life (devguide, PEPs 373/494/537/569/596/619): no more
+# security fixes, and its official image is no longer rebuilt. Only ends that are past, so generated
+# files never depend on the day they are generated; add a release when its end has come.
+PYTHON_END_OF_LIFE = {"2.7": "2020-01-01", "3.5": "2020-09-30", "3.6": "2021-12-23", "3.7": "2023-06-27",
+                      "3.8": "2024-10-07", "3.9": "2025-10", "3.10": "2026-10"}
 
 
 @dataclass(frozen=True)
@@ -36,14 +46,40 @@ def choose(model: AppModel, override: str | None = None) -> BaseImage:
     repo, tag, default_version = _IMAGES.get(language, _IMAGES[DEFAULT_LANGUAGE])
     version = _major_minor(runtime.get("version"))
     if override:
-        return BaseImage(override, language, version or default_version, "set by the user (base_image)")
+        # the version the Dockerfile is written for: the override's own tag (mirror/python:2.7-slim) first
+        tagged = re.search(r":(\d+\.\d+)", override.rsplit("/", 1)[-1])
+        return BaseImage(override, language, tagged.group(1) if tagged else version or default_version,
+                         "set by the user (base_image)")
     if version:
         fact = runtime.facts["version"]
         reason = f"{language} {version}: {fact.source.where()} ({fact.source.confidence.label})"
+        if language == "python" and version.startswith("2.") and version != "2.7":
+            reason += "; python:2.7 is the only Python 2 image"
+            version = "2.7"
     else:
         version = default_version
         reason = f"{language} version unknown: documented default {default_version}"
     return BaseImage(f"{repo}:{tag.format(version=version)}", language, version, reason)
+
+
+def is_python2(base: BaseImage) -> bool:
+    """Whether the image runs Python 2: no ``venv`` module, pip 20.3 at most, no f-strings."""
+    return base.language == "python" and base.version.startswith("2.")
+
+
+def end_of_life(base: BaseImage) -> str | None:
+    """The open question to ask when the image's Python no longer gets security fixes, else None."""
+    ended = PYTHON_END_OF_LIFE.get(base.version) if base.language == "python" else None
+    if ended is None:
+        return None
+    text = (f"Python {base.version} reached its end of life on {ended}: CPython gets no more security fixes "
+            f"and the {base.image} image is no longer maintained (no rebuilds for Debian security updates).")
+    if is_python2(base):
+        text += (" pip 20.3 is the last pip for Python 2 and most libraries have dropped it, so the dependencies"
+                 " stay on their last 2.7 releases. Port the app to Python 3 and regenerate.")
+    else:
+        text += " Move to a maintained Python 3 release and regenerate."
+    return text
 
 
 def _major_minor(value: object) -> str | None:

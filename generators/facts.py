@@ -6,8 +6,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from analyzers.debian_names import for_release
+from generators.base_image import BaseImage
+from generators.debian_release import release_of
 from generators.values import APP_DIR, Value, origin, slug
 from migrator.model import AppModel, Kind, Subject
+from migrator.secrets import bears_secret, is_secret_name
 
 # Connection URLs usually embed credentials: they go to the Secret even when the name looks harmless.
 _CREDENTIAL_URL_NAME = re.compile(r"(^|_)(DATABASE|DB|REDIS|BROKER|AMQP|RABBITMQ|MONGO(DB)?|CACHE|ELASTICSEARCH|"
@@ -66,7 +70,10 @@ def env_specs(model: AppModel) -> tuple[tuple[EnvSpec, ...], tuple[EnvSpec, ...]
         default = e.get("default")
         required = bool(e.get("required"))
         is_url = bool(_CREDENTIAL_URL_NAME.search(e.key) and _SERVICE_URL_HINT.search(e.key))
-        if e.get("secret") or (is_url and default is None):
+        # the ConfigMap's gate: whatever an analyzer said, a secret name or a secret-bearing value
+        # (a URL with a password part, a token) goes to the Secret, without its value
+        bearing = is_secret_name(e.key) or (default is not None and bears_secret(str(default)))
+        if e.get("secret") or bearing or (is_url and default is None):
             secret.append(EnvSpec(e.key, None, where, required))
         elif default is not None:
             value, where_from = str(default), e.facts["default"].source.where()
@@ -144,9 +151,10 @@ def volume_specs(model: AppModel, app: str, redirected: set[str] | None = None) 
             if name not in out:
                 break
             name = f"{app}-{label}-{n}"
+        # the note says why: SQLite's one writer, or what writes an emptyDir (a claim's origin says it)
+        why = SQLITE_NOTE if sqlite else str(v.get("written_by") or "") if storage == "emptyDir" else ""
         out[name] = VolumeSpec(name, mount, legacy if legacy != "." else "", origin(v, "path") or "", storage,
-                               "ReadWriteOnce" if sqlite else "ReadWriteMany", purpose,
-                               SQLITE_NOTE if sqlite else str(v.get("written_by") or ""))
+                               "ReadWriteOnce" if sqlite else "ReadWriteMany", purpose, why)
     return tuple(out.values())
 
 
@@ -174,12 +182,51 @@ def ingress_spec(model: AppModel) -> IngressSpec | None:
     )
 
 
-def packages(model: AppModel, stage: str) -> tuple[tuple[str, str], ...]:
-    return tuple(
-        (p.key, origin(p, "stage") or "")
-        for p in model.of(Kind.SYSTEM_PACKAGE)
-        if p.get("stage", "runtime") == stage and re.fullmatch(r"[a-z0-9][a-z0-9+.-]*", p.key)
-    )
+def packages(model: AppModel, stage: str, base: BaseImage | None = None) -> tuple[tuple[str, str], ...]:
+    """(package, why) for one stage, named as ``base``'s Debian release names them.
+
+    A package claimed only for some Pythons (``compiles_on``: no wheel there) is kept only when the
+    image's Python is one of them; a source that claims it without ``compiles_on`` needs it always.
+    """
+    release = release_of(base)[0] if base else None
+    python = base.version if base else None
+    out: dict[str, str] = {}
+    for p in model.of(Kind.SYSTEM_PACKAGE):
+        if p.get("stage", "runtime") != stage or not re.fullmatch(r"[a-z0-9][a-z0-9+.-]*", p.key):
+            continue
+        if not _needed(p, python):
+            continue
+        name = for_release(p.key, release) if release else p.key
+        why = origin(p, "stage") or ""
+        if name != p.key:
+            why += f"; {release} calls {p.key} {name}"
+        out.setdefault(name, why)
+    return tuple(out.items())
+
+
+def _needed(p: Subject, python: str | None) -> bool:
+    only = p.facts.get("compiles_on")
+    if only is None or python is None:
+        return True
+    conditional = {c.source for c in only.candidates}
+    if any(c.source not in conditional for c in p.facts["stage"].candidates):
+        return True  # some source needs it on every Python
+    return any(isinstance(c.value, tuple) and python in c.value for c in only.candidates)
+
+
+def package_notes(model: AppModel, base: BaseImage) -> tuple[str, ...]:
+    """What MIGRATION.md says about system package names: mapped from another distribution, renamed for
+    the image's Debian release, or not checkable (a non-Debian base image)."""
+    release, why = release_of(base)
+    out: list[str] = []
+    subjects = [p for p in model.of(Kind.SYSTEM_PACKAGE) if _needed(p, base.version)]
+    if subjects and release is None:
+        out.append(f"System packages ({', '.join(p.key for p in subjects)}) are installed with apt, but {why}")
+    for p in subjects:
+        legacy, note = p.get("legacy_name"), p.get("note")
+        if legacy and note:
+            out.append(f"System package `{legacy}` ({origin(p, 'legacy_name')}): {note}; installed as `{p.key}`")
+    return tuple(out)
 
 
 CRON = re.compile(r"\S+( \S+){4}")

@@ -25,7 +25,7 @@ from generators.k8s_pod import config_name, container, metadata, pod_spec, secre
 from generators.output import OutputFile
 from generators.resources import resources_for
 from generators.spec import AppSpec, ProcessSpec, ScheduleSpec
-from generators.yamlout import cmap, cseq, dump, note
+from generators.yamlout import cmap, cseq, dump, note, note_before
 from migrator.model import Kind, ProcessRole, Subject
 
 BASE = "deploy/k8s/base"
@@ -157,9 +157,9 @@ def deployment(spec: AppSpec, p: ProcessSpec) -> CommentedMap:
     note(body, "strategy", "a scheduler must never run twice" if singleton else
          "a ReadWriteOnce claim is attached to one pod's node: the old pod stops first" if attached else
          "no downtime: a new pod " + ("must be ready" if p.port is not None else "starts") + " before an old one stops")
-    meta = metadata(spec, p.name, p.label, **extra)
+    meta = note(metadata(spec, p.name, p.label, **extra), "name", p.renamed)
     if p.legacy_name:
-        meta.yaml_set_comment_before_after_key("name", before=f"legacy: {p.legacy_name}", indent=2)
+        note_before(meta, "name", f"legacy: {p.legacy_name}", indent=2)
     return cmap(apiVersion="apps/v1", kind="Deployment", metadata=meta, spec=body)
 
 
@@ -248,7 +248,8 @@ def cron_job(spec: AppSpec, sched: ScheduleSpec) -> CommentedMap:
     note(body, "schedule", sched.origin)
     note(body, "timeZone", "legacy cron ran in the host's local time: check")
     note(body, "concurrencyPolicy", "a slow run never overlaps the next")
-    return cmap(apiVersion="batch/v1", kind="CronJob", metadata=metadata(spec, sched.name, "cron"), spec=body)
+    meta = note(metadata(spec, sched.name, "cron"), "name", sched.renamed)
+    return cmap(apiVersion="batch/v1", kind="CronJob", metadata=meta, spec=body)
 
 
 def release_name(spec: AppSpec) -> str:

@@ -1,16 +1,22 @@
-"""MIGRATION.md: what was generated and why, what the operator must still do, and how to roll out."""
+"""MIGRATION.md: what was generated and why, what the operator must still do, and how to roll out.
+
+Every line passes through :func:`migrator.textsafe.inline` before it is joined: a repository value
+never carries a control character into the document, and a newline in one never splits its line.
+"""
 
 from __future__ import annotations
 
-from generators import dockerfile
+from analyzers.dockerfile import is_dockerfile
+from generators import base_image, dockerfile
 from generators.kubernetes import release_name
 from generators.output import OutputFile
 from generators.spec import AppSpec
 from migrator.model import AppModel, Kind
+from migrator.textsafe import inline, md_cell, md_code
 
 
 def _cell(text: object) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    return md_cell(str(text))
 
 
 def generate(model: AppModel, spec: AppSpec, files: list[OutputFile]) -> OutputFile:
@@ -20,6 +26,14 @@ def generate(model: AppModel, spec: AppSpec, files: list[OutputFile]) -> OutputF
             "`migrate generate` keeps hand edits (YAML is merged, other files get a `.new` sibling).", ""]
     out += ["## What was generated", ""]
     out += [f"- `{f.path}`" for f in sorted(files, key=lambda f: f.path)] + ["- `MIGRATION.md` (this file)", ""]
+
+    blockers = [f for f in spec.secret_files if f.blocker]
+    if blockers:
+        out += ["## Blockers: fix before building", "",
+                "These files hard-code secrets and the app cannot run without them, so the image would carry "
+                "the values. Read each value from the environment instead (the Secret provides it), then "
+                "rotate it:", ""]
+        out += [f"- `{_cell(f.path)}` ({f.needed_by}): {', '.join(f.names)}" for f in blockers] + [""]
 
     out += ["## Decisions and their evidence", "", "| Decision | Value | Evidence |", "|---|---|---|"]
     rows: list[tuple[str, object, str]] = [
@@ -32,20 +46,21 @@ def generate(model: AppModel, spec: AppSpec, files: list[OutputFile]) -> OutputF
     if spec.health_path:
         rows.append(("health path", spec.health_path.value, spec.health_path.origin))
     for p in spec.processes:
-        rows.append((f"process `{p.key}` ({p.role})", f"`{' '.join(p.argv)}`", p.command_origin))
+        key = md_code(p.key)
+        rows.append((f"process {key} ({p.role})", md_code(" ".join(p.argv)), p.command_origin))
         if p.port:
-            rows.append((f"`{p.key}` port", p.port.value, p.port.origin))
-        rows.append((f"`{p.key}` replicas", p.replicas.value, p.replicas.origin))
+            rows.append((f"{key} port", p.port.value, p.port.origin))
+        rows.append((f"{key} replicas", p.replicas.value, p.replicas.origin))
         r = p.resources
-        rows.append((f"`{p.key}` limits", f"cpu {r.cpu_limit}, memory {r.memory_limit}",
+        rows.append((f"{key} limits", f"cpu {r.cpu_limit}, memory {r.memory_limit}",
                      f"cpu: {r.origins['cpu_limit']}; memory: {r.origins['memory_limit']}"))
-        rows.append((f"`{p.key}` stop timeout", f"{p.stop_timeout.value}s", p.stop_timeout.origin))
+        rows.append((f"{key} stop timeout", f"{p.stop_timeout.value}s", p.stop_timeout.origin))
     for s in spec.schedules:
-        rows.append((f"CronJob `{s.name}`", f"`{s.schedule}` `{' '.join(s.argv)}`", s.origin))
+        rows.append((f"CronJob `{s.name}`", f"{md_code(s.schedule)} {md_code(' '.join(s.argv))}", s.origin))
     for step in spec.build_steps:
-        rows.append(("build step (image build)", f"`{step.command}`", step.origin))
+        rows.append(("build step (image build)", md_code(step.command), step.origin))
     for step in spec.release_steps:
-        rows.append(("release step (Job)", f"`{step.command}`", step.origin))
+        rows.append(("release step (Job)", md_code(step.command), step.origin))
     out += [f"| {_cell(a)} | {_cell(b)} | {_cell(c)} |" for a, b, c in rows] + [""]
 
     out += ["## Secrets to create", ""]
@@ -56,25 +71,34 @@ def generate(model: AppModel, spec: AppSpec, files: list[OutputFile]) -> OutputF
         out += [f"  --from-literal={e.name}=... \\" for e in spec.secret_env]
         out[-1] = out[-1].removesuffix(" \\")
         out += ["```", ""]
-        out += [f"- `{e.name}`: read at {e.origin}" for e in spec.secret_env] + [""]
+        out += [f"- {md_code(e.name)}: read at {e.origin}" for e in spec.secret_env] + [""]
     else:
         out += ["None found.", ""]
     if model.secrets_found:
         out += ["Hard-coded secrets found in the repository (rotate them; values are never copied):", ""]
         out += [f"- {s.name} ({s.kind}) at {s.file}{':' + str(s.line) if s.line else ''}" for s in model.secrets_found]
         out += [""]
+    left_out = [f for f in spec.secret_files if not f.needed_by]
+    if left_out:
+        out += ["Kept out of the image by `.dockerignore` (the app does not need them):", ""]
+        out += [f"- `{_cell(f.path)}`" for f in left_out] + [""]
+    fallbacks = [f for f in spec.secret_files if f.needed_by and f.fallback_only]
+    if fallbacks:
+        out += ["In the image, as fallback defaults the deployment overrides (remove them, then rotate them):", ""]
+        out += [f"- `{_cell(f.path)}` ({f.needed_by}): {', '.join(f.names)}" for f in fallbacks] + [""]
 
     out += ["## Volumes to provision", ""]
     if spec.volumes:
         for v in spec.volumes:
             if v.storage == "emptyDir":
-                out.append(f"- emptyDir `{v.name}` at `{v.mount_path}`: the app writes there ({v.note or v.origin}); "
-                           "it is empty at each start and gone with the pod (logs belong on stdout).")
+                out.append(f"- emptyDir `{v.name}` at {md_code(v.mount_path)}: the app writes there "
+                           f"({v.note or v.origin}); it is empty at each start and gone with the pod (logs belong "
+                           "on stdout).")
                 continue
-            legacy = f"legacy `{v.legacy_path}` " if v.legacy_path else ""
+            legacy = f"legacy {md_code(v.legacy_path)} " if v.legacy_path else ""
             extra = f" {v.note}." if v.note else ""
             out.append(f"- PersistentVolumeClaim `{v.name}` ({v.access_mode}, 10Gi default) mounted at "
-                       f"`{v.mount_path}`; {legacy}({v.origin}): copy the existing files into it.{extra}")
+                       f"{md_code(v.mount_path)}; {legacy}({v.origin}): copy the existing files into it.{extra}")
     else:
         out += ["None found: the pods are stateless (only an emptyDir at /tmp)."]
     out += [""]
@@ -83,7 +107,7 @@ def generate(model: AppModel, spec: AppSpec, files: list[OutputFile]) -> OutputF
                         key=lambda h: (h.facts["command"].source.file, h.facts["command"].source.line or 0, h.key))
     out += ["## Legacy steps the container build replaces", ""]
     if host_steps:
-        out += [f"- `{_cell(h.get('command'))}`: {h.get('reason')} ({h.facts['command'].source.where()})"
+        out += [f"- {md_code(str(h.get('command')))}: {h.get('reason')} ({h.facts['command'].source.where()})"
                 for h in host_steps]
     else:
         out += ["None recorded."]
@@ -102,13 +126,16 @@ def generate(model: AppModel, spec: AppSpec, files: list[OutputFile]) -> OutputF
     questions += [f"- Warning: {w.message}" + (f" ({w.file}{':' + str(w.line) if w.line else ''})" if w.file else "")
                   for w in model.warnings]
     questions += [f"- {note}" for note in spec.notes]
-    questions += [f"- Build step `{s.command}` ({s.origin}) needs {tool}, which the {spec.base.image} image "
+    questions += [f"- Renamed: {note}" for note in spec.renamed]
+    eol = base_image.end_of_life(spec.base)
+    questions += [f"- End of life: {eol}"] if eol else []
+    questions += [f"- Build step {md_code(s.command)} ({s.origin}) needs {tool}, which the {spec.base.image} image "
                   "lacks: it is commented out in the Dockerfile" for s in spec.build_steps
                   if (tool := dockerfile.foreign_tool(spec, s))]
-    questions += [f"- `{e.name}` is required but has no known value: set it in the ConfigMap ({e.origin})"
+    questions += [f"- {md_code(e.name)} is required but has no known value: set it in the ConfigMap ({e.origin})"
                   for e in spec.config_env if not e.value]
-    questions += [f"- `{e.name}` is read ({e.origin}) but not set: add it to the ConfigMap if production needs it"
-                  for e in spec.optional_env]
+    questions += [f"- {md_code(e.name)} is read ({e.origin}) but not set: add it to the ConfigMap if production needs "
+                  "it" for e in spec.optional_env]
     if spec.web is None:
         questions.append("- No web process was found: the image's CMD and the Service need a command.")
     if spec.health_path is None and spec.web is not None:
@@ -116,6 +143,19 @@ def generate(model: AppModel, spec: AppSpec, files: list[OutputFile]) -> OutputF
     if any(s for s in spec.schedules):
         questions.append("- CronJobs run in UTC (`timeZone: Etc/UTC`); legacy cron used the host's time zone.")
     out += questions or ["None."]
+    out += [""]
+
+    out += ["## Building the image", "", "```sh", f"docker build -f {dockerfile.DOCKERFILE} -t {spec.image} .", "```",
+            "", f"The image files live in `{dockerfile.IMAGE_DIR}/`, so they never shadow a Dockerfile of the "
+            "repository's own. The build", f"context is the repository root: BuildKit reads "
+            f"`{dockerfile.DOCKERFILE_IGNORE}`, the classic builder the root `.dockerignore`."]
+    # the repo's own Dockerfiles that gave evidence (a Dockerfile migrate generated is read, then skipped)
+    cited = {s.file for subjects in model.subjects.values() for subj in subjects for s in subj.sources}
+    cited |= {w.file for w in model.warnings if w.file}
+    own = [f for f in model.files_read if is_dockerfile(f) and f in cited]
+    if own:
+        out += ["", "Read as evidence (their facts are cited above) and left as they are, never built by `migrate "
+                "verify`: the", "repository's own " + ", ".join(f"`{f}`" for f in own) + "."]
     out += [""]
 
     out += ["## Rolling out", "", "```sh", f"kubectl create namespace {ns}  # once"]
@@ -141,4 +181,4 @@ def generate(model: AppModel, spec: AppSpec, files: list[OutputFile]) -> OutputF
     out += [""]
     out += ["## Next step", "", "```sh", "migrate verify .", "```",
             "builds the image and boots these manifests (kind, or offline on Docker).", ""]
-    return OutputFile("MIGRATION.md", "\n".join(out), "markdown")
+    return OutputFile("MIGRATION.md", "\n".join(inline(line) for line in out), "markdown")

@@ -26,15 +26,19 @@ from generators.facts import (
     env_specs,
     ingress_spec,
     notes,
+    package_notes,
     packages,
     volume_specs,
 )
+from generators.image_secrets import SecretFile, secret_files
 from generators.resources import Resources, resources_for
 from generators.values import Value, bounded_int, origin, slug
 from generators.writable import log_redirects, with_log_redirects
+from migrator import names
 from migrator.config import GenerateSettings
 from migrator.errors import UserError
 from migrator.model import AppModel, Kind, ProcessRole, Subject
+from migrator.names import Renamed, describe, disambiguate
 
 UID = 10001  # fixed, high (outside host ranges), numeric so runAsNonRoot can be verified by the kubelet
 DEFAULT_PORT = 8000
@@ -62,6 +66,7 @@ class ProcessSpec:
     resources: Resources
     stop_timeout: Value
     legacy_name: str | None
+    renamed: str | None = None  # why ``label`` is not the key's own sanitised name (a collision)
 
 
 @dataclass(frozen=True)
@@ -78,6 +83,7 @@ class ScheduleSpec:
     schedule: str
     argv: tuple[str, ...]
     origin: str
+    renamed: str | None = None  # why ``name`` is not the key's own sanitised name (a collision)
 
 
 @dataclass(frozen=True)
@@ -106,9 +112,12 @@ class AppSpec:
     dependency_files: tuple[str, ...]
     requirements_file: str | None
     buildkit: bool
-    secret_env_files: tuple[str, ...]  # committed env files with secrets: kept out of the image
+    secret_files: tuple[SecretFile, ...]  # files holding hard-coded secrets: out of the image, or blockers
     notes: tuple[str, ...]  # what could not be generated, for MIGRATION.md's open questions
     settings: GenerateSettings = field(repr=False)
+    local_packages: tuple[str, ...] = ()  # path dependencies inside the repo: copied before the install
+    package_indexes: tuple[tuple[str, str], ...] = ()  # (name, URL) of the project's own package indexes
+    renamed: tuple[str, ...] = ()  # names that collided after sanitising, and what each became
     # the Host header for HTTP health checks, from how the app builds its host allow-list
     # (:mod:`generators.allowed_hosts`): the Ingress host it allows, else one it does
     probe_host: str | None = None
@@ -124,16 +133,24 @@ def build_spec(model: AppModel, settings: GenerateSettings) -> AppSpec:
     namespace = _namespace(settings, name)
     image_name, tag = _image(settings, name)
     image = f"{image_name}:{tag}"
+    if settings.base_image and not names.is_image_reference(settings.base_image):
+        raise UserError(f"base image {settings.base_image!r} is not a valid image reference")
     base = choose(model, settings.base_image)
     web_subject = model.web_process
     redirects = log_redirects(model)
     volumes = volume_specs(model, name, set(redirects))
     # a ReadWriteOnce claim (SQLite) attaches to one node: one replica of each process that mounts it
     single = next((v for v in volumes if v.access_mode == "ReadWriteOnce"), None)
+    long_running = [p for p in model.processes
+                    if p.get("role") in LONG_RUNNING and str(p.get("command") or "").strip()]  # no command: no run
+    labels, renamed_processes = disambiguate([(p.key, slug(p.key, "process", 20)) for p in long_running], 20)
+    notes_renamed = dict(_rename_notes(renamed_processes, "process", long_running))
     processes = tuple(
-        _process(p, name, settings, web=p is web_subject, single_writer=single) for p in model.processes
-        if p.get("role") in LONG_RUNNING and str(p.get("command") or "").strip()  # no command: nothing to run
+        _process(p, name, labels[p.key], settings, web=p is web_subject, renamed=notes_renamed.get(p.key),
+                 single_writer=single)
+        for p in long_running
     )
+    schedules = _schedules(model, name)
     web = next((p for p in processes if p.role == ProcessRole.WEB.value), None)
     config_env, secret_env, optional_env = env_specs(model)
     config_env, optional_env = with_log_redirects(config_env, optional_env, redirects)
@@ -156,23 +173,25 @@ def build_spec(model: AppModel, settings: GenerateSettings) -> AppSpec:
         health_path=_health(model, settings),
         release_steps=_release_steps(model),
         build_steps=_build_steps(model),
-        schedules=tuple(_schedule(s, name) for s in model.of(Kind.SCHEDULE)
-                        if s.get("command") and CRON.fullmatch(str(s.get("schedule") or ""))),
+        schedules=schedules,
         config_env=config_env,
         secret_env=secret_env,
         optional_env=optional_env,
         volumes=volumes,
         ingress=ingress,
-        build_packages=packages(model, "build"),
-        runtime_packages=packages(model, "runtime"),
+        build_packages=packages(model, "build", base),
+        runtime_packages=packages(model, "runtime", base),
         package_manager=Value(runtime.get("package_manager") or "pip",
                               origin(runtime, "package_manager") or "default: pip"),
         dependency_files=dependency_files(model),
         requirements_file=runtime.get("requirements_file"),
         buildkit=settings.buildkit,
-        secret_env_files=tuple(sorted({s.file for s in model.secrets_found if s.kind == "env_file"})),
-        notes=notes(model),
+        secret_files=secret_files(model),
+        notes=notes(model) + package_notes(model, base),
         settings=settings,
+        local_packages=tuple(str(p) for p in runtime.get("local_packages") or ()),
+        package_indexes=tuple((str(n), str(u)) for n, u in runtime.get("package_indexes") or ()),
+        renamed=(*notes_renamed.values(), *(s.renamed for s in schedules if s.renamed)),
         probe_host=probe,
     )
 
@@ -181,8 +200,9 @@ def _namespace(settings: GenerateSettings, name: str) -> Value:
     if settings.namespace:
         if settings.namespace == "default":
             raise UserError("namespace 'default' is refused: give the app its own namespace (--namespace)")
-        if not re.fullmatch(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?", settings.namespace):
-            raise UserError(f"namespace {settings.namespace!r} is not a valid Kubernetes name")
+        if not names.is_dns_label(settings.namespace):
+            raise UserError(f"namespace {settings.namespace!r} is not a valid Kubernetes name (a DNS-1123 label: "
+                            "lower-case letters, digits and '-', at most 63 characters)")
         return Value(settings.namespace, "migrate.toml / --namespace")
     return Value(name, "default: the app's name")
 
@@ -199,11 +219,14 @@ def _image(settings: GenerateSettings, name: str) -> tuple[str, str]:
     tag = tag or DEFAULT_TAG
     if tag == "latest":
         raise UserError("image tag 'latest' is refused: a tag must name one build (e.g. a version or commit)")
+    if not names.is_image_reference(f"{image}:{tag}"):
+        raise UserError(f"image {image}:{tag!s} is not a valid image reference (a lower-case repository such as "
+                        "registry.example.com/team/app, and a tag of letters, digits, '_', '.' and '-')")
     return image, tag
 
 
-def _process(p: Subject, app: str, settings: GenerateSettings, *, web: bool,
-             single_writer: VolumeSpec | None = None) -> ProcessSpec:
+def _process(p: Subject, app: str, label: str, settings: GenerateSettings, *, web: bool,
+             renamed: str | None = None, single_writer: VolumeSpec | None = None) -> ProcessSpec:
     role = str(p.get("role"))
     command = str(p.get("command") or "")
     port: Value | None = None
@@ -234,8 +257,8 @@ def _process(p: Subject, app: str, settings: GenerateSettings, *, web: bool,
     stop = p.get("stop_timeout")
     return ProcessSpec(
         key=p.key,
-        label=slug(p.key, "process", 20),
-        name=f"{app}-{slug(p.key, 'process', 20)}",
+        label=label,
+        name=f"{app}-{label}",
         role=role,
         argv=argv,
         command_origin=origin(p, "command") or "",
@@ -246,6 +269,7 @@ def _process(p: Subject, app: str, settings: GenerateSettings, *, web: bool,
         stop_timeout=Value(int(stop), origin(p, "stop_timeout") or "") if isinstance(stop, int)
         else Value(DEFAULT_STOP_TIMEOUT, f"default: {DEFAULT_STOP_TIMEOUT}s"),
         legacy_name=p.get("legacy_name"),
+        renamed=renamed,
     )
 
 
@@ -300,9 +324,28 @@ def _release_steps(model: AppModel) -> tuple[Step, ...]:
     return tuple(seen.values())
 
 
-def _schedule(s: Subject, app: str) -> ScheduleSpec:
+def _rename_notes(renamed: tuple[Renamed, ...], what: str, subjects: list[Subject]) -> list[tuple[str, str]]:
+    """(key, sentence) for every renamed key: both keys and the file:line each came from."""
+    where = {s.key: (s.facts["command"].source if "command" in s.facts else s.sources[0]).where()
+             for s in subjects if s.sources}
+    return [(r.key, line) for r, line in zip(renamed, describe(renamed, what, where), strict=True)]
+
+
+def _schedules(model: AppModel, app: str) -> tuple[ScheduleSpec, ...]:
+    """A CronJob per valid schedule; names that collide after sanitising get ``-2``, ``-3`` ..."""
+    subjects = [s for s in model.of(Kind.SCHEDULE)
+                if s.get("command") and CRON.fullmatch(str(s.get("schedule") or ""))]
+    wanted = [(s.key, f"{app}-{slug(s.key, 'job')}"[:_CRONJOB_NAME_MAX].rstrip("-")) for s in subjects]
+    chosen, renamed = disambiguate(wanted, _CRONJOB_NAME_MAX)
+    notes_renamed = dict(_rename_notes(renamed, "schedule", subjects))
+    return tuple(_schedule(s, chosen[s.key], notes_renamed.get(s.key)) for s in subjects)
+
+
+# A CronJob's name is at most 52 characters: the controller appends 11 for each Job it creates.
+_CRONJOB_NAME_MAX = 52
+
+
+def _schedule(s: Subject, name: str, renamed: str | None) -> ScheduleSpec:
     argv, _ = container_argv(str(s.get("command")), None)
-    return ScheduleSpec(s.key, f"{app}-{slug(s.key, 'job')}"[:52].rstrip("-"), str(s.get("schedule")), argv,
-                        origin(s, "schedule") or origin(s, "command") or "")
-
-
+    return ScheduleSpec(s.key, name, str(s.get("schedule")), argv,
+                        origin(s, "schedule") or origin(s, "command") or "", renamed)

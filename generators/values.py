@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from migrator.model import Subject
+from migrator.names import dns_label
+from migrator.textsafe import inline
 
 APP_DIR = "/app"  # where the code lives in the image
 
@@ -16,7 +17,8 @@ def origin(subject: Subject | None, name: str) -> str | None:
     fact = subject.facts.get(name) if subject is not None else None
     if fact is None:
         return None
-    return f"{fact.source.where()} ({fact.source.confidence.label})"
+    # origins go into comments (YAML, Dockerfile, MIGRATION.md): one line, no control characters
+    return inline(f"{fact.source.where()} ({fact.source.confidence.label})")
 
 
 @dataclass(frozen=True)
@@ -28,12 +30,9 @@ class Value:
 
 
 def slug(text: str, fallback: str = "app", limit: int = 40) -> str:
-    """A DNS-1035 label: lower-case letters, digits and dashes, starting with a letter, at most ``limit``
-    characters (the app name takes 40 and a process 20, so ``<app>-<process>`` fits a Service's 63)."""
-    out = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-    if out and not out[0].isalpha():
-        out = f"{fallback[0]}-{out}"
-    return out[:limit].strip("-") or fallback
+    """A DNS-1035 label of at most ``limit`` characters (:func:`migrator.names.dns_label`): the app name
+    takes 40 and a process 20, so ``<app>-<process>`` fits a Service's 63."""
+    return dns_label(text, fallback, limit)
 
 
 def bounded_int(value: object, low: int, high: int) -> int | None:

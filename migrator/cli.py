@@ -17,6 +17,7 @@ import click
 
 from migrator import __version__
 from migrator.errors import MigrateError
+from migrator.textsafe import block, inline
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -29,7 +30,7 @@ def handle_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except MigrateError as exc:
-            click.echo(f"migrate: error: {exc}", err=True)
+            click.echo(f"migrate: error: {error_message(exc)}", err=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("migrate: interrupted", err=True)
@@ -41,11 +42,20 @@ def handle_errors(func: F) -> F:
         except Exception as exc:
             logging.getLogger("migrate").debug("%s", traceback.format_exc())
             click.echo(
-                f"migrate: internal error: {type(exc).__name__}: {exc} (run with --debug for details)", err=True
+                f"migrate: internal error: {type(exc).__name__}: {inline(str(exc))} (run with --debug for details)",
+                err=True,
             )
             sys.exit(3)
 
     return wrapper  # type: ignore[return-value]
+
+
+def error_message(exc: BaseException) -> str:
+    """The message, safe to print: messages name repository files and paths, which may hold control
+    characters or newlines. An error that lists several problems (``lines``: migrate.toml) keeps one
+    line per problem; every other message stays on one line."""
+    lines = getattr(exc, "lines", None) or (str(exc),)
+    return "\n".join(inline(str(line)) for line in lines)
 
 
 def path_argument(func: F) -> F:
@@ -94,7 +104,7 @@ def analyze(path: Path, fmt: str, output: Path | None, explain: bool, color: boo
         from migrator.safe_fs import write_file
 
         write_file(output, text.encode("utf-8"))
-        click.echo(f"wrote {output} ({len(text.encode())} bytes)", err=True)
+        click.echo(f"wrote {inline(str(output))} ({len(text.encode())} bytes)", err=True)
 
 
 @main.command()
@@ -123,7 +133,7 @@ def verify(path: Path, backend: str, cluster: str, kube_context: str | None, pus
     if kube_context and not push:
         raise UserError("--kube-context needs --push REGISTRY: the cluster must pull the image from somewhere")
     report = run_verify(path, backend, cluster=cluster, kube_context=kube_context, push=push, keep=keep,
-                        timeout=timeout, progress=lambda line: click.echo(line, err=True))
+                        timeout=timeout, progress=lambda line: click.echo(block(line), err=True))
     click.echo(render(report, fmt), nl=False)
     if not report.ok:
         raise VerificationFailed(f"verification failed at: {', '.join(s.name for s in report.failed_steps)}")
@@ -159,7 +169,7 @@ def generate(path: Path, output: Path | None, dry_run: bool, show_diff: bool, fo
         actions = write(files, target, force=force, dry_run=dry_run)
         for action in actions:
             size = f"{action.size:>7} B  " if dry_run else ""
-            click.echo(f"{size}{action.describe()}")
+            click.echo(f"{size}{inline(action.describe())}")
         conflicts = [a for a in actions if a.action == "conflict"]
         if conflicts:
             click.echo(f"{len(conflicts)} file(s) edited by hand: review the .new versions (or use --force)",
@@ -201,12 +211,14 @@ def pr(path: Path, repo: str | None, base: str | None, branch: str, remote: str,
     options = PrOptions(repo=repo, base=base, branch=branch, remote=remote, draft=draft, verify=run_verify,
                         verify_backend=backend, dry_run=dry_run, allow_dirty=allow_dirty, api_url=api_url,
                         token_env=token_env, labels=labels, author=Author.parse(author) if author else Author())
-    say = functools.partial(click.echo, err=True)
+    def say(message: str) -> None:
+        click.echo(block(message), err=True)
+
     if repos_file is not None:
         from migrator.pr.batch import run_batch, summary
 
         outcomes = run_batch(repos_file, options, clone_url=clone_url, workdir=workdir, progress=say)
-        click.echo(summary(outcomes), nl=False)
+        click.echo(block(summary(outcomes)), nl=False)  # repository names and errors from a batch file
         if any(not o.ok for o in outcomes):
             raise UserError(f"{sum(not o.ok for o in outcomes)} of {len(outcomes)} repositories failed")
         return

@@ -1,5 +1,11 @@
 """migrate.toml: the user's overrides, read with tomlkit (comments and order survive round trips).
 
+The file is read through :class:`~migrator.repo.RepoView`, by the same rules as every other file: a
+symlink out of the repository is not followed (the analysis warns about it; nothing of the target is
+used), and only a regular file is opened. It is validated against :mod:`migrator.config_schema`
+(documented in ``docs/migrate-toml.md``): a wrongly typed or out-of-range value, or an unknown key, is
+a user error (exit 1) naming every such key and what it expects.
+
 Overrides that change *facts* (runtime, processes, env, health check) become findings from the
 ``migrate.toml`` analyzer, which the planner ranks above every other source. Settings that only
 concern generation (image, namespace, base image ...) are read by the generators.
@@ -8,35 +14,80 @@ concern generation (image, namespace, base image ...) are read by the generators
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from migrator.config_schema import problems
 from migrator.errors import UserError
 from migrator.model import Confidence, Finding, Kind, Source, Value
+from migrator.secrets import bears_secret, is_secret_name
+from migrator.textsafe import inline
 
 CONFIG_NAME = "migrate.toml"
 _ANALYZER = "migrate.toml"
 
 
+class ConfigError(UserError):
+    """migrate.toml does not match its schema; ``lines`` holds one line per problem."""
+
+    def __init__(self, found: Sequence[str]) -> None:
+        self.lines = (f"{CONFIG_NAME} is not valid ({len(found)} problem{'s' if len(found) != 1 else ''}; "
+                      "see docs/migrate-toml.md):", *(f"  {p}" for p in found))
+        super().__init__("\n".join(self.lines))
+
+
 def load(root: str | os.PathLike[str]) -> dict[str, Any]:
-    """The parsed migrate.toml of the repo at ``root`` as plain data ({} when there is none)."""
-    path = Path(root) / CONFIG_NAME
-    if not path.is_file():
+    """The parsed, validated migrate.toml of the repo at ``root`` ({} when there is none, or when it is
+    a symlink out of the repository: never read through one)."""
+    text = _read(Path(root))
+    if text is None:
         return {}
     # tomlkit is imported only when there is a migrate.toml: most analyses never need it
     import tomlkit
     from tomlkit.exceptions import TOMLKitError
 
     try:
-        doc = tomlkit.parse(path.read_text(encoding="utf-8"))
-    except (TOMLKitError, UnicodeDecodeError) as exc:
-        raise UserError(f"{path}: not valid TOML: {exc}") from exc
-    except OSError as exc:
-        raise UserError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+        doc = tomlkit.parse(text)
+    except TOMLKitError as exc:
+        raise UserError(f"{CONFIG_NAME}: not valid TOML: {exc}") from exc
+    except RecursionError as exc:
+        raise UserError(f"{CONFIG_NAME}: not valid TOML: nested too deeply") from exc
     data: dict[str, Any] = doc.unwrap()
+    validate(data)
     return data
+
+
+def _read(root: Path) -> str | None:
+    from migrator.repo import RepoView
+
+    path = root / CONFIG_NAME
+    if not os.path.lexists(path):
+        return None
+    try:
+        mode = os.stat(path).st_mode  # stat, not open: opening a FIFO would wait for a writer
+    except OSError:
+        return None  # a dangling link: there is no configuration
+    if not stat.S_ISREG(mode):
+        from migrator.safe_fs import describe
+
+        # the writer's wording, so generate says the same whichever of them meets the file first
+        raise UserError(f"{path} is {describe(mode)}, not a regular file; not read")
+    repo = RepoView(root)
+    text = repo.read_text(CONFIG_NAME)
+    if text is None and not path.is_symlink():
+        why = "; ".join(w.message for w in repo.warnings if w.file == CONFIG_NAME) or "cannot be read"
+        raise UserError(f"{CONFIG_NAME}: {inline(why)}")
+    return text  # None: a link RepoView does not follow (out of the repository); the analysis says so
+
+
+def validate(data: Mapping[str, Any]) -> None:
+    """Raise :class:`ConfigError` listing every key of ``data`` that does not match the schema."""
+    found = problems(data)
+    if found:
+        raise ConfigError(found)
 
 
 def load_overrides(root: str | os.PathLike[str]) -> list[Finding]:
@@ -46,42 +97,53 @@ def load_overrides(root: str | os.PathLike[str]) -> list[Finding]:
     return overrides_from(load(root))
 
 
-def overrides_from(data: dict[str, Any]) -> list[Finding]:
+def overrides_from(data: Mapping[str, Any]) -> list[Finding]:
+    """Findings from a parsed migrate.toml (validated first)."""
+    validate(data)
     src = Source(CONFIG_NAME, None, _ANALYZER, Confidence.DECLARED)
     out: list[Finding] = []
-    runtime = {k: v for k, v in (data.get("runtime") or {}).items() if isinstance(v, (str, int))}
+    runtime = dict(data.get("runtime") or {})
     if runtime:
         out.append(Finding(Kind.RUNTIME, "", runtime, src))
     for name, proc in (data.get("processes") or {}).items():
-        if not isinstance(proc, dict):
-            raise UserError(f"{CONFIG_NAME}: [processes.{name}] must be a table")
-        fields = {k: v for k, v in proc.items() if isinstance(v, (str, int, bool)) and k in _PROCESS_KEYS}
+        fields = {k: _quantity_text(v) if k.endswith("_limit") else v for k, v in proc.items()}
         if fields:
             out.append(Finding(Kind.PROCESS, name, fields, src))
     health = data.get("health") or {}
-    if isinstance(health, dict) and health.get("path"):
+    if health.get("path"):
         health_fields: dict[str, Value] = {"path": health["path"], "port": health.get("port")}
         out.append(Finding(Kind.HEALTH_CHECK, str(health["path"]), health_fields, src))
     for name, spec in (data.get("env") or {}).items():
-        if isinstance(spec, dict):
-            fields = {k: v for k, v in spec.items() if k in ("secret", "required", "default")}
-            if fields.get("secret"):
-                fields.pop("default", None)
-            out.append(Finding(Kind.ENV, name, fields, src))
+        fields = dict(spec)
+        if "default" in fields:
+            fields["default"] = _env_text(fields["default"])
+        # a secret-named variable is secret unless the user says otherwise; a default that holds a
+        # secret always is: it must never become a ConfigMap value
+        default = fields.get("default")
+        bearing = isinstance(default, str) and bears_secret(default)
+        if fields.get("secret") is None and is_secret_name(name) or bearing:
+            fields["secret"] = True
+        if fields.get("secret"):
+            fields.pop("default", None)
+        out.append(Finding(Kind.ENV, name, fields, src))
     return out
 
 
-_PROCESS_KEYS = {"role", "command", "port", "replicas", "user", "memory_limit", "cpu_limit", "stop_timeout"}
+def _quantity_text(value: Any) -> str:
+    """A Kubernetes quantity as text: ``1.5`` -> ``"1.5"``, ``2`` -> ``"2"``."""
+    return value if isinstance(value, str) else str(value)
+
+
+def _env_text(value: Any) -> str:
+    """An env default as the text the variable will hold: TOML's spelling for numbers and booleans."""
+    if isinstance(value, str):
+        return value
+    import tomlkit
+
+    return str(tomlkit.item(value).as_string())
 
 
 # -- generation settings ------------------------------------------------------------------------
-
-_GENERATE_KEYS = {
-    "image": str, "registry": str, "tag": str, "namespace": str, "base_image": str,
-    "replicas": int, "port": int, "buildkit": bool,
-}
-_RESOURCE_KEYS = ("cpu_request", "memory_request", "cpu_limit", "memory_limit")
-
 
 @dataclass(frozen=True)
 class GenerateSettings:
@@ -109,36 +171,21 @@ class GenerateSettings:
 
 
 def settings_from(data: Mapping[str, Any]) -> GenerateSettings:
-    """Read ``[generate]``, ``[resources]`` and ``[health]`` of a parsed migrate.toml, type-checked."""
-    section = _table(data, "generate")
-    values: dict[str, Any] = {}
-    for key, value in section.items():
-        expected = _GENERATE_KEYS.get(key)
-        if expected is None:
-            raise UserError(f"{CONFIG_NAME}: [generate] has no setting {key!r} (known: {', '.join(_GENERATE_KEYS)})")
-        # bool is an int subclass: check it first so `replicas = true` is refused
-        if isinstance(value, bool) is not (expected is bool) or not isinstance(value, expected):
-            raise UserError(f"{CONFIG_NAME}: [generate] {key} must be a {expected.__name__}, not {value!r}")
-        values[key] = value
+    """Read ``[generate]``, ``[resources]`` and ``[health]`` of a parsed migrate.toml (validated first)."""
+    validate(data)
+    values = dict(_table(data, "generate"))
     resources = _table(data, "resources")
-    for key, value in resources.items():
-        if key not in _RESOURCE_KEYS or not isinstance(value, (str, int)) or isinstance(value, bool):
-            raise UserError(f"{CONFIG_NAME}: [resources] {key} = {value!r}: expected one of {_RESOURCE_KEYS} "
-                            "with a Kubernetes quantity such as \"500m\" or \"512Mi\"")
-    health = _table(data, "health")
-    path = health.get("path")
+    path = _table(data, "health").get("path")
     return GenerateSettings(
         **values,
         health_path=str(path) if path else None,
-        resources={k: str(v) for k, v in resources.items()},
+        resources={k: _quantity_text(v) for k, v in resources.items()},
     )
 
 
 def _table(data: Mapping[str, Any], name: str) -> Mapping[str, Any]:
     value = data.get(name) or {}
-    if not isinstance(value, Mapping):
-        raise UserError(f"{CONFIG_NAME}: [{name}] must be a table")
-    return value
+    return value if isinstance(value, Mapping) else {}  # validate() has refused anything else
 
 
 def load_settings(root: str | os.PathLike[str]) -> GenerateSettings:

@@ -19,6 +19,7 @@ from migrator import config
 from migrator.config import CONFIG_NAME, Default, GenerateSettings
 from migrator.model import AppModel
 from migrator.planner import analyze
+from migrator.repo import RepoView
 
 
 def generate(
@@ -42,7 +43,8 @@ def generate_checked(
     if options is not None:
         settings = settings.with_options(**{k: v for k, v in vars(options).items() if v not in (None, {}, False)})
     model = analyze(path, overrides=config.load_overrides(path), analyzers=analyzers)
-    return generate_from_model(model, settings), start_command_unknown(model, settings)
+    files = generate_from_model(model, settings, own_dockerignore=own_dockerignore(path))
+    return files, start_command_unknown(model, settings)
 
 
 def start_command_unknown(model: AppModel, settings: GenerateSettings) -> str | None:
@@ -58,10 +60,19 @@ def start_command_unknown(model: AppModel, settings: GenerateSettings) -> str | 
             "([processes.worker] for a process that listens on no port), then run `migrate generate` again")
 
 
-def generate_from_model(model: AppModel, settings: GenerateSettings) -> list[OutputFile]:
-    """The files for an already planned model (pure: no I/O)."""
+def own_dockerignore(path: str | os.PathLike[str]) -> bool:
+    """Whether the repo has a ``.dockerignore`` of its own (one ``migrate generate`` did not write)."""
+    text = RepoView(path).read_text(dockerfile.ROOT_IGNORE)
+    return text is not None and dockerfile.GENERATED_MARK not in "\n".join(text.splitlines()[:3])
+
+
+def generate_from_model(model: AppModel, settings: GenerateSettings, *, own_dockerignore: bool = False
+                        ) -> list[OutputFile]:
+    """The files for an already planned model (pure: no I/O). Image files go under
+    ``deploy/image/``, never over the repo's own Dockerfile; the root ``.dockerignore`` only when the
+    repo has none of its own."""
     spec = build_spec(model, settings)
-    files = dockerfile.generate(spec)
+    files = dockerfile.generate(spec, root_ignore=not own_dockerignore)
     base = kubernetes.generate(spec)
     files += base + kustomize.generate(spec, base)
     files.append(OutputFile(CONFIG_NAME, config.render_config(config_sections(spec)), "toml", create_only=True))

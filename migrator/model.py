@@ -104,9 +104,15 @@ class SecretFinding:
     name: str
     kind: str  # password | token | private_key | api_key | credential_url | secret_key | env_file ...
     analyzer: str = ""
+    # a default the code falls back on only when the env var is unset (os.getenv("X", "...")): the
+    # deployment sets the variable, but the value is still committed and must be rotated
+    fallback: bool = False
+    # why the image cannot leave the file out ("imported by app.py:3"); empty when it can
+    needed_by: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        return {"file": self.file, "line": self.line, "name": self.name, "kind": self.kind}
+        return {"file": self.file, "line": self.line, "name": self.name, "kind": self.kind,
+                "fallback": self.fallback, "needed_by": self.needed_by or None}
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,10 @@ Merging rules (documented in README "How facts are merged"):
 - user overrides (migrate.toml) win over everything and say so;
 - disagreeing candidates at ``inferred`` confidence or above are a *conflict*: kept, reported, never
   silently dropped;
-- every string is passed through :func:`migrator.secrets.scrub` as a last line of defence.
+- every string is passed through :func:`migrator.secrets.scrub` as a last line of defence;
+- every string is made safe to show (:mod:`migrator.textsafe`): control characters, escape sequences
+  and bidi overrides in file names and contents are escaped, so no rendering can carry them raw, and
+  names (keys, file names, warnings) stay on one line.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import os
 import traceback
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from analyzers.base import Item
@@ -39,6 +43,7 @@ from migrator.model import (
 from migrator.repo import RepoView
 from migrator.script_commands import script_heads, through_interpreter
 from migrator.secrets import scrub
+from migrator.textsafe import block, inline
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +53,7 @@ OVERRIDE_ANALYZER = "migrate.toml"
 _ANY_TRUE = {(Kind.ENV, "secret"), (Kind.ENV, "required")}
 # Fields that describe rather than decide; differing values there are not conflicts.
 _NO_CONFLICT = {"legacy_name", "description", "reason", "stage", "dev_server", "note", "evidence", "started_by",
-                "written_by", "written"}
+                "written_by", "written", "purpose"}  # purpose: a volume's label (media or uploads), not a decision
 # Single-instance roles: schedulers must never run twice.
 _SINGLETON_ROLES = {ProcessRole.SCHEDULER.value}
 
@@ -114,6 +119,7 @@ def plan(
     files_read = tuple(files_read)
     grouped: dict[tuple[Kind, str], list[Finding]] = defaultdict(list)
     for f in findings:
+        f = _safe_names(f)
         grouped[(f.kind, f.key)].append(f)
 
     subjects: dict[Kind, list[Subject]] = defaultdict(list)
@@ -132,12 +138,12 @@ def plan(
     final = {kind: items for kind, items in final.items() if items or kind is not Kind.UNCLASSIFIED}
     used = {s.file for items in final.values() for subj in items for s in subj.sources if not s.file.startswith("(")}
     return AppModel(
-        root_name=root_name,
+        root_name=inline(root_name),
         subjects=final,
         secrets_found=_dedupe_secrets(secrets),
         warnings=_dedupe_warnings(warnings),
         conflicts=tuple(sorted(conflicts, key=lambda c: (c.kind.value, c.key, c.field))),
-        files_read=tuple(sorted(set(files_read) | used - {OVERRIDE_ANALYZER})),
+        files_read=tuple(sorted({inline(f) for f in files_read} | used - {OVERRIDE_ANALYZER})),
         analyzers=tuple(name for name, _ in sorted(order.items(), key=lambda kv: kv[1]) if name != OVERRIDE_ANALYZER),
     )
 
@@ -208,9 +214,17 @@ def _norm(value: Value) -> Value:
     return value.strip() if isinstance(value, str) else value
 
 
+def _safe_names(f: Finding) -> Finding:
+    """The finding with its key and file name on one line and free of control characters."""
+    key, file = inline(f.key), inline(f.source.file)
+    if key is f.key and file is f.source.file:  # inline() returns its argument when it is already safe
+        return f
+    return Finding(f.kind, key, f.fields, replace(f.source, file=file))
+
+
 def _clean(value: Value) -> Value:
     if isinstance(value, str):
-        return scrub(value)
+        return block(scrub(value))
     if isinstance(value, tuple):
         return tuple(_clean(v) for v in value)
     return value
@@ -416,13 +430,17 @@ def _dedupe_secrets(secrets: Iterable[SecretFinding]) -> tuple[SecretFinding, ..
     """One entry per (file, line, name): two analyzers reading the same file report it once."""
     seen: dict[tuple[str, int | None, str], SecretFinding] = {}
     for s in secrets:
+        s = replace(s, file=inline(s.file), name=inline(s.name))
         seen.setdefault((s.file, s.line, s.name), s)
-    return tuple(sorted(seen.values(), key=lambda s: (s.file, s.line or 0, s.name)))
+    # the generic content scan (analyzer secret_files) yields to an analyzer that read the line itself
+    specific = {(s.file, s.line) for s in seen.values() if s.analyzer != "secret_files"}
+    kept = [s for s in seen.values() if s.analyzer != "secret_files" or (s.file, s.line) not in specific]
+    return tuple(sorted(kept, key=lambda s: (s.file, s.line or 0, s.name)))
 
 
 def _dedupe_warnings(warnings: Iterable[Warning]) -> tuple[Warning, ...]:
     seen: dict[tuple[str | None, int | None, str], Warning] = {}
     for w in warnings:
-        w = Warning(scrub(w.message), w.file, w.line)
+        w = Warning(inline(scrub(w.message)), inline(w.file) if w.file else w.file, w.line)
         seen.setdefault((w.file, w.line, w.message), w)
     return tuple(sorted(seen.values(), key=lambda w: (w.file or "", w.line or 0, w.message)))

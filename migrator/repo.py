@@ -108,6 +108,12 @@ class RepoView:
                 continue
             for entry in entries:
                 rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+                if not _utf8(entry.name):
+                    # a name that is not UTF-8 cannot be written into a report, a manifest or a
+                    # Dockerfile: it is named with escapes and left out of the analysis (and of the walk)
+                    shown = os.fsencode(rel).decode("utf-8", "backslashreplace")
+                    self._warn("file name is not valid UTF-8; skipped", shown)
+                    continue
                 try:
                     if entry.is_symlink():
                         target, why = self._resolve(entry.path)
@@ -368,6 +374,14 @@ def _read_up_to(fd: int, limit: int) -> bytes:
 def _size(limit: int) -> str:
     return f"{limit // (1024 * 1024)} MiB" if limit >= 1024 * 1024 and limit % (1024 * 1024) == 0 else \
         f"{limit // 1024} KiB"
+
+
+def _utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # surrogate escapes: the bytes on disk are not UTF-8
+        return False
+    return True
 
 
 def _is_virtualenv(path: str) -> bool:

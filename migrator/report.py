@@ -2,6 +2,11 @@
 
 The JSON layout is documented by ``migrator/schema/report-v1.schema.json``; keys may be added, never
 renamed or removed, without bumping ``schema_version``.
+
+Text and Markdown pass every piece of repository text through :func:`migrator.textsafe.inline`: a file
+name or value never carries a control character or escape sequence to the terminal, and never splits
+a report line (the planner already escaped them once in the model; this keeps each rendering safe on
+its own). JSON escapes control characters itself.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from typing import Any
 
 from migrator import __version__
 from migrator.model import AppModel, Fact, Kind, Subject
+from migrator.textsafe import inline, md_cell, md_code
 
 SCHEMA_VERSION = 1
 
@@ -128,18 +134,20 @@ def _plain(text: str, **_: Any) -> str:
 
 
 def _fmt(value: Any) -> str:
+    """A value on one line, safe to print."""
     if value is None:
         return "-"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, (list, tuple)):
         return ", ".join(_fmt(v) for v in value)
-    return str(value)
+    return inline(str(value))
 
 
 def _table(rows: list[list[str]], indent: str = "  ") -> list[str]:
     if not rows:
         return []
+    rows = [[inline(c) for c in r] for r in rows]
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     return [indent + "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
 
@@ -148,11 +156,12 @@ def _explain_lines(subject: Subject, style: Style, indent: str = "      ") -> li
     lines = []
     for name, fact in sorted(subject.facts.items()):
         mark = style(" CONFLICT", fg="red", bold=True) if fact.conflict else ""
-        lines.append(f"{indent}{name} = {_fmt(fact.value)}{mark}   [{fact.reason}]")
+        lines.append(f"{indent}{name} = {_fmt(fact.value)}{mark}   [{inline(fact.reason)}]")
         for i, cand in enumerate(fact.candidates):
             tag = "*" if i == 0 else " "
             s = cand.source
-            lines.append(f"{indent}  {tag} {_fmt(cand.value)!s:<30} {s.where()}  ({s.analyzer}, {s.confidence.label})")
+            lines.append(inline(f"{indent}  {tag} {_fmt(cand.value)!s:<30} {s.where()}  ({s.analyzer}, "
+                                f"{s.confidence.label})"))
     return lines
 
 
@@ -161,7 +170,7 @@ def render_text(model: AppModel, *, explain: bool = False, color: bool = False) 
     import click  # the CLI's dependency; only needed for colour
 
     style: Style = click.style if color else _plain
-    out: list[str] = [style(f"migrate analyze: {model.root_name}", bold=True), ""]
+    out: list[str] = [style(f"migrate analyze: {inline(model.root_name)}", bold=True), ""]
 
     def header(title: str, count: int | None = None) -> None:
         suffix = f" ({count})" if count is not None else ""
@@ -193,13 +202,13 @@ def render_text(model: AppModel, *, explain: bool = False, color: bool = False) 
                 out += _process_why(s)
         if explain:
             for s in subjects:
-                out.append(f"    {s.key}:")
+                out.append(f"    {inline(s.key)}:")
                 out += _explain_lines(s, style)
         out.append("")
 
     if model.conflicts:
         header("Conflicts (sources disagree; the winner is used, review it)", len(model.conflicts))
-        out += [style("  ! ", fg="yellow") + c.describe() for c in model.conflicts]
+        out += [style("  ! ", fg="yellow") + inline(c.describe()) for c in model.conflicts]
         out.append("")
     if model.secrets_found:
         header(
@@ -211,10 +220,10 @@ def render_text(model: AppModel, *, explain: bool = False, color: bool = False) 
         header("Warnings", len(model.warnings))
         for w in model.warnings:
             where = f"{w.file}:{w.line}: " if w.file and w.line else (f"{w.file}: " if w.file else "")
-            out.append(style("  ~ ", fg="yellow") + where + w.message)
+            out.append(style("  ~ ", fg="yellow") + inline(where + w.message))
         out.append("")
     header("Files read", len(model.files_read))
-    out += [f"  {f}" for f in model.files_read] or ["  (none: nothing this tool understands was found)"]
+    out += [f"  {inline(f)}" for f in model.files_read] or ["  (none: nothing this tool understands was found)"]
     out.append("")
     return "\n".join(out)
 
@@ -225,7 +234,7 @@ def _process_why(p: Subject) -> list[str]:
     for name in ("command", "port"):
         fact: Fact | None = p.facts.get(name)
         if fact is not None:
-            lines.append(f"    {p.key}.{name}: {fact.reason}")
+            lines.append(inline(f"    {p.key}.{name}: {fact.reason}"))
     return lines
 
 
@@ -233,8 +242,8 @@ def _process_why(p: Subject) -> list[str]:
 
 
 def _md(value: Any) -> str:
-    text = _fmt(value).replace("|", "\\|").replace("\n", " ")
-    return f"`{text}`" if value not in (None, "") and not isinstance(value, bool) else text
+    text = md_cell(_fmt(value))
+    return md_code(text) if value not in (None, "") and not isinstance(value, bool) else text
 
 
 def _md_table(header: Iterable[str], rows: Iterable[Iterable[str]]) -> list[str]:
@@ -247,7 +256,7 @@ def _md_table(header: Iterable[str], rows: Iterable[Iterable[str]]) -> list[str]
 def render_markdown(model: AppModel, *, explain: bool = False, heading_level: int = 2) -> str:
     """A Markdown report, embeddable in a pull-request body."""
     h = "#" * heading_level
-    out = [f"{h} What `migrate` found in `{model.root_name}`", ""]
+    out = [f"{h} What `migrate` found in {md_code(model.root_name)}", ""]
     rt = model.runtime
     out += _md_table(
         ["fact", "value", "evidence"],
@@ -255,7 +264,7 @@ def render_markdown(model: AppModel, *, explain: bool = False, heading_level: in
             [
                 f,
                 _md(rt.get(f)),
-                ", ".join(f"`{c.source.where()}`" for c in rt.facts[f].candidates[:3])
+                ", ".join(md_code(md_cell(c.source.where())) for c in rt.facts[f].candidates[:3])
                 if f in rt.facts
                 else "not found",
             ]
@@ -271,32 +280,35 @@ def render_markdown(model: AppModel, *, explain: bool = False, heading_level: in
         rows = []
         for s in subjects:
             data = subject_fields(kind, s)
-            rows.append([_md(data[f]) for f in fields] + [", ".join(f"`{x.where()}`" for x in s.sources[:4])])
+            evidence = ", ".join(md_code(md_cell(x.where())) for x in s.sources[:4])
+            rows.append([*(_md(data[f]) for f in fields), evidence])
         out += _md_table([*fields, "evidence"], rows)
         out.append("")
         if explain:
             out += ["<details><summary>Why these values</summary>", "", "```"]
             for s in subjects:
-                out.append(f"{s.key}:")
-                out += _explain_lines(s, _plain, "  ")
+                out.append(f"{inline(s.key)}:")
+                # inside a fence: a backtick run in a value must not close it
+                out += [line.replace("`", "'") for line in _explain_lines(s, _plain, "  ")]
             out += ["```", "", "</details>", ""]
     if model.conflicts:
-        out += [f"{h}# Conflicts", ""] + [f"- {c.describe()}" for c in model.conflicts] + [""]
+        out += [f"{h}# Conflicts", ""] + [f"- {inline(c.describe())}" for c in model.conflicts] + [""]
     if model.secrets_found:
         out += [f"{h}# Hard-coded secrets", "", "Values are never shown. Rotate each one and move it to a Secret.", ""]
         out += _md_table(
-            ["where", "name", "kind"], [[f"`{s.file}:{s.line}`", f"`{s.name}`", s.kind] for s in model.secrets_found]
+            ["where", "name", "kind"],
+            [[md_code(md_cell(f"{s.file}:{s.line}")), md_code(md_cell(s.name)), s.kind] for s in model.secrets_found],
         )
         out.append("")
     if model.warnings:
         out += [f"{h}# Warnings", ""]
         out += [
-            f"- {'`' + w.file + (':' + str(w.line) if w.line else '') + '`: ' if w.file else ''}{w.message}"
+            f"- {md_code(w.file + (':' + str(w.line) if w.line else '')) + ': ' if w.file else ''}{inline(w.message)}"
             for w in model.warnings
         ]
         out.append("")
     out += [f"<details><summary>Files read ({len(model.files_read)})</summary>", ""]
-    out += [f"- `{f}`" for f in model.files_read] + ["", "</details>", ""]
+    out += [f"- {md_code(f)}" for f in model.files_read] + ["", "</details>", ""]
     return "\n".join(out)
 
 

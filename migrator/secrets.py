@@ -1,84 +1,86 @@
-"""Secret classification and scrubbing.
+"""Secret classification, scrubbing and lifting.
 
-Analyzers use :func:`is_secret_name` / :func:`secret_kind` to classify env vars and hard-coded values,
-and the planner passes every string it keeps through :func:`scrub`, so a secret written inline in a
-command (``PGPASSWORD=... psql``, ``postgres://u:pass@h``, ``--password=...``) never reaches a report,
-a manifest or a PR body even if an analyzer forgot to redact it.
+Three questions, one set of rules (:mod:`migrator.secret_rules`):
+
+- **names**: :func:`is_secret_name` says whether a variable holds a secret (``DB_PW``, ``MAIL_KEY``,
+  ``PGPASSWORD``, ``apiKey``), word by word, so ``tiktoken``, ``TOKEN_TTL`` and ``SECRET_KEY_FILE`` do not;
+- **values**: :func:`value_secret_kind` names the kind of a value that *is* a real secret (a token format, a
+  URL or connection string carrying a password ...), and :func:`bears_secret` is wider: a value that must
+  never be a ConfigMap value, placeholder passwords in URLs included (``postgres://user:password@db``);
+- **free text**: :func:`scrub` replaces every secret value in text with ``<redacted>`` (the planner passes
+  every string it keeps through it, as a last line of defence), and :func:`lift` replaces it with a
+  ``${NAME}`` reference instead, so a command keeps working once ``NAME`` comes from the Secret.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+
+from migrator.secret_rules import (
+    RULES,
+    TOKEN_PATTERNS,
+    Rule,
+    is_placeholder,
+    is_secret_name,
+    looks_like_path,
+    program_label,
+    var_prefix,
+)
+
+__all__ = [
+    "REDACTED", "Lifted", "SecretRef", "bears_secret", "is_placeholder", "is_secret_name", "lift", "lift_secrets",
+    "scrub", "secret_kind", "value_secret_kind",
+]
 
 REDACTED = "<redacted>"
 
-_SECRET_NAME = re.compile(
-    r"(PASSW(OR)?D|PASSWD|(^|_)PASS($|_)|(^|_)PWD($|_)|SECRET|TOKEN|(^|_)API_?KEY|ACCESS_?KEY|PRIVATE_?KEY"
-    r"|(^|_)AUTH($|_)|CREDENTIAL|(^|_)SALT($|_)|SIGNING_?KEY|ENCRYPTION_?KEY|(^|_)DSN($|_)|WEBHOOK_URL"
-    r"|SESSION_?KEY|(^|_)CERT_?KEY|CLIENT_?SECRET|(^|_)PASSPHRASE)",
-    re.IGNORECASE,
-)
-# Names that contain a secret-looking word but are not secrets themselves.
-_NOT_SECRET_NAME = re.compile(
-    r"(_FILE|_PATH|_DIR|_LENGTH|_EXPIRY|_EXPIRES|_TTL|_TIMEOUT|_AGE|_ALGORITHM|_HEADER|_URL_PREFIX"
-    r"|_ENABLED|_ENABLE|_BACKEND|_MIN|_MAX)$|^(TOKEN_TYPE|AUTH_USER_MODEL|AUTH_BACKEND)$",
-    re.IGNORECASE,
-)
-# URLs that carry a password: scheme://user:password@host
-CREDENTIAL_URL = re.compile(r"\b([a-z][a-z0-9+.\-]*://)([^\s:/@'\"]*):([^\s@/'\"]+)@", re.IGNORECASE)
-# Well-known token formats (kept short and specific to avoid false positives).
-_TOKEN_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("aws_access_key", re.compile(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b")),
-    ("github_token", re.compile(r"\bgh[pousr]_[A-Za-z0-9]{30,}\b")),
-    ("slack_token", re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{10,}\b")),
-    ("stripe_key", re.compile(r"\b[sr]k_(live|test)_[A-Za-z0-9]{16,}\b")),
-    ("private_key", re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")),
-)
-# NAME=value assignments whose name looks secret (shell, env files, systemd Environment=).
-_ASSIGNMENT = re.compile(r"(?P<name>\b[A-Za-z_][A-Za-z0-9_]*)=(?P<q>['\"]?)(?P<value>[^\s'\"]*)(?P=q)")
-# Command-line options that carry a secret as their argument.
-_SECRET_OPTION = re.compile(
-    r"(?P<opt>--(?:password|passwd|pass|token|secret|api-key|apikey|access-key|secret-key|auth-token|key)"
-    r"(?:=|\s+))(?P<q>['\"]?)(?P<value>[^\s'\"]+)(?P=q)",
-    re.IGNORECASE,
-)
-_SHORT_PASSWORD = re.compile(r"(?P<opt>(?:mysql|mysqldump|mysqladmin)\b[^\n|;&]*?\s-p)(?P<value>[^\s'\"]+)")
-
-# Values that are clearly not real secrets (placeholders, references, command substitutions, empty).
-# A command substitution may be cut at its first space by a tokeniser: ``$(cat`` still counts.
-_PLACEHOLDER = re.compile(
-    r"^(|\$\{?[A-Za-z_][A-Za-z0-9_]*\}?(:?-.*)?|\$\(.*|`.*|\{\{.*\}\}|%\(.*\)s|<.*>|x+|\*+"
-    r"|changeme|change-me|change_me"
-    r"|replace[-_ ]?me|todo|none|null|false|true|secret|password|example|dummy|test|your[-_].*|.*[-_]here)$",
-    re.IGNORECASE,
-)
+# URLs with userinfo (a user, and maybe a password whatever it holds: the host is after the last "@").
+_USERINFO_URL = re.compile(r"\b[a-z][a-z0-9+.\-]*://(?P<user>[^\s:/@'\"]+)(?::[^\s'\"]*)?@[^\s'\"@/?#]*"
+                           r"|\b[a-z][a-z0-9+.\-]*://:[^\s'\"]+@", re.IGNORECASE)
 
 
-def is_secret_name(name: str) -> bool:
-    """True when an env var / setting name says it holds a secret (``DB_PASSWORD``, ``SECRET_KEY``)."""
-    if _NOT_SECRET_NAME.search(name):
-        return False
-    return bool(_SECRET_NAME.search(name))
+@dataclass(frozen=True)
+class SecretRef:
+    """One secret value lifted out of a text: the env var that now carries it, and what it was."""
+
+    name: str  # the variable the text now references (``${NAME}``)
+    kind: str  # password | token | api_key | credential_url | private_key | github_token ...
+    label: str  # where in the command it was, for reports ("mysql -p", "sync-ledger --password")
 
 
-def is_placeholder(value: str) -> bool:
-    """True for values that are references or obvious placeholders, not real secrets."""
-    return bool(_PLACEHOLDER.match(value.strip()))
+@dataclass(frozen=True)
+class Lifted:
+    """A text with its secret values replaced by ``${NAME}`` references, and those references."""
+
+    text: str
+    refs: tuple[SecretRef, ...]
 
 
 def value_secret_kind(value: str) -> str | None:
-    """The kind of secret a value itself looks like (credential URL, known token format), if any."""
-    m = CREDENTIAL_URL.search(value)
-    if m and not is_placeholder(m.group(3)):
-        return "credential_url"
-    for kind, pattern in _TOKEN_PATTERNS:
-        if pattern.search(value):
-            return kind
+    """The kind of real (non-placeholder) secret a value holds or is, if any."""
+    if not value:
+        return None
+    for rule in RULES:
+        for m in rule.pattern(True).finditer(value):
+            if _is_real(rule, m):
+                return rule.kind_of(m)
     return None
 
 
+def bears_secret(value: str) -> bool:
+    """True when ``value`` must not be a ConfigMap value: it holds a secret, or it is shaped to hold one:
+    a URL with userinfo, even ``postgres://user:password@db``, ``...:${DB_PASSWORD}@...`` or ``amqp://app@mq``
+    (the whole URL goes to the Secret; the ConfigMap never holds a URL with userinfo)."""
+    if not value:
+        return False
+    if value_secret_kind(value) is not None:
+        return True
+    return _USERINFO_URL.search(value) is not None
+
+
 def secret_kind(name: str, value: str | None = None) -> str | None:
-    """Classify a NAME=value pair: the secret's kind, or None when it is not a secret.
+    """Classify a NAME=value pair: the secret's kind, or None when it is not a hard-coded secret.
 
     A secret name with a placeholder value (``${DB_PASSWORD}``, ``changeme``) is *not* a hard-coded
     secret, but the variable is still a secret variable: use :func:`is_secret_name` for that.
@@ -91,6 +93,10 @@ def secret_kind(name: str, value: str | None = None) -> str | None:
             return None
     if not is_secret_name(name):
         return None
+    return _kind_from_name(name)
+
+
+def _kind_from_name(name: str) -> str:
     upper = name.upper()
     if "PRIVATE" in upper and "KEY" in upper:
         return "private_key"
@@ -98,7 +104,7 @@ def secret_kind(name: str, value: str | None = None) -> str | None:
         return "token"
     if "KEY" in upper:
         return "api_key" if "API" in upper or "ACCESS" in upper else "secret_key"
-    if "PASS" in upper or "PWD" in upper:
+    if "PASS" in upper or "PW" in upper:
         return "password"
     if "DSN" in upper:
         return "credential_url"
@@ -106,32 +112,81 @@ def secret_kind(name: str, value: str | None = None) -> str | None:
 
 
 def scrub(text: str) -> str:
-    """Redact every secret-looking value in free text (commands, defaults, messages)."""
+    """Redact every secret value in free text (commands, defaults, messages, logs)."""
     if not text:
         return text
-    out = CREDENTIAL_URL.sub(
-        lambda m: m.group(0) if is_placeholder(m.group(3)) else f"{m.group(1)}{m.group(2)}:{REDACTED}@", text
-    )
-    for _, pattern in _TOKEN_PATTERNS:
-        out = pattern.sub(REDACTED, out)
-
-    def _assign(m: re.Match[str]) -> str:
-        value = m.group("value")
-        if is_secret_name(m.group("name")) and value and not is_placeholder(value):
-            q = m.group("q")
-            return f"{m.group('name')}={q}{REDACTED}{q}"
-        return m.group(0)
-
-    out = _ASSIGNMENT.sub(_assign, out)
-
-    def _option(m: re.Match[str]) -> str:
-        value = m.group("value")
-        if is_placeholder(value):
-            return m.group(0)
-        return f"{m.group('opt')}{m.group('q')}{REDACTED}{m.group('q')}"
-
-    out = _SECRET_OPTION.sub(_option, out)
-    out = _SHORT_PASSWORD.sub(
-        lambda m: m.group(0) if is_placeholder(m.group("value")) else f"{m.group('opt')}{REDACTED}", out
-    )
+    out = text
+    for rule in RULES:
+        out = rule.pattern(True).sub(lambda m, r=rule: _replace(r, m, REDACTED), out)  # type: ignore[misc]
     return out
+
+
+def lift(text: str) -> Lifted:
+    """``text`` with every secret value replaced by a ``${NAME}`` reference (``mysql -p${MYSQL_PASSWORD}``,
+    ``wget 'https://h/hook?key=${WGET_KEY}'``), and the references: the caller declares each ``NAME`` as a
+    secret env var, so the command reads the value from the Secret at run time."""
+    if not text:
+        return Lifted(text, ())
+    refs: dict[str, SecretRef] = {}
+    out = text
+    for rule in RULES:
+        def sub(m: re.Match[str], rule: Rule = rule) -> str:
+            if not _is_real(rule, m):
+                return m.group(0)
+            program = program_label(m.string, m.start())
+            name = rule.var_name(m, var_prefix(program))
+            refs.setdefault(name, SecretRef(name, rule.kind_of(m), rule.label(m, program)))
+            return _splice(m, "${" + name + "}", lifting=True)
+        out = rule.pattern(False).sub(sub, out)
+    return Lifted(out, tuple(refs.values()))
+
+
+def lift_secrets(text: str) -> str:
+    """Just the text of :func:`lift`: for analyzers whose caller declared the references already."""
+    return lift(text).text
+
+
+def _is_real(rule: Rule, m: re.Match[str]) -> bool:
+    value = m.group("value")
+    if value is None or not value.strip():
+        return False
+    if rule.check_name is not None and not rule.check_name(m):
+        return False
+    if rule.keep_placeholders and is_placeholder(value):
+        return False
+    return not (rule.keep_paths and looks_like_path(value))
+
+
+def _replace(rule: Rule, m: re.Match[str], marker: str) -> str:
+    return _splice(m, marker) if _is_real(rule, m) else m.group(0)
+
+
+def _splice(m: re.Match[str], marker: str, *, lifting: bool = False) -> str:
+    """The match with its ``value`` group replaced by ``marker``; a quoted value keeps its quotes, except
+    that a lifted reference is never single-quoted (the shell would not expand it)."""
+    start, end = m.span("value")
+    value = m.group("value")
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        quote = '"' if lifting else value[0]
+        marker = f"{quote}{marker}{quote}"
+    elif lifting and _inside_single_quotes(m.string, start):
+        marker = f"'\"{marker}\"'"  # close the quotes, expand, reopen: 'a'"${X}"'b'
+    whole_start = m.start()
+    text = m.group(0)
+    return text[: start - whole_start] + marker + text[end - whole_start :]
+
+
+def _inside_single_quotes(text: str, pos: int) -> bool:
+    """Whether ``pos`` of a shell command is inside '...' (where ``${X}`` would stay literal)."""
+    inside = False
+    double = False
+    for ch in text[:pos]:
+        if ch == "'" and not double:
+            inside = not inside
+        elif ch == '"' and not inside:
+            double = not double
+    return inside
+
+
+# re-exported for analyzers that look for one token format
+TOKENS = TOKEN_PATTERNS

@@ -151,24 +151,39 @@ def test_the_issue_reproduction_writes_nothing_outside(tmp_path, mode):
     os.symlink(canary.outdir, root / "deploy")
     before = sorted(os.listdir(root))
     proc = cli("generate", str(root), *mode)
-    assert_one_line_error(proc, 1, f"{root}/Dockerfile is a symlink (to {canary.absent})")
+    assert_one_line_error(proc, 1, f"{root}/deploy is a symlink (to {canary.outdir})")
     assert proc.stdout == ""
     canary.assert_unchanged()
     assert sorted(os.listdir(root)) == before
-    os.unlink(root / "Dockerfile")
-    assert_one_line_error(cli("generate", str(root), *mode), 1, f"{root}/deploy is a symlink (to {canary.outdir})")
+    # the repo's own Dockerfile is evidence, never an output: its link is neither followed nor written
+    os.unlink(root / "deploy")
+    proc = cli("generate", str(root), *mode)
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert os.readlink(root / "Dockerfile") == str(canary.absent)
     canary.assert_unchanged()
 
 
-@pytest.mark.parametrize("name", ["Dockerfile", ".dockerignore", "migrate.toml", "MIGRATION.md"])
+@pytest.mark.parametrize("name", ["deploy/image/Dockerfile", ".dockerignore", "migrate.toml", "MIGRATION.md"])
 def test_a_fifo_under_a_generated_name_is_refused_never_waited_on(tmp_path, name):
     root = procfile_repo(tmp_path)
     canary = make_canary(tmp_path)
+    (root / name).parent.mkdir(parents=True, exist_ok=True)
     os.mkfifo(root / name)
     for mode in (["--dry-run"], ["--diff"], []):
         assert_one_line_error(cli("generate", str(root), *mode, timeout=90), 1,
                               f"{root}/{name} is a FIFO (named pipe), not a regular file")
-    assert sorted(os.listdir(root)) == sorted(["Procfile", name])
+    assert sorted(os.listdir(root)) == sorted(["Procfile", name.split("/")[0]])
+    canary.assert_unchanged()
+
+
+def test_a_fifo_named_like_the_repos_own_dockerfile_is_never_opened(tmp_path):
+    root = procfile_repo(tmp_path)
+    canary = make_canary(tmp_path)
+    os.mkfifo(root / "Dockerfile")
+    proc = cli("generate", str(root), "--dry-run", timeout=90)
+    assert proc.returncode == 0, proc.stderr
+    assert "deploy/image/Dockerfile" in proc.stdout
     canary.assert_unchanged()
 
 

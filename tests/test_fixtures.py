@@ -12,18 +12,24 @@ import pytest
 from click.testing import CliRunner
 from syrupy.extensions.json import JSONSnapshotExtension
 
+from generators.spec import build_spec
+from migrator import config
 from migrator.cli import main
+from migrator.generate import generate_from_model
 from migrator.planner import analyze
+from migrator.pr import body
 from migrator.report import render, to_dict
+from migrator.writer import write
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = sorted(p for p in (ROOT / "fixtures").iterdir() if p.is_dir())
 SCHEMA = json.loads((ROOT / "migrator" / "schema" / "report-v1.schema.json").read_text())
 
 
-def planted_secrets() -> list[str]:
+def planted_secrets(owner: str | None = None) -> list[str]:
     lines = (ROOT / "fixtures" / "SECRETS.txt").read_text().splitlines()
-    return [line.split("\t", 1)[1] for line in lines if "\t" in line and not line.startswith("#")]
+    pairs = [line.split("\t", 1) for line in lines if "\t" in line and not line.startswith("#")]
+    return [value for fixture, value in pairs if owner in (None, fixture)]
 
 
 def stable(doc: dict[str, Any]) -> dict[str, Any]:
@@ -39,6 +45,12 @@ def snapshot_json(snapshot):
 def test_there_are_fixtures_and_planted_secrets():
     assert len(FIXTURES) >= 8
     assert len(planted_secrets()) >= 10
+    assert len(set(planted_secrets("planted-secrets"))) >= 40
+    for fixture in {line.split("\t", 1)[0] for line in (ROOT / "fixtures" / "SECRETS.txt").read_text().splitlines()
+                    if "\t" in line and not line.startswith("#")}:
+        text = "".join(p.read_text(errors="replace") for p in (ROOT / "fixtures" / fixture).rglob("*") if p.is_file())
+        for value in planted_secrets(fixture):  # a stale list would make every leak test pass
+            assert value in text, f"{value!r} is not planted in fixtures/{fixture}"
     for fixture in FIXTURES:
         assert (fixture / "README.md").is_file(), f"{fixture.name} has no README saying what it exercises"
 
@@ -52,8 +64,8 @@ def test_report_matches_schema_and_snapshot(fixture, snapshot_json):
 
 
 @pytest.mark.parametrize("fixture", FIXTURES, ids=[f.name for f in FIXTURES])
-def test_no_rendering_contains_a_planted_secret(fixture):
-    model = analyze(fixture)
+def test_no_rendering_contains_a_planted_secret(fixture, tmp_path):
+    model = analyze(fixture, overrides=config.load_overrides(fixture))
     outputs = {
         f"{fmt}{'+explain' if explain else ''}": render(model, fmt, explain=explain, color=color)
         for fmt in ("text", "markdown", "json")
@@ -63,6 +75,13 @@ def test_no_rendering_contains_a_planted_secret(fixture):
     runner = CliRunner()
     outputs["cli"] = runner.invoke(main, ["analyze", str(fixture), "--explain"]).output
     outputs["warnings"] = repr(model.warnings)
+    # what generate writes (the writer's .migrate/state.json included) and the PR body
+    spec = build_spec(model, config.load_settings(fixture))
+    files = generate_from_model(model, spec.settings)
+    write(files, tmp_path)
+    outputs.update({str(p.relative_to(tmp_path)): p.read_text() for p in tmp_path.rglob("*") if p.is_file()})
+    assert ".migrate/state.json" in outputs
+    outputs["pr body"] = body.render(model, spec, files, body.BodyContext(repo=f"acme/{fixture.name}"))
     for name, text in outputs.items():
         for value in planted_secrets():
             assert value not in text, f"{fixture.name}: planted secret found in the {name} rendering"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -29,10 +30,10 @@ def by_path(root: Path) -> dict[str, str]:
 
 def test_generate_returns_every_file(tree: Tree) -> None:
     files = by_path(tree(APP))
-    assert {"Dockerfile", ".dockerignore", "MIGRATION.md", "migrate.toml", "deploy/k8s/base/kustomization.yaml",
-            "deploy/k8s/overlays/production/kustomization.yaml", "deploy/k8s/base/deployment-web.yaml",
-            "deploy/k8s/base/deployment-worker.yaml"} <= set(files)
-    assert 'CMD ["gunicorn", "--bind", "0.0.0.0:8000", "app:app"]' in files["Dockerfile"]
+    assert {"deploy/image/Dockerfile", "deploy/image/Dockerfile.dockerignore", ".dockerignore", "MIGRATION.md",
+            "migrate.toml", "deploy/k8s/base/kustomization.yaml", "deploy/k8s/overlays/production/kustomization.yaml",
+            "deploy/k8s/base/deployment-web.yaml", "deploy/k8s/base/deployment-worker.yaml"} <= set(files)
+    assert 'CMD ["gunicorn", "--bind", "0.0.0.0:8000", "app:app"]' in files["deploy/image/Dockerfile"]
 
 
 def test_migrate_toml_overrides_win(tree: Tree) -> None:
@@ -55,7 +56,8 @@ def test_migrate_toml_overrides_win(tree: Tree) -> None:
         replicas = 4
         """})
     files = by_path(root)
-    assert "FROM mirror.local/python:3.12-slim" in files["Dockerfile"] and "EXPOSE 9000" in files["Dockerfile"]
+    image = files["deploy/image/Dockerfile"]
+    assert "FROM mirror.local/python:3.12-slim" in image and "EXPOSE 9000" in image
     web = files["deploy/k8s/base/deployment-web.yaml"]
     assert "image: ghcr.io/acme/billing:2.1.0" in web and "namespace: payments" in web
     assert "path: /status" in web and "containerPort: 9000" in web and "memory: 768Mi" in web
@@ -74,17 +76,17 @@ def test_command_line_options_win_over_migrate_toml(tree: Tree) -> None:
 @pytest.mark.parametrize(
     ("toml", "message"),
     [
-        ('[generate]\nreplicas = "two"\n', "replicas must be a int"),
-        ("[generate]\nreplicas = true\n", "replicas must be a int"),
-        ('[generate]\nimage_name = "x"\n', "no setting 'image_name'"),
-        ('[resources]\ncpu = "1"\n', "expected one of"),
-        ('generate = "x"\n', "[generate] must be a table"),
+        ('[generate]\nreplicas = "two"\n', "generate.replicas: expected an integer from 1 to 1000"),
+        ("[generate]\nreplicas = true\n", "generate.replicas: expected an integer from 1 to 1000, got a boolean"),
+        ('[generate]\nimage_name = "x"\n', "generate.image_name: unknown key (known: image, registry"),
+        ('[resources]\ncpu = "1"\n', "resources.cpu: unknown key (known: cpu_request"),
+        ('generate = "x"\n', "generate: expected a table ([generate]), got a string"),
         ("[generate\n", "not valid TOML"),
     ],
 )
 def test_bad_settings_are_user_errors(tree: Tree, toml: str, message: str) -> None:
     root = tree({**APP, "migrate.toml": toml})
-    with pytest.raises(UserError, match=message.replace("[", r"\[")):
+    with pytest.raises(UserError, match=re.escape(message)):
         generate(root)
 
 
@@ -118,10 +120,11 @@ def test_cli_generate_dry_run_write_and_rerun(tree: Tree) -> None:
     runner = CliRunner()
     dry = runner.invoke(main, ["generate", str(root), "--dry-run"])
     assert dry.exit_code == 0, dry.output
-    assert "created   Dockerfile" in dry.output and " B  " in dry.output
-    assert not (root / "Dockerfile").exists()
+    assert "created   deploy/image/Dockerfile" in dry.output and " B  " in dry.output
+    assert not (root / "deploy/image/Dockerfile").exists()
     first = runner.invoke(main, ["generate", str(root)])
-    assert first.exit_code == 0 and (root / "Dockerfile").is_file() and (root / ".migrate/state.json").is_file()
+    assert first.exit_code == 0 and (root / "deploy/image/Dockerfile").is_file()
+    assert (root / ".migrate/state.json").is_file()
     again = runner.invoke(main, ["generate", str(root)])
     assert again.exit_code == 0
     assert {line.split()[0] for line in again.output.splitlines()} == {"unchanged"}
@@ -133,7 +136,7 @@ def test_cli_generate_diff_and_output_dir(tree: Tree, tmp_path: Path) -> None:
     runner = CliRunner()
     result = runner.invoke(main, ["generate", str(root), "--output", str(out), "--namespace", "shop"])
     assert result.exit_code == 0 and (out / "deploy/k8s/base/deployment-web.yaml").is_file()
-    assert not (root / "Dockerfile").exists()
+    assert not (root / "deploy/image/Dockerfile").exists()
     diff = runner.invoke(main, ["generate", str(root), "--output", str(out), "--namespace", "shop2", "--diff"])
     assert diff.exit_code == 0
     assert "-  namespace: shop  # namespace: migrate.toml / --namespace" in diff.output
@@ -145,13 +148,14 @@ def test_cli_hand_edit_is_reported_and_force_overwrites(tree: Tree) -> None:
     root = tree(APP)
     runner = CliRunner()
     runner.invoke(main, ["generate", str(root)])
-    (root / "Dockerfile").write_text("FROM scratch\n")
+    (root / "deploy/image/Dockerfile").write_text("FROM scratch\n")
     result = runner.invoke(main, ["generate", str(root), "--base-image", "python:3.12-slim"])
-    assert result.exit_code == 0 and "conflict  Dockerfile" in result.output
+    assert result.exit_code == 0 and "conflict  deploy/image/Dockerfile" in result.output
     assert "review the .new versions" in result.output
-    assert (root / "Dockerfile").read_text() == "FROM scratch\n" and (root / "Dockerfile.new").is_file()
+    assert (root / "deploy/image/Dockerfile").read_text() == "FROM scratch\n"
+    assert (root / "deploy/image/Dockerfile.new").is_file()
     forced = runner.invoke(main, ["generate", str(root), "--force"])
-    assert forced.exit_code == 0 and (root / "Dockerfile").read_text().startswith("# Generated by")
+    assert forced.exit_code == 0 and (root / "deploy/image/Dockerfile").read_text().startswith("# Generated by")
 
 
 @pytest.mark.parametrize(("args", "message"), [
@@ -174,3 +178,28 @@ def test_a_tag_given_with_the_image_wins_over_the_configured_tag(tree: Tree) -> 
     assert "image: shop:3.0.0" in files["deploy/k8s/base/deployment-web.yaml"]
     files = {f.path: f.content for f in generate(root, GenerateSettings(image="shop"))}
     assert "image: shop:2.1.0" in files["deploy/k8s/base/deployment-web.yaml"]
+
+
+def test_the_repos_own_dockerfile_and_dockerignore_are_left_alone(tree: Tree) -> None:
+    own_dockerfile = "FROM registry.internal.example.com/base:1\nCMD [\"gunicorn\", \"app:app\"]\n"
+    root = tree({**APP, "Dockerfile": own_dockerfile, ".dockerignore": "node_modules\n"})
+    files = by_path(root)
+    assert "Dockerfile" not in files and ".dockerignore" not in files  # the repo's own: never rewritten
+    assert files["deploy/image/Dockerfile"].startswith("# Generated by `migrate generate`")
+    assert "**/.env" in files["deploy/image/Dockerfile.dockerignore"].splitlines()
+    result = CliRunner().invoke(main, ["generate", str(root)])
+    assert result.exit_code == 0, result.output
+    assert (root / "Dockerfile").read_text() == own_dockerfile
+    assert (root / ".dockerignore").read_text() == "node_modules\n"
+    assert not (root / "Dockerfile.new").exists() and not (root / ".dockerignore.new").exists()
+    # our own deploy/image/Dockerfile is read on the next run, but is not evidence: nothing changes
+    again = CliRunner().invoke(main, ["generate", str(root)])
+    assert {line.split()[0] for line in again.output.splitlines()} == {"unchanged"}, again.output
+    assert "repository's own `Dockerfile`.\n" in (root / "MIGRATION.md").read_text()  # not our deploy/image one
+
+
+def test_a_dockerignore_we_wrote_is_ours_to_update(tree: Tree) -> None:
+    root = tree(APP)
+    assert CliRunner().invoke(main, ["generate", str(root)]).exit_code == 0
+    assert (root / ".dockerignore").read_text().startswith("# Generated by `migrate generate`")
+    assert ".dockerignore" in by_path(root)  # still ours on the next run

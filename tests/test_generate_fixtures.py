@@ -79,18 +79,27 @@ def test_fixtures_exist() -> None:
 def test_output_matches_snapshots(fixture: str, generated: Any, snapshot: Any) -> None:
     files, _ = generated[fixture]
     paths = [f.path for f in files]
-    assert {"Dockerfile", ".dockerignore", "MIGRATION.md", "migrate.toml", "deploy/k8s/base/kustomization.yaml",
-            "deploy/k8s/overlays/production/kustomization.yaml"} <= set(paths)
+    assert {"deploy/image/Dockerfile", "deploy/image/Dockerfile.dockerignore", "MIGRATION.md", "migrate.toml",
+            "deploy/k8s/base/kustomization.yaml", "deploy/k8s/overlays/production/kustomization.yaml"} <= set(paths)
     assert paths == sorted(paths)
     for f in files:
         assert f.content == snapshot(name=f.path)
 
 
 @pytest.mark.parametrize("fixture", IDS)
+def test_generated_files_never_shadow_the_repos_own(fixture: str, generated: Any) -> None:
+    # compose-django has its own Dockerfile, docker/prod.dockerfile and compose file: none is a path we write
+    files, _ = generated[fixture]
+    own = {p.relative_to(ROOT / "fixtures" / fixture).as_posix() for p in (ROOT / "fixtures" / fixture).rglob("*")}
+    # migrate.toml is create-only: one the repo has is the user's and is kept, never shadowed
+    assert not {f.path for f in files if not f.create_only} & own
+
+
+@pytest.mark.parametrize("fixture", IDS)
 def test_dockerfile_passes_hadolint(fixture: str, generated: Any) -> None:
     _, root = generated[fixture]
     result = subprocess.run(["hadolint", "--config", str(ROOT / ".hadolint.yaml"), "--failure-threshold", "style",
-                             str(root / "Dockerfile")], capture_output=True, text=True, check=False)
+                             str(root / "deploy/image/Dockerfile")], capture_output=True, text=True, check=False)
     assert (result.returncode, result.stdout + result.stderr) == (0, "")
 
 
@@ -151,6 +160,31 @@ def test_checkov_kubernetes_checks_pass(manifests: Any, tmp_path: Path) -> None:
     assert "CKV_K8S_20" in result.stdout  # allowPrivilegeEscalation not false
 
 
+@pytest.mark.parametrize("fixture", IDS)
+def test_no_command_runs_a_container_cli_or_a_host_daemon(fixture: str, generated: Any, manifests: Any) -> None:
+    # `docker exec web python manage.py migrate` became `python manage.py migrate`; caddy is the Ingress
+    from analyzers.commands import HOST_PROGRAMS
+    from analyzers.docker_cli import TOOLS
+
+    forbidden = TOOLS | set(HOST_PROGRAMS)
+    for obj in manifests[fixture]:
+        if obj["kind"] not in WORKLOADS:
+            continue
+        spec = obj["spec"]["jobTemplate"]["spec"]["template"]["spec"] if obj["kind"] == "CronJob" \
+            else obj["spec"]["template"]["spec"]
+        for c in [*spec.get("initContainers", []), *spec["containers"]]:
+            argv = [*c.get("command", []), *c.get("args", [])]
+            if argv[:2] in (["sh", "-c"], ["bash", "-c"]):
+                argv = argv[2].removeprefix("exec ").split()
+            assert argv and argv[0].rsplit("/", 1)[-1] not in forbidden, (obj["metadata"]["name"], argv)
+    files, _ = generated[fixture]
+    image = next(f.content for f in files if f.path == "deploy/image/Dockerfile")
+    for line in image.splitlines():
+        if line.startswith(("RUN ", "CMD ")):
+            words = line.replace('"', " ").replace("[", " ").split()[1:]
+            assert not forbidden & {w.rsplit("/", 1)[-1] for w in words[:1]}, line
+
+
 def test_no_planted_secret_reaches_any_generated_file(generated: Any) -> None:
     secrets = planted_secrets()
     assert secrets, "fixtures/SECRETS.txt lists no planted secrets"
@@ -161,6 +195,20 @@ def test_no_planted_secret_reaches_any_generated_file(generated: Any) -> None:
             text = path.read_text()
             for owner, value in secrets:
                 assert value not in text, f"{owner}'s planted secret leaked into {fixture}/{path.relative_to(root)}"
+
+
+def test_configmaps_hold_no_secret(manifests: Any) -> None:
+    """The ConfigMap gate: no secret-named key, no secret-bearing value (a URL with a password part even
+    when the password is a placeholder), in any fixture; workload commands read lifted secrets from env."""
+    from migrator.secrets import bears_secret, is_secret_name
+
+    for fixture, objs in manifests.items():
+        for obj in objs:
+            if obj["kind"] != "ConfigMap":
+                continue
+            for key, value in (obj.get("data") or {}).items():
+                assert not is_secret_name(key), f"{fixture}: {key} is in the ConfigMap"
+                assert not bears_secret(str(value)), f"{fixture}: {key}'s value bears a secret"
 
 
 @pytest.mark.parametrize("fixture", IDS)

@@ -277,3 +277,16 @@ def test_read_bytes_refuses_what_read_text_warns_about_without_walking(tree, tmp
     assert repo._files is None  # none of this walked the tree
     assert "migrate.toml" in repo.files_read
     canary.assert_unchanged()
+
+
+def test_a_file_name_that_is_not_utf8_is_skipped_with_an_escaped_warning(tmp_path):
+    root = tmp_path / "repo"
+    (root / "deploy").mkdir(parents=True)
+    (root / "Procfile").write_text("web: gunicorn app:app\n")
+    bad = os.fsdecode(b"deploy/caf\xe9.sh")
+    (root / bad).write_text("gunicorn app:app\n")
+    repo = RepoView(root)
+    assert repo.files() == ("Procfile",)
+    [warning] = [w for w in repo.warnings if "UTF-8" in w.message]
+    assert warning.file == "deploy/caf\\xe9.sh"
+    warning.file.encode("utf-8")  # printable anywhere

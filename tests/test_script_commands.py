@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from generators.dockerfile import DOCKERFILE
 from migrator.config import GenerateSettings
 from migrator.generate import generate_from_model
 from migrator.model import Kind
@@ -98,7 +99,7 @@ def test_cron_scripts_of_mode_0644_run_through_their_interpreter(tree: Any) -> N
     argvs = sorted(c["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["command"] for c in crons)
     assert argvs == [["bash", "deploy/backup.sh"], ["python", "scripts/cleanup.py", "--days", "30"]]
     # nothing in the image depends on the mode: no chmod, no BuildKit-only COPY --chmod
-    assert "chmod" not in files["Dockerfile"]
+    assert "chmod" not in files[DOCKERFILE]
 
 
 def test_process_and_release_scripts_too(tree: Any) -> None:
@@ -116,4 +117,4 @@ def test_process_and_release_scripts_too(tree: Any) -> None:
     files = {f.path: f.content for f in generate_from_model(model, GenerateSettings())}
     [job] = docs(files["deploy/k8s/base/job-release.yaml"])
     assert job["spec"]["template"]["spec"]["containers"][0]["command"] == ["sh", "scripts/migrate.sh"]
-    assert 'CMD ["python", "bin/worker", "--queue", "mail"]' in files["Dockerfile"]
+    assert 'CMD ["python", "bin/worker", "--queue", "mail"]' in files[DOCKERFILE]

@@ -4,7 +4,9 @@ Both backends (kind: a real cluster; docker: offline, not a Kubernetes) implemen
 and share the steps below and one :class:`~migrator.verify.report.VerifyReport`:
 
 1. validate every manifest (kubernetes-validate, strict, offline);
-2. build the image with the docker SDK;
+2. build the image with the docker SDK, from the generated ``deploy/image/Dockerfile`` (never a
+   Dockerfile of the repository's own), and scan its app directory for secrets (private keys, dotenv
+   files, the files where the analysis found hard-coded secrets) without running it;
 3. start throwaway PostgreSQL/Redis and wire their URLs into the app's env; fake every Secret;
 4. run the release Job(s) to completion;
 5. start every Deployment, wait for readiness per its probes, GET the web Service's health path
@@ -23,9 +25,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
+from migrator import names
 from migrator.errors import UserError
 from migrator.verify import manifests as mf
-from migrator.verify.build import build_image
+from migrator.verify.build import BuildFiles, build_files, build_image
+from migrator.verify.image_scan import scan_image
 from migrator.verify.plan import AnalysisHints, VerifyPlan, make_plan, name_of
 from migrator.verify.report import SKIPPED, WARNING, StepFailed, VerifyReport
 
@@ -84,7 +88,15 @@ def analysis_hints(root: Path) -> AnalysisHints:
         services=tuple(s.key for s in model.of(Kind.SERVICE)),
         env_names=tuple(e.key for e in model.env),
         health_paths=tuple(p for h in model.of(Kind.HEALTH_CHECK) if (p := str(h.get("path"))).startswith("/")),
+        secret_files=_secret_files(model.secrets_found),
     )
+
+
+def _secret_files(found: Any) -> tuple[tuple[str, bool], ...]:
+    by_file: dict[str, bool] = {}
+    for s in found:
+        by_file[s.file] = by_file.get(s.file, True) and bool(s.fallback)
+    return tuple(sorted(by_file.items()))
 
 
 def verify(
@@ -105,9 +117,13 @@ def verify(
     if not root.is_dir():
         raise UserError(f"{root} is not a directory")
     kind = choose_backend(backend, kube_context)
+    if kind == "kind" and not kube_context and not names.is_kind_cluster_name(cluster):
+        raise UserError(f"--cluster {cluster!r} is not a valid kind cluster name (lower-case letters, digits, '.' "
+                        "and '-', at most 50 characters)")
     run_id = uuid.uuid4().hex[:8]
     report = VerifyReport(kind, run_id, progress=progress)
     manifests = mf.load(root)  # a missing/unparsable output is a usage error, before any engine work
+    files = build_files(root)  # only the Dockerfile migrate generated is ever built
     client = client or docker_client()
     be: Backend
     if kind == "kind":
@@ -118,9 +134,10 @@ def verify(
         from migrator.verify.docker_backend import DockerBackend
 
         be = DockerBackend(client, run_id, report, timeout=timeout)
-    tag = f"migrate-verify/{root.resolve().name.lower() or 'app'}:{run_id}"
+    # the checkout directory may be called anything (owner+name, "My App", Näme): the tag must be valid
+    tag = f"{names.image_repository(root.resolve().name, 'migrate-verify')}:{names.image_tag(run_id)}"
     try:
-        _run(root, be, report, manifests, client, tag, settle)
+        _run(root, be, report, manifests, files, client, tag, settle)
     except StepFailed:
         pass  # recorded on its step; the remaining steps do not run
     finally:
@@ -154,20 +171,30 @@ def _remove_image(client: Any, tag: str) -> None:
         client.images.remove(tag, noprune=True)
 
 
-def _run(root: Path, be: Backend, report: VerifyReport, manifests: mf.Manifests, client: Any, tag: str,
-         settle: float) -> None:
+def _run(root: Path, be: Backend, report: VerifyReport, manifests: mf.Manifests, files: BuildFiles, client: Any,
+         tag: str, settle: float) -> None:
     with report.step("validate manifests") as step:
         errors = mf.validate(manifests.objects)
         if errors:
             raise StepFailed(f"{len(errors)} manifest(s) invalid:\n" + "\n".join(errors))
         step.detail = f"{len(manifests.objects)} objects from {manifests.source.relative_to(root)} valid (strict)"
     with report.step("build image") as step:
-        result = build_image(client, root, tag, labels={"migrate.verify": "image"}, progress=report.say)
-        step.detail = f"{tag}: {result.steps} steps ({result.cached_steps} cached) in {result.seconds:.1f}s"
+        report.say(f"  building {files.describe()}")
+        result = build_image(client, root, tag, labels={"migrate.verify": "image"}, files=files, progress=report.say)
+        step.detail = (f"{files.dockerfile} -> {tag}: {result.steps} steps ({result.cached_steps} cached) "
+                       f"in {result.seconds:.1f}s")
+    hints = analysis_hints(root)
+    with report.step("scan image for secrets") as step:
+        scan = scan_image(client, tag, dict(hints.secret_files), labels={"migrate.verify": report.run_id})
+        step.detail = scan.describe()
+        if scan.secrets:
+            raise StepFailed(step.detail)
+        if scan.fallbacks:
+            step.status = WARNING
     with report.step(f"publish image ({be.name})") as step:
         ref = be.publish(tag)
         step.detail = ref
-    plan = make_plan(manifests.objects, ref, analysis_hints(root))
+    plan = make_plan(manifests.objects, ref, hints)
     report.notes.extend(plan.notes)
     with report.step(f"prepare {be.name}"):
         be.prepare(plan)

@@ -1,18 +1,69 @@
 """Build the generated Dockerfile with the docker SDK (classic builder, never pulls).
 
-The build log is streamed to the progress callback; on failure the error names the failing step
-(``Step 4/9 : RUN pip install ...``) and carries its last output lines.
+Which file: always the one ``migrate generate`` wrote (``deploy/image/Dockerfile``), never a Dockerfile
+of the repository's own (often ``FROM`` a private base, or half finished). Its build context is the
+repository root, filtered by the ignore file that goes with it: ``deploy/image/Dockerfile.dockerignore``
+(what BuildKit reads beside a Dockerfile), else the root ``.dockerignore`` (what the classic builder
+reads). The build log is streamed to the progress callback; on failure the error names the failing
+step (``Step 4/9 : RUN pip install ...``) and carries its last output lines.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from generators.dockerfile import DOCKERFILE, GENERATED_MARK, ROOT_IGNORE
+from migrator.errors import UserError
 from migrator.verify.report import LOG_TAIL, StepFailed
+
+STATE_FILE = ".migrate/state.json"
+
+
+@dataclass(frozen=True)
+class BuildFiles:
+    """What verify builds: the Dockerfile and the ignore file of its context (repo-relative)."""
+
+    dockerfile: str
+    ignore: str | None
+
+    def describe(self) -> str:
+        return f"{self.dockerfile} (context ., ignore file {self.ignore or 'none'})"
+
+
+def build_files(root: Path, dockerfile: str = DOCKERFILE) -> BuildFiles:
+    """The generated Dockerfile under ``root`` and its ignore file; a user error when it is missing or is
+    not ours (a file of the user's at that path, which generate left alone)."""
+    path = root / dockerfile
+    if not path.is_file():
+        raise UserError(f"no {dockerfile} in {root}: run `migrate generate` first (verify builds only the "
+                        "Dockerfile migrate generated, never the repository's own)")
+    if not _generated(root, dockerfile, path):
+        raise UserError(f"{dockerfile} in {root} was not written by `migrate generate`; verify builds only the "
+                        f"generated Dockerfile (generate left yours alone and wrote {dockerfile}.new)")
+    for ignore in (f"{dockerfile}.dockerignore", ROOT_IGNORE):
+        if (root / ignore).is_file():
+            return BuildFiles(dockerfile, ignore)
+    return BuildFiles(dockerfile, None)
+
+
+def _generated(root: Path, rel: str, path: Path) -> bool:
+    """Recorded in the writer's state (then hand edits are the user's own), or carrying our header."""
+    try:
+        state = json.loads((root / STATE_FILE).read_text(encoding="utf-8"))
+        if rel in (state.get("files") or {}):
+            return True
+    except (OSError, ValueError, AttributeError):
+        pass
+    try:
+        head = path.read_text(encoding="utf-8", errors="replace").splitlines()[:5]
+    except OSError:
+        return False
+    return GENERATED_MARK in "\n".join(head)
 
 
 @dataclass(frozen=True)
@@ -29,21 +80,24 @@ def build_image(
     context: Path,
     tag: str,
     labels: dict[str, str] | None = None,
-    dockerfile: str = "Dockerfile",
+    files: BuildFiles | None = None,
     progress: Callable[[str], None] | None = None,
     timeout: int = 1800,
 ) -> BuildResult:
-    """Build ``context`` into ``tag``; raise :class:`StepFailed` with the failing step on error."""
-    if not (context / dockerfile).is_file():
-        raise StepFailed(f"no {dockerfile} in {context} (run `migrate generate` first)")
+    """Build ``files`` (default: :func:`build_files` of ``context``) into ``tag``; raise
+    :class:`StepFailed` with the failing step on error."""
+    files = files or build_files(context)
+    if not (context / files.dockerfile).is_file():
+        raise StepFailed(f"no {files.dockerfile} in {context} (run `migrate generate` first)")
     t0 = time.monotonic()
     step = "(before the first step)"
     step_lines: list[str] = []
     steps = cached = 0
     image_id = ""
+    tarball = _context(context, files)
     stream = client.api.build(
-        path=str(context), dockerfile=dockerfile, tag=tag, rm=True, forcerm=True, pull=False,
-        decode=True, labels=labels or {}, timeout=timeout,
+        fileobj=tarball, custom_context=True, dockerfile=files.dockerfile, tag=tag, rm=True, forcerm=True,
+        pull=False, decode=True, labels=labels or {}, timeout=timeout,
     )
     for chunk in stream:
         if "error" in chunk or "errorDetail" in chunk:
@@ -64,3 +118,15 @@ def build_image(
     if not image_id:
         image_id = client.images.get(tag).id
     return BuildResult(image_id, tag, time.monotonic() - t0, steps, cached)
+
+
+def _context(root: Path, files: BuildFiles) -> Any:
+    """The build context as a tar stream, filtered by the ignore file that goes with the Dockerfile (the SDK
+    itself would only read the root ``.dockerignore``, which may be the repository's own)."""
+    from docker.utils.build import tar
+
+    patterns: list[str] = []
+    if files.ignore is not None:
+        text = (root / files.ignore).read_text(encoding="utf-8", errors="replace")
+        patterns = [p.strip() for p in text.splitlines() if p.strip() and not p.lstrip().startswith("#")]
+    return tar(str(root), exclude=patterns, dockerfile=(files.dockerfile, None))

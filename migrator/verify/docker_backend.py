@@ -17,6 +17,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from migrator import names
 from migrator.verify.manifests import Manifest, containers
 from migrator.verify.plan import VerifyPlan, name_of, pod_template, selects
 from migrator.verify.probes import ProbeState, http_get, now, run_probe
@@ -67,11 +68,15 @@ class DockerBackend:
         self.report = report
         self.timeout = timeout
         self.labels = {LABEL: run_id}
-        self.network_name = f"migrate-verify-{run_id}"
+        self.network_name = names.docker_name("migrate-verify", run_id)
         self.network: Any = None
         self.running: dict[str, tuple[Any, Mapping[str, Any]]] = {}  # container name -> (container, spec)
         self.claimed: set[str] = set()  # volumes created for PersistentVolumeClaims, owned by the fsGroup
         self.probes: dict[str, dict[str, ProbeState]] = {}
+
+    def _name(self, *parts: str) -> str:
+        """A container or volume name of this run: object names come from manifests a user may edit."""
+        return names.docker_name(self.network_name, *parts)
 
     # -- lifecycle -------------------------------------------------------------------------------
     def publish(self, tag: str) -> str:
@@ -96,7 +101,7 @@ class DockerBackend:
         started = []
         for service in plan.services:
             c = self.client.containers.run(
-                service.image, name=f"{self.network_name}-{service.kind}", detach=True, environment=dict(service.env),
+                service.image, name=self._name(service.kind), detach=True, environment=dict(service.env),
                 labels=self.labels, network=self.network_name, hostname=service.host,
             )
             self.network.disconnect(c)
@@ -177,7 +182,7 @@ class DockerBackend:
             kwargs["network_mode"] = f"container:{join.id}"
         else:
             kwargs["network"] = self.network_name
-            kwargs["hostname"] = cname[:63]
+            kwargs["hostname"] = names.hostname(cname)
         container = self.client.containers.create(spec["image"], **kwargs)
         if join is None:
             self.network.disconnect(container)
@@ -199,7 +204,7 @@ class DockerBackend:
                 size = (vol["emptyDir"] or {}).get("sizeLimit")
                 tmpfs[m["mountPath"]] = ",".join([*([f"size={parse_quantity(size)}"] if size else []), *owner])
             elif "persistentVolumeClaim" in vol:
-                vname = f"{self.network_name}-{vol['persistentVolumeClaim']['claimName']}"
+                vname = self._name(vol["persistentVolumeClaim"]["claimName"])
                 if vname not in self.claimed:
                     self.client.volumes.create(vname, labels=self.labels)
                     self._fs_group(obj, spec, vname, m["mountPath"])
@@ -230,7 +235,7 @@ class DockerBackend:
 
     def _run_init(self, plan: VerifyPlan, obj: Manifest, prefix: str) -> None:
         for spec in pod_template(obj).get("initContainers") or []:
-            self._run_to_completion(plan, obj, spec, f"{prefix}-init-{spec['name']}", self.timeout)
+            self._run_to_completion(plan, obj, spec, names.docker_name(prefix, "init", spec["name"]), self.timeout)
 
     def _run_to_completion(self, plan: VerifyPlan, obj: Manifest, spec: Mapping[str, Any], cname: str,
                            timeout: float) -> list[str]:
@@ -248,7 +253,7 @@ class DockerBackend:
 
     def run_job(self, plan: VerifyPlan, job: Manifest) -> tuple[str, dict[str, list[str]]]:
         """Run a Job's (or CronJob's job template's) pod once to completion."""
-        prefix = f"{self.network_name}-{name_of(job)}"
+        prefix = self._name(name_of(job))
         self._run_init(plan, job, prefix)
         spec = (job.get("spec") or {})
         if job.get("kind") == "CronJob":
@@ -256,17 +261,17 @@ class DockerBackend:
         timeout = float(spec.get("activeDeadlineSeconds") or self.timeout)
         logs = {}
         for cspec in containers(job, init=False):
-            cname = f"{prefix}-{cspec['name']}"
+            cname = names.docker_name(prefix, cspec["name"])
             logs[cname] = self._run_to_completion(plan, job, cspec, cname, timeout)[-10:]
         return "completed (exit 0)", logs
 
     def start_workloads(self, plan: VerifyPlan) -> None:
         for obj in plan.deployments:
-            prefix = f"{self.network_name}-{name_of(obj)}"
+            prefix = self._name(name_of(obj))
             self._run_init(plan, obj, prefix)
             first = None
             for spec in containers(obj, init=False):
-                cname = f"{prefix}-{spec['name']}"
+                cname = names.docker_name(prefix, spec["name"])
                 c = self._create(plan, obj, spec, cname, self._aliases(plan, obj) if first is None else [], first)
                 _start(c, cname)
                 first = first or c
@@ -337,12 +342,12 @@ class DockerBackend:
             time.sleep(0.5)
 
     def pod_logs(self, plan: VerifyPlan, workload: str) -> dict[str, list[str]]:
-        prefix = f"{self.network_name}-{workload}-"
+        prefix = self._name(workload) + "-"
         return {name: logs_of(c) for name, (c, _) in self.running.items() if name.startswith(prefix)}
 
     def http_check(self, plan: VerifyPlan) -> tuple[int, str]:
         assert plan.health is not None
         h = plan.health
-        c, _ = self.running[f"{self.network_name}-{h.pod}-{h.container}"]
+        c, _ = self.running[self._name(h.pod, h.container)]
         c.reload()
         return http_get(self._ip(c), h.port, h.path, {"Host": h.host}, timeout=10)

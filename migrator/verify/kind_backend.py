@@ -15,6 +15,7 @@ import subprocess
 import time
 from typing import Any
 
+from migrator import names
 from migrator.errors import UserError
 from migrator.verify.manifests import Manifest, containers
 from migrator.verify.plan import VerifyPlan, name_of
@@ -57,7 +58,7 @@ class KindBackend:
         self.cluster = cluster
         self.kube_context = kube_context
         self.push = push
-        self.namespace = f"migrate-verify-{run_id}"
+        self.namespace = names.dns_label(f"migrate-verify-{run_id}")
         self.api: Any = None
         self.restarts: dict[str, int] = {}
 
@@ -298,7 +299,7 @@ class KindBackend:
 def manual_job(cronjob: Manifest, run_id: str) -> Manifest:
     """The Job `kubectl create job --from=cronjob/NAME` creates: the job template, marked manual."""
     return {"apiVersion": "batch/v1", "kind": "Job",
-            "metadata": {"name": f"{name_of(cronjob)}-manual-{run_id}"[:63],
+            "metadata": {"name": names.with_suffix(name_of(cronjob), f"-manual-{run_id}"),
                          "annotations": {"cronjob.kubernetes.io/instantiate": "manual"}},
             "spec": copy.deepcopy(cronjob["spec"]["jobTemplate"]["spec"])}
 

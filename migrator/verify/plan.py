@@ -26,6 +26,8 @@ class AnalysisHints:
     services: tuple[str, ...] = ()
     env_names: tuple[str, ...] = ()  # names the app reads: wired even when no manifest sets them
     health_paths: tuple[str, ...] = ()
+    # repo files with hard-coded secrets -> whether they are only fallback defaults (the image scan)
+    secret_files: tuple[tuple[str, bool], ...] = ()
 
 
 @dataclass(frozen=True)

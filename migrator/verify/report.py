@@ -3,7 +3,9 @@
 The JSON rendering is a contract (the PR bot reads it): ``{"version": 1, "backend", "run_id", "outcome",
 "duration_s", "steps": [{"name", "status", "duration_s", "detail", "logs", "events"}], "notes"}``.
 Statuses: ``ok``, ``failed`` (fails the verification), ``warning`` (reported, does not fail it),
-``skipped``.
+``skipped``. Details, logs and notes are scrubbed of secrets and made safe to print
+(:mod:`migrator.textsafe`): a container's colour codes are dropped, any other control character is
+escaped, so nothing the app printed can drive the reader's terminal.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from migrator.secrets import scrub
+from migrator.textsafe import inline, log_line, program_output
 
 OK, FAILED, WARNING, SKIPPED = "ok", "failed", "warning", "skipped"
 REPORT_VERSION = 1
@@ -35,12 +38,12 @@ class Step:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "name": self.name,
+            "name": inline(self.name),
             "status": self.status,
             "duration_s": round(self.duration_s, 2),
-            "detail": scrub(self.detail),
-            "logs": {name: [scrub(line) for line in lines] for name, lines in self.logs.items()},
-            "events": [scrub(e) for e in self.events],
+            "detail": program_output(scrub(self.detail)),
+            "logs": {inline(name): [log_line(scrub(line)) for line in lines] for name, lines in self.logs.items()},
+            "events": [inline(scrub(e)) for e in self.events],
         }
 
 
@@ -81,7 +84,7 @@ class VerifyReport:
     def say(self, message: str) -> None:
         """Progress output while working (the CLI prints it to stderr)."""
         if self.progress is not None:
-            self.progress(scrub(message))
+            self.progress(program_output(scrub(message)))
 
     @contextmanager
     def step(self, name: str) -> Iterator[Step]:
@@ -118,7 +121,7 @@ class VerifyReport:
             "outcome": self.outcome,
             "duration_s": round(self.duration_s, 2),
             "steps": [s.to_json() for s in self.steps],
-            "notes": [scrub(n) for n in self.notes],
+            "notes": [inline(scrub(n)) for n in self.notes],
         }
 
 

@@ -191,3 +191,84 @@ def test_secrets_on_job_command_lines(run_analyzer: Any) -> None:
     })
     assert sorted((s.name, s.line) for s in result.secrets) == [("PGPASSWORD", 1), ("mysqldump -p", 2)]
     assert "Sup3r-Secret" not in repr(result.findings + result.warnings + result.secrets)
+
+
+def test_invalid_schedules_warn_with_file_and_line_and_make_no_job(run_analyzer: Any) -> None:
+    result = run_analyzer(cron, {
+        "crontab": """\
+            # stale entries nobody dared to delete
+            99 99 99 99 99 /srv/app/bin/never.sh
+            */0 * * * * /srv/app/bin/step0.sh
+            60 24 32 13 8 /srv/app/bin/overflow.sh
+            0 3 * * xyz /srv/app/bin/baddow.sh
+            0 0 30 2 * /srv/app/bin/feb30.sh
+            15 4 * * mon-fri /srv/app/bin/weekdays.sh
+            """,
+    })
+    assert result.keys(Kind.SCHEDULE) == ["weekdays"]
+    assert result.field(Kind.SCHEDULE, "weekdays", "schedule") == "15 4 * * mon-fri"
+    warnings = {w.line: w.message for w in result.warnings}
+    assert sorted(warnings) == [2, 3, 4, 5, 6]
+    assert all(w.file == "crontab" for w in result.warnings)
+    assert "minute 99 is out of range 0-59" in warnings[2]
+    assert "step 0" in warnings[3]
+    assert "'60 24 32 13 8'" in warnings[4] and "minute 60" in warnings[4]
+    assert "'xyz' is not a valid day of week" in warnings[5]
+    assert "never occurs" in warnings[6]
+    assert all("no CronJob made" in m for m in warnings.values())
+
+
+def test_six_fields_with_seconds_vs_a_user_column(run_analyzer: Any) -> None:
+    result = run_analyzer(cron, {
+        # node-cron style seconds in a user crontab; a seconds-precise job cannot be a CronJob
+        "ops/node.cron": """\
+            0 */5 * * * * /six/field/sync.sh
+            30 0 3 * * * /six/field/nightly.sh
+            */10 * * * * * /six/field/poll.sh
+            0 3 * * * /five/field/report.sh
+            """,
+        # system format: the sixth field is the user, even when the seconds form is used as well
+        "etc/cron.d/app": """\
+            0 3 * * * www-data /srv/app/bin/cleanup.sh
+            0 0 4 * * * root /srv/app/bin/backup.sh
+            """,
+    })
+    assert result.field(Kind.SCHEDULE, "sync", "schedule") == "*/5 * * * *"
+    assert result.field(Kind.SCHEDULE, "nightly", "schedule") == "0 3 * * *"
+    assert result.one(Kind.SCHEDULE, "nightly").source.line == 2
+    assert result.field(Kind.SCHEDULE, "report", "schedule") == "0 3 * * *"
+    assert result.field(Kind.SCHEDULE, "cleanup", "user") == "www-data"
+    assert result.field(Kind.SCHEDULE, "backup", "schedule") == "0 4 * * *"
+    assert result.field(Kind.SCHEDULE, "backup", "user") == "root"
+    assert "poll" not in result.keys(Kind.SCHEDULE)
+    commands = [f.fields["command"] for f in result.of(Kind.SCHEDULE)]
+    assert not any(str(c).lstrip("'\"").startswith(("*", "0 ")) for c in commands), commands
+    warnings = {(w.file, w.line): w.message for w in result.warnings}
+    assert "second 30" in warnings[("ops/node.cron", 2)]
+    assert "several times a minute" in warnings[("ops/node.cron", 3)]
+    assert set(warnings) == {("ops/node.cron", 2), ("ops/node.cron", 3)}
+
+
+def test_quartz_lines_and_sunday_as_seven(run_analyzer: Any) -> None:
+    result = run_analyzer(cron, {
+        "deploy/cron/quartz.crontab": """\
+            0 15 10 ? * 2-6 /srv/app/bin/weekday_report.sh
+            0 0 12 * * ? 2031 /srv/app/bin/once.sh
+            0 0 6 * * 7 /srv/app/bin/sunday.sh
+            """,
+        "crontab": "0 5 * * 5-7 /srv/app/bin/weekend.sh\n",
+    })
+    assert result.field(Kind.SCHEDULE, "weekday_report", "schedule") == "15 10 * * 1-5"  # Quartz: 1 = Sunday
+    assert result.field(Kind.SCHEDULE, "sunday", "schedule") == "0 6 * * 0"
+    assert result.field(Kind.SCHEDULE, "weekend", "schedule") == "0 5 * * 0,5-6"
+    assert "once" not in result.keys(Kind.SCHEDULE)
+    assert [(w.line, "year field" in w.message) for w in result.warnings] == [(2, True)]
+
+
+def test_php_and_other_three_letter_commands_are_not_time_fields(run_analyzer: Any) -> None:
+    result = run_analyzer(cron, {
+        "crontab": "* * * * * php /srv/app/artisan schedule:run\n0 3 * * mon env APP_ENV=prod /srv/app/job.sh\n",
+    })
+    assert result.field(Kind.SCHEDULE, "schedule-run", "schedule") == "* * * * *"
+    assert result.field(Kind.SCHEDULE, "job", "schedule") == "0 3 * * mon"
+    assert result.warnings == []

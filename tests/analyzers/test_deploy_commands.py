@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from analyzers.base import Src
 from analyzers.deploy_commands import interpret
-from migrator.model import Confidence, Finding, Kind, SecretFinding
+from migrator.model import Confidence, Finding, Kind, SecretFinding, Warning
 
 SRC = Src("test", "deploy.sh", 12)
 
@@ -75,9 +75,33 @@ def test_migrate_is_never_a_background_process():
 def test_apt_packages_services_and_stages():
     items = run("sudo apt-get install -y libpq-dev nginx redis-server python3-dev libjpeg62-turbo")
     pkgs = {f.key: f.fields["stage"] for f in findings(items, Kind.SYSTEM_PACKAGE)}
-    assert pkgs == {"libpq-dev": "build", "libjpeg62-turbo": "runtime"}
+    # libpq5 is what a module compiled against libpq-dev links to: the runtime image needs it
+    assert pkgs == {"libpq-dev": "build", "libpq5": "runtime", "libjpeg62-turbo": "runtime"}
     assert [f.key for f in findings(items, Kind.SERVICE)] == ["redis"]
     assert len(findings(items, Kind.HOST_STEP)) == 1
+
+
+def test_ubuntu_versioned_names_are_mapped_and_servers_become_services():
+    # a Vagrant provision script for Ubuntu: none of these names exists in Debian as written
+    items = run("apt-get install -y postgresql-16 postgresql-client-16 postgresql-contrib-16 python3.8-dev "
+                "libmysqlclient-dev mysql-server-8.0 memcached rabbitmq-server python3-psycopg2 libssl1.1")
+    pkgs = {f.key: f for f in findings(items, Kind.SYSTEM_PACKAGE)}
+    assert set(pkgs) == {"postgresql-client", "default-libmysqlclient-dev", "libmariadb3", "libssl3t64"}
+    assert pkgs["postgresql-client"].fields["legacy_name"] == "postgresql-client-16"
+    assert "pg_dump refuses a server newer" in str(pkgs["postgresql-client"].fields["note"])
+    assert pkgs["default-libmysqlclient-dev"].fields["stage"] == "build"
+    assert sorted({f.key for f in findings(items, Kind.SERVICE)}) == ["memcached", "mysql", "postgres", "rabbitmq"]
+    # the distribution's Python is expected to go (no warning); a Python library from apt may be missed
+    (left_out,) = [w.message for w in items if isinstance(w, Warning)]
+    assert "python3-psycopg2: Python libraries come from the dependency files" in left_out
+
+
+def test_yum_and_apk_names_are_mapped_to_debian():
+    pkgs = {f.key for f in findings(run("yum install -y postgresql-devel openldap-devel gcc ImageMagick-devel"),
+                                      Kind.SYSTEM_PACKAGE)}
+    assert pkgs == {"libpq-dev", "libpq5", "libldap2-dev", "libldap2", "gcc"}
+    apk = {f.key for f in findings(run("apk add --no-cache build-base postgresql-dev jpeg-dev"), Kind.SYSTEM_PACKAGE)}
+    assert apk == {"build-essential", "libpq-dev", "libpq5", "libjpeg62-turbo-dev", "libjpeg62-turbo"}
 
 
 def test_health_checks():

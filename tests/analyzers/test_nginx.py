@@ -210,3 +210,26 @@ def test_tokenizer_lines_quotes_and_comments() -> None:
 
 def test_nothing_to_do(run_analyzer: Any) -> None:
     assert run_analyzer(nginx, {"app.py": "x = 1\n"}).items == []
+
+
+def test_a_pathologically_nested_config_is_a_warning_and_the_others_still_count(run_analyzer: Any) -> None:
+    deep_locations = "server { listen 80; server_name deep.example.com; " + "location / { " * 3000 + "}" * 3000 + " }"
+    res = run_analyzer(nginx, {
+        "deploy/nginx/http.conf": "http { " * 100_000 + "}" * 100_000 + "\n",
+        "deploy/nginx/deep.conf": deep_locations + "\n",
+        "deploy/nginx/shop.conf": SITE,
+    })
+    assert sorted((w.file, w.message) for w in res.warnings) == [
+        ("deploy/nginx/deep.conf", "server block in deploy/nginx/deep.conf is nested too deeply to read; not read"),
+        ("deploy/nginx/http.conf", "deploy/nginx/http.conf is nested too deeply to read; not read"),
+    ]
+    assert res.keys(Kind.INGRESS) == ["inventory.example.com", "www.inventory.example.com"]
+
+
+def test_a_port_of_5000_digits_is_not_a_crash(run_analyzer: Any) -> None:
+    # found by tests/properties: proxy_pass http://127.0.0.1:<5,000 digits> raised ValueError in int()
+    result = run_analyzer(nginx, {
+        "deploy/nginx/sites-enabled/app": f"server {{ listen 80; server_name app.example.com;\n"
+                                          f"  location / {{ proxy_pass http://127.0.0.1:{'9' * 5000}; }} }}\n",
+    })
+    assert result.keys(Kind.INGRESS) == ["app.example.com"]

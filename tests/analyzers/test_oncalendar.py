@@ -114,3 +114,22 @@ def test_timespan_unreadable(text: str) -> None:
 )
 def test_interval_to_cron(seconds: float, cron: str, exact: bool) -> None:
     assert interval_to_cron(seconds) == (cron, exact)
+
+
+def test_a_day_that_never_comes_is_no_schedule() -> None:
+    # found by tests/properties: systemd accepts *-02-30 and never fires; a CronJob would never run
+    with pytest.raises(CalendarError, match="day 30 never occurs"):
+        to_cron("*-02-30")
+
+
+def test_a_timespan_too_big_for_a_float_is_unreadable() -> None:
+    # found by tests/properties: OnUnitActiveSec=999...9 (400 digits) crashed the systemd analyzer
+    assert parse_timespan("9" * 400) is None
+    assert parse_timespan("9" * 400 + "min") is None
+
+
+@pytest.mark.parametrize("expression", [f"*-*-{'9' * 5000}", "*-*-\u00b2", "*:0/\u00b2", f"*:0/{'9' * 5000}"])
+def test_numbers_int_refuses_are_calendar_errors(expression: str) -> None:
+    # found by tests/properties: int() raised ValueError (5,000 digits; '²' passes isdigit() only)
+    with pytest.raises(CalendarError):
+        to_cron(expression)

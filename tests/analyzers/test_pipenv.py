@@ -112,3 +112,26 @@ def test_invalid_utf8_pipfile(run_analyzer: Any) -> None:
 
 def test_not_applicable(run_analyzer: Any) -> None:
     assert run_analyzer(pipenv, {"requirements.txt": "flask\n"}).items == []
+
+
+def test_a_pathologically_nested_lock_is_a_warning_and_the_pipfile_still_counts(run_analyzer: Any) -> None:
+    res = run_analyzer(pipenv, {"Pipfile": PIPFILE, "Pipfile.lock": "[" * 100_000})
+    assert [(w.file, w.message) for w in res.warnings] == [
+        ("Pipfile.lock", "Pipfile.lock is nested too deeply to read; not read")]
+    assert res.keys(Kind.SERVICE) == ["postgres", "redis"]  # psycopg2, celery[redis] from the Pipfile
+    version = next(f for f in res.of(Kind.RUNTIME) if "version" in f.fields)
+    assert (version.fields["version"], where(version)) == ("3.11", ("Pipfile", 18))
+
+
+def test_a_nested_lock_without_a_pipfile_is_a_warning(run_analyzer: Any) -> None:
+    deep = '{"_meta": {"requires": {"python_version": "3.10"}}, "default": {"x": ' + "[" * 50_000 + "}}"
+    res = run_analyzer(pipenv, {"Pipfile.lock": deep})
+    assert [w.message for w in res.warnings] == ["Pipfile.lock is nested too deeply to read; not read"]
+    assert res.findings == []
+
+
+def test_a_deep_but_readable_lock_is_read(run_analyzer: Any) -> None:
+    deep = '{"_meta": {"requires": {"python_version": "3.10"}}, "default": {"redis": {"x": ' + \
+        "[" * 500 + "]" * 500 + "}}}"
+    res = run_analyzer(pipenv, {"Pipfile.lock": deep})
+    assert res.warnings == [] and res.keys(Kind.SERVICE) == ["redis"]

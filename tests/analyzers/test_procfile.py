@@ -127,3 +127,17 @@ def test_binary_procfile_is_a_warning_not_a_crash(run_analyzer):
     r = run_analyzer(procfile, {"Procfile": b"\x00\x01web: x"})
     assert not r.findings
     assert any(w.file == "Procfile" for w in r.warnings)
+
+
+def test_ports_and_counts_too_long_for_int_are_not_crashes(run_analyzer):
+    # found by tests/properties: ${PORT:-<5,000 digits>}, --bind :<5,000 digits> and --workers <5,000
+    # digits> raised ValueError (int() refuses 4,300+ digits) and the whole Procfile was lost
+    huge = "9" * 5000
+    result = run_analyzer(procfile, {
+        "Procfile": f"web: gunicorn app:app --bind 0.0.0.0:${{PORT:-{huge}}}\n"
+                    f"api: gunicorn api:app -b :{huge} -w {huge}\nworker: celery -A app worker\n",
+    })
+    assert result.keys(Kind.PROCESS) == ["api", "web", "worker"]
+    assert result.field(Kind.PROCESS, "web", "port_env") == "PORT"
+    assert result.field(Kind.PROCESS, "api", "port") == 8000  # gunicorn's default: no port was readable
+    assert not any("workers" in f.fields for f in result.of(Kind.PROCESS, "api"))

@@ -337,13 +337,13 @@ def test_files_without_triggers_are_read_but_not_parsed(run_analyzer, monkeypatc
     import analyzers.python_code as mod
 
     parsed = []
-    real_parse = mod.parse
+    real_parse = mod.parse_source
 
     def spy(text, rel):
         parsed.append(rel)
         return real_parse(text, rel)
 
-    monkeypatch.setattr(mod, "parse", spy)
+    monkeypatch.setattr(mod, "parse_source", spy)
     r = run_analyzer(python_code, {
         "plain.py": "def add(a, b):\n    return a + b\n",
         "broken_plain.py": "def f(:\n",  # never parsed, so no warning either

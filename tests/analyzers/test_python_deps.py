@@ -45,7 +45,7 @@ def test_psycopg2_source_build_needs_libpq_dev_and_runtime_libpq5() -> None:
     pkgs = by_kind(found("psycopg2"), Kind.SYSTEM_PACKAGE)
     assert pkgs["libpq-dev"].fields["stage"] == "build"
     assert pkgs["libpq5"].fields["stage"] == "runtime"
-    assert pkgs["gcc"].fields["stage"] == "build"
+    assert pkgs["build-essential"].fields["stage"] == "build"
     assert all(p.source.confidence is Confidence.INFERRED for p in pkgs.values())
 
 
@@ -58,11 +58,15 @@ def test_mysqlclient_packages() -> None:
     assert pkgs["libmariadb3"] == "runtime"
 
 
-def test_lxml_packages_and_cryptography_needs_nothing() -> None:
-    pkgs = {k: f.fields["stage"] for k, f in by_kind(found("lxml"), Kind.SYSTEM_PACKAGE).items()}
-    assert pkgs == {"libxml2-dev": "build", "libxslt1-dev": "build", "libxml2": "runtime", "libxslt1.1": "runtime"}
-    assert found("cryptography") == []
-    assert found("Pillow") == []
+def test_wheels_need_nothing_but_an_old_pin_compiles_where_it_has_no_wheel() -> None:
+    assert found("lxml") == [] and found("cryptography") == [] and found("Pillow") == []
+    pkgs = by_kind(found("lxml", pin="4.6.3"), Kind.SYSTEM_PACKAGE)
+    assert {k: f.fields["stage"] for k, f in pkgs.items()} == {
+        "build-essential": "build", "libxml2-dev": "build", "libxslt1-dev": "build", "libxml2": "runtime",
+        "libxslt1.1": "runtime"}
+    # 4.6.3 has wheels up to cp310: only newer Pythons compile it, so the claim is per-Python and heuristic
+    assert pkgs["libxml2-dev"].fields["compiles_on"] == ("3.11", "3.12", "3.13", "3.14")
+    assert pkgs["libxml2-dev"].source.confidence is Confidence.HEURISTIC
 
 
 def test_services_by_driver() -> None:
@@ -121,3 +125,10 @@ def test_cap_lowers_every_claim() -> None:
 
 def test_unknown_dependency_says_nothing() -> None:
     assert found("requests") == []
+
+
+def test_a_pin_of_a_popular_package_gives_a_heuristic_python_floor() -> None:
+    (django6,) = [f for f in found("Django", pin="6.0.1") if "version" in f.fields]
+    assert django6.fields["version"] == "3.12" and django6.source.confidence is Confidence.HEURISTIC
+    assert [f.fields["version"] for f in found("django", pin="5.2") if "version" in f.fields] == ["3.10"]
+    assert [f for f in found("django") if "version" in f.fields] == []  # unpinned says nothing

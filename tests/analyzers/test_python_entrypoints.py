@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from analyzers import python_entrypoints
+from generators.dockerfile import DOCKERFILE
 from migrator.cli import main
 from migrator.model import Confidence, Kind
 from migrator.planner import analyze
@@ -214,7 +215,7 @@ def test_flask_dev_server_on_its_default_host_is_served_on_all_interfaces(run_an
     result = run_analyzer(python_entrypoints, {"app.py": FLASK_DEFAULT, "srv/api.py": FLASK_ALL})
     web = {f.source.file: f for f in result.of(P)}
     assert web["app.py"].fields["command"] == "flask --app app.py run --host 0.0.0.0 --port 5000"
-    assert "127.0.0.1" in str(web["app.py"].fields["note"])
+    assert "on 127.0.0.1, unreachable in a pod" in str(web["app.py"].fields["started_by"])
     # host 0.0.0.0 written in the code: the script itself, on its own port
     assert (web["srv/api.py"].fields["command"], web["srv/api.py"].fields["port"]) == ("python srv/api.py", 8080)
 
@@ -239,8 +240,8 @@ def test_a_bot_nobody_declared_becomes_the_images_command(tree: Any) -> None:
     from migrator.generate import generate
 
     files = {f.path: f.content for f in generate(_bot_repo(tree))}
-    assert 'CMD ["python", "bot.py"]' in files["Dockerfile"]
-    assert '"python"]' not in files["Dockerfile"].replace('["python", "bot.py"]', "")
+    assert 'CMD ["python", "bot.py"]' in files[DOCKERFILE]
+    assert '"python"]' not in files[DOCKERFILE].replace('["python", "bot.py"]', "")
     assert "deploy/k8s/base/deployment-bot.yaml" in files
     assert "bot.py:19" in files["deploy/k8s/base/deployment-bot.yaml"]  # the evidence line
 
@@ -258,7 +259,7 @@ def test_unknown_start_command_exits_1_and_writes_what_it_can(tree: Any, tmp_pat
     result = CliRunner().invoke(main, ["generate", str(root), "--output", str(out)])
     assert result.exit_code == 1, result.output
     assert "start command unknown" in result.stderr and "[processes.web]" in result.stderr
-    dockerfile = (out / "Dockerfile").read_text()
+    dockerfile = (out / DOCKERFILE).read_text()
     assert dockerfile.rstrip().endswith("CMD []") and 'CMD ["python"]' not in dockerfile
     assert not list((out / "deploy/k8s/base").glob("deployment-*.yaml"))
     assert "# command = " in (out / "migrate.toml").read_text()
@@ -267,7 +268,7 @@ def test_unknown_start_command_exits_1_and_writes_what_it_can(tree: Any, tmp_pat
     (root / "migrate.toml").write_text('[processes.web]\ncommand = "python -m http.server 8000"\n')
     result = CliRunner().invoke(main, ["generate", str(root), "--output", str(tmp_path / "again")])
     assert result.exit_code == 0, result.output
-    assert 'CMD ["python", "-m", "http.server", "8000"]' in (tmp_path / "again/Dockerfile").read_text()
+    assert 'CMD ["python", "-m", "http.server", "8000"]' in (tmp_path / "again" / DOCKERFILE).read_text()
     assert (tmp_path / "again/deploy/k8s/base/service-web.yaml").is_file()
 
 
@@ -278,5 +279,5 @@ def test_schedules_alone_are_a_way_to_start(tree: Any) -> None:
     root = tree({"requirements.txt": "requests==2.32.3\n", "crontab": "0 3 * * * cd /srv/x && python sync.py\n"})
     files, problem = generate_checked(root, GenerateSettings())
     assert problem is None
-    dockerfile = next(f.content for f in files if f.path == "Dockerfile")
+    dockerfile = next(f.content for f in files if f.path == DOCKERFILE)
     assert "CronJobs and Jobs give their own commands\nCMD []" in dockerfile

@@ -181,3 +181,13 @@ def test_invalid_utf8_setup_py(run_analyzer: Any) -> None:
 
 def test_no_setup_call(run_analyzer: Any) -> None:
     assert run_analyzer(setuptools, {"setup.py": "print('hello')\n"}).items == []
+
+
+def test_a_pathologically_nested_setup_py_is_a_warning_and_setup_cfg_still_counts(run_analyzer: Any) -> None:
+    res = run_analyzer(setuptools, {
+        "setup.py": "from setuptools import setup\nsetup(name='x', version=" + "1+" * 100_000 + "1)\n",
+        "setup.cfg": "[options]\ninstall_requires =\n    redis>=5\n",
+    })
+    assert [(w.file, w.message) for w in res.warnings] == [
+        ("setup.py", "setup.py has a syntax error; not analysed: nested too deeply")]
+    assert res.keys(Kind.SERVICE) == ["redis"]

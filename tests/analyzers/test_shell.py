@@ -58,7 +58,7 @@ def test_deploy_script_steps_values_and_lines(run_analyzer):
     assert r.one(Kind.ENV, "DJANGO_SETTINGS_MODULE").source.line == 6
     assert r.keys(Kind.ENV) == ["DJANGO_SETTINGS_MODULE"]  # PATH, LC_ALL: the host shell's, not the app's
     pkgs = {(f.key, f.fields["stage"], f.source.line) for f in r.of(Kind.SYSTEM_PACKAGE)}
-    assert pkgs == {("libpq-dev", "build", 14), ("libjpeg62-turbo", "runtime", 14)}
+    assert pkgs == {("libpq-dev", "build", 14), ("libpq5", "runtime", 14), ("libjpeg62-turbo", "runtime", 14)}
     assert not r.warnings and not r.secrets
 
 

@@ -158,5 +158,19 @@ def test_secrets_on_command_lines(run_analyzer: Any) -> None:
     result = run_analyzer(supervisor, {
         "supervisord.conf": "[program:sync]\ncommand=sync-daemon --api-key Sup3r-Secret-Sv-Api\n",
     })
-    assert [(s.name, s.line, s.kind) for s in result.secrets] == [("sync-daemon --api-key", 2, "token")]
+    assert [(s.name, s.line, s.kind) for s in result.secrets] == [("sync-daemon --api-key", 2, "api_key")]
     assert "Sup3r-Secret" not in repr(result.items)
+
+
+def test_numbers_int_refuses_are_warnings_not_crashes(run_analyzer: Any) -> None:
+    # found by tests/properties: numprocs of 5,000 digits (int() refuses over 4,300) or '²' (isdigit()
+    # but not int()) crashed the analyzer, which dropped every supervisor config of the repo
+    result = run_analyzer(supervisor, {
+        "deploy/supervisord.conf": f"[program:web]\ncommand=gunicorn app:app\nnumprocs={'9' * 5000}\n"
+                                   "stopwaitsecs=\u00b2\n[program:worker]\ncommand=celery -A app worker\n"
+                                   "process_name=%(program_name)s_%(process_num)02d\nnumprocs=2\n",
+    })
+    assert result.field(Kind.PROCESS, "web", "command") == "gunicorn app:app"
+    assert "replicas" not in {k for f in result.of(Kind.PROCESS, "web") for k in f.fields}
+    assert sorted(w.line for w in result.warnings if "not a number" in w.message) == [3, 4]
+    assert result.field(Kind.PROCESS, "worker", "replicas") == 2

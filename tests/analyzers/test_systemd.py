@@ -320,3 +320,30 @@ def test_secrets_in_exec_start_pre_never_reach_steps(run_analyzer: Any) -> None:
     assert [(s.name, s.line) for s in result.secrets] == [("DB_PASSWORD", 2)]
     assert result.one(Kind.RELEASE_STEP).source.line == 2
     assert "Sup3r-Secret" not in repr(result.items)
+
+
+def test_a_huge_timer_interval_is_a_warning_not_a_crash(run_analyzer: Any) -> None:
+    # found by tests/properties: the interval overflowed float and interval_to_cron raised OverflowError
+    result = run_analyzer(systemd, {
+        "deploy/systemd/sync.service": "[Service]\nExecStart=/srv/app/bin/sync.sh\n",
+        "deploy/systemd/sync.timer": f"[Timer]\nOnUnitActiveSec={'9' * 400}\n",
+    })
+    assert result.of(Kind.SCHEDULE) == []
+    assert [(w.file, w.line) for w in result.warnings] == [("deploy/systemd/sync.timer", 2)]
+
+
+def test_numbers_too_long_for_int_or_float_are_not_crashes(run_analyzer: Any) -> None:
+    # found by tests/properties: LimitNOFILE=<5,000 digits> (int() refuses), MemoryMax=/CPUQuota= of 400
+    # digits (float infinity, then int() of it) and OnCalendar= days of 5,000 digits raised
+    huge = "9" * 5000
+    result = run_analyzer(systemd, {
+        "deploy/systemd/web.service": f"[Service]\nExecStart=/srv/app/venv/bin/gunicorn app:app\n"
+                                      f"LimitNOFILE={huge}\nMemoryMax={'9' * 400}M\nCPUQuota={'9' * 400}%\n"
+                                      "LimitNOFILE=\u00b2\n",
+        "deploy/systemd/job.service": "[Service]\nExecStart=/srv/app/bin/job.sh\n",
+        "deploy/systemd/job.timer": f"[Timer]\nOnCalendar=*-*-{huge} 00:00\n",
+    })
+    web = result.of(Kind.PROCESS)
+    assert web and not any(k in f.fields for f in web for k in ("nofile", "memory_limit", "cpu_limit"))
+    assert result.of(Kind.SCHEDULE) == []
+    assert ("deploy/systemd/job.timer", 2) in [(w.file, w.line) for w in result.warnings]

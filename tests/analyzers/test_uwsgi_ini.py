@@ -116,3 +116,13 @@ def test_env_lines_stay_declared(run_analyzer):
     r = run_analyzer(appserver_config, {"uwsgi.ini": "[uwsgi]\nenv = APP_MODE=prod\ndie-on-term = true\n"})
     env = r.one(Kind.ENV, "APP_MODE")
     assert (env.fields["default"], env.source.line, env.source.confidence) == ("prod", 2, Confidence.DECLARED)
+
+
+def test_numbers_int_refuses_are_not_crashes(run_analyzer):
+    # found by tests/properties: http = :<5,000 digits> and processes = ² raised ValueError
+    result = run_analyzer(appserver_config, {
+        "uwsgi.ini": f"[uwsgi]\nmodule = app.wsgi:application\nhttp = :{'9' * 5000}\nprocesses = \u00b2\n",
+    })
+    web = result.of(Kind.PROCESS, "web")
+    assert web and not any("port" in f.fields or "workers" in f.fields for f in web)
+    assert result.field(Kind.PROCESS, "web", "wsgi_app") == "app.wsgi:application"

@@ -25,7 +25,7 @@ def test_sections_in_order() -> None:
     headings = [line for line in text.splitlines() if line.startswith("## ")]
     assert headings == ["## What was generated", "## Decisions and their evidence", "## Secrets to create",
                         "## Volumes to provision", "## Legacy steps the container build replaces",
-                        "## Open questions", "## Rolling out", "## Next step"]
+                        "## Open questions", "## Building the image", "## Rolling out", "## Next step"]
     assert "migrate verify ." in text
 
 

@@ -37,7 +37,7 @@ def test_dry_run_commits_only_generated_files_on_a_branch_and_leaves_the_checkou
     assert git(checkout, "rev-parse", f"{tip}^") == main_head
     committed = files_of(checkout, tip)
     assert committed == sorted(result.files)
-    assert {"Dockerfile", ".dockerignore", "MIGRATION.md", "migrate.toml", ".migrate/state.json",
+    assert {"deploy/image/Dockerfile", ".dockerignore", "MIGRATION.md", "migrate.toml", ".migrate/state.json",
             "deploy/k8s/base/deployment-web.yaml", "deploy/k8s/base/deployment-worker.yaml"} <= set(committed)
     assert not {"Procfile", "requirements.txt", "shop/settings.py"} & set(committed)
     assert git(checkout, "log", "-1", "--format=%an <%ae>|%cn|%s", tip) == (
@@ -47,7 +47,7 @@ def test_dry_run_commits_only_generated_files_on_a_branch_and_leaves_the_checkou
     # the user's checkout: still on main, clean, nothing generated in it; nothing pushed
     assert git(checkout, "symbolic-ref", "--short", "HEAD") == "main"
     assert git(checkout, "status", "--porcelain") == ""
-    assert not (checkout / "Dockerfile").exists()
+    assert not (checkout / "deploy/image/Dockerfile").exists()
     assert git(remote, "for-each-ref", "--format=%(refname)") == "refs/heads/main"
     assert git(checkout, "worktree", "list").count("\n") == 0  # the temporary worktree is gone
     assert result.title == "Containerize shop: Dockerfile and Kubernetes manifests (migrate)"
@@ -76,7 +76,7 @@ def test_app_in_a_subdirectory_gets_its_files_there(tmp_path):
     checkout, _ = make_repo(tmp_path, {**APP, "../README.md": "monorepo\n"}, app_dir="services/shop")
     result = open_pr(checkout / "services/shop", PrOptions(repo="acme/mono", dry_run=True), env={})
     committed = files_of(checkout, result.head)
-    assert "services/shop/Dockerfile" in committed and "services/shop/.migrate/state.json" in committed
+    assert "services/shop/deploy/image/Dockerfile" in committed and "services/shop/.migrate/state.json" in committed
     assert all(p.startswith("services/shop/") for p in committed)
 
 
@@ -97,7 +97,7 @@ def test_push_open_and_rerun_against_the_contract_mock(repo, prism_url, tmp_path
     clone = tmp_path / "clone"
     subprocess.run(["git", "clone", "--quiet", "--branch", BRANCH, str(remote), str(clone)], check=True)
     assert git(clone, "rev-parse", "HEAD") == first.head
-    assert (clone / "Dockerfile").is_file() and (clone / "deploy/k8s/base/deployment-web.yaml").is_file()
+    assert (clone / "deploy/image/Dockerfile").is_file() and (clone / "deploy/k8s/base/deployment-web.yaml").is_file()
     assert files_of(clone, "HEAD") == sorted(first.files)
 
     # a re-run with nothing new: no commit, no push, the same PR body is written again
@@ -252,7 +252,7 @@ def test_verify_runs_on_the_generated_tree_and_its_result_goes_in_the_body(cli, 
     def fake_verify(root: Path, backend: str, **_: object) -> VerifyReport:
         # the engine is out of scope here (tests/verify boots real images): check what the bot hands over
         seen.append(root)
-        assert (root / "Dockerfile").is_file() and (root / "deploy/k8s/base/deployment-web.yaml").is_file()
+        assert (root / "deploy/image/Dockerfile").is_file() and (root / "deploy/k8s/base/deployment-web.yaml").is_file()
         assert backend == "docker"
         report = VerifyReport("docker", "r1")
         report.steps += [Step("build image", OK), Step("wait for web", FAILED, detail="probe got 503")]
@@ -274,7 +274,7 @@ def test_generated_files_the_repository_ignores_stay_out_of_the_commit(tmp_path)
     checkout, _ = make_repo(tmp_path, {**APP, ".gitignore": ".migrate/\n"})
     result = open_pr(checkout, PrOptions(repo="acme/shop", dry_run=True), env={})
     committed = files_of(checkout, result.head)
-    assert ".migrate/state.json" not in committed and "Dockerfile" in committed
+    assert ".migrate/state.json" not in committed and "deploy/image/Dockerfile" in committed
     assert "- `.migrate/state.json` is generated but ignored by .gitignore: not committed" in result.body
 
 

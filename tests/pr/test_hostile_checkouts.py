@@ -72,18 +72,18 @@ def test_a_git_command_that_blocks_is_stopped_with_a_one_line_error(repo, tmp_pa
 
 def test_committed_symlinks_at_generated_paths_are_refused_before_anything_is_written(tmp_path, canary):
     checkout, remote = make_repo(tmp_path)
-    os.symlink(canary.absent, checkout / "Dockerfile")
+    os.symlink(canary.absent, checkout / "MIGRATION.md")
     os.symlink(canary.outdir, checkout / "deploy")
     commit_all(checkout, "links")
     with pytest.raises(UnsafePath) as caught:
         call_with_timeout(open_pr, checkout, PrOptions(repo="acme/shop", dry_run=True), env={}, timeout=120)
     message = str(caught.value)
-    assert message.startswith(f"Dockerfile is a symlink (to {canary.absent})")
+    assert message.startswith(f"MIGRATION.md is a symlink (to {canary.absent})")
     assert message.endswith(f"(in the files of commit {git(checkout, 'rev-parse', 'HEAD')[:12]})")
     canary.assert_unchanged()
     assert git(checkout, "for-each-ref", "--format=%(refname)", "refs/heads") == "refs/heads/main"
     assert git(checkout, "worktree", "list").count("\n") == 0  # the temporary worktree is gone
-    os.unlink(checkout / "Dockerfile")
+    os.unlink(checkout / "MIGRATION.md")
     commit_all(checkout, "one link left")
     proc = cli("pr", str(checkout), "--dry-run", "--repo", "acme/shop", timeout=120)
     assert_one_line_error(proc, 1, f"deploy is a symlink (to {canary.outdir}), not a directory")

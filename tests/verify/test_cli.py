@@ -58,3 +58,10 @@ def test_no_docker_engine_exit_1(monkeypatch: pytest.MonkeyPatch, tmp_path: Path
     result = CliRunner().invoke(main, ["verify", str(APP), "--backend", "docker"])
     assert result.exit_code == 1
     assert "no Docker Engine answers" in result.stderr
+
+
+def test_an_invalid_kind_cluster_name_is_a_usage_error(tmp_path: Path) -> None:
+    from .conftest import APP
+
+    result = CliRunner().invoke(main, ["verify", str(APP), "--backend", "kind", "--cluster", "My_Cluster"])
+    assert result.exit_code == 1 and "--cluster 'My_Cluster' is not a valid kind cluster name" in result.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -52,7 +53,8 @@ def test_tiny_app_verifies(kept_run: VerifyReport) -> None:
     report = kept_run
     assert report.outcome == "verified", [(s.name, s.status, s.detail, s.logs) for s in report.steps]
     assert [s.name for s in report.steps] == [
-        "validate manifests", "build image", "publish image (docker)", "prepare docker", "start backing services",
+        "validate manifests", "build image", "scan image for secrets", "publish image (docker)", "prepare docker",
+        "start backing services",
         "release job release", "start deployments and wait for readiness", "health check",
         "settle 3s (everything stays up)", "trigger cronjob nightly",
     ]
@@ -127,8 +129,26 @@ def test_failing_cronjob_is_a_warning(app_copy: Callable[..., Path]) -> None:
     assert list(step.logs.values()) == [["unknown mode 'nope'"]]
 
 
+def test_an_image_holding_a_private_key_fails_the_scan(app_copy: Callable[..., Path]) -> None:
+    """A key under a name no .dockerignore pattern knows is still found: by its content, without running
+    anything from the image; the report names the file and never shows a byte of it."""
+    copy = "COPY app.py /app/app.py"
+    root = app_copy({"deploy/image/Dockerfile": (copy, f"{copy}\nCOPY config /app/config")})
+    (root / "config").mkdir()
+    (root / "config" / "signing.txt").write_text(
+        "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIPl4ntedScanKeyBody0000\n-----END EC PRIVATE KEY-----\n")
+    result = CliRunner().invoke(main, ["verify", str(root), "--backend", "docker", "--timeout", "60",
+                                       "--format", "json"])
+    assert result.exit_code == 2, result.output
+    report = json.loads(result.stdout)
+    step = report["steps"][-1]
+    assert (step["name"], step["status"]) == ("scan image for secrets", "failed")
+    assert "config/signing.txt: private key" in step["detail"]
+    assert "Pl4ntedScanKeyBody" not in result.output
+
+
 def test_build_failure_names_the_step(app_copy: Callable[..., Path]) -> None:
-    root = app_copy({"Dockerfile": ("USER 10001", "RUN echo compiling && exit 7\nUSER 10001")})
+    root = app_copy({"deploy/image/Dockerfile": ("USER 10001", "RUN echo compiling && exit 7\nUSER 10001")})
     report = verify(root, "docker", timeout=60)
     step = report.steps[-1]
     assert (step.name, step.status) == ("build image", "failed")
@@ -145,3 +165,18 @@ def test_missing_executable_is_a_failed_step_not_a_crash(app_copy: Callable[...,
     assert (step.name, step.status) == ("release job release", "failed")
     assert step.detail.startswith("container migrate-verify-") and "could not start" in step.detail
     assert "/opt/legacy/migrate.sh" in step.detail
+
+
+def test_a_checkout_named_like_a_real_clone_verifies(tmp_path: Path, docker_client: Any) -> None:
+    """A directory called owner+name, with spaces, capitals and unicode crashed verify with exit 3
+    (invalid tag 'migrate-verify/owner+name:...'): every name derived from it is sanitised."""
+    root = tmp_path / "Owner+Näme with space"
+    shutil.copytree(APP, root)
+    result = CliRunner().invoke(main, ["verify", str(root), "--backend", "docker", "--format", "json",
+                                       "--timeout", "120"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["outcome"] == "verified"
+    build = next(s for s in report["steps"] if s["name"] == "build image")
+    assert f" migrate-verify/owner-name-with-space:{report['run_id']}: " in build["detail"]
+    assert _leftovers(docker_client, report["run_id"]) == []

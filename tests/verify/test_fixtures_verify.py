@@ -3,8 +3,11 @@ flask-gunicorn (web + RQ worker), pipenv-celery (Flask + Celery worker + beat sc
 (release runs migrate on PostgreSQL), fabric2-supervisor (uWSGI + Celery worker/beat + a CronJob),
 fabric1-systemd (release migrate on PostgreSQL + timer and cron CronJobs), shell-deployed (waitress +
 a CronJob), shell-case-deploy (a deploy.sh of case arms and [[ ]] tests: gunicorn, alembic on
-PostgreSQL, a CronJob), django-sqlite-systemd (SQLite on a claim, a log file on an emptyDir, an
-env-built ALLOWED_HOSTS, a cron script of mode 0644; and its control without the log volume).
+PostgreSQL, a CronJob), compose-django (its own Dockerfile is never built: deploy/image/Dockerfile is),
+supervisor-caddy (supervisord's caddy becomes the Ingress, not a workload), uv-workspace-app (uv from
+its lock, with a path package inside the repo), poetry-fastapi (poetry from its lock),
+django-sqlite-systemd (SQLite on a claim, a log file on an emptyDir, an env-built ALLOWED_HOSTS, a cron
+script of mode 0644; and its control without the log volume).
 
 Each test asserts the health answer, not only the outcome. The images build with pip from PyPI, so
 these are the slowest tests; the broken variant reuses the cached layers of the Django build.
@@ -24,7 +27,7 @@ from migrator import writer
 from migrator.cli import main
 from migrator.generate import generate
 from migrator.verify import cleanup_run, verify
-from migrator.verify.report import VerifyReport
+from migrator.verify.report import VerifyReport, render
 
 from ..conftest import FIXTURES
 
@@ -216,3 +219,112 @@ def test_broken_start_command_exit_2_names_container_and_logs(tmp_path: Path) ->
     name = f"migrate-verify-{report['run_id']}-heroku-django-web-web"
     assert name in failed[0]["logs"], failed[0]
     assert any("No module named 'proj.wsgi_typo'" in line for line in failed[0]["logs"][name])
+
+
+def _planted(fixture: str) -> list[str]:
+    lines = (FIXTURES / "SECRETS.txt").read_text().splitlines()
+    return [v for f, v in (line.split("\t", 1) for line in lines if "\t" in line and not line.startswith("#"))
+            if f == fixture]
+
+
+def _image_files(client: Any, tag: str) -> dict[str, bytes]:
+    """Every file under /app in the image and its content, read without running the image."""
+    import io
+    import tarfile
+
+    container = client.containers.create(tag, entrypoint=[""], command=["/nonexistent"])
+    try:
+        stream, _ = container.get_archive("/app")
+        data = io.BytesIO(b"".join(stream))
+    finally:
+        container.remove(force=True)
+    with tarfile.open(fileobj=data) as tar:
+        return {m.name.split("/", 1)[1]: tar.extractfile(m).read()  # type: ignore[union-attr]
+                for m in tar.getmembers() if m.isfile()}
+
+
+def test_planted_secrets_image_holds_no_planted_file_and_the_log_no_planted_value(tmp_path: Path) -> None:
+    import docker
+
+    values = _planted("planted-secrets")
+    root = generated("planted-secrets", tmp_path)
+    planted_files = sorted(
+        str(p.relative_to(FIXTURES / "planted-secrets")) for p in (FIXTURES / "planted-secrets").rglob("*")
+        if p.is_file() and any(v in p.read_text(errors="replace") for v in values))
+    assert {"deploy/id_rsa", "k8s/secret.yaml", "sub/.env", "sub/server.key", "sub/cert.pem", ".env",
+            "fabfile.py", "deploy.sh", "billing/local_settings.py"} <= set(planted_files)
+    progress: list[str] = []
+    report = verify(root, "docker", settle=3, timeout=180, keep=True, progress=progress.append)
+    client = docker.from_env()
+    try:
+        assert report.outcome == "verified", _why(report)
+        scan = _step(report, "scan image for secrets")
+        assert scan.status == "ok" and "no private key, dotenv file or hard-coded secret" in scan.detail
+        files = _image_files(client, f"migrate-verify/planted-secrets:{report.run_id}")
+        assert "billing/app.py" in files and "billing/settings.py" in files  # the app is there ...
+        assert not set(planted_files) & set(files)  # ... and none of the planted files
+        for rel, content in files.items():
+            for value in values:
+                assert value.encode() not in content, f"{value!r} is in the image, in {rel}"
+        log = "\n".join(progress) + render(report, "text") + render(report, "json")
+        for value in values:
+            assert value not in log, f"{value!r} is in the verify log"
+    finally:
+        cleanup_run(client, report.run_id)
+
+
+def test_uv_project_with_a_path_dependency(tmp_path: Path) -> None:
+    # uv installs from uv.lock in the build stage, libs/shared (a [tool.uv.sources] path package) copied
+    # first; the health answer names the shared package's version, so it proves the package is installed
+    import docker
+
+    report = verify(generated("uv-workspace-app", tmp_path), "docker", settle=3, timeout=240, keep=True)
+    client = docker.from_env()
+    try:
+        assert report.outcome == "verified", _why(report)
+        assert _step(report, "health check").detail == "GET http://uv-workspace-app-web:8070/healthz -> 200"
+        web = client.containers.get(f"migrate-verify-{report.run_id}-uv-workspace-app-web-web")
+        code = "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:8070/healthz').read().decode())"
+        out = web.exec_run(["python", "-c", code])
+        assert out.exit_code == 0 and json.loads(out.output) == {"status": "ok", "shared_money": "0.4.1"}
+    finally:
+        cleanup_run(client, report.run_id)
+
+
+def test_compose_django_builds_the_generated_dockerfile_not_its_own(tmp_path: Path) -> None:
+    # the repo's own Dockerfile is FROM python:3.12-slim-bookworm (not on this machine) with an entrypoint
+    # that waits for a host called db: building it would fail; verify builds deploy/image/Dockerfile
+    root = generated("compose-django", tmp_path)
+    own = (root / "Dockerfile").read_text()
+    messages: list[str] = []
+    report = verify(root, "docker", settle=5, timeout=240, progress=messages.append)
+    assert report.outcome == "verified", _why(report)
+    assert (root / "Dockerfile").read_text() == own
+    build = _step(report, "build image")
+    assert build.detail.startswith("deploy/image/Dockerfile -> migrate-verify/compose-django:")
+    assert any("building deploy/image/Dockerfile (context ., ignore file deploy/image/Dockerfile.dockerignore)" in m
+               for m in messages)
+    assert _step(report, "health check").detail == "GET http://compose-django-web:8000/healthz/ -> 200"
+    release = _step(report, "release job compose-django-release")
+    assert release.status == "ok" and any("Applying rooms.0001_initial... OK" in x for x in _log_lines(release))
+    assert "compose-django-worker" in _step(report, "start deployments").detail
+    assert {"postgres", "redis"} <= set(_step(report, "start backing services").detail.split(";")[0].split(", "))
+
+
+def test_supervisor_caddy_boots_without_caddy(tmp_path: Path) -> None:
+    # supervisord ran caddy beside gunicorn and a mailer: caddy becomes the Ingress, not a workload
+    root = generated("supervisor-caddy", tmp_path)
+    report = verify(root, "docker", settle=5, timeout=180)
+    assert report.outcome == "verified", _why(report)
+    assert _step(report, "build image").detail.startswith("deploy/image/Dockerfile -> ")
+    assert _step(report, "health check").detail == "GET http://supervisor-caddy-web:8000/healthz -> 200"
+    ready = _step(report, "start deployments").detail
+    assert ready == "supervisor-caddy-mailer, supervisor-caddy-web ready"  # no caddy Deployment
+    assert "redis" in _step(report, "start backing services").detail
+
+
+def test_poetry_fastapi_installs_with_poetry_from_its_lock(tmp_path: Path) -> None:
+    # poetry itself (from PyPI) installs poetry.lock's main group into the venv the runtime stage copies
+    report = verify(generated("poetry-fastapi", tmp_path), "docker", settle=3, timeout=240)
+    assert report.outcome == "verified", _why(report)
+    assert _step(report, "health check").detail == "GET http://poetry-fastapi-web:8000/healthz -> 200"

@@ -36,6 +36,14 @@ def test_manual_job_from_cronjob_is_valid() -> None:
     assert job["spec"]["template"]["spec"]["containers"][0]["args"][-1] == "cron"
 
 
+def test_manual_jobs_of_long_cronjob_names_keep_the_run_id() -> None:
+    cron = mf.load(APP).named("CronJob", "nightly")
+    assert cron is not None
+    long = {**cron, "metadata": {**cron["metadata"], "name": "a" * 52}}
+    first, second = (kb.manual_job(long, run)["metadata"]["name"] for run in ("run00001", "run00002"))
+    assert first != second and len(first) <= 63 and first.endswith("-manual-run00001")
+
+
 class _Core:
     def __init__(self, seen: list[Any]) -> None:
         self.seen = seen
