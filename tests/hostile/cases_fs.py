@@ -10,21 +10,33 @@ from tests.hostile.case import SLOW_TIMEOUT, case
 from tests.hostile.runner import Outcome
 from tests.hostile.tree import OUTSIDE_FILES, Tree
 
-WRITE_NAMES = ("Dockerfile", ".dockerignore", "migrate.toml", "MIGRATION.md", ".migrate/state.json")
+# the generated Dockerfile lives under deploy/image/; a root Dockerfile is the repo's own: evidence, never written
+DOCKERFILE = "deploy/image/Dockerfile"
+WRITE_NAMES = (DOCKERFILE, ".dockerignore", "migrate.toml", "MIGRATION.md", ".migrate/state.json")
 
 # -- symlinks out of the repository: never written through, never read ---------------------------
 
 
-@case("link-out-dockerfile", "Dockerfile -> a file outside (issue: --force overwrote /etc/passwd)", generate=1)
+@case("link-out-dockerfile", "deploy/image/Dockerfile -> a file outside (issue: --force overwrote /etc/passwd)",
+      generate=1)
+def _(t: Tree) -> None:
+    t.base()
+    t.link(DOCKERFILE, t.out("passwd"))
+
+
+@case("link-out-dockerfile-dangling", "a dangling deploy/image/Dockerfile link would create its target outside",
+      generate=1)
+def _(t: Tree) -> None:
+    t.base()
+    t.link(DOCKERFILE, t.out("OUT-Dockerfile"))
+
+
+@case("link-out-repo-dockerfile", "the repo's own Dockerfile -> outside (and a dangling Dockerfile.prod): "
+      "evidence only, never read through the link, never written")
 def _(t: Tree) -> None:
     t.base()
     t.link("Dockerfile", t.out("passwd"))
-
-
-@case("link-out-dockerfile-dangling", "a dangling Dockerfile link would create its target outside", generate=1)
-def _(t: Tree) -> None:
-    t.base()
-    t.link("Dockerfile", t.out("OUT-Dockerfile"))
+    t.link("Dockerfile.prod", t.out("OUT-Dockerfile"))
 
 
 @case("link-out-migration-md-dangling", "a dangling MIGRATION.md link would create its target outside",
@@ -47,12 +59,13 @@ def _(t: Tree) -> None:
 
 
 @case("link-out-dockerfile-crafted-state",
-      "Dockerfile -> outside plus a state.json holding the target's sha256 ('updated Dockerfile')", generate=1)
+      "deploy/image/Dockerfile -> outside plus a state.json holding the target's sha256 ('updated Dockerfile')",
+      generate=1)
 def _(t: Tree) -> None:
     t.base()
-    t.link("Dockerfile", t.out("passwd"))
+    t.link(DOCKERFILE, t.out("passwd"))
     sha = hashlib.sha256(OUTSIDE_FILES["passwd"].encode()).hexdigest()
-    t.file(".migrate/state.json", json.dumps({"version": 1, "files": {"Dockerfile": {"sha256": sha}}}))
+    t.file(".migrate/state.json", json.dumps({"version": 1, "files": {DOCKERFILE: {"sha256": sha}}}))
 
 
 @case("link-out-state-json", ".migrate/state.json -> a file outside: read and rewritten through the link",
@@ -75,12 +88,12 @@ def _(t: Tree) -> None:
     t.link("deploy/k8s/base", t.out("outdir"))
 
 
-@case("link-out-dot-new", "a hand-written Dockerfile and Dockerfile.new -> outside: the .new is written "
-      "through the link (--force writes no .new)", generate=1, force=0)
+@case("link-out-dot-new", "a hand-written deploy/image/Dockerfile and its .new -> outside: the .new would be "
+      "written through the link (--force writes no .new)", generate=1, force=0)
 def _(t: Tree) -> None:
     t.base()
-    t.file("Dockerfile", "FROM python:2.7\nCOPY . /srv/shop\nCMD [\"sh\", \"/srv/shop/run.sh\"]\n")
-    t.link("Dockerfile.new", t.out("passwd"))
+    t.file(DOCKERFILE, "FROM python:2.7\nCOPY . /srv/shop\nCMD [\"sh\", \"/srv/shop/run.sh\"]\n")
+    t.link(DOCKERFILE + ".new", t.out("passwd"))
 
 
 def _in_repo_target_unchanged(command: str, outcome: Outcome) -> list[str]:
@@ -88,19 +101,19 @@ def _in_repo_target_unchanged(command: str, outcome: Outcome) -> list[str]:
             for p in outcome.repo_changes if p == "docker/Dockerfile.prod"]
 
 
-@case("link-in-dockerfile", "Dockerfile -> docker/Dockerfile.prod inside the repo: not followed either",
-      generate=1, check=_in_repo_target_unchanged)
+@case("link-in-dockerfile", "deploy/image/Dockerfile -> docker/Dockerfile.prod inside the repo: not followed "
+      "either", generate=1, check=_in_repo_target_unchanged)
 def _(t: Tree) -> None:
     t.base()
     t.file("docker/Dockerfile.prod", "FROM python:3.11-slim\nCOPY . /app\nCMD [\"gunicorn\", \"shop.wsgi\"]\n")
-    t.link("Dockerfile", "docker/Dockerfile.prod")
+    t.link(DOCKERFILE, "../../docker/Dockerfile.prod")
 
 
-@case("hardlink-out-dockerfile", "Dockerfile is a hard link to a file outside: writes must replace, not "
-      "write into the shared inode (atomic rename)")
+@case("hardlink-out-dockerfile", "deploy/image/Dockerfile is a hard link to a file outside: writes must "
+      "replace, not write into the shared inode (atomic rename)")
 def _(t: Tree) -> None:
     t.base()
-    t.hardlink("Dockerfile", t.out("passwd"))
+    t.hardlink(DOCKERFILE, t.out("passwd"))
 
 
 @case("link-out-migrate-toml", "migrate.toml -> an outside TOML: never read (its values would reach the "
@@ -153,12 +166,21 @@ def _(t: Tree) -> None:
 # -- FIFOs and devices under the names migrate reads and writes ---------------------------------
 
 for _name in WRITE_NAMES:
-    # pr: git commits no FIFO, so its worktree has none and pr writes there as usual
+    # pr: git commits no FIFO, so its worktree has none and pr writes there as usual; but a migrate.toml
+    # that is not a regular file is a bad config for every command (pr reads the checkout's)
+    _config = 1 if _name == "migrate.toml" else 0
+
     @case(f"fifo-{_name.strip('.').replace('/', '-')}", f"{_name} is a FIFO: generate hung; it must refuse",
-          generate=1, pr=0)
+          generate=1, analyze=_config, pr=_config)
     def _(t: Tree, name: str = _name) -> None:
         t.base()
         t.fifo(name)
+
+
+@case("fifo-repo-dockerfile", "the repo's own Dockerfile is a FIFO: an input, skipped and never opened")
+def _(t: Tree) -> None:
+    t.base()
+    t.fifo("Dockerfile")
 
 
 @case("fifo-gitignore", ".gitignore is a FIFO: pr hung in git (generate does not read it)", pr=1)
@@ -192,20 +214,27 @@ def _(t: Tree) -> None:
     t.device("deploy.sh", "null")
 
 
-@case("devices-write-names", "Dockerfile, MIGRATION.md, .dockerignore, migrate.toml are devices: "
-      "never written into", devices=True, generate=1, pr=0)
+@case("devices-write-names", "deploy/image/Dockerfile, MIGRATION.md, .dockerignore and the repo's own "
+      "Dockerfile are devices: never written into, never read", devices=True, generate=1, pr=0)
 def _(t: Tree) -> None:
     t.base()
-    t.device("Dockerfile", "null")
+    t.device(DOCKERFILE, "null")
     t.device("MIGRATION.md", "zero")
     t.device(".dockerignore", "null")
+    t.device("Dockerfile", "zero")
+
+
+@case("device-migrate-toml", "migrate.toml is /dev/zero: a bad config (exit 1) for every command, never read",
+      devices=True, analyze=1, generate=1)
+def _(t: Tree) -> None:
+    t.base()
     t.device("migrate.toml", "zero")
 
 
-@case("dir-where-file-goes", "Dockerfile and MIGRATION.md are directories", generate=1)
+@case("dir-where-file-goes", "deploy/image/Dockerfile and MIGRATION.md are directories", generate=1)
 def _(t: Tree) -> None:
     t.base()
-    t.path("Dockerfile/README").write_text("old docker notes\n")
+    t.path(DOCKERFILE + "/README").write_text("old docker notes\n")
     t.path("MIGRATION.md/notes.txt").write_text("notes\n")
 
 
