@@ -386,6 +386,16 @@ _HOST = [
      "system packages: installed in the image"),
     (re.compile(r"\b(crontab)\b"), "crontab install: CronJobs replace it"),
     (re.compile(r"\b(kill|pkill|killall)\b"), "process signalling: Kubernetes manages process lifecycles"),
+    (re.compile(r"^\s*(systemctl|service|journalctl)\b"),
+     "service manager: Kubernetes starts and restarts the workloads"),
+    (re.compile(r"^\s*(useradd|adduser|groupadd|addgroup|usermod|userdel|chpasswd)\b"),
+     "user accounts on the host: the image creates its own user"),
+    (re.compile(r"^\s*(source|\.)\s+\S"),
+     "loads a host env file into the deploy shell: the ConfigMap and Secret give the pods their environment"),
+    (re.compile(r"^\s*git\s+(?:-[Cc]\s+\S+\s+)*(push|tag|commit|merge|add|stash|status|log|describe|rev-parse|"
+                r"archive|remote|show|diff|branch)\b"),
+     "version control on the deploying machine: CI builds and tags the image"),
+    (re.compile(r"^\s*(chgrp|find|install\s+-d)\b"), "filesystem layout on the host: set up in the image"),
 ]
 
 

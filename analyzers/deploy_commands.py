@@ -2,8 +2,9 @@
 
 Fabric tasks, shell scripts, Makefile recipes and systemd ``ExecStartPre=`` lines all end up as
 command strings; :func:`interpret` turns one of them into findings: release / build / host-only steps,
-system packages, health checks, env exports, hard-coded secrets, and long-running processes started by
-hand (``nohup gunicorn ... &``). Callers resolve what they can (cwd, variables) before calling.
+system packages, health checks, env exports, hard-coded secrets, long-running processes started by
+hand (``nohup gunicorn ... &``), and what no rule knows as "unclassified: review"
+(:mod:`analyzers.step_accounting`). Callers resolve what they can (cwd, variables) before calling.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Iterator
 from analyzers import base, debian_names, docker_cli
 from analyzers.base import DEF, H, I, Item, Src
 from analyzers.commands import classify, container_command, core_argv, split, step_kind
+from analyzers.step_accounting import last_bucket, unclassified
 from migrator.model import Confidence, Finding, Kind, SecretFinding
 from migrator.secrets import SecretRef, is_placeholder, lift
 
@@ -97,7 +99,10 @@ def _interpret(command: str, src: Src, *, background: bool = False) -> Iterator[
         yield base.host_step(command, src, "system packages: installed in the image")
         return
     if prog in ("curl", "wget", "http") and any(_HEALTH_URL.search(a) for a in core[1:]):
-        yield from _health(core[1:], src)
+        checks = list(_health(core[1:], src))
+        yield from checks
+        if not checks:  # a webhook, a download: not a health check, and no rule knows what it is
+            yield unclassified(command, src, classify(command))
         return
 
     info = classify(command)
@@ -114,6 +119,7 @@ def _interpret(command: str, src: Src, *, background: bool = False) -> Iterator[
 
     kind = step_kind(command)
     if kind is None:
+        yield from last_bucket(command, core, src, info)
         return
     what, reason = kind
     clean = container_command(command)

@@ -208,6 +208,8 @@ def _run_handler(target: str) -> CommandHandler:
         )
         if info.port is not None and not info.port_declared:
             yield base.process(info.name, src, DEF, port=info.port)
-        yield from (i for i in interpret(command, src) if not (isinstance(i, Finding) and i.kind is Kind.PROCESS))
+        # the process above is this command's bucket; interpret adds its secrets and env, not a second one
+        yield from (i for i in interpret(command, src)
+                    if not (isinstance(i, Finding) and i.kind in (Kind.PROCESS, Kind.UNCLASSIFIED)))
 
     return handle
