@@ -77,7 +77,8 @@ INVALID = [
     ('[runtime]\nrequirements_file = "../outside.txt"\n', "runtime.requirements_file", "a path inside the "
      "repository"),
     ('[runtime]\nlanguage = "Python 3"\n', "runtime.language", "expected a lower-case language name"),
-    ("[bogus]\nx = 1\n", "bogus", "unknown table (known: runtime, processes, env, health, generate, offline_jobs, resources)"),
+    ("[bogus]\nx = 1\n", "bogus",
+     "unknown table (known: runtime, processes, env, health, generate, offline_jobs, resources)"),
     ("when = 2024-01-01\n", "when", "unknown table"),
 ]
 
