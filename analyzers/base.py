@@ -112,6 +112,12 @@ def host_step(command: str, src: Src, reason: str, confidence: Confidence = D) -
     return _finding(Kind.HOST_STEP, command, src, confidence, {"command": command, "reason": reason})
 
 
+def unclassified_step(command: str, src: Src, reason: str, confidence: Confidence = D) -> Finding:
+    """A deploy command no rule classifies (neither process, release, build, host step nor schedule):
+    reported as "unclassified: review" with its file and line, never silently dropped."""
+    return _finding(Kind.UNCLASSIFIED, command, src, confidence, {"command": command, "reason": reason})
+
+
 def schedule(name: str, src: Src, confidence: Confidence = D, **fields: Value) -> Finding:
     """schedule (5-field cron), command, user."""
     return _finding(Kind.SCHEDULE, name, src, confidence, fields)

@@ -2,8 +2,9 @@
 
 Fabric tasks, shell scripts, Makefile recipes and systemd ``ExecStartPre=`` lines all end up as
 command strings; :func:`interpret` turns one of them into findings: release / build / host-only steps,
-system packages, health checks, env exports, hard-coded secrets, and long-running processes started by
-hand (``nohup gunicorn ... &``). Callers resolve what they can (cwd, variables) before calling.
+system packages, health checks, env exports, hard-coded secrets, long-running processes started by
+hand (``nohup gunicorn ... &``), and what no rule knows as "unclassified: review"
+(:mod:`analyzers.step_accounting`). Callers resolve what they can (cwd, variables) before calling.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 from analyzers import base, debian_names, docker_cli
 from analyzers.base import DEF, H, I, Item, Src
 from analyzers.commands import meaning, parse_command
+from analyzers.step_accounting import last_bucket, unclassified
 from migrator.commands import ParsedCommand, StepKind
 from migrator.model import Confidence, Finding, Kind, SecretFinding
 from migrator.secrets import SecretRef, is_placeholder, lift
@@ -107,7 +109,10 @@ def _interpret(cmd: ParsedCommand, src: Src, *, background: bool = False) -> Ite
         yield base.host_step(command, src, "system packages: installed in the image")
         return
     if prog in ("curl", "wget", "http") and any(_HEALTH_URL.search(a) for a in core[1:]):
-        yield from _health(core[1:], src)
+        checks = list(_health(core[1:], src))
+        yield from checks
+        if not checks:  # a webhook, a download: not a health check, and no rule knows what it is
+            yield unclassified(command, src, meaning(cmd))
         return
 
     info = meaning(cmd)
@@ -124,6 +129,7 @@ def _interpret(cmd: ParsedCommand, src: Src, *, background: bool = False) -> Ite
         return
 
     if info.step is None:
+        yield from last_bucket(command, core, src, info)
         return
     clean = info.text or command
     if info.step is StepKind.RELEASE:

@@ -35,4 +35,13 @@ STEP_RULES: tuple[StepRule, ...] = (
           100),
     _host(r"\b(crontab)\b", "crontab install: CronJobs replace it", 110),
     _host(r"\b(kill|pkill|killall)\b", "process signalling: Kubernetes manages process lifecycles", 120),
+    _host(r"^\s*(systemctl|service|journalctl)\b", _SERVICE, 130),
+    _host(r"^\s*(useradd|adduser|groupadd|addgroup|usermod|userdel|chpasswd)\b",
+          "user accounts on the host: the image creates its own user", 140),
+    _host(r"^\s*(source|\.)\s+\S",
+          "loads a host env file into the deploy shell: the ConfigMap and Secret give the pods their environment", 150),
+    _host(r"^\s*git\s+(?:-[Cc]\s+\S+\s+)*(push|tag|commit|merge|add|stash|status|log|describe|rev-parse|"
+          r"archive|remote|show|diff|branch)\b",
+          "version control on the deploying machine: CI builds and tags the image", 160),
+    _host(r"^\s*(chgrp|find|install\s+-d)\b", _LAYOUT, 170),
 )

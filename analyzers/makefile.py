@@ -209,7 +209,9 @@ def _run_handler(target: str) -> CommandHandler:
         ), cmd, info)
         if info.port is not None and not info.port_declared:
             yield base.process(info.name, src, DEF, port=info.port)
-        foreground = replace(cmd, background=False)  # the server itself is the process; its steps still count
-        yield from (i for i in interpret(foreground, src) if not (isinstance(i, Finding) and i.kind is Kind.PROCESS))
+        # the process above is this command's bucket; interpret adds its secrets and env, not a second one
+        foreground = replace(cmd, background=False)
+        yield from (i for i in interpret(foreground, src)
+                    if not (isinstance(i, Finding) and i.kind in (Kind.PROCESS, Kind.UNCLASSIFIED)))
 
     return handle

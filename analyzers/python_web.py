@@ -325,8 +325,9 @@ def _databases(mod: PyModule, value: ast.Dict, paths: PathEval) -> Iterator[Item
             path = paths.eval(name_node) if name_node is not None else None
             if path and path != ":memory:":
                 yield base.volume(path, mod.src(line), I, purpose="sqlite", relative_to=_relative(path))
-            yield base.warning(mod.src(line), "SQLite database: data lives in a file on the pod; it needs a "
-                                              "persistent volume and a single replica (or move to a server DB)")
+            yield base.warning(mod.src(line), "SQLite database: its directory becomes a ReadWriteOnce volume and "
+                                              "each process runs one replica (SQLite has one writer); a server "
+                                              "database is what lets the app scale out")
         elif kind:
             yield base.service(kind, mod.src(line), I, note=f"DATABASES ENGINE {engine}")
 
@@ -347,8 +348,10 @@ def _database_url(mod: PyModule, call: ast.Call, paths: PathEval) -> Iterator[It
     if text.startswith("sqlite:////"):
         path = "/" + path
     src = mod.src(default)
+    env = mod.string(kwarg(call, "env")) or "DATABASE_URL"
     if path and path != ":memory:":
-        yield base.volume(path, src, I, purpose="sqlite", relative_to=_relative(path))
+        # only the fallback: where the deployment sets the variable, nothing is written there
+        yield base.volume(path, src, I, purpose="sqlite", relative_to=_relative(path), unless_env=env)
     yield base.warning(src, "SQLite database (default DATABASE_URL): data lives in a file on the pod; it needs a "
                             "persistent volume and a single replica (or set DATABASE_URL to a server DB)")
 

@@ -27,6 +27,7 @@ from analyzers.deploy_commands import command_secrets, interpret, parse_at
 from analyzers.lib import shellargv, shellparse
 from analyzers.lib.shellargv import ASSIGN, SHELLS, basename
 from analyzers.lib.shellsyntax import Command, For, Function, Heredocs, Node, Region, Seq
+from analyzers.step_accounting import HEREDOC_WRITE_REASON
 from migrator.commands import ParsedCommand
 from migrator.model import Finding, Kind
 from migrator.secrets import scrub
@@ -38,7 +39,9 @@ _PRINTS = {"echo", "printf"}
 _HOSTS_VAR = re.compile(r"^(?:WEB_|APP_|DEPLOY_|TARGET_|PROD_|PRODUCTION_)?(?:HOSTS|SERVERS|NODES)$")
 _MAX_DEPTH = 6  # shells handing strings to shells (ssh "bash -c '...'"): deeper is not a deploy script
 # Findings that run a command in the image, where the directory it ran in on the host matters.
-_CWD_KINDS = {Kind.RELEASE_STEP, Kind.BUILD_STEP, Kind.PROCESS}
+_CWD_KINDS = {Kind.RELEASE_STEP, Kind.BUILD_STEP, Kind.PROCESS, Kind.UNCLASSIFIED}
+# Findings that say what a command does on the hosts: none for an assignment or a declaration.
+_STEP_KINDS = {Kind.HOST_STEP, Kind.UNCLASSIFIED}
 # Variables a deploy script exports for its own shell and tools on the host, not app configuration:
 # PATH=/srv/app/venv/bin:$PATH in a manifest would break the image's own PATH.
 HOST_ENV = re.compile(r"^(PATH|HOME|USER|LOGNAME|SHELL|TERM|PWD|OLDPWD|PS[1-4]|IFS|LANG|LANGUAGE|LC_\w+|TZ|TMPDIR"
@@ -186,7 +189,7 @@ class ShellWalker:
             # H=(a b) only sets an array, it runs nothing
             plain = [(r, a) for r, a, w in zip(raws, argv, words, strict=True) if w.array is None]
             if plain:
-                self._emit(" ".join(r for r, _ in plain), src, background, [a for _, a in plain])
+                self._emit(" ".join(r for r, _ in plain), src, background, [a for _, a in plain], step=False)
             return
         head = basename(argv[0])
         if head in _DECLARE:
@@ -203,6 +206,11 @@ class ShellWalker:
             # echo "usage: $0 deploy|crontab": its words are printed, never run; only a secret in them counts
             self._items.extend(command_secrets(" ".join(raws), src))
             return
+        if core < len(argv) and basename(argv[core]) in ("cat", "tee") and node.heredoc is not None:
+            # cat > /etc/nginx/sites-enabled/app <<EOF: a file written on the host (redirections are not kept)
+            self._items.append(base.host_step(" ".join(raws), src, HEREDOC_WRITE_REASON))
+            self._items.extend(command_secrets(" ".join(raws), src))
+            return
         saved_user = self._user
         self._user = user or self._user
         try:
@@ -213,8 +221,11 @@ class ShellWalker:
         finally:
             self._user = saved_user
 
-    def _emit(self, command: str, src: Src, background: bool, words: list[str] | None = None) -> None:
-        """Hand one simple command to the handler, parsed once (from its ``words`` when the walk has them)."""
+    def _emit(self, command: str, src: Src, background: bool, words: list[str] | None = None,
+              step: bool = True) -> None:
+        """Hand one simple command to the handler, parsed once (from its ``words`` when the walk has them);
+        ``step=False`` (assignments, declarations) keeps the env and secret findings of the words but makes
+        no deploy step of them."""
         handler = self.on_command or _default_handler
         if words is not None:
             cmd = parse_argv(command.strip(), words, src(), cwd=self._cwd, user=self._user, background=background)
@@ -223,6 +234,8 @@ class ShellWalker:
         note = cmd.notes[0] if cmd.notes else None  # what a runner's options imply (uv run --extra dev)
         for item in handler(cmd, src, background):
             if isinstance(item, Finding):
+                if item.kind in _STEP_KINDS and not step:
+                    continue
                 item = self._in_context(item, note)
             self._items.append(item)
 
@@ -261,7 +274,7 @@ class ShellWalker:
             if "=" in raw:
                 # export is an env var (unless it is host plumbing); the rest still get the secret check
                 app_env = head == "export" and not HOST_ENV.match(raw.split("=", 1)[0])
-                self._emit(f"export {raw}" if app_env else raw, src, False)
+                self._emit(f"export {raw}" if app_env else raw, src, False, step=app_env)
 
     def _call(self, name: str, args: list[str]) -> None:
         body = self._functions[name]

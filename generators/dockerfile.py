@@ -230,8 +230,10 @@ def _serve(spec: AppSpec) -> list[str]:
             lines.append(_healthcheck(spec))
     process = web or (spec.processes[0] if spec.processes else None)
     if process is None:
-        lines.append("# no long-running process found: set [processes.web] command in migrate.toml\n"
-                     'CMD ["python"]')
+        # an empty CMD: `docker run` says "no command specified" instead of starting a bare interpreter
+        why = ("the CronJobs and Jobs give their own commands" if spec.schedules else
+               "start command unknown: set [processes.web] command in migrate.toml and run `migrate generate` again")
+        lines.append(f"# no long-running process found; {why}\nCMD []")
         return lines
     why = f"# {process.key} process: {process.command_origin}"
     if process.note:

@@ -34,6 +34,10 @@ class VolumeSpec:
     mount_path: str
     legacy_path: str
     origin: str
+    storage: str = "pvc"  # pvc: a PersistentVolumeClaim (data that outlives the pod) | emptyDir: scratch
+    access_mode: str = "ReadWriteMany"
+    purpose: str = ""
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -96,20 +100,61 @@ def legacy_dirs(model: AppModel) -> list[str]:
     return sorted((d for d in found if d.count("/") > 1), key=len, reverse=True)
 
 
-def volume_specs(model: AppModel, app: str) -> tuple[VolumeSpec, ...]:
+SQLITE_NOTE = ("SQLite allows one writer: with one replica a ReadWriteOnce claim is enough; more replicas need "
+               "ReadWriteMany storage with working file locks, or a server database")
+
+
+def _volume_dir(v: Subject) -> str:
+    """The directory to mount: a SQLite volume names the database file, every other one a directory."""
+    path = str(v.get("path") or v.key).rstrip("/") or "/"
+    if v.get("purpose") == "sqlite":
+        # the journal goes beside the file: the whole directory must be writable
+        path = path.rsplit("/", 1)[0] if "/" in path else ""
+        path = path or ("/" if str(v.get("path") or v.key).startswith("/") else ".")
+    return path
+
+
+def _unused(v: Subject, model: AppModel, redirected: set[str]) -> bool:
+    """A volume the deployment never writes: a SQLite fallback where the env var is set (DATABASE_URL
+    is a Secret key), or log files redirected to stdout."""
+    unless = v.get("unless_env")
+    if unless and any(e.key == unless and (e.get("secret") or e.get("required") or e.get("default") is not None)
+                      for e in model.env):
+        return True
+    return bool(v.get("stdout_env")) and str(v.get("stdout_env")) in redirected
+
+
+def volume_specs(model: AppModel, app: str, redirected: set[str] | None = None) -> tuple[VolumeSpec, ...]:
+    """One volume per directory the app writes (or serves uploads from): a PersistentVolumeClaim for
+    data that must outlive the pod, an emptyDir for logs and scratch; the first source per mount path
+    wins, and a claim wins over an emptyDir at the same path."""
     workdirs = legacy_dirs(model)
     out: dict[str, VolumeSpec] = {}
     for v in model.of(Kind.VOLUME):
-        if v.get("purpose") == "sqlite":
-            continue  # a database file, not a directory: the analyzer's warning asks for a real database
-        legacy = str(v.get("path") or v.key).rstrip("/") or "/"
+        if _unused(v, model, redirected or set()):
+            continue
+        legacy = _volume_dir(v)
         mount = _mount_path(legacy, workdirs)
         if not _mountable(mount):
-            continue  # reported by _notes
-        label = slug(str(v.get("purpose") or legacy.rsplit("/", 1)[-1]), "data")
+            continue  # reported by notes()
+        purpose = str(v.get("purpose") or "")
+        storage = "emptyDir" if v.get("storage") == "emptyDir" else "pvc"
+        sqlite = purpose == "sqlite"
+        same = next((o for o in out.values() if o.mount_path == mount), None)
+        if same is not None and not (same.storage == "emptyDir" and storage == "pvc"):
+            continue
+        if same is not None:
+            del out[same.name]
+        label = slug(purpose or legacy.rsplit("/", 1)[-1], "data")
         name = f"{app}-{label}"
-        if name not in out and mount not in {o.mount_path for o in out.values()}:
-            out[name] = VolumeSpec(name, mount, legacy, origin(v, "path") or "")
+        for n in range(2, 100):
+            if name not in out:
+                break
+            name = f"{app}-{label}-{n}"
+        # the note says why: SQLite's one writer, or what writes an emptyDir (a claim's origin says it)
+        why = SQLITE_NOTE if sqlite else str(v.get("written_by") or "") if storage == "emptyDir" else ""
+        out[name] = VolumeSpec(name, mount, legacy if legacy != "." else "", origin(v, "path") or "", storage,
+                               "ReadWriteOnce" if sqlite else "ReadWriteMany", purpose, why)
     return tuple(out.values())
 
 
@@ -200,7 +245,14 @@ def notes(model: AppModel) -> tuple[str, ...]:
                          "cron expression: no CronJob was generated")
     for v in model.of(Kind.VOLUME):
         path = str(v.get("path") or v.key)
-        if v.get("purpose") != "sqlite" and not _mountable(_mount_path(path, [])):
+        if _unused(v, model, set()) or _mountable(_mount_path(_volume_dir(v), legacy_dirs(model))):
+            continue
+        if v.get("purpose") == "sqlite":
+            notes.append(f"SQLite database {path!r} ({origin(v, 'path')}) is in the app directory, read-only in "
+                         "the pod: SQLite writes its journal beside the file. Move it to a directory of its own "
+                         "(e.g. BASE_DIR / \"var\" / \"db.sqlite3\"; a volume is mounted there), or use a server "
+                         "database")
+        else:
             notes.append(f"volume {path!r} ({origin(v, 'path')}) would hide the app or the system: not mounted")
     return tuple(notes)
 

@@ -2,8 +2,9 @@
 
 Every pod runs as the image's numeric UID with no privilege escalation, all capabilities dropped, the
 RuntimeDefault seccomp profile and a read-only root filesystem; ``/tmp`` is an ``emptyDir`` (Python,
-gunicorn's worker heartbeat and most libraries need a writable temp dir) and each upload/media volume is
-a PersistentVolumeClaim mounted where the app writes. No service account token is mounted: the app does
+gunicorn's worker heartbeat and most libraries need a writable temp dir), each upload/media/SQLite
+volume is a PersistentVolumeClaim mounted where the app writes, and each log or scratch directory the
+code writes is an ``emptyDir`` of its own. No service account token is mounted: the app does
 not talk to the Kubernetes API.
 """
 
@@ -89,8 +90,9 @@ def container(
     )
     mounts = [cmap(name="tmp", mountPath="/tmp")]  # noqa: S108 - an emptyDir, private to the pod
     for vol in spec.volumes:
-        mounts.append(note(cmap(name=vol.name, mountPath=vol.mount_path), "mountPath",
-                           f"legacy {vol.legacy_path}: {vol.origin}"))
+        where = (f"legacy {vol.legacy_path}: {vol.origin}" if vol.storage == "pvc"
+                 else f"the app writes here: {vol.origin}")
+        mounts.append(note(cmap(name=vol.name, mountPath=vol.mount_path), "mountPath", where))
     c["volumeMounts"] = cseq(*mounts)
     if process is not None:
         _probes(spec, c, process)
@@ -118,7 +120,9 @@ def _probes(spec: AppSpec, c: CommentedMap, process: ProcessSpec) -> None:
             if spec.probe_host is not None:
                 # the kubelet sends Host: <pod IP>, which host allow-lists (Django's ALLOWED_HOSTS) reject
                 host = cmap(name="Host", value=spec.probe_host)
-                get["httpHeaders"] = cseq(note(host, "value", "the public host: allow-listed by the app"))
+                why = ("the public host: allow-listed by the app" if spec.ingress and any(
+                    h == spec.probe_host for h, _ in spec.ingress.hosts) else "a host the app's allow-list accepts")
+                get["httpHeaders"] = cseq(note(host, "value", why))
             return cmap(httpGet=note(get, "path", f"health path: {spec.health_path.origin}"))
         return cmap(tcpSocket=cmap(port="http"))
     c["startupProbe"] = cmap(*action().items(), periodSeconds=5, timeoutSeconds=3, failureThreshold=30)
@@ -132,7 +136,11 @@ def pod_spec(spec: AppSpec, containers: list[CommentedMap], *, grace: int | None
              grace_origin: str | None = None, restart_policy: str | None = None) -> CommentedMap:
     volumes = [cmap(name="tmp", emptyDir=cmap(sizeLimit="256Mi"))]
     for vol in spec.volumes:
-        volumes.append(cmap(name=vol.name, persistentVolumeClaim=cmap(claimName=vol.name)))
+        if vol.storage == "emptyDir":  # logs and scratch the app writes: private to the pod, gone with it
+            volumes.append(note(cmap(name=vol.name, emptyDir=cmap(sizeLimit="256Mi")), "name",
+                                f"written by the app: {vol.note or vol.origin}"))
+        else:
+            volumes.append(cmap(name=vol.name, persistentVolumeClaim=cmap(claimName=vol.name)))
     pod = cmap(
         serviceAccountName=spec.name,
         automountServiceAccountToken=False,

@@ -53,11 +53,14 @@ def generate(spec: AppSpec) -> list[OutputFile]:
             objects[f"pdb-{p.label}.yaml"] = pdb(spec, p)
     if spec.web is not None and spec.web.port is not None:
         objects[f"service-{spec.web.label}.yaml"] = service(spec, spec.web)
-        objects[f"hpa-{spec.web.label}.yaml"] = hpa(spec, spec.web)
+        if not _single_node(spec):  # more pods could not attach a ReadWriteOnce claim
+            objects[f"hpa-{spec.web.label}.yaml"] = hpa(spec, spec.web)
         if spec.ingress is not None:
             objects["ingress.yaml"] = ingress(spec, spec.web)
     for vol in spec.volumes:
-        objects[f"pvc-{vol.name.removeprefix(spec.name + '-')}.yaml"] = pvc(spec, vol.name, vol.mount_path, vol.origin)
+        if vol.storage == "pvc":
+            objects[f"pvc-{vol.name.removeprefix(spec.name + '-')}.yaml"] = pvc(spec, vol.name, vol.mount_path,
+                                                                                vol.origin, vol.access_mode, vol.note)
     for sched in spec.schedules:
         objects[f"cronjob-{sched.name.removeprefix(spec.name + '-')}.yaml"] = cron_job(spec, sched)
     if spec.release_steps:
@@ -126,9 +129,14 @@ def secret(spec: AppSpec) -> CommentedMap:
     return obj
 
 
+def _single_node(spec: AppSpec) -> bool:
+    return any(v.storage == "pvc" and v.access_mode == "ReadWriteOnce" for v in spec.volumes)
+
+
 def deployment(spec: AppSpec, p: ProcessSpec) -> CommentedMap:
     singleton = p.role == ProcessRole.SCHEDULER.value
-    strategy = (cmap(type="Recreate") if singleton else
+    attached = _single_node(spec) and int(p.replicas.value) == 1
+    strategy = (cmap(type="Recreate") if singleton or attached else
                 cmap(type="RollingUpdate", rollingUpdate=cmap(maxUnavailable=0, maxSurge=1)))
     main = container(spec, p.label, p.argv, p.resources, command_origin=_command_note(p), process=p)
     template = cmap(metadata=cmap(labels=metadata(spec, p.name, p.label)["labels"]),
@@ -144,8 +152,10 @@ def deployment(spec: AppSpec, p: ProcessSpec) -> CommentedMap:
         strategy=strategy,
         template=template,
     )
-    note(body, "replicas", f"{p.replicas.origin}" + ("; the HPA scales from here" if p is spec.web else ""))
+    note(body, "replicas", f"{p.replicas.origin}" + ("; the HPA scales from here" if p is spec.web
+                                                    and not _single_node(spec) else ""))
     note(body, "strategy", "a scheduler must never run twice" if singleton else
+         "a ReadWriteOnce claim is attached to one pod's node: the old pod stops first" if attached else
          "no downtime: a new pod " + ("must be ready" if p.port is not None else "starts") + " before an old one stops")
     meta = note(metadata(spec, p.name, p.label, **extra), "name", p.renamed)
     if p.legacy_name:
@@ -205,9 +215,11 @@ def ingress(spec: AppSpec, p: ProcessSpec) -> CommentedMap:
     return cmap(apiVersion="networking.k8s.io/v1", kind="Ingress", metadata=meta, spec=body)
 
 
-def pvc(spec: AppSpec, name: str, mount_path: str, where: str) -> CommentedMap:
-    body = cmap(accessModes=cseq("ReadWriteMany"), resources=cmap(requests=cmap(storage="10Gi")))
-    note(body, "accessModes", "shared by every replica: needs an RWX storage class (NFS, EFS, Filestore ...)")
+def pvc(spec: AppSpec, name: str, mount_path: str, where: str, access_mode: str = "ReadWriteMany",
+        why: str = "") -> CommentedMap:
+    body = cmap(accessModes=cseq(access_mode), resources=cmap(requests=cmap(storage="10Gi")))
+    note(body, "accessModes", why if access_mode != "ReadWriteMany" and why else
+         "shared by every replica: needs an RWX storage class (NFS, EFS, Filestore ...)")
     note(body, "resources", "size is a default: check the legacy disk usage")
     meta = metadata(spec, name, "storage")
     note(meta, "name", f"mounted at {mount_path}; found at {where}")

@@ -89,8 +89,16 @@ def generate(model: AppModel, spec: AppSpec, files: list[OutputFile]) -> OutputF
 
     out += ["## Volumes to provision", ""]
     if spec.volumes:
-        out += [f"- PersistentVolumeClaim `{v.name}` (ReadWriteMany, 10Gi default) mounted at {md_code(v.mount_path)}; "
-                f"legacy {md_code(v.legacy_path)} ({v.origin}): copy the existing files into it." for v in spec.volumes]
+        for v in spec.volumes:
+            if v.storage == "emptyDir":
+                out.append(f"- emptyDir `{v.name}` at {md_code(v.mount_path)}: the app writes there "
+                           f"({v.note or v.origin}); it is empty at each start and gone with the pod (logs belong "
+                           "on stdout).")
+                continue
+            legacy = f"legacy {md_code(v.legacy_path)} " if v.legacy_path else ""
+            extra = f" {v.note}." if v.note else ""
+            out.append(f"- PersistentVolumeClaim `{v.name}` ({v.access_mode}, 10Gi default) mounted at "
+                       f"{md_code(v.mount_path)}; {legacy}({v.origin}): copy the existing files into it.{extra}")
     else:
         out += ["None found: the pods are stateless (only an emptyDir at /tmp)."]
     out += [""]
@@ -104,6 +112,14 @@ def generate(model: AppModel, spec: AppSpec, files: list[OutputFile]) -> OutputF
     else:
         out += ["None recorded."]
     out += [""]
+
+    unclassified = model.of(Kind.UNCLASSIFIED)
+    if unclassified:
+        out += [f"## Unclassified deploy commands ({len(unclassified)}): review each one", "",
+                "No rule says what these legacy deploy commands are. Make one a release step with "
+                "`[processes.NAME]` `role = \"release\"` and its `command` in `migrate.toml`; drop the others.", ""]
+        out += [f"- `{_cell(s.get('command'))}` ({', '.join(x.where() for x in s.sources)})" for s in unclassified]
+        out += [""]
 
     out += ["## Open questions", ""]
     questions = [f"- Conflict: {c.describe()}" for c in model.conflicts]
@@ -156,7 +172,8 @@ def generate(model: AppModel, spec: AppSpec, files: list[OutputFile]) -> OutputF
     out += [f"kubectl -n {ns} rollout undo deployment/{p.name}" for p in spec.processes] or ["# no Deployments"]
     out += ["```", "", "The release Job is named after a hash of the image and the release commands, so a new image",
             "creates a new Job; finished Jobs are removed after a day (`ttlSecondsAfterFinished`)."]
-    if spec.web is not None and spec.web.port is not None:
+    if spec.web is not None and spec.web.port is not None and not any(v.access_mode == "ReadWriteOnce"
+                                                                       for v in spec.volumes):
         low = int(spec.web.replicas.value)
         out += [f"The HorizontalPodAutoscaler scales `{spec.web.name}` between {low} ({spec.web.replicas.origin}) "
                 f"and {max(3, low * 3)} pods on CPU; each apply resets the count to the overlay's `replicas` "

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from generators.allowed_hosts import host_policy, probe_host, with_allowed_hosts
 from generators.base_image import BaseImage, choose
 from generators.facts import (
     CRON,
@@ -31,6 +32,7 @@ from generators.image.argv import container_argv
 from generators.image_secrets import SecretFile, secret_files
 from generators.resources import Resources, resources_for
 from generators.values import Value, bounded_int, origin, slug
+from generators.writable import log_redirects, with_log_redirects
 from migrator import names
 from migrator.config import GenerateSettings
 from migrator.errors import UserError
@@ -115,12 +117,9 @@ class AppSpec:
     local_packages: tuple[str, ...] = ()  # path dependencies inside the repo: copied before the install
     package_indexes: tuple[tuple[str, str], ...] = ()  # (name, URL) of the project's own package indexes
     renamed: tuple[str, ...] = ()  # names that collided after sanitising, and what each became
-
-    @property
-    def probe_host(self) -> str | None:
-        """The Host header for HTTP health checks: the first concrete public host, when one is known."""
-        hosts = [h for h, _ in self.ingress.hosts if "*" not in h] if self.ingress else []
-        return hosts[0] if hosts else None
+    # the Host header for HTTP health checks, from how the app builds its host allow-list
+    # (:mod:`generators.allowed_hosts`): the Ingress host it allows, else one it does
+    probe_host: str | None = None
 
     @property
     def port(self) -> int | None:
@@ -137,16 +136,28 @@ def build_spec(model: AppModel, settings: GenerateSettings) -> AppSpec:
         raise UserError(f"base image {settings.base_image!r} is not a valid image reference")
     base = choose(model, settings.base_image)
     web_subject = model.web_process
-    long_running = [p for p in model.processes if p.get("role") in LONG_RUNNING]
+    redirects = log_redirects(model)
+    volumes = volume_specs(model, name, set(redirects))
+    # a ReadWriteOnce claim (SQLite) attaches to one node: one replica of each process that mounts it
+    single = next((v for v in volumes if v.access_mode == "ReadWriteOnce"), None)
+    long_running = [p for p in model.processes
+                    if p.get("role") in LONG_RUNNING and str(p.get("command") or "").strip()]  # no command: no run
     labels, renamed_processes = disambiguate([(p.key, slug(p.key, "process", 20)) for p in long_running], 20)
     notes_renamed = dict(_rename_notes(renamed_processes, "process", long_running))
     processes = tuple(
-        _process(p, name, labels[p.key], settings, web=p is web_subject, renamed=notes_renamed.get(p.key))
+        _process(p, name, labels[p.key], settings, web=p is web_subject, renamed=notes_renamed.get(p.key),
+                 single_writer=single)
         for p in long_running
     )
     schedules = _schedules(model, name)
     web = next((p for p in processes if p.role == ProcessRole.WEB.value), None)
     config_env, secret_env, optional_env = env_specs(model)
+    config_env, optional_env = with_log_redirects(config_env, optional_env, redirects)
+    ingress = ingress_spec(model)
+    public = [h for h, _ in ingress.hosts if "*" not in h] if ingress else []
+    policy = host_policy(model)
+    probe = probe_host(policy, public, web.name if web is not None and web.port is not None else None)
+    config_env, optional_env = with_allowed_hosts(config_env, optional_env, secret_env, policy, [*public, probe or ""])
     runtime = model.runtime
     return AppSpec(
         name=name,
@@ -165,8 +176,8 @@ def build_spec(model: AppModel, settings: GenerateSettings) -> AppSpec:
         config_env=config_env,
         secret_env=secret_env,
         optional_env=optional_env,
-        volumes=volume_specs(model, name),
-        ingress=ingress_spec(model),
+        volumes=volumes,
+        ingress=ingress,
         build_packages=packages(model, "build", base),
         runtime_packages=packages(model, "runtime", base),
         package_manager=Value(runtime.get("package_manager") or "pip",
@@ -180,6 +191,7 @@ def build_spec(model: AppModel, settings: GenerateSettings) -> AppSpec:
         local_packages=tuple(str(p) for p in runtime.get("local_packages") or ()),
         package_indexes=tuple((str(n), str(u)) for n, u in runtime.get("package_indexes") or ()),
         renamed=(*notes_renamed.values(), *(s.renamed for s in schedules if s.renamed)),
+        probe_host=probe,
     )
 
 
@@ -213,7 +225,7 @@ def _image(settings: GenerateSettings, name: str) -> tuple[str, str]:
 
 
 def _process(p: Subject, app: str, label: str, settings: GenerateSettings, *, web: bool,
-             renamed: str | None = None) -> ProcessSpec:
+             renamed: str | None = None, single_writer: VolumeSpec | None = None) -> ProcessSpec:
     role = str(p.get("role"))
     port: Value | None = None
     if web:
@@ -228,8 +240,12 @@ def _process(p: Subject, app: str, label: str, settings: GenerateSettings, *, we
     elif bounded_int(p.get("port"), 1, 65535):
         port = Value(bounded_int(p.get("port"), 1, 65535), origin(p, "port") or "")
     argv, note = container_argv(p.meaning, int(port.value) if port else None)
+    pinned = p.facts.get("replicas")
     if role == ProcessRole.SCHEDULER.value:
         replicas = Value(1, "schedulers run exactly once")
+    elif single_writer is not None and not (web and settings.replicas) and not (
+            pinned is not None and pinned.source.analyzer == "migrate.toml"):
+        replicas = Value(1, f"one replica: {single_writer.name} is a ReadWriteOnce claim ({single_writer.origin})")
     elif web and settings.replicas:
         replicas = Value(settings.replicas, "migrate.toml / --replicas")
     elif bounded_int(p.get("replicas"), 1, 1000):
@@ -242,7 +258,7 @@ def _process(p: Subject, app: str, label: str, settings: GenerateSettings, *, we
         label=label,
         name=f"{app}-{label}",
         role=role,
-        argv=argv or ("python",),
+        argv=argv,
         command_origin=origin(p, "command") or "",
         note=note,
         port=port,

@@ -155,23 +155,27 @@ def generate(path: Path, output: Path | None, dry_run: bool, show_diff: bool, fo
              namespace: str | None, base_image: str | None, buildkit: bool) -> None:
     """Write a Dockerfile, Kubernetes manifests (kustomize), migrate.toml and MIGRATION.md for PATH."""
     from migrator.config import GenerateSettings
-    from migrator.generate import generate as run_generate
+    from migrator.errors import UserError
+    from migrator.generate import generate_checked
     from migrator.writer import diff, write
 
     check_root(path)
     options = GenerateSettings(image=image, namespace=namespace, base_image=base_image, buildkit=buildkit)
-    files = run_generate(path, options)
+    files, problem = generate_checked(path, options)
     target = output or path
     if show_diff:
         click.echo(diff(files, target, force=force), nl=False)
-        return
-    actions = write(files, target, force=force, dry_run=dry_run)
-    for action in actions:
-        size = f"{action.size:>7} B  " if dry_run else ""
-        click.echo(f"{size}{inline(action.describe())}")
-    conflicts = [a for a in actions if a.action == "conflict"]
-    if conflicts:
-        click.echo(f"{len(conflicts)} file(s) edited by hand: review the .new versions (or use --force)", err=True)
+    else:
+        actions = write(files, target, force=force, dry_run=dry_run)
+        for action in actions:
+            size = f"{action.size:>7} B  " if dry_run else ""
+            click.echo(f"{size}{inline(action.describe())}")
+        conflicts = [a for a in actions if a.action == "conflict"]
+        if conflicts:
+            click.echo(f"{len(conflicts)} file(s) edited by hand: review the .new versions (or use --force)",
+                       err=True)
+    if problem:  # what could be written is written; the app cannot start from it yet
+        raise UserError(problem)
 
 
 @main.command()

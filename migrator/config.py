@@ -83,6 +83,12 @@ def _read(root: Path) -> str | None:
     return text  # None: a link RepoView does not follow (out of the repository); the analysis says so
 
 
+def offline_jobs(root: str | os.PathLike[str]) -> dict[str, str]:
+    """``[offline_jobs.NAME] reason`` of the repo's migrate.toml: job name -> why it fails offline."""
+    table = load(root).get("offline_jobs") or {}
+    return {str(name): str(spec["reason"]) for name, spec in table.items() if spec.get("reason")}
+
+
 def validate(data: Mapping[str, Any]) -> None:
     """Raise :class:`ConfigError` listing every key of ``data`` that does not match the schema."""
     found = problems(data)

@@ -208,6 +208,15 @@ SECTIONS: tuple[Section, ...] = (
         Setting("buildkit", "boolean", "true or false", "true adds BuildKit-only syntax (pip cache mounts).",
                 _bool, {"type": "boolean"}, False),
     )),
+    Section("offline_jobs", "Jobs and CronJobs that `migrate verify` cannot run to success offline (they call a "
+            "partner API, an SMTP relay ...). The key is the schedule or release step's name as the report shows it "
+            "(or the generated object's full name). verify still runs the job and fails if it cannot start at all "
+            "(command not found, permission denied); a non-zero exit is reported as expected, with the reason.", (
+        Setting("reason", "string", "a non-empty sentence", "Why the job cannot succeed without its real "
+                "environment; shown in the verify report.", _string(r"(?s).*\S.*"),
+                {"type": "string", "pattern": "\\S"}, "uploads the nightly export to the partner's SFTP server"),
+    ), name="NAME", name_expected="a job name that is not empty", name_check=lambda n: bool(n.strip()),
+        name_pattern=r"\S"),
     Section("resources", "Requests and limits for every container; a process's own legacy limits win.", (
         cpu_setting("cpu_request", "CPU request."),
         memory_setting("memory_request", "Memory request (default: the memory limit)."),

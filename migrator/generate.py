@@ -29,11 +29,35 @@ def generate(
     analyzers: Sequence[Any] | None = None,
 ) -> list[OutputFile]:
     """Every generated file for the repo at ``path``; ``options`` (command line) win over migrate.toml."""
+    return generate_checked(path, options, analyzers=analyzers)[0]
+
+
+def generate_checked(
+    path: str | os.PathLike[str],
+    options: GenerateSettings | None = None,
+    *,
+    analyzers: Sequence[Any] | None = None,
+) -> tuple[list[OutputFile], str | None]:
+    """The generated files, and what makes them incomplete (:func:`start_command_unknown`) or None."""
     settings = config.load_settings(path)
     if options is not None:
         settings = settings.with_options(**{k: v for k, v in vars(options).items() if v not in (None, {}, False)})
     model = analyze(path, overrides=config.load_overrides(path), analyzers=analyzers)
-    return generate_from_model(model, settings, own_dockerignore=own_dockerignore(path))
+    files = generate_from_model(model, settings, own_dockerignore=own_dockerignore(path))
+    return files, start_command_unknown(model, settings)
+
+
+def start_command_unknown(model: AppModel, settings: GenerateSettings) -> str | None:
+    """The message ``migrate generate`` exits 1 with when nothing says how the app starts (no
+    long-running process and no schedule), after writing what it could; None when something does."""
+    spec = build_spec(model, settings)
+    if spec.processes or spec.schedules:
+        return None
+    return ("start command unknown: no Procfile, systemd unit, supervisor program, deploy script, "
+            "`if __name__ == \"__main__\"` server or loop, or framework says how this app starts, so the "
+            "image has no CMD and there is no Deployment. Set it in migrate.toml, e.g.\n"
+            "  [processes.web]\n  command = \"gunicorn myapp.wsgi --bind 0.0.0.0:8000\"\n"
+            "([processes.worker] for a process that listens on no port), then run `migrate generate` again")
 
 
 def own_dockerignore(path: str | os.PathLike[str]) -> bool:
@@ -86,4 +110,7 @@ def config_sections(spec: AppSpec) -> list[tuple[str, list[Default]]]:
             ("stop_timeout", p.stop_timeout.value, p.stop_timeout.origin),
         ]
         sections.append((f"processes.{p.key}", rows))
+    if not spec.processes:
+        sections.append(("processes.web", [("command", "gunicorn myapp.wsgi --bind 0.0.0.0:8000",
+                                            "start command unknown: set the app's own (an example)")]))
     return sections

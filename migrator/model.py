@@ -48,6 +48,7 @@ class Kind(str, enum.Enum):
     RELEASE_STEP = "release_steps"
     BUILD_STEP = "build_steps"
     HOST_STEP = "host_steps"  # legacy steps that the container build replaces (git pull, pip install)
+    UNCLASSIFIED = "unclassified_steps"  # deploy commands no rule classifies: a person reviews them
     SCHEDULE = "schedules"
     SERVICE = "services"
     HEALTH_CHECK = "health_checks"

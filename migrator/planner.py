@@ -42,6 +42,7 @@ from migrator.model import (
     Warning,
 )
 from migrator.repo import RepoView
+from migrator.script_commands import script_heads, through_interpreter
 from migrator.secrets import scrub
 from migrator.textsafe import block, inline
 
@@ -52,7 +53,8 @@ OVERRIDE_ANALYZER = "migrate.toml"
 # Fields where agreement is not required: any True wins (a var is secret if any source says so).
 _ANY_TRUE = {(Kind.ENV, "secret"), (Kind.ENV, "required")}
 # Fields that describe rather than decide; differing values there are not conflicts.
-_NO_CONFLICT = {"legacy_name", "description", "reason", "stage", "dev_server", "note", "evidence"}
+_NO_CONFLICT = {"legacy_name", "description", "reason", "stage", "dev_server", "note", "evidence", "started_by",
+                "written_by", "written", "purpose"}  # purpose: a volume's label (media or uploads), not a decision
 # Single-instance roles: schedulers must never run twice.
 _SINGLETON_ROLES = {ProcessRole.SCHEDULER.value}
 
@@ -80,6 +82,8 @@ def analyze(
             else:
                 warnings.append(item)
     findings.extend(overrides)
+    commands = [str(f.fields["command"]) for f in findings if f.kind in _COMMAND_KINDS and f.fields.get("command")]
+    scripts = script_heads(repo, commands)
     return plan(
         repo.root.name,
         findings,
@@ -87,6 +91,7 @@ def analyze(
         warnings=[*repo.warnings, *warnings],
         files_read=repo.files_read,
         analyzer_order=order,
+        scripts=scripts,
     )
 
 
@@ -122,9 +127,12 @@ def plan(
     warnings: Iterable[Warning] = (),
     files_read: Iterable[str] = (),
     analyzer_order: Mapping[str, int] | None = None,
+    scripts: Mapping[str, str] | None = None,
 ) -> AppModel:
-    """Merge findings into an AppModel (pure: no I/O)."""
+    """Merge findings into an AppModel (pure: no I/O). ``scripts``: the first line of each repo file a
+    command may run (:func:`migrator.script_commands.script_heads`)."""
     order = dict(analyzer_order or {})
+    files_read = tuple(files_read)
     grouped: dict[tuple[Kind, str], list[Finding]] = defaultdict(list)
     for f in findings:
         f = _safe_names(f)
@@ -140,8 +148,11 @@ def plan(
     final = {kind: tuple(sorted(items, key=_subject_sort)) for kind, items in subjects.items()}
     final = _enforce_invariants(final)
     final = _relativize_commands(final)
+    final = _run_scripts(final, scripts or {})
     final = _understand_commands(final)
     final = _drop_workload_script_steps(final)
+    final = _account_repo_scripts(final, files_read)
+    final = {kind: items for kind, items in final.items() if items or kind is not Kind.UNCLASSIFIED}
     used = {s.file for items in final.values() for subj in items for s in subj.sources if not s.file.startswith("(")}
     return AppModel(
         root_name=inline(root_name),
@@ -265,11 +276,30 @@ def _superseded(p: Subject, processes: tuple[Subject, ...]) -> bool:
     )
 
 
+_ROLE_NAMES = {"web": ProcessRole.WEB, "worker": ProcessRole.WORKER, "beat": ProcessRole.SCHEDULER,
+               "clock": ProcessRole.SCHEDULER, "scheduler": ProcessRole.SCHEDULER, "release": ProcessRole.RELEASE}
+
+
+def _with_role(p: Subject) -> Subject:
+    """A process with a command and no role (``[processes.web] command = ...`` in migrate.toml) gets one:
+    from its name when that is a role's name, else from what the command is, else worker."""
+    if p.get("role") or not p.get("command"):
+        return p
+    fact = p.facts["command"]
+    said = p.meaning if p.meaning is not None and p.meaning.text == fact.value else None
+    role = _ROLE_NAMES.get(p.key) or (said or registry.understand(str(fact.value), fact.source)).role \
+        or ProcessRole.WORKER
+    src = Source("(planner)", None, "planner", Confidence.DEFAULT)
+    why = "no source gave a role: " + (f"the process is named {p.key!r}" if p.key in _ROLE_NAMES
+                                       else "from its command, else worker")
+    return replace(p, facts={**p.facts, "role": Fact("role", role.value, (Candidate(role.value, src),), False, why)})
+
+
 def _enforce_invariants(subjects: dict[Kind, tuple[Subject, ...]]) -> dict[Kind, tuple[Subject, ...]]:
     """Rules that hold whatever the sources say: a scheduler runs exactly once; a guessed process
     does not duplicate a declared one."""
     procs = []
-    all_procs = subjects.get(Kind.PROCESS, ())
+    all_procs = tuple(_with_role(p) for p in subjects.get(Kind.PROCESS, ()))
     for p in all_procs:
         if _superseded(p, all_procs):
             continue
@@ -343,10 +373,36 @@ def _relativize_commands(subjects: dict[Kind, tuple[Subject, ...]]) -> dict[Kind
     return out
 
 
+def _run_scripts(subjects: dict[Kind, tuple[Subject, ...]],
+                 heads: Mapping[str, str]) -> dict[Kind, tuple[Subject, ...]]:
+    """``scripts/backup.sh`` -> ``bash scripts/backup.sh``: a repo script runs through the interpreter its
+    shebang names, so a file that is not executable in git (or names an interpreter the image lacks)
+    still runs (:mod:`migrator.script_commands`)."""
+    if not heads:
+        return subjects
+    out = dict(subjects)
+    for kind in _COMMAND_KINDS:
+        changed = []
+        for subject in subjects.get(kind, ()):
+            fact = subject.facts.get("command")
+            if fact is not None and isinstance(fact.value, str):
+                new, scripts = through_interpreter(fact.value, heads)
+                if scripts:
+                    how = ", ".join(f"{s} ({heads[s] or 'no shebang'})" for s in scripts)
+                    reason = f"{fact.reason}; run through the interpreter of {how}, whatever its git mode"
+                    facts = {**subject.facts, "command": Fact("command", new, fact.candidates, fact.conflict, reason)}
+                    subject = replace(subject, facts=facts, meaning=None)  # another text: understood anew
+            changed.append(subject)
+        if kind in out:
+            out[kind] = tuple(changed)
+    return out
+
+
 def _understand_commands(subjects: dict[Kind, tuple[Subject, ...]]) -> dict[Kind, tuple[Subject, ...]]:
     """Every command that runs in the image carries what it means, for the generators: the winning
     reader's meaning when it states the final command; else (a migrate.toml command, a chain, a
-    command whose secret was lifted or scrubbed) the command as it now reads, understood once."""
+    command whose secret was lifted or scrubbed, a script now run through its interpreter) the command
+    as it now reads, understood once."""
     out = dict(subjects)
     for kind in _COMMAND_KINDS:
         if kind not in out:
@@ -363,20 +419,52 @@ def _understand_commands(subjects: dict[Kind, tuple[Subject, ...]]) -> dict[Kind
 
 
 def _drop_workload_script_steps(subjects: dict[Kind, tuple[Subject, ...]]) -> dict[Kind, tuple[Subject, ...]]:
-    """A script that a schedule or a process runs (``scripts/backup.sh`` from cron) is the workload's own
-    work, not a deploy script: its ``tar``/``mkdir`` lines are not legacy deploy steps to replace."""
+    """A script that a schedule, a process or a release step runs (``scripts/backup.sh`` from cron) is the
+    workload's own work, not a deploy script: its ``tar``/``mkdir`` lines are not legacy deploy steps to
+    replace, and the ``migrate`` inside a release script must not run twice."""
     run_by_workloads: set[str] = set()
-    for kind in (Kind.SCHEDULE, Kind.PROCESS):
+    for kind in (Kind.SCHEDULE, Kind.PROCESS, Kind.RELEASE_STEP):
         for subject in subjects.get(kind, ()):
             argv = subject.meaning.container if subject.meaning else ()
             for token in argv[:2]:  # `scripts/x.sh` or `bash scripts/x.sh`
                 run_by_workloads.add(token.removeprefix("./"))
-    if not run_by_workloads or Kind.HOST_STEP not in subjects:
+    if not run_by_workloads:
         return subjects
-    kept = tuple(
-        step for step in subjects[Kind.HOST_STEP] if not all(s.file in run_by_workloads for s in step.sources)
-    )
-    return {**subjects, Kind.HOST_STEP: kept}
+    out = dict(subjects)
+    # what the workload's script does is its own business (a release script's migrate runs in its Job)
+    for kind in (Kind.HOST_STEP, Kind.UNCLASSIFIED, Kind.RELEASE_STEP):
+        if kind in subjects:
+            out[kind] = tuple(step for step in subjects[kind]
+                              if not all(s.file in run_by_workloads for s in step.sources))
+    return out
+
+
+def _account_repo_scripts(subjects: dict[Kind, tuple[Subject, ...]],
+                          files_read: Iterable[str]) -> dict[Kind, tuple[Subject, ...]]:
+    """``./deploy.sh start`` or ``bash scripts/migrate.sh`` in a deploy script runs a shell script of this
+    repo that the shell analyzer reads on its own, command by command: the call itself is accounted
+    for (a host step pointing there), not an unclassified command."""
+    shell_files = {s.file for items in subjects.values() for subj in items for s in subj.sources
+                   if s.analyzer == "shell"} | {f for f in files_read if f.endswith((".sh", ".bash"))}
+    kept: list[Subject] = []
+    moved: list[Subject] = []
+    for step in subjects.get(Kind.UNCLASSIFIED, ()):
+        fact = step.facts.get("command")
+        argv = list(registry.understand(str(fact.value), fact.source).container) if fact is not None else []
+        if argv and argv[0].rsplit("/", 1)[-1] in ("sh", "bash", "dash"):
+            argv = [a for a in argv[1:] if not a.startswith("-")]
+        script = argv[0].removeprefix("./") if argv else ""
+        if script not in shell_files:
+            kept.append(step)
+            continue
+        assert fact is not None  # argv came from it
+        reason = f"runs {script} of this repository: its own commands are classified where it is read"
+        facts = {**step.facts, "reason": Fact("reason", reason, fact.candidates, False, "the script is read itself")}
+        moved.append(replace(step, kind=Kind.HOST_STEP, facts=facts))
+    if not moved:
+        return subjects
+    host = sorted([*subjects.get(Kind.HOST_STEP, ()), *moved], key=_subject_sort)
+    return {**subjects, Kind.UNCLASSIFIED: tuple(kept), Kind.HOST_STEP: tuple(host)}
 
 
 def _dedupe_secrets(secrets: Iterable[SecretFinding]) -> tuple[SecretFinding, ...]:

@@ -49,6 +49,8 @@ INVALID = [
     ("[processes.web]\nreplicas = -5\n", "processes.web.replicas", "expected an integer from 1 to 1000, got an "
      "integer (-5)"),
     ("[processes.web]\nreplicas = 2.5\n", "processes.web.replicas", "got a float (2.5)"),
+    ("[offline_jobs.nightly]\nreason = 5\n", "offline_jobs.nightly.reason", "expected a non-empty sentence"),
+    ('[offline_jobs.nightly]\nreason = " "\n', "offline_jobs.nightly.reason", "expected a non-empty sentence"),
     ('[processes.web]\nrole = "daemon"\n', "processes.web.role", "expected one of web, worker, scheduler"),
     ('[processes.web]\ncommand = ""\n', "processes.web.command", "expected a non-empty command line"),
     ('[processes.web]\nuser = "Root User"\n', "processes.web.user", "expected a user name matching"),
@@ -75,7 +77,8 @@ INVALID = [
     ('[runtime]\nrequirements_file = "../outside.txt"\n', "runtime.requirements_file", "a path inside the "
      "repository"),
     ('[runtime]\nlanguage = "Python 3"\n', "runtime.language", "expected a lower-case language name"),
-    ("[bogus]\nx = 1\n", "bogus", "unknown table (known: runtime, processes, env, health, generate, resources)"),
+    ("[bogus]\nx = 1\n", "bogus",
+     "unknown table (known: runtime, processes, env, health, generate, offline_jobs, resources)"),
     ("when = 2024-01-01\n", "when", "unknown table"),
 ]
 

@@ -13,9 +13,10 @@ from migrator.repo import PRUNED_DIRS, RepoView
 # now, and it must not move, or every tie in every report could change winner.
 ORDER = ["procfile", "app_json", "appserver_config", "systemd", "supervisor", "cron", "nginx", "caddy", "haproxy",
          "python_version", "requirements", "pipenv", "pyproject", "setuptools", "ci_python", "fabric", "shell",
-         "makefile", "python_code", "dockerfile", "compose", "dotenv", "secret_files"]
+         "makefile", "python_code", "python_entrypoints", "python_writes", "python_hosts", "dockerfile", "compose",
+         "dotenv", "secret_files"]
 PYTHON = ["appserver_config", "python_version", "requirements", "pipenv", "pyproject", "setuptools", "ci_python",
-          "python_code"]
+          "python_code", "python_entrypoints", "python_writes", "python_hosts"]
 
 
 def test_analyzers_come_out_of_the_tiers_in_todays_order():

@@ -60,7 +60,11 @@ class Converter:
         if kind == "compound":
             parts = list(node.list)
             subshell = bool(parts) and parts[0].kind == "reservedword" and parts[0].word == "("
-            return self._seq(parts, depth, subshell)
+            block = self._seq(parts, depth, subshell)
+            # `done < <(ls /etc)`: a substitution in the block's redirection runs too (tree-sitter sees it)
+            subs = [s for r in getattr(node, "redirects", None) or [] if hasattr(r.output, "parts")
+                    for s in self._subs(r.output, depth)]
+            return seq([*subs, block]) if subs else block
         if kind in ("if", "while", "until"):
             return self._seq(node.parts, depth)
         if kind == "for":

@@ -85,7 +85,7 @@ def render(model: AppModel, spec: AppSpec, files: Sequence[OutputFile], ctx: Bod
     """The PR body, at most ``limit`` characters."""
     maps = mappings(model, spec, files)
     sections = [_summary(model, spec, files, maps), _workloads(maps), _secret_keys(spec), _hardcoded(model),
-                _questions(model, spec, ctx), _verify(ctx), _evidence(model), _rerun(ctx)]
+                _unclassified(model), _questions(model, spec, ctx), _verify(ctx), _evidence(model), _rerun(ctx)]
     return fit(sections, limit)
 
 
@@ -130,7 +130,8 @@ def _summary(model: AppModel, spec: AppSpec, files: Sequence[OutputFile], maps: 
               f"- health check: {cell(spec.health_path.value) if spec.health_path else 'not found'}",
               f"- read {plural(len(model.files_read), 'file')}; "
               f"{plural(len(model.secrets_found), 'hard-coded secret')}, {plural(len(model.conflicts), 'conflict')}, "
-              f"{plural(len(model.warnings), 'warning')}", "",
+              f"{plural(len(model.warnings), 'warning')}, "
+              f"{plural(len(model.of(Kind.UNCLASSIFIED)), 'unclassified deploy command')} to review", "",
               f"<details><summary>Generated files ({len(files)})</summary>", ""]
     # one line per file: 3,000 CronJobs would otherwise push every other section past the size limit
     return Section(lines, [f"- `{f.path}`" for f in files], ["", "</details>", ""], bullets=True,
@@ -173,6 +174,22 @@ def _hardcoded(model: AppModel) -> Section:
             "**Rotate each one**: it is in the git history even after removal. Then read it from the Secret above.",
             "", "| where | name | kind |", "|---|---|---|"]
     rows = [f"| `{s.file}:{s.line or '?'}` | {cell(s.name)} | {s.kind} |" for s in model.secrets_found]
+    return Section(head, rows, [""], more="run `migrate analyze`")
+
+
+def _unclassified(model: AppModel) -> Section:
+    """Deploy commands no rule classified: each is a question only the app's owners can answer."""
+    steps = model.of(Kind.UNCLASSIFIED)
+    if not steps:
+        return Section(["## Unclassified deploy commands", "",
+                        "None: every command of the deploy scripts became a process, a release, build or host "
+                        "step, or a schedule.", ""])
+    head = ["## Unclassified deploy commands", "",
+            f"{plural(len(steps), 'command')} of the legacy deploy scripts matched no rule (unclassified: review). "
+            "Each may be a release step (run it in the release Job: `[processes.NAME]` with `role = \"release\"` "
+            "and its `command` in `migrate.toml`), a build step, or something only the old hosts needed:", "",
+            "| command | where |", "|---|---|"]
+    rows = [f"| {cell(s.get('command'))} | {', '.join(f'`{x.where()}`' for x in s.sources)} |" for s in steps]
     return Section(head, rows, [""], more="run `migrate analyze`")
 
 

@@ -26,12 +26,13 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from migrator import names
+from migrator.config import offline_jobs
 from migrator.errors import UserError
 from migrator.verify import manifests as mf
 from migrator.verify.build import BuildFiles, build_files, build_image
 from migrator.verify.image_scan import scan_image
 from migrator.verify.plan import AnalysisHints, VerifyPlan, make_plan, name_of
-from migrator.verify.report import SKIPPED, WARNING, StepFailed, VerifyReport
+from migrator.verify.report import SKIPPED, WARNING, Step, StepFailed, VerifyReport
 
 log = logging.getLogger(__name__)
 SETTLE_SECONDS = 8.0
@@ -124,6 +125,7 @@ def verify(
     report = VerifyReport(kind, run_id, progress=progress)
     manifests = mf.load(root)  # a missing/unparsable output is a usage error, before any engine work
     files = build_files(root)  # only the Dockerfile migrate generated is ever built
+    marks = offline_jobs(root)  # an invalid migrate.toml is a usage error too
     client = client or docker_client()
     be: Backend
     if kind == "kind":
@@ -137,7 +139,7 @@ def verify(
     # the checkout directory may be called anything (owner+name, "My App", Näme): the tag must be valid
     tag = f"{names.image_repository(root.resolve().name, 'migrate-verify')}:{names.image_tag(run_id)}"
     try:
-        _run(root, be, report, manifests, files, client, tag, settle)
+        _run(root, be, report, manifests, files, client, tag, settle, marks)
     except StepFailed:
         pass  # recorded on its step; the remaining steps do not run
     finally:
@@ -172,7 +174,7 @@ def _remove_image(client: Any, tag: str) -> None:
 
 
 def _run(root: Path, be: Backend, report: VerifyReport, manifests: mf.Manifests, files: BuildFiles, client: Any,
-         tag: str, settle: float) -> None:
+         tag: str, settle: float, marks: dict[str, str]) -> None:
     with report.step("validate manifests") as step:
         errors = mf.validate(manifests.objects)
         if errors:
@@ -205,7 +207,7 @@ def _run(root: Path, be: Backend, report: VerifyReport, manifests: mf.Manifests,
                       f"fake values for {sum(len(v) for v in plan.secrets.values())} Secret key(s)"
     for job in plan.jobs:
         with report.step(f"release job {name_of(job)}") as step:
-            step.detail, step.logs = be.run_job(plan, job)
+            _run_job(be, plan, job, step, marks)
     with report.step("start deployments and wait for readiness") as step:
         be.start_workloads(plan)
         be.wait_ready(plan)
@@ -227,9 +229,37 @@ def _run(root: Path, be: Backend, report: VerifyReport, manifests: mf.Manifests,
     with report.step(f"settle {settle:.0f}s (everything stays up)"):
         be.settle(plan, settle)
     for cron in plan.cronjobs:
+        # a CronJob that cannot start or exits non-zero fails verify, as it would fail every night in the
+        # cluster; one the user marked in migrate.toml [offline_jobs] may exit non-zero, never fail to start
         with report.step(f"trigger cronjob {name_of(cron)}") as step:
-            try:
-                step.detail, step.logs = be.run_job(plan, cron)
-            except StepFailed as exc:
-                # a scheduled task's result is reported; it does not decide whether the app boots
-                step.status, step.detail, step.logs = WARNING, exc.detail, exc.logs
+            _run_job(be, plan, cron, step, marks)
+
+
+def offline_mark(job: Any, marks: dict[str, str]) -> tuple[str, str] | None:
+    """(key, reason) when migrate.toml [offline_jobs] names this Job/CronJob, by its full name or its name
+    within the app (``shop-nightly-sync`` or ``nightly-sync``)."""
+    name = name_of(job)
+    app = ((job.get("metadata") or {}).get("labels") or {}).get("app.kubernetes.io/name", "")
+    for key, reason in marks.items():
+        if key == name or (app and name == f"{app}-{key}"):
+            return key, reason
+    return None
+
+
+def _run_job(be: Backend, plan: VerifyPlan, job: Any, step: Step, marks: dict[str, str]) -> None:
+    """Run a Job or a CronJob's job once: a failure fails the step, unless migrate.toml marks the job as one
+    that cannot succeed offline and it did run (a job that cannot even start fails whatever the mark)."""
+    mark = offline_mark(job, marks)
+    try:
+        step.detail, step.logs = be.run_job(plan, job)
+    except StepFailed as exc:
+        if mark is None or not exc.ran:
+            if mark is not None:
+                exc.detail += f" (marked in migrate.toml [offline_jobs.{mark[0]}], but it never ran: fix it)"
+            raise
+        step.status, step.logs, step.events = WARNING, exc.logs, exc.events
+        step.detail = f"{exc.detail}: expected offline (migrate.toml [offline_jobs.{mark[0]}]: {mark[1]})"
+        return
+    if mark is not None:
+        step.detail += (f"; marked in migrate.toml [offline_jobs.{mark[0]}] as failing offline, but it "
+                        "succeeded: the mark can go")

@@ -2,7 +2,8 @@
 
 This is NOT Kubernetes. Each pod template becomes containers of the same image with the same
 command/args, env (ConfigMap + Secret values), user, read-only root filesystem (emptyDir mounts as
-tmpfs) and resource limits; probes run as the manifest defines them. Services become DNS names on a
+tmpfs, claims as Docker volumes owned by the pod's fsGroup) and resource limits; probes run as the
+manifest defines them. Services become DNS names on a
 user-defined network (aliases of the pod's first container). One replica per workload, no
 rescheduling or restarts: a container that exits fails verification. Everything created is labelled
 ``migrate.verify=<run id>`` and removed by :meth:`DockerBackend.cleanup`.
@@ -11,6 +12,7 @@ rescheduling or restarts: a container that exits fails verification. Everything 
 from __future__ import annotations
 
 import re
+import shlex
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -44,6 +46,11 @@ def parse_quantity(text: Any, cpu: bool = False) -> int:
     return int(float(s))
 
 
+# exit codes with which a shell (or the runtime) says the program itself never ran (POSIX: 126, 127)
+CANNOT_EXECUTE = {126: "the command was found but could not be executed (permission denied?)",
+                  127: "the command was not found"}
+
+
 def _start(container: Any, cname: str) -> None:
     """Start a container; the runtime refusing it (command not found...) is the app's failure."""
     import docker.errors
@@ -52,7 +59,7 @@ def _start(container: Any, cname: str) -> None:
         container.start()
     except docker.errors.APIError as exc:
         reason = str(exc.explanation or exc).split("unable to start container process: ")[-1]
-        raise StepFailed(f"container {cname} could not start: {reason}") from exc
+        raise StepFailed(f"container {cname} could not start: {reason}", ran=False) from exc
 
 
 class DockerBackend:
@@ -69,6 +76,7 @@ class DockerBackend:
         self.network_name = names.docker_name("migrate-verify", run_id)
         self.network: Any = None
         self.running: dict[str, tuple[Any, Mapping[str, Any]]] = {}  # container name -> (container, spec)
+        self.claimed: set[str] = set()  # volumes created for PersistentVolumeClaims, owned by the fsGroup
         self.probes: dict[str, dict[str, ProbeState]] = {}
 
     def _name(self, *parts: str) -> str:
@@ -190,19 +198,42 @@ class DockerBackend:
         pod_volumes = {v["name"]: v for v in pod_template(obj).get("volumes") or []}
         tmpfs: dict[str, str] = {}
         volumes: dict[str, dict[str, str]] = {}
+        # a kubelet emptyDir is a fresh 0777 directory; runc gives a tmpfs the mode and owner of the
+        # image's directory under it (root's 0755 for /app/logs): owned by the pod's user it is writable
+        sc = {**(pod_template(obj).get("securityContext") or {}), **(spec.get("securityContext") or {})}
+        group = sc.get("fsGroup", sc.get("runAsGroup"))
+        owner = [f"{k}={int(v)}" for k, v in (("uid", sc.get("runAsUser")), ("gid", group)) if v is not None]
         for m in spec.get("volumeMounts") or []:
             vol = pod_volumes.get(m["name"], {})
             if "emptyDir" in vol:
                 size = (vol["emptyDir"] or {}).get("sizeLimit")
-                tmpfs[m["mountPath"]] = f"size={parse_quantity(size)}" if size else ""
+                tmpfs[m["mountPath"]] = ",".join([*([f"size={parse_quantity(size)}"] if size else []), *owner])
             elif "persistentVolumeClaim" in vol:
                 vname = self._name(vol["persistentVolumeClaim"]["claimName"])
-                self.client.volumes.create(vname, labels=self.labels)
+                if vname not in self.claimed:
+                    self.client.volumes.create(vname, labels=self.labels)
+                    self._fs_group(obj, spec, vname, m["mountPath"])
+                    self.claimed.add(vname)
                 volumes[vname] = {"bind": m["mountPath"], "mode": "ro" if m.get("readOnly") else "rw"}
             else:
                 what = ", ".join(vol) or "undefined"
                 self.report.notes.append(f"volume {m['name']} ({what}) is not mounted by the docker backend")
         return tmpfs, volumes
+
+    def _fs_group(self, obj: Manifest, spec: Mapping[str, Any], vname: str, path: str) -> None:
+        """What the kubelet does for a pod's ``fsGroup``: the claim's files belong to that group and are
+        group-writable (setgid, so new files stay in it). A fresh Docker volume is root's, 0755, and
+        a non-root app could not write its SQLite file or uploads there. Done once per volume, by a
+        root helper of the same image mounting it at the same path (so the image's files there are
+        copied in first, as for the app's own container)."""
+        group = (pod_template(obj).get("securityContext") or {}).get("fsGroup")
+        if group is None:
+            return
+        target = shlex.quote(path)
+        script = f"chgrp -R {int(group)} {target} && chmod -R g+rwX {target} && chmod g+s {target}"
+        self.client.containers.run(spec["image"], entrypoint=["sh", "-c", script], user="0", remove=True,
+                                   labels=self.labels, network_disabled=True,
+                                   volumes={vname: {"bind": path, "mode": "rw"}})
 
     def _aliases(self, plan: VerifyPlan, obj: Manifest) -> list[str]:
         return [name_of(s) for s in plan.of_kind("Service") if selects(s, obj)]
@@ -221,6 +252,9 @@ class DockerBackend:
             detail = f"{cname} did not finish within {timeout:.0f}s"
             raise StepFailed(detail, logs={cname: logs_of(c)}) from exc
         logs = logs_of(c)
+        if code in CANNOT_EXECUTE:
+            raise StepFailed(f"container {cname} exited with code {code}: {CANNOT_EXECUTE[code]}",
+                             logs={cname: logs}, ran=False)
         if code != 0:
             raise StepFailed(f"container {cname} exited with code {code}", logs={cname: logs})
         return logs

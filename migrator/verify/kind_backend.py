@@ -280,11 +280,13 @@ class KindBackend:
         events = [f"{e.involved_object.kind}/{e.involved_object.name}: {e.reason}: {e.message}"
                   for e in core.list_namespaced_event(self.namespace).items][-15:]
         logs: dict[str, list[str]] = {}
+        ran = True
         for pod in self._pods(selector):  # "" = every pod: only unready or restarted containers are shown
             for cs in pod.status.container_statuses or []:
                 if cs.ready and not cs.restart_count:
                     continue
                 state = cs.state.waiting or cs.state.terminated if cs.state else None
+                ran = ran and not _never_ran(cs)
                 events.append(f"pod {pod.metadata.name} {cs.name}: {pod.status.phase}, restarts {cs.restart_count}, "
                               f"{getattr(state, 'reason', '')}")
                 try:
@@ -293,7 +295,21 @@ class KindBackend:
                 except Exception as exc:  # no previous container yet, or logs gone
                     text = f"(logs unavailable: {exc})"
                 logs[f"{pod.metadata.name}/{cs.name}"] = tail(str(text))
-        return StepFailed(detail, logs=logs, events=events)
+        return StepFailed(detail, logs=logs, events=events, ran=ran)
+
+
+# the kubelet's words for a container whose program never ran (not found, not executable, bad image)
+_NEVER_RAN = {"ContainerCannotRun", "CreateContainerError", "RunContainerError", "CreateContainerConfigError",
+              "ErrImagePull", "ImagePullBackOff", "InvalidImageName"}
+
+
+def _never_ran(status: Any) -> bool:
+    state = status.state
+    waiting = getattr(state, "waiting", None)
+    terminated = getattr(state, "terminated", None) or getattr(status.last_state, "terminated", None)
+    if waiting is not None and waiting.reason in _NEVER_RAN:
+        return True
+    return terminated is not None and (terminated.reason in _NEVER_RAN or terminated.exit_code in (126, 127))
 
 
 def manual_job(cronjob: Manifest, run_id: str) -> Manifest:

@@ -138,8 +138,9 @@ def health_target(objs: list[Manifest], fallback_paths: Iterable[str] = ()) -> H
         if container is None or port is None:
             continue
         path = _health_path(container) or next(iter(fallback_paths), "/")
+        # the public host, else the one the probes send (a host the app's allow-list accepts)
         return HealthTarget(name_of(service), name_of(workload), container["name"], port, path,
-                            host or name_of(service))
+                            host or _probe_host(container) or name_of(service))
     return None
 
 
@@ -172,6 +173,14 @@ def _health_path(container: Mapping[str, Any]) -> str | None:
         http = (container.get(key) or {}).get("httpGet")
         if http and http.get("path"):
             return str(http["path"])
+    return None
+
+
+def _probe_host(container: Mapping[str, Any]) -> str | None:
+    for key in ("readinessProbe", "livenessProbe", "startupProbe"):
+        for header in ((container.get(key) or {}).get("httpGet") or {}).get("httpHeaders") or []:
+            if str(header.get("name", "")).lower() == "host" and header.get("value"):
+                return str(header["value"])
     return None
 
 

@@ -50,11 +50,14 @@ class Step:
 class StepFailed(Exception):
     """Raised inside a step to mark it failed; carries the evidence for the report."""
 
-    def __init__(self, detail: str, logs: dict[str, list[str]] | None = None, events: list[str] | None = None):
+    def __init__(self, detail: str, logs: dict[str, list[str]] | None = None, events: list[str] | None = None,
+                 *, ran: bool = True):
         super().__init__(detail)
         self.detail = detail
         self.logs = logs or {}
         self.events = events or []
+        # False when the program never ran (not found, not executable): no migrate.toml mark excuses that
+        self.ran = ran
 
 
 @dataclass

@@ -394,8 +394,11 @@ CASE_DEPLOY = """\
 def test_commands_inside_case_branches_and_after_double_bracket_tests_keep_their_lines(run_analyzer):
     r = run_analyzer(shell, {"deploy.sh": CASE_DEPLOY})
     assert not r.warnings  # nothing skipped: tree-sitter-bash reads what bashlex cannot
-    assert lines_of(r, HOST) == [("git checkout \"$(cat .release)\"", 21), ("git fetch --tags", 21),
+    # every command has a bucket; reading the host (cat, ls, grep -q) is a host step with nothing to migrate
+    assert lines_of(r, HOST) == [("cat .release", 21), ("git checkout \"$(cat .release)\"", 21),
+                                 ("git fetch --tags", 21), ("grep -q x", 35), ("ls /etc", 34),
                                  ("sudo systemctl restart shop-web", 13)]
+    assert not r.of(Kind.UNCLASSIFIED)
     migrate = r.one(Kind.RELEASE_STEP)
     assert (migrate.key, migrate.source.line, migrate.fields["cwd"]) == ("python manage.py migrate --noinput", 24,
                                                                          "/srv/shop")
@@ -427,7 +430,10 @@ def test_bash_only_constructs_each_parse(run_analyzer):
         ("b.sh", "pip install -r requirements.txt", 2),
         ("c.sh", "python manage.py migrate", 2),
         ("d.sh", "rsync -a ./ host:/srv/app/", 3),
+        ("e.sh", "cat", 2),  # reads the here-string: a host step with nothing to migrate
+        ("e.sh", "diff <(ls a) <(git pull)", 1),
         ("e.sh", "git pull", 1),
+        ("e.sh", "ls a", 1),
         ("e.sh", "systemctl restart app", 2),
         ("f.sh", "worker", 2),
         ("g.sh", "npm run build", 4),

@@ -47,7 +47,7 @@ def test_planted_secrets_are_listed_with_advice_to_rotate():
     model, text = render(FIXTURES / "planted-secrets")
     assert model.secrets_found
     assert "**Rotate each one**" in text
-    section = text.split("## Hard-coded secrets", 1)[1].split("## Open questions", 1)[0]
+    section = text.split("## Hard-coded secrets", 1)[1].split("## Unclassified deploy commands", 1)[0]
     assert section.count("\n| `") == len(model.secrets_found)
 
 

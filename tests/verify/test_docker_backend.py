@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from migrator.cli import main
 from migrator.verify import cleanup_run, verify
 from migrator.verify.docker_backend import LABEL, parse_quantity
-from migrator.verify.report import VerifyReport
+from migrator.verify.report import VerifyReport, render
 
 from .conftest import APP
 
@@ -120,13 +120,49 @@ def test_readiness_timeout_names_container_and_probe(app_copy: Callable[..., Pat
     assert "-web-web not ready after 4s" in step.detail and "ConnectionRefusedError" in step.detail
 
 
-def test_failing_cronjob_is_a_warning(app_copy: Callable[..., Path]) -> None:
+def test_a_failing_cronjob_fails_verify_with_its_log(app_copy: Callable[..., Path]) -> None:
+    # it would fail every night in the cluster: that is not "verified" (it used to be a warning)
     root = app_copy({"deploy/k8s/base/cron.yaml": ('"cron"]', '"nope"]')})
+    report = verify(root, "docker", settle=1, timeout=60)
+    assert report.outcome == "failed"
+    step = report.steps[-1]
+    assert (step.name, step.status) == ("trigger cronjob nightly", "failed")
+    assert "exited with code 3" in step.detail
+    assert list(step.logs.values()) == [["unknown mode 'nope'"]]
+
+
+def test_a_cronjob_marked_as_failing_offline_is_reported_with_its_reason(app_copy: Callable[..., Path]) -> None:
+    root = app_copy({"deploy/k8s/base/cron.yaml": ('"cron"]', '"nope"]')})
+    (root / "migrate.toml").write_text('[offline_jobs.nightly]\nreason = "uploads to the partner SFTP server"\n')
     report = verify(root, "docker", settle=1, timeout=60)
     assert report.outcome == "verified"
     step = report.steps[-1]
     assert (step.name, step.status) == ("trigger cronjob nightly", "warning")
-    assert list(step.logs.values()) == [["unknown mode 'nope'"]]
+    assert step.detail.endswith("exited with code 3: expected offline (migrate.toml [offline_jobs.nightly]: "
+                                "uploads to the partner SFTP server)")
+    assert "uploads to the partner SFTP server" in render(report, "text")
+
+
+def test_a_marked_cronjob_that_cannot_even_start_still_fails(app_copy: Callable[..., Path]) -> None:
+    # the class of `exec: permission denied` (a script not executable in git): no mark excuses it
+    root = app_copy({"deploy/k8s/base/cron.yaml": ('args: ["python", "/app/app.py", "cron"]',
+                                                   'command: ["/app/app.py"]\n              args: ["cron"]')})
+    (root / "migrate.toml").write_text('[offline_jobs.nightly]\nreason = "talks to the partner API"\n')
+    report = verify(root, "docker", settle=1, timeout=60)
+    assert report.outcome == "failed"
+    step = report.steps[-1]
+    assert (step.name, step.status) == ("trigger cronjob nightly", "failed")
+    assert "could not start" in step.detail and "permission denied" in step.detail
+    assert "but it never ran: fix it" in step.detail
+
+
+def test_a_marked_release_job_that_fails_lets_the_run_go_on(app_copy: Callable[..., Path]) -> None:
+    root = app_copy({"deploy/k8s/base/release.yaml": ('"release"]', '"nope"]')})
+    (root / "migrate.toml").write_text('[offline_jobs.release]\nreason = "registers the build with the CDN"\n')
+    report = verify(root, "docker", settle=1, timeout=60)
+    assert report.outcome == "verified", [(s.name, s.status, s.detail) for s in report.steps]
+    release = next(s for s in report.steps if s.name == "release job release")
+    assert release.status == "warning" and "registers the build with the CDN" in release.detail
 
 
 def test_an_image_holding_a_private_key_fails_the_scan(app_copy: Callable[..., Path]) -> None:

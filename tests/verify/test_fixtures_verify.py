@@ -5,7 +5,9 @@ fabric1-systemd (release migrate on PostgreSQL + timer and cron CronJobs), shell
 a CronJob), shell-case-deploy (a deploy.sh of case arms and [[ ]] tests: gunicorn, alembic on
 PostgreSQL, a CronJob), compose-django (its own Dockerfile is never built: deploy/image/Dockerfile is),
 supervisor-caddy (supervisord's caddy becomes the Ingress, not a workload), uv-workspace-app (uv from
-its lock, with a path package inside the repo), poetry-fastapi (poetry from its lock).
+its lock, with a path package inside the repo), poetry-fastapi (poetry from its lock),
+django-sqlite-systemd (SQLite on a claim, a log file on an emptyDir, an env-built ALLOWED_HOSTS, a cron
+script of mode 0644; and its control without the log volume).
 
 Each test asserts the health answer, not only the outcome. The images build with pip from PyPI, so
 these are the slowest tests; the broken variant reuses the cached layers of the Django build.
@@ -148,6 +150,60 @@ def test_shell_case_deploy_from_case_arms_and_double_bracket_tests(tmp_path: Pat
         assert code == 0 and json.loads(body) == {"items": 0, "status": "ok"}
     finally:
         cleanup_run(client, report.run_id)
+
+
+def test_django_sqlite_logs_allowed_hosts_and_a_0644_cron_script(tmp_path: Path) -> None:
+    # the release Job migrates SQLite on a claim with LOGGING's file handler on an emptyDir; the app
+    # allows only env.list("ALLOWED_HOSTS") hosts; the nightly backup script is not executable in git
+    import docker
+
+    assert (FIXTURES / "django-sqlite-systemd/deploy/backup.sh").stat().st_mode & 0o111 == 0
+    root = generated("django-sqlite-systemd", tmp_path)
+    assert (root / "deploy/backup.sh").stat().st_mode & 0o111 == 0  # the build context keeps the mode
+    report = verify(root, "docker", settle=3, timeout=240, keep=True)
+    client = docker.from_env()
+    try:
+        assert report.outcome == "verified", _why(report)
+        release = _step(report, "release job django-sqlite-systemd-release")
+        assert release.status == "ok" and any("Applying catalog.0001_initial... OK" in x for x in _log_lines(release))
+        # ALLOWED_HOSTS allows library.example.com only: any other Host header would get 400
+        assert _step(report, "health check").detail == "GET http://django-sqlite-systemd-web:8020/healthz -> 200"
+        backup = _step(report, "trigger cronjob django-sqlite-systemd-backup")
+        assert backup.status == "ok", _why(report)
+        assert any(x.startswith("backup written to var/backups/library-") for x in _log_lines(backup))
+        web = client.containers.get(f"migrate-verify-{report.run_id}-django-sqlite-systemd-web-web")
+        code, body = web.exec_run(["python", "-c", "import urllib.request as u; print(u.urlopen(u.Request("
+                                   "'http://127.0.0.1:8020/healthz', headers={'Host': 'library.example.com'}))"
+                                   ".read().decode())"])
+        assert code == 0 and json.loads(body) == {"status": "ok", "books": 0}
+        # the debug log went to the pod's emptyDir, the database and the dump to the claim
+        code, out = web.exec_run(["sh", "-c", "ls /app/logs /app/var /app/var/backups"])
+        listing = out.decode()
+        assert code == 0 and "debug.log" in listing and "library.sqlite3" in listing and "library-" in listing
+    finally:
+        cleanup_run(client, report.run_id)
+
+
+def test_without_the_log_volume_the_release_job_dies_on_the_read_only_root(tmp_path: Path) -> None:
+    # the control: the same release Job minus the logs emptyDir fails as the issue reported
+    from ruamel.yaml import YAML
+
+    root = generated("django-sqlite-systemd", tmp_path)
+    path = root / "deploy/k8s/base/job-release.yaml"
+    yaml = YAML()
+    job = yaml.load(path.read_text())
+    pod = job["spec"]["template"]["spec"]
+    pod["volumes"] = [v for v in pod["volumes"] if v["name"] != "django-sqlite-systemd-logs"]
+    main = pod["containers"][0]
+    main["volumeMounts"] = [m for m in main["volumeMounts"] if m["name"] != "django-sqlite-systemd-logs"]
+    with path.open("w") as fh:
+        yaml.dump(job, fh)
+    report = verify(root, "docker", settle=1, timeout=120)
+    assert report.outcome == "failed"
+    release = _step(report, "release job django-sqlite-systemd-release")
+    assert release.status == "failed"
+    assert any("/app/logs/debug.log" in x and ("PermissionError" in x or "OSError" in x)
+               for x in _log_lines(release)), release.logs
 
 
 def test_broken_start_command_exit_2_names_container_and_logs(tmp_path: Path) -> None:

@@ -72,3 +72,21 @@ def test_prepare_applies_config_and_fake_secrets_not_workloads(monkeypatch: pyte
     secret = next(o for o in applied if o["kind"] == "Secret")
     assert set(secret["data"]) == {"DATABASE_URL", "SECRET_KEY"}
     assert mf.validate(applied) == []
+
+
+def test_a_container_that_never_ran_is_told_from_one_that_exited() -> None:
+    from types import SimpleNamespace as NS
+
+    from migrator.verify.kind_backend import _never_ran
+
+    def status(waiting: str | None = None, code: int | None = None, reason: str = "Error") -> NS:
+        terminated = NS(reason=reason, exit_code=code) if code is not None else None
+        return NS(state=NS(waiting=NS(reason=waiting) if waiting else None, terminated=terminated),
+                  last_state=NS(terminated=None))
+
+    assert _never_ran(status(waiting="CreateContainerError"))
+    assert _never_ran(status(code=127))
+    assert _never_ran(status(code=126))
+    assert _never_ran(status(code=128, reason="ContainerCannotRun"))
+    assert not _never_ran(status(code=1))
+    assert not _never_ran(status(waiting="CrashLoopBackOff"))

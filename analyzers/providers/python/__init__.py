@@ -17,7 +17,10 @@ from analyzers import (
     pipenv,
     pyproject,
     python_code,
+    python_entrypoints,
+    python_hosts,
     python_version,
+    python_writes,
     requirements,
     setuptools,
 )
@@ -42,7 +45,7 @@ PRUNED = PrunedDirs(frozenset({
 ANALYZERS: Mapping[Tier, tuple[Analyzer, ...]] = {
     Tier.SERVER_CONFIG: (appserver_config,),
     Tier.PACKAGING: (python_version, requirements, pipenv, pyproject, setuptools, ci_python),
-    Tier.CODE: (python_code,),
+    Tier.CODE: (python_code, python_entrypoints, python_writes, python_hosts),
 }
 SERVERS: Mapping[str, ServerSpec] = servers.SERVERS
 STEP_RULES: tuple[StepRule, ...] = steps.STEP_RULES
