@@ -134,6 +134,11 @@ def _split_entry(line: str, system: bool | None) -> tuple[Schedule, str | None, 
         if macro not in MACROS:
             return f"unknown cron macro {macro!r}; line ignored"
         when, rest_tokens = Schedule(MACROS[macro]), rest.split(None, 1)
+        if rest_tokens and rest_tokens[0].startswith("*"):
+            # "@daily * * * * cmd" or "@daily */5 cmd": a macro mixed with time fields; cron would run a
+            # program called "*": the line is a mistake, not a job
+            return (f"{macro} followed by a time field {rest_tokens[0]!r}: a macro replaces all five fields; "
+                    "line ignored")
     else:
         tokens = line.split()
         if len(tokens) < 6 or not looks_like_field(tokens[0]):
