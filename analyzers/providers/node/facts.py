@@ -105,3 +105,15 @@ class CodeFacts:
 
     def imports_module(self, name: str) -> bool:
         return any(m == name or m.startswith(name + "/") for m, _ in self.imports)
+
+
+@dataclass(frozen=True)
+class EnvValue:
+    """A variable a deploy config sets (pm2 ``env``/``env_production``, forever, nodemon): its value unless it
+    is a secret (then ``value`` is None and ``hardcoded`` names the kind of the literal that was there)."""
+
+    name: str
+    value: str | None
+    line: int
+    secret: bool = False
+    hardcoded: str | None = None
