@@ -66,6 +66,7 @@ def read_code(rel: str, data: bytes) -> CodeFacts | None:
         rel, tuple(env), tuple(listens), tuple(sorted(routes, key=lambda r: r.line)), tuple(mounts),
         tuple(constructs), tuple(sorted(imports, key=lambda i: i[1])),
         tuple(c.line for c in calls if codecalls.handles_signal(ev, c)),
+        tuple(c.line for c in calls if codecalls.handles_signal(ev, c, "SIGINT")),
         tuple(found_workers + deco_workers), tuple(schedules + deco_schedules), dotenv,
         env_complete and calls_complete and imported.complete and deco_complete)
 

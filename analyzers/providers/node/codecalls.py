@@ -18,7 +18,7 @@ from analyzers.providers.node.facts import Construct, Listen, Mount, Route
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 _CONSTRUCTS = frozenset({"express", "Koa", "fastify", "Fastify", "Hapi.server", "Hapi.Server", "NestFactory.create",
                          "http.createServer", "https.createServer", "createServer"})
-_SIGNALS = frozenset({"SIGTERM", "SIGINT"})
+
 
 
 @dataclass(frozen=True)
@@ -135,11 +135,12 @@ def construct(call: Call) -> Construct | None:
     return Construct(name, call.line) if name in _CONSTRUCTS or call.name in ("createServer",) else None
 
 
-def handles_signal(ev: Evaluator, call: Call) -> bool:
-    """``process.on('SIGTERM', ...)`` (or once/addListener, SIGINT), Nest's ``enableShutdownHooks()``,
-    terminus's ``createTerminus(...)``."""
-    if call.name in ("enableShutdownHooks", "createTerminus"):
+def handles_signal(ev: Evaluator, call: Call, signal: str = "SIGTERM") -> bool:
+    """``process.on('SIGTERM', ...)`` (or once/addListener); for SIGTERM also Nest's ``enableShutdownHooks()``
+    and terminus's ``createTerminus(...)``. Kubernetes stops a pod with SIGTERM: a SIGINT handler (what PM2's
+    reload sends) does not count for it."""
+    if signal == "SIGTERM" and call.name in ("enableShutdownHooks", "createTerminus"):
         return True
     if call.callee[:1] != ("process",) or call.name not in ("on", "once", "addListener") or not call.args:
         return False
-    return as_str(ev.value(call.args[0])) in _SIGNALS
+    return as_str(ev.value(call.args[0])) == signal

@@ -97,7 +97,8 @@ class CodeFacts:
     mounts: tuple[Mount, ...] = ()
     constructs: tuple[Construct, ...] = ()
     imports: tuple[tuple[str, int], ...] = ()  # (module, line): import and require
-    sigterm: tuple[int, ...] = ()  # lines of SIGTERM/SIGINT handlers, enableShutdownHooks, createTerminus
+    sigterm: tuple[int, ...] = ()  # lines of SIGTERM handlers, enableShutdownHooks, createTerminus (design D7)
+    sigint: tuple[int, ...] = ()  # lines of SIGINT handlers (PM2's reload signal: not what Kubernetes sends)
     workers: tuple[Worker, ...] = ()
     schedules: tuple[Schedule, ...] = ()
     dotenv: int | None = None  # line of require('dotenv').config() / import 'dotenv/config'

@@ -155,7 +155,7 @@ def test_nest_controllers_processors_and_schedules() -> None:
 
 @pytest.mark.parametrize(("src", "lines"), [
     ("process.on('SIGTERM', () => server.close());\n", (1,)),
-    ("process.once('SIGINT', shutdown);\n", (1,)),
+    ("process.once('SIGINT', shutdown);\nconst x = process.env.X;\n", ()),
     ("const app = await NestFactory.create(AppModule);\napp.enableShutdownHooks();\n", (2,)),
     ("createTerminus(server, { signal: 'SIGTERM', onSignalTerminus });\n", (1,)),
     ("process.on('exit', cleanup);\nprocess.on('uncaughtException', log);\nconst x = process.env.X;\n", ()),
@@ -163,6 +163,11 @@ def test_nest_controllers_processors_and_schedules() -> None:
 ])
 def test_sigterm_handlers(src: str, lines: tuple[int, ...]) -> None:
     assert code(src).sigterm == lines
+
+
+def test_a_sigint_handler_is_not_a_sigterm_handler() -> None:
+    f = code("process.on('SIGINT', () => server.close());\nprocess.on('SIGTERM', stop);\n")
+    assert (f.sigint, f.sigterm) == ((1,), (2,))
 
 
 def test_dotenv() -> None:
