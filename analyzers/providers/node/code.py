@@ -16,14 +16,14 @@ from typing import Any
 from analyzers.lib import treesitter
 from analyzers.lib.jsobject import Evaluator
 from analyzers.lib.jsvalue import JsObject, as_int, as_str
-from analyzers.providers.node import codecalls, codeenv, queries, workers
+from analyzers.providers.node import codecalls, codeenv, codeschemas, queries, workers
 from analyzers.providers.node.facts import CodeFacts, Route, Schedule, Worker
 from analyzers.python_routes import judge
 from migrator.model import Confidence
 
 TRIGGERS = (b"process.env", b"listen(", b".get(", b".route(", b".use(", b"Queue", b"Worker(", b"schedule", b"CronJob",
             b"Agenda", b"@Controller", b"@Get", b"@Cron", b"@Processor", b"SIGTERM", b"SIGINT", b"createServer",
-            b"NestFactory", b"createTerminus", b"Hapi")
+            b"NestFactory", b"createTerminus", b"Hapi", b"cleanEnv", b"convict")
 _SUFFIXES = (".js", ".ts", ".mjs", ".cjs", ".jsx", ".tsx", "/index.js", "/index.ts")
 
 
@@ -55,6 +55,7 @@ def read_code(rel: str, data: bytes) -> CodeFacts | None:
     required = _required_names(ev)
     modules = {m for m, _ in imports}
     found_workers, schedules = workers.read(ev, calls, modules)
+    env = sorted(env + codeschemas.schema_reads(ev, calls, modules), key=lambda r: r.line)
     deco_routes, deco_workers, deco_schedules, deco_complete = _decorators(ev, grammar)
     dotenv = next((line for m, line in imports if m == "dotenv/config"), None) or next(
         (c.line for c in calls if c.name == "config" and c.obj is not None and "dotenv" in ev.text(c.obj)), None)
@@ -90,6 +91,7 @@ def _decorators(ev: Evaluator, grammar: str) -> tuple[list[Route], list[Worker],
     found = treesitter.matches(grammar, ev.root, queries.DECORATORS)
     controllers: dict[int, str] = {}
     processors: dict[int, tuple[str | None, int]] = {}
+    concurrency: dict[int, int | None] = {}
     pending: list[tuple[str, Any, Any]] = []
     schedules: list[Schedule] = []
     for m in found:
@@ -99,6 +101,8 @@ def _decorators(ev: Evaluator, grammar: str) -> tuple[list[Route], list[Worker],
         if name == "Controller":
             prefix = as_str(first.get("path")) if isinstance(first, JsObject) else as_str(first)
             controllers[_class_id(node)] = prefix or ""
+        elif name == "Process" and isinstance(first, JsObject):
+            concurrency[_method_class(node)] = as_int(first.get("concurrency"))
         elif name == "Processor":
             processors[_class_id(node)] = (as_str(first.get("name")) if isinstance(first, JsObject) else as_str(first),
                                            treesitter.line(node))
@@ -112,13 +116,19 @@ def _decorators(ev: Evaluator, grammar: str) -> tuple[list[Route], list[Worker],
             pending.append((name, node, first))
     routes = []
     for name, node, first in pending:
-        owner = node.parent.parent if node.parent is not None and node.parent.type == "class_body" else None
-        if name in ("Get", "All", "Head") and owner is not None and owner.id in controllers:
+        owner = _method_class(node)
+        if name in ("Get", "All", "Head") and owner in controllers:
             sub = as_str(first) or ""
-            path = "/" + "/".join(p.strip("/") for p in (controllers[owner.id], sub) if p.strip("/"))
+            path = "/" + "/".join(p.strip("/") for p in (controllers[owner], sub) if p.strip("/"))
             routes.append(Route(name.lower(), path, treesitter.line(node), "controller"))
-    queue_workers = [Worker("@nestjs/bull", q, line) for q, line in processors.values()]
+    queue_workers = [Worker("@nestjs/bull", q, line, concurrency.get(cls)) for cls, (q, line) in processors.items()]
     return routes, queue_workers, schedules, found.complete
+
+
+def _method_class(decorator: Any) -> int:
+    """The class node a method decorator sits in (decorators are siblings of the method in the class body)."""
+    body = decorator.parent
+    return int(body.parent.id) if body is not None and body.type == "class_body" and body.parent is not None else 0
 
 
 def _class_id(decorator: Any) -> int:

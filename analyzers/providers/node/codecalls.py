@@ -17,7 +17,8 @@ from analyzers.providers.node.facts import Construct, Listen, Mount, Route
 
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 _CONSTRUCTS = frozenset({"express", "Koa", "fastify", "Fastify", "Hapi.server", "Hapi.Server", "NestFactory.create",
-                         "http.createServer", "https.createServer", "createServer"})
+                         "NestFactory.createApplicationContext", "http.createServer", "https.createServer",
+                         "createServer"})
 
 
 

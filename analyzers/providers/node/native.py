@@ -50,6 +50,11 @@ NATIVE: dict[str, NativeModule] = {
     "zeromq": NativeModule(), "grpc": NativeModule(note="the old native grpc: @grpc/grpc-js is pure JavaScript"),
     "re2": NativeModule(), "cpu-features": NativeModule(note="an optional dependency of ssh2"),
 }
+# Install scripts that compile nothing: they pick a prebuilt binary that came from npm itself (an optional
+# per-platform package), print a banner, or generate code.
+NO_COMPILE = frozenset({"esbuild", "msgpackr-extract", "@parcel/watcher", "@swc/core", "fsevents", "core-js",
+                        "core-js-pure", "protobufjs", "es5-ext", "husky", "nodemon", "prisma", "@prisma/client",
+                        "@prisma/engines", "@biomejs/biome", "lefthook", "cypress", "electron"})
 BUILD_HELPERS = frozenset({"node-gyp", "node-pre-gyp", "@mapbox/node-pre-gyp", "prebuild-install", "node-addon-api",
                            "nan", "node-gyp-build"})
 
@@ -100,7 +105,7 @@ def native_needs(pkg: Package, lock_file: str | None = None, lock_text: str | No
         where, at = (pkg.file, dep.line) if dep else (lock_file or pkg.file, line)
         conf = Confidence.DECLARED if dep else Confidence.INFERRED
         out.append(NativeNeed(name, where, at, mod.build, mod.runtime, mod.env, conf, mod.note))
-    known = {n.package for n in out} | set(NATIVE)
+    known = {n.package for n in out} | set(NATIVE) | NO_COMPILE
     if lock_text and lock_file:
         for m in re.finditer(r'"node_modules/((?:@[^/"]+/)?[^/"]+)":\s*\{[^{}]*?"hasInstallScript":\s*true', lock_text):
             if m.group(1) not in known:

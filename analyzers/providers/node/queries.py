@@ -37,7 +37,8 @@ ALIASED = """
 CALL_NAMES = ("listen", "get", "all", "head", "route", "use", "require", "schedule", "scheduleJob", "process", "every",
               "define", "on", "once", "addListener", "createQueue", "enableShutdownHooks", "createTerminus",
               "express", "Koa", "fastify", "Fastify", "server", "Server", "create", "createServer",
-              "createApplicationContext", "Queue", "Worker", "Bull", "CronJob", "Agenda", "from", "job", "config")
+              "createApplicationContext", "Queue", "Worker", "Bull", "CronJob", "Agenda", "from", "job", "config",
+              "cleanEnv", "convict")
 _NAMES = " ".join(f'"{n}"' for n in CALL_NAMES)
 CALLS = f"""
 (call_expression

@@ -236,3 +236,50 @@ def test_a_file_too_large_to_parse_is_marked_incomplete() -> None:
     data = b"app.listen(3000);\n" + b"x;\n" * (treesitter.MAX_BYTES // 3)
     facts = read_code("big.js", data)
     assert facts is not None and not facts.complete and facts.listens == ()
+
+
+def test_envalid_schema() -> None:
+    f = code("""
+        import { cleanEnv, port, str, url } from 'envalid';
+        export const config = cleanEnv(process.env, {
+          PORT: port({ default: 3000 }),
+          REDIS_URL: url({ default: 'redis://127.0.0.1:6379' }),
+          JWT_SECRET: str({ devDefault: 'dev-jwt-7a6b5c4d' }),
+          API_TOKEN: str(),
+          LOG_LEVEL: str({ choices: ['info', 'debug'], default: 'info' }),
+        });
+        """, rel="src/config.ts")
+    assert f.env == (EnvRead("PORT", 3, "3000", 3, via="envalid"),
+                     EnvRead("REDIS_URL", 4, "redis://127.0.0.1:6379", 4, via="envalid"),
+                     EnvRead("JWT_SECRET", 5, None, None, True, "secret", "envalid"),
+                     EnvRead("API_TOKEN", 6, None, None, True, None, "envalid"),
+                     EnvRead("LOG_LEVEL", 7, "info", 7, via="envalid"))
+    assert "dev-jwt-7a6b5c4d" not in repr(f)
+
+
+def test_convict_schema() -> None:
+    f = code("""
+        const convict = require('convict');
+        module.exports = convict({
+          port: { doc: 'HTTP port', format: 'port', default: 8080, env: 'PORT' },
+          db: {
+            url: { format: String, default: '', env: 'DATABASE_URL', sensitive: true },
+          },
+        });
+        """, rel="config.js")
+    assert f.env == (EnvRead("PORT", 3, "8080", 3, via="convict"),
+                     EnvRead("DATABASE_URL", 5, None, None, True, None, "convict"))
+
+
+def test_nest_process_concurrency_and_worker_entry() -> None:
+    f = code("""
+        @Processor('thumbnails')
+        export class ThumbnailsProcessor {
+          @Process({ concurrency: 2 })
+          async render(job) {}
+        }
+        """, rel="src/jobs/thumbnails.processor.ts")
+    assert f.workers == (Worker("@nestjs/bull", "thumbnails", 1, 2),)
+    entry = code("async function bootstrap() {\n  await NestFactory.createApplicationContext(WorkerModule);\n}\n",
+                 rel="src/worker.ts")
+    assert [(c.callee, c.line) for c in entry.constructs] == [("NestFactory.createApplicationContext", 2)]

@@ -43,6 +43,10 @@ LOCK = """{
     "node_modules/esbuild": {
       "version": "0.20.1",
       "hasInstallScript": true
+    },
+    "node_modules/node-expat": {
+      "version": "2.4.1",
+      "hasInstallScript": true
     }
   }
 }
@@ -62,8 +66,8 @@ def test_declared_and_locked_native_modules(tree: Tree) -> None:
     assert [(n.package, n.file, n.line, n.confidence) for n in needs] == [
         ("bcrypt", "package.json", 3, Confidence.DECLARED),
         ("sqlite3", "package-lock.json", 19, Confidence.INFERRED),  # transitive, from the lock
-        ("esbuild", "package-lock.json", 23, Confidence.INFERRED),  # hasInstallScript beyond the table
-    ]
+        ("node-expat", "package-lock.json", 27, Confidence.INFERRED),  # hasInstallScript beyond the table
+    ]  # esbuild's install script only picks its binary from an npm package: not a compile
     assert needs[0].build == BUILD_TOOLS and needs[0].runtime == ()
 
 
