@@ -207,3 +207,28 @@ def test_unescape_and_arithmetic_edge_cases() -> None:
         arithmetic("/", 1, 0)
     with pytest.raises(ValueError):
         arithmetic("-", "a", 1)
+
+
+def test_real_config_shapes_webpack_next_nuxt() -> None:
+    webpack = exports("""
+        const path = require('path');
+        const isProd = process.env.NODE_ENV === 'production';
+        module.exports = {
+          entry: './assets/js/main.js',
+          output: {
+            path: path.resolve(__dirname, 'static/dist'),
+            filename: '[name].[contenthash].js',
+          },
+          mode: isProd ? 'production' : 'development',
+        };
+        """, rel="frontend/webpack.config.js")
+    assert isinstance(webpack, JsObject)
+    output = webpack.get("output")
+    assert isinstance(output, JsObject) and output.get("path") == JsScalar("frontend/static/dist", 6)
+    assert isinstance(webpack.get("mode"), Unknown)
+    nextconfig = exports("/** @type {import('next').NextConfig} */\nconst nextConfig = {\n  output: 'standalone',\n"
+                         "  reactStrictMode: true,\n};\n\nmodule.exports = nextConfig;\n", rel="next.config.js")
+    assert isinstance(nextconfig, JsObject) and nextconfig.get("output") == JsScalar("standalone", 3)
+    nuxt = exports("export default defineNuxtConfig({\n  ssr: true,\n  nitro: { preset: 'node-server' },\n})\n",
+                   rel="nuxt.config.ts")
+    assert plain(nuxt) == {"ssr": True, "nitro": {"preset": "node-server"}}
