@@ -153,6 +153,11 @@ def _split_entry(line: str, system: bool | None) -> tuple[Schedule, str | None, 
         user, command = rest_tokens[0], rest_tokens[1]
     else:
         command = " ".join(rest_tokens)
+    if line.startswith("@") and command.lstrip("'\"").startswith("*"):
+        # "@daily * * * * cmd", "@daily */5 cmd" (or after a system crontab's user column): a macro mixed
+        # with time fields; cron would run a program called "*": the line is a mistake, not a job
+        field = command.split(None, 1)[0]
+        return f"{macro} followed by a time field {field!r}: a macro replaces all five fields; line ignored"
     return when, user, command
 
 

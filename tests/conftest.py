@@ -16,6 +16,10 @@ from migrator.repo import RepoView
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
+# Fixtures of a runtime whose provider has not landed yet (issue 11: Node). Their files are real and the leak
+# tests read them; only the snapshots of today's Python-only analysis (and assertions about it) leave them out,
+# until the provider's commit snapshots what it finds. Remove a name here when its provider lands.
+AWAITING_PROVIDER = frozenset({"pm2-ops-api", "nest-media-queue", "workspaces-monorepo"})
 
 
 def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:

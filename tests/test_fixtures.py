@@ -20,10 +20,12 @@ from migrator.planner import analyze
 from migrator.pr import body
 from migrator.report import render, to_dict
 from migrator.writer import write
+from tests.conftest import AWAITING_PROVIDER
 from tests.report_schemas import FROZEN, validate_report
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = sorted(p for p in (ROOT / "fixtures").iterdir() if p.is_dir())
+SNAPSHOTTED = [p for p in FIXTURES if p.name not in AWAITING_PROVIDER]
 
 
 def planted_secrets(owner: str | None = None) -> list[str]:
@@ -55,7 +57,7 @@ def test_there_are_fixtures_and_planted_secrets():
         assert (fixture / "README.md").is_file(), f"{fixture.name} has no README saying what it exercises"
 
 
-@pytest.mark.parametrize("fixture", FIXTURES, ids=[f.name for f in FIXTURES])
+@pytest.mark.parametrize("fixture", SNAPSHOTTED, ids=[f.name for f in SNAPSHOTTED])
 def test_report_matches_schema_and_snapshot(fixture, snapshot_json):
     doc = to_dict(analyze(fixture))
     validate_report(doc)
@@ -98,7 +100,7 @@ def test_no_rendering_contains_a_planted_secret(fixture, tmp_path):
             assert value not in text, f"{fixture.name}: planted secret found in the {name} rendering"
 
 
-@pytest.mark.parametrize("fixture", FIXTURES, ids=[f.name for f in FIXTURES])
+@pytest.mark.parametrize("fixture", SNAPSHOTTED, ids=[f.name for f in SNAPSHOTTED])
 def test_text_says_what_was_read_and_why_the_web_process_won(fixture):
     model = analyze(fixture)
     text = render(model, "text")

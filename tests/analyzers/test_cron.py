@@ -272,3 +272,18 @@ def test_php_and_other_three_letter_commands_are_not_time_fields(run_analyzer: A
     assert result.field(Kind.SCHEDULE, "schedule-run", "schedule") == "* * * * *"
     assert result.field(Kind.SCHEDULE, "job", "schedule") == "0 3 * * mon"
     assert result.warnings == []
+
+
+def test_a_macro_mixed_with_time_fields_is_a_warning_not_a_job(run_analyzer: Any) -> None:
+    # found by tests/properties: "@daily *-*-99 ..." became a CronJob whose command started with "*"
+    res = run_analyzer(cron, {"crontab": "@daily * * * * /srv/app/bin/cleanup\n@hourly /srv/app/bin/ping\n"})
+    assert [s.fields["command"] for s in res.of(Kind.SCHEDULE)] == ["/srv/app/bin/ping"]
+    assert [(w.file, w.line) for w in res.warnings if "macro replaces" in w.message] == [("crontab", 1)]
+
+
+def test_a_macro_mixed_with_time_fields_after_the_user_column_is_a_warning_too(run_analyzer: Any) -> None:
+    # found by tests/properties: in a system crontab "@daily gunicorn *-*-99 ..." is user gunicorn running "*-*-99"
+    res = run_analyzer(cron, {"etc/crontab": "# m h dom mon dow user command\n@daily app */5 /srv/app/bin/x\n"
+                                             "@hourly app /srv/app/bin/ping\n"})
+    assert [s.fields["command"] for s in res.of(Kind.SCHEDULE)] == ["/srv/app/bin/ping"]
+    assert [w.line for w in res.warnings if "macro replaces" in w.message] == [2]
