@@ -77,6 +77,11 @@ def provider(name: str) -> Provider | None:
     return next((p for p in PROVIDERS if name == p.NAME), None)
 
 
+def runtime_owners() -> Mapping[str, str]:
+    """Analyzer NAME -> the provider (language) it belongs to: the key of the runtime facts it finds."""
+    return {a.NAME: p.NAME for p in PROVIDERS for tier in p.ANALYZERS.values() for a in tier}
+
+
 def provider_for_buildpack(slug: str) -> str | None:
     """``nodejs`` -> ``node``: the language a Heroku buildpack slug stands for (a provider's or a marker's)."""
     found = next((p.NAME for p in PROVIDERS if slug in p.HEROKU_BUILDPACKS), None)

@@ -193,6 +193,28 @@ class Conflict:
         return f"{subject}.{self.field}: sources disagree: {values}"
 
 
+class RuntimeRole(str, enum.Enum):
+    """What one language is to the app (:mod:`migrator.runtimes`)."""
+
+    PRIMARY = "primary"  # the image is built for it
+    ASSETS = "assets"  # runs only at build time (webpack for Django): a build stage of the primary's image
+    WORKER = "worker"  # runs some processes itself: they need an image of their own
+    TOOLING = "tooling"  # lint and test tools only: nothing of it goes into the image
+    EVIDENCE = "evidence"  # files only, nothing runs it (a .python-version next to a Ruby app)
+
+
+@dataclass(frozen=True)
+class RuntimeEntry:
+    """One language's runtime: its own facts only, its role and why."""
+
+    language: str
+    role: RuntimeRole
+    supported: bool  # a provider exists for it (a language known only by its marker files: False)
+    subject: Subject  # this language's facts, never merged with another language's
+    reason: str  # why this role; for the primary, why it won
+    processes: tuple[str, ...] = ()  # keys of the long-running processes whose command its provider claimed
+
+
 @dataclass(frozen=True)
 class AppModel:
     """The planned application: immutable; generators and reports only read it."""
@@ -205,14 +227,21 @@ class AppModel:
     files_read: tuple[str, ...] = ()
     analyzers: tuple[str, ...] = ()
     overrides: Mapping[str, Any] = field(default_factory=dict)
+    runtimes: tuple[RuntimeEntry, ...] = ()  # every language found, the primary first
 
     def of(self, kind: Kind) -> tuple[Subject, ...]:
         return self.subjects.get(kind, ())
 
     @property
     def runtime(self) -> Subject:
+        """The v1 view of the runtime: the primary's facts and the app-level ones, as one subject."""
         found = self.of(Kind.RUNTIME)
         return found[0] if found else Subject(Kind.RUNTIME, "", {})
+
+    @property
+    def primary(self) -> RuntimeEntry | None:
+        """The runtime the image is built for (None when no language was found)."""
+        return self.runtimes[0] if self.runtimes else None
 
     @property
     def processes(self) -> tuple[Subject, ...]:

@@ -8,6 +8,9 @@ Merging rules (documented in README "How facts are merged"):
 - disagreeing candidates at ``inferred`` confidence or above are a *conflict*: kept, reported, never
   silently dropped;
 - every string is passed through :func:`migrator.secrets.scrub` as a last line of defence;
+- runtime findings are keyed by language (:mod:`migrator.runtimes`): a version or a framework is only
+  merged with facts about the same language; the v1 ``runtime`` is the primary's facts with the
+  app-level ones (key ``""``: legacy app dir, buildpacks, stack);
 - every string is made safe to show (:mod:`migrator.textsafe`): control characters, escape sequences
   and bidi overrides in file names and contents are escaped, so no rendering can carry them raw, and
   names (keys, file names, warnings) stay on one line.
@@ -35,6 +38,7 @@ from migrator.model import (
     Finding,
     Kind,
     ProcessRole,
+    RuntimeEntry,
     SecretFinding,
     Source,
     Subject,
@@ -42,6 +46,7 @@ from migrator.model import (
     Warning,
 )
 from migrator.repo import RepoView
+from migrator.runtimes import choose as choose_runtimes
 from migrator.script_commands import script_heads, through_interpreter
 from migrator.secrets import scrub
 from migrator.textsafe import block, inline
@@ -134,16 +139,23 @@ def plan(
     order = dict(analyzer_order or {})
     files_read = tuple(files_read)
     grouped: dict[tuple[Kind, str], list[Finding]] = defaultdict(list)
+    owners = registry.runtime_owners()
+    keyed_runtime: list[tuple[str, Finding]] = []  # in the findings' order (the v1 view's facts keep it)
     for f in findings:
         f = _safe_names(f)
-        grouped[(f.kind, f.key)].append(f)
+        key = f.key
+        if f.kind is Kind.RUNTIME:
+            key = _runtime_key(f, owners)
+            keyed_runtime.append((key, f))
+        grouped[(f.kind, key)].append(f)
 
     subjects: dict[Kind, list[Subject]] = defaultdict(list)
     conflicts: list[Conflict] = []
     for (kind, key), group in grouped.items():
         subject, subject_conflicts = _merge(kind, key, group, order)
         subjects[kind].append(subject)
-        conflicts.extend(subject_conflicts)
+        if kind is not Kind.RUNTIME:  # the runtime's are known once the primary is (_runtimes)
+            conflicts.extend(subject_conflicts)
 
     final = {kind: tuple(sorted(items, key=_subject_sort)) for kind, items in subjects.items()}
     final = _enforce_invariants(final)
@@ -153,6 +165,10 @@ def plan(
     final = _drop_workload_script_steps(final)
     final = _account_repo_scripts(final, files_read)
     final = {kind: items for kind, items in final.items() if items or kind is not Kind.UNCLASSIFIED}
+    runtimes, runtime_subjects, runtime_conflicts = _runtimes(keyed_runtime, final.get(Kind.PROCESS, ()), order)
+    final = {**final, Kind.RUNTIME: runtime_subjects} if runtime_subjects else \
+        {kind: items for kind, items in final.items() if kind is not Kind.RUNTIME}
+    conflicts.extend(runtime_conflicts)
     used = {s.file for items in final.values() for subj in items for s in subj.sources if not s.file.startswith("(")}
     return AppModel(
         root_name=inline(root_name),
@@ -162,7 +178,39 @@ def plan(
         conflicts=tuple(sorted(conflicts, key=lambda c: (c.kind.value, c.key, c.field))),
         files_read=tuple(sorted({inline(f) for f in files_read} | used - {OVERRIDE_ANALYZER})),
         analyzers=tuple(name for name, _ in sorted(order.items(), key=lambda kv: kv[1]) if name != OVERRIDE_ANALYZER),
+        runtimes=runtimes,
     )
+
+
+def _runtime_key(f: Finding, owners: Mapping[str, str]) -> str:
+    """The language a runtime finding is about: the one it names, else its analyzer's provider's, else
+    ``""`` (an app-level fact: the legacy app dir, Heroku's buildpacks and stack)."""
+    language = f.fields.get("language")
+    if isinstance(language, str) and language.strip():
+        return language.strip().lower()
+    return f.key or owners.get(f.source.analyzer, "")
+
+
+def _runtimes(keyed: Sequence[tuple[str, Finding]], processes: Sequence[Subject], order: Mapping[str, int]
+              ) -> tuple[tuple[RuntimeEntry, ...], tuple[Subject, ...], list[Conflict]]:
+    """Every language's runtime entry, the v1 ``runtime`` subject (the primary's findings merged with
+    the app-level ones, key ``""``) and the runtime conflicts: the primary's under key ``""`` (what v1
+    printed), another language's under its own."""
+    by_language: dict[str, list[Finding]] = defaultdict(list)
+    for key, f in keyed:
+        if key:
+            by_language[key].append(f)
+    languages = {lang: _merge(Kind.RUNTIME, lang, group, order) for lang, group in by_language.items()}
+    entries = choose_runtimes({lang: subject for lang, (subject, _) in languages.items()}, processes,
+                              [p.NAME for p in registry.PROVIDERS])
+    primary = entries[0].language if entries else ""
+    conflicts = [c for lang, (_, found) in languages.items() if lang != primary for c in found]
+    # in the findings' own order, so the facts come out in the order they did before runtimes were keyed
+    group = [f for key, f in keyed if key in ("", primary)]
+    if not group:
+        return entries, (), conflicts
+    view, found = _merge(Kind.RUNTIME, "", group, order)
+    return entries, (view,), [*found, *conflicts]
 
 
 def _candidate_key(order: Mapping[str, int]) -> Any:

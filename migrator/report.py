@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from migrator import __version__
-from migrator.model import AppModel, Fact, Kind, Subject
+from migrator.model import AppModel, Fact, Kind, RuntimeEntry, Subject
 from migrator.textsafe import inline, md_cell, md_code
 
 SCHEMA_VERSION = 1
@@ -100,6 +100,7 @@ def to_dict(model: AppModel, *, explain: bool = False) -> dict[str, Any]:
         "tool": {"name": "migrate", "version": __version__},
         "app": {"name": model.root_name},
         "runtime": entry(Kind.RUNTIME, model.runtime),
+        "runtimes": [_runtime_entry(r, explain) for r in model.runtimes],
     }
     for kind in SECTION_FIELDS:
         doc[kind.value] = [entry(kind, s) for s in model.of(kind)]
@@ -118,6 +119,28 @@ def to_dict(model: AppModel, *, explain: bool = False) -> dict[str, Any]:
     doc["files_read"] = list(model.files_read)
     doc["analyzers"] = list(model.analyzers)
     return doc
+
+
+def _runtime_entry(r: RuntimeEntry, explain: bool) -> dict[str, Any]:
+    """One language's runtime in the JSON report (``runtimes[]``, additive to v1)."""
+    data: dict[str, Any] = {"language": r.language, "role": r.role.value, "supported": r.supported,
+                            "provider": r.language if r.supported else None}
+    data.update({f: _jsonable(r.subject.get(f)) for f in RUNTIME_FIELDS if f != "language"})
+    data |= {"processes": list(r.processes), "reason": r.reason, "sources": [s.to_json() for s in r.subject.sources]}
+    if explain:
+        data["evidence"] = _evidence(r.subject)
+    return data
+
+
+def _runtime_rows(model: AppModel) -> list[list[str]]:
+    """The runtimes table, shown only when there is more than one language (one is the Runtime section)."""
+    if len(model.runtimes) < 2:
+        return []
+    return [[r.language, r.role.value, "yes" if r.supported else "no", _fmt(r.subject.get("version")),
+             _fmt(", ".join(r.processes) or None), r.reason] for r in model.runtimes]
+
+
+_RUNTIME_HEAD = ["language", "role", "supported", "version", "processes", "why"]
 
 
 def render_json(model: AppModel, *, explain: bool = False) -> str:
@@ -185,6 +208,10 @@ def render_text(model: AppModel, *, explain: bool = False, color: bool = False) 
     if explain:
         out += _explain_lines(rt, style, "    ")
     out.append("")
+    if rows := _runtime_rows(model):
+        header("Runtimes", len(rows))
+        out += _table([_RUNTIME_HEAD, *rows])
+        out.append("")
 
     for kind, fields in SECTION_FIELDS.items():
         subjects = model.of(kind)
@@ -272,6 +299,10 @@ def render_markdown(model: AppModel, *, explain: bool = False, heading_level: in
         ],
     )
     out.append("")
+    if rows := _runtime_rows(model):
+        out += [f"{h}# Runtimes", ""]
+        out += _md_table(_RUNTIME_HEAD, [[md_cell(inline(c)) for c in row] for row in rows])
+        out.append("")
     for kind, fields in SECTION_FIELDS.items():
         subjects = model.of(kind)
         if not subjects:
