@@ -152,6 +152,30 @@ def _env_text(value: Any) -> str:
 # -- generation settings ------------------------------------------------------------------------
 
 @dataclass(frozen=True)
+class CustomImage:
+    """migrate.toml ``[image]``: the base image and commands of a runtime migrate has no provider for."""
+
+    base: str
+    runtime_base: str | None = None
+    dependency_files: tuple[str, ...] = ()
+    install: tuple[str, ...] = ()
+    build: tuple[str, ...] = ()
+    artifacts: tuple[tuple[str, str], ...] = ()  # (path in the build stage, path in the final image)
+    start: tuple[str, ...] = ()
+
+    @classmethod
+    def from_table(cls, table: Mapping[str, Any]) -> CustomImage | None:
+        """The table as read (validated first), or None when it names no ``base``."""
+        if not table.get("base"):
+            return None
+        words = {k: tuple(str(v) for v in table.get(k) or ())
+                 for k in ("dependency_files", "install", "build", "start")}
+        pairs = tuple(tuple(a.split(":", 1)) for a in table.get("artifacts") or ())
+        return cls(str(table["base"]), str(table["runtime_base"]) if table.get("runtime_base") else None,
+                   artifacts=tuple((a, b) for a, b in pairs), **words)
+
+
+@dataclass(frozen=True)
 class GenerateSettings:
     """What the user pinned for ``migrate generate`` (migrate.toml, then command-line options).
 
@@ -170,6 +194,7 @@ class GenerateSettings:
     buildkit: bool = False
     health_path: str | None = None
     resources: Mapping[str, str] = field(default_factory=dict)
+    custom_image: CustomImage | None = None  # migrate.toml [image]: the user's image for an unsupported runtime
 
     def with_options(self, **options: Any) -> GenerateSettings:
         """Command-line options win over migrate.toml; ``None`` options change nothing."""
@@ -186,6 +211,7 @@ def settings_from(data: Mapping[str, Any]) -> GenerateSettings:
         **values,
         health_path=str(path) if path else None,
         resources={k: _quantity_text(v) for k, v in resources.items()},
+        custom_image=CustomImage.from_table(_table(data, "image")),
     )
 
 

@@ -125,6 +125,22 @@ REL_PATH = r"(?!/)(?!.*(?:^|/)\.\.(?:/|$))[^\x00-\x1f\x7f]+"
 _IMAGE_JSON = {"type": "string", "pattern": f"^{names.IMAGE_REFERENCE_PATTERN}$", "not": {"pattern": ":latest$"}}
 
 
+_ARTIFACT = re.compile(r"[^:\s]+:/[^:\s]*")
+
+
+def _repo_path(v: str) -> bool:
+    return bool(v.strip()) and not v.startswith("/") and ".." not in v.split("/")
+
+
+def _strings(key: str, what: str, meaning: str, example: list[str], test: Callable[[str], bool] | None = None
+             ) -> Setting:
+    """A key whose value is an array of non-empty strings (each passing ``test``)."""
+    return Setting(key, "array of strings", f"an array of {what} (non-empty strings)", meaning,
+                   lambda v: isinstance(v, list) and all(isinstance(x, str) and x.strip() and (test is None or test(x))
+                                                         for x in v),
+                   {"type": "array", "items": {"type": "string", "minLength": 1}}, example)
+
+
 def _with(setting: Setting, meaning: str) -> Setting:
     return Setting(setting.key, setting.type, setting.expected, meaning, setting.check, setting.json, setting.example)
 
@@ -207,6 +223,26 @@ SECTIONS: tuple[Section, ...] = (
         _with(PORT, "The web process's port."),
         Setting("buildkit", "boolean", "true or false", "true adds BuildKit-only syntax (pip cache mounts).",
                 _bool, {"type": "boolean"}, False),
+    )),
+    Section("image", "The image of a runtime migrate has no provider for (ruby, go, rust ...): with `base` set, "
+            "`migrate generate` writes a Dockerfile from these commands instead of refusing to (exit 1). Dependency "
+            "files are copied and installed before the code, the build runs after it; with `artifacts` (or "
+            "`runtime_base`) the build runs in its own stage and only the artifacts reach the final image.", (
+        Setting("base", "string", IMAGE_REFERENCE, "The build image; also the final one unless `runtime_base` is set.",
+                _string(test=lambda v: names.is_image_reference(v) and _not_latest(v)), _IMAGE_JSON,
+                "rust:1.80-slim"),
+        Setting("runtime_base", "string", IMAGE_REFERENCE, "The final image, when it differs from the build image.",
+                _string(test=lambda v: names.is_image_reference(v) and _not_latest(v)), _IMAGE_JSON,
+                "debian:bookworm-slim"),
+        _strings("dependency_files", "paths inside the repository", "Copied before the code, so a code-only change "
+                 "does not reinstall the dependencies.", ["Cargo.toml", "Cargo.lock"], _repo_path),
+        _strings("install", "shell commands", "Run after the dependency files are copied, before the code.",
+                 ["cargo fetch"]),
+        _strings("build", "shell commands", "Run after the code is copied.", ["cargo build --release --offline"]),
+        _strings("artifacts", "'build path:final path' pairs", "Copied from the build stage into the final image.",
+                 ["target/release/ledger:/usr/local/bin/ledger"], lambda v: _ARTIFACT.fullmatch(v) is not None),
+        _strings("start", "the command's words", "The image's CMD (default: the web process's command).",
+                 ["/usr/local/bin/ledger", "--port", "9000"]),
     )),
     Section("offline_jobs", "Jobs and CronJobs that `migrate verify` cannot run to success offline (they call a "
             "partner API, an SMTP relay ...). The key is the schedule or release step's name as the report shows it "

@@ -12,7 +12,7 @@ import shlex
 from collections.abc import Sequence
 from typing import Any
 
-from generators import dockerfile, kubernetes, kustomize, migration_md
+from generators import custom_image, dockerfile, kubernetes, kustomize, migration_md
 from generators.output import OutputFile
 from generators.spec import AppSpec, build_spec
 from migrator import config
@@ -44,6 +44,9 @@ def generate_checked(
         settings = settings.with_options(**{k: v for k, v in vars(options).items() if v not in (None, {}, False)})
     model = analyze(path, overrides=config.load_overrides(path), analyzers=analyzers)
     files = generate_from_model(model, settings, own_dockerignore=own_dockerignore(path))
+    gap = custom_image.unsupported(model)
+    if gap is not None and settings.custom_image is None:
+        return files, gap.message
     return files, start_command_unknown(model, settings)
 
 
@@ -72,22 +75,31 @@ def generate_from_model(model: AppModel, settings: GenerateSettings, *, own_dock
     ``deploy/image/``, never over the repo's own Dockerfile; the root ``.dockerignore`` only when the
     repo has none of its own."""
     spec = build_spec(model, settings)
-    files = dockerfile.generate(spec, root_ignore=not own_dockerignore)
+    gap = custom_image.unsupported(model)
+    if settings.custom_image is not None:  # the user's image, whatever the runtime
+        language = gap.language if gap else spec.base.language
+        files = custom_image.generate(spec, settings.custom_image, language, root_ignore=not own_dockerignore)
+    elif gap is not None:  # no provider knows the runtime: no Dockerfile that cannot work (MIGRATION.md says so)
+        files = []
+    else:
+        files = dockerfile.generate(spec, root_ignore=not own_dockerignore)
     base = kubernetes.generate(spec)
     files += base + kustomize.generate(spec, base)
-    files.append(OutputFile(CONFIG_NAME, config.render_config(config_sections(spec)), "toml", create_only=True))
+    sections = config_sections(spec, generated_image=gap is None and settings.custom_image is None)
+    files.append(OutputFile(CONFIG_NAME, config.render_config(sections), "toml", create_only=True))
     files.append(migration_md.generate(model, spec, files))
     return sorted(files, key=lambda f: f.path)
 
 
-def config_sections(spec: AppSpec) -> list[tuple[str, list[Default]]]:
-    """migrate.toml's commented defaults: what was inferred, and where from."""
+def config_sections(spec: AppSpec, *, generated_image: bool = True) -> list[tuple[str, list[Default]]]:
+    """migrate.toml's commented defaults: what was inferred, and where from (``generated_image=False``: the
+    image is not the generated one, so there is no base image to suggest: ``[image]`` names it)."""
     generate: list[Default] = [
         ("image", spec.image_name, "the image repository (default: the app's name)"),
         ("registry", "registry.example.com/team", "prefixed to image when it has no registry"),
         ("tag", spec.tag, "never 'latest': one tag per build (CI: the commit)"),
         ("namespace", spec.namespace.value, spec.namespace.origin),
-        ("base_image", spec.base.image, spec.base.reason),
+        *([("base_image", spec.base.image, spec.base.reason)] if generated_image else []),
         ("buildkit", False, "true adds BuildKit cache mounts"),
     ]
     if spec.web is not None:

@@ -28,6 +28,8 @@ from typing import Any
 
 from analyzers import registry
 from analyzers.base import Item
+from analyzers.lib.shellargv import basename
+from analyzers.providers import markers
 from migrator.commands import CommandMeaning, relativize
 from migrator.model import (
     AppModel,
@@ -86,6 +88,8 @@ def analyze(
                 secrets.append(item)
             else:
                 warnings.append(item)
+    if analyzers is None:  # languages no provider knows, from their files (Gemfile -> ruby)
+        findings.extend(i for i in _run(markers, repo, warnings) if isinstance(i, Finding))
     findings.extend(overrides)
     commands = [str(f.fields["command"]) for f in findings if f.kind in _COMMAND_KINDS and f.fields.get("command")]
     scripts = script_heads(repo, commands)
@@ -182,6 +186,16 @@ def plan(
     )
 
 
+def _runs_in(p: Subject) -> str | None:
+    """The language whose runtime runs process ``p``: the provider that claimed its command, else the
+    marker language of its program (``bundle exec puma`` -> ruby)."""
+    if p.meaning is None:
+        return None
+    if p.meaning.provider is not None:
+        return p.meaning.provider
+    return markers.program_language(basename(p.meaning.container[0])) if p.meaning.container else None
+
+
 def _runtime_key(f: Finding, owners: Mapping[str, str]) -> str:
     """The language a runtime finding is about: the one it names, else its analyzer's provider's, else
     ``""`` (an app-level fact: the legacy app dir, Heroku's buildpacks and stack)."""
@@ -202,7 +216,7 @@ def _runtimes(keyed: Sequence[tuple[str, Finding]], processes: Sequence[Subject]
             by_language[key].append(f)
     languages = {lang: _merge(Kind.RUNTIME, lang, group, order) for lang, group in by_language.items()}
     entries = choose_runtimes({lang: subject for lang, (subject, _) in languages.items()}, processes,
-                              [p.NAME for p in registry.PROVIDERS])
+                              [p.NAME for p in registry.PROVIDERS], _runs_in)
     primary = entries[0].language if entries else ""
     conflicts = [c for lang, (_, found) in languages.items() if lang != primary for c in found]
     # in the findings' own order, so the facts come out in the order they did before runtimes were keyed

@@ -6,8 +6,8 @@ to a stray ``.python-version`` no longer gives ``ruby:3.12``. When several langu
 :func:`choose` names the primary one (the image is built for it) by comparing, left to right:
 
 1. named in migrate.toml ``[runtime] language``;
-2. its provider runs the web process;
-3. how many long-running processes its provider runs;
+2. it runs the web process (its provider claimed the command, or a marker knows the program: puma);
+3. how many long-running processes it runs;
 4. a platform declaration names it (app.json's buildpack, the repo's own Dockerfile ``FROM``);
 5. the strongest confidence of its evidence;
 6. the provider order (a language with a provider before one without).
@@ -19,7 +19,7 @@ others are workers (they run a long-running process themselves: it needs its own
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from migrator.model import ProcessRole, RuntimeEntry, RuntimeRole, Source, Subject
@@ -39,28 +39,36 @@ class _Score:
     texts: tuple[str, ...]
 
 
-def claimed(language: str, processes: Sequence[Subject]) -> tuple[str, ...]:
-    """The keys of the long-running processes whose command ``language``'s provider claimed."""
-    return tuple(p.key for p in processes
-                 if p.get("role") in _LONG_RUNNING and p.meaning is not None and p.meaning.provider == language)
+Owner = Callable[[Subject], "str | None"]  # the language whose runtime runs a process
 
 
-def choose(subjects: Mapping[str, Subject], processes: Sequence[Subject], providers: Sequence[str]
-           ) -> tuple[RuntimeEntry, ...]:
+def provider_of(p: Subject) -> str | None:
+    """The provider that claimed the process's command (the default :data:`Owner`)."""
+    return p.meaning.provider if p.meaning is not None else None
+
+
+def claimed(language: str, processes: Sequence[Subject], owner: Owner = provider_of) -> tuple[str, ...]:
+    """The keys of the long-running processes that ``language``'s runtime runs."""
+    return tuple(p.key for p in processes if p.get("role") in _LONG_RUNNING and owner(p) == language)
+
+
+def choose(subjects: Mapping[str, Subject], processes: Sequence[Subject], providers: Sequence[str],
+           owner: Owner = provider_of) -> tuple[RuntimeEntry, ...]:
     """Every language in ``subjects`` as a runtime entry, the primary first, then the others by name.
-    ``providers``: the languages a provider exists for, in the registry's tie-break order."""
+    ``providers``: the languages a provider exists for, in the registry's tie-break order; ``owner``:
+    which language runs a process."""
     if not subjects:
         return ()
-    by_name = sorted((_score(lang, subj, processes, providers) for lang, subj in subjects.items()),
+    by_name = sorted((_score(lang, subj, processes, providers, owner) for lang, subj in subjects.items()),
                      key=lambda s: s.language)
     scores = sorted(by_name, key=lambda s: s.values, reverse=True)  # stable: a full tie goes by name
     winner = scores[0]
     entries = [RuntimeEntry(winner.language, RuntimeRole.PRIMARY, winner.language in providers,
                             subjects[winner.language], _why_primary(winner, scores[1:]),
-                            claimed(winner.language, processes))]
+                            claimed(winner.language, processes, owner))]
     for other in sorted(scores[1:], key=lambda s: s.language):
         subject = subjects[other.language]
-        runs = claimed(other.language, processes)
+        runs = claimed(other.language, processes, owner)
         if runs:
             role, reason = RuntimeRole.WORKER, (f"runs {', '.join(runs)}: that needs an image of its own, "
                                                 f"which migrate does not generate yet")
@@ -70,13 +78,14 @@ def choose(subjects: Mapping[str, Subject], processes: Sequence[Subject], provid
     return tuple(entries)
 
 
-def _score(language: str, subject: Subject, processes: Sequence[Subject], providers: Sequence[str]) -> _Score:
+def _score(language: str, subject: Subject, processes: Sequence[Subject], providers: Sequence[str],
+           owner: Owner) -> _Score:
     lang_fact = subject.facts.get("language")
     said = lang_fact.candidates if lang_fact else ()
     override = next((c.source for c in said if c.source.analyzer == OVERRIDE_ANALYZER), None)
     web = next((p for p in processes if p.get("role") == ProcessRole.WEB.value), None)
-    runs_web = web is not None and web.meaning is not None and web.meaning.provider == language
-    runs = claimed(language, processes)
+    runs_web = web is not None and owner(web) == language
+    runs = claimed(language, processes, owner)
     long_running = [p for p in processes if p.get("role") in _LONG_RUNNING]
     platform = next((c.source for c in said if c.source.analyzer in PLATFORM_ANALYZERS), None)
     # the winning source of its language (what says this is, say, Python), else its strongest fact

@@ -20,6 +20,8 @@ FIXTURES = ROOT / "fixtures"
 # tests read them; only the snapshots of today's Python-only analysis (and assertions about it) leave them out,
 # until the provider's commit snapshots what it finds. Remove a name here when its provider lands.
 AWAITING_PROVIDER = frozenset({"pm2-ops-api", "nest-media-queue", "workspaces-monorepo"})
+# Fixtures whose primary runtime no provider knows: generate writes no Dockerfile for them (design §4.8).
+NO_IMAGE = AWAITING_PROVIDER | {"rust-ledger"}
 
 
 def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:

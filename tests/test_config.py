@@ -78,7 +78,7 @@ INVALID = [
      "repository"),
     ('[runtime]\nlanguage = "Python 3"\n', "runtime.language", "expected a lower-case language name"),
     ("[bogus]\nx = 1\n", "bogus",
-     "unknown table (known: runtime, processes, env, health, generate, offline_jobs, resources)"),
+     "unknown table (known: runtime, processes, env, health, generate, image, offline_jobs, resources)"),
     ("when = 2024-01-01\n", "when", "unknown table"),
 ]
 

@@ -1,6 +1,10 @@
 """Runtimes migrate has no provider for yet: what marks them in a repository, and the few command rules
 that already know them.
 
+:func:`findings` turns a marker's files into runtime findings keyed by its language (``Gemfile`` ->
+ruby, with ``.ruby-version``'s version), so the primary-runtime rule (:mod:`migrator.runtimes`) sees
+the language, and ``migrate generate`` says it is unsupported instead of writing a Python image for it.
+
 A marker is what stands between "we know this language exists" and a provider: its deploy commands
 (``rake db:migrate``, ``npm run build``) are still classified, so a Rails or Node repo's steps are
 reported for what they are. Adding a provider for a language means deleting its marker and moving its
@@ -11,10 +15,16 @@ rules into ``analyzers/providers/<lang>/steps.py``. ``order`` follows
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from analyzers.providers.protocol import StepRule
 from migrator.commands import StepKind
+from migrator.model import Confidence, Finding, Kind, Source
+from migrator.repo import RepoView
+
+ANALYZER = "markers"  # the analyzer name marker findings carry
+_MAX_DEPTH = 1  # the root and one directory down (an app kept in app/ or src/), never vendored trees
 
 _RELEASE = "runs once per deploy, before the new version serves"
 _BUILD = "produces files the image must contain"
@@ -28,12 +38,19 @@ class Marker:
     step_rules: tuple[StepRule, ...] = ()
     program_names: frozenset[str] = frozenset()  # host paths of these become the bare name in the image
     heroku_buildpacks: tuple[str, ...] = ()
+    files: tuple[str, ...] = ()  # basenames (fnmatch patterns allowed) that mean the language is here
+    runs: frozenset[str] = frozenset()  # programs whose process is this language's (puma, php-fpm, java)
+    # (file, pattern with the version as group 1): where the language's version is written
+    versions: tuple[tuple[str, re.Pattern[str]], ...] = ()
 
 
 RUBY = Marker(
     "ruby",
     step_rules=(StepRule(StepKind.RELEASE, re.compile(r"\b(rake|rails)\s+db:migrate\b"), _RELEASE, 40),),
     heroku_buildpacks=("ruby",),
+    files=("Gemfile", "Gemfile.lock", "config.ru", ".ruby-version", "*.gemspec"),
+    runs=frozenset({"ruby", "bundle", "rails", "rackup", "puma", "unicorn", "thin", "sidekiq", "resque", "rake"}),
+    versions=((".ruby-version", re.compile(r"^\s*(?:ruby-)?(\d+\.\d+(?:\.\d+)?)")),),
 )
 # Node's rules wait here for the Node provider (its analyzers are being written: analyzers/providers/node/).
 NODE = Marker(
@@ -50,5 +67,54 @@ NODE = Marker(
     ),
     program_names=frozenset({"node", "npm"}),
     heroku_buildpacks=("nodejs",),
+    files=("package.json", ".nvmrc", ".node-version"),
+    runs=frozenset({"node", "npm", "npx", "yarn", "pnpm", "pm2", "pm2-runtime", "forever", "nodemon", "ts-node"}),
+    versions=((".nvmrc", re.compile(r"^\s*v?(\d+(?:\.\d+){0,2})\s*$")),
+              (".node-version", re.compile(r"^\s*v?(\d+(?:\.\d+){0,2})\s*$"))),
 )
-ALL: tuple[Marker, ...] = (RUBY, NODE)
+PHP = Marker("php", heroku_buildpacks=("php",), files=("composer.json", "composer.lock", "artisan", "wp-config.php"),
+             runs=frozenset({"php", "php-fpm", "php-cgi", "frankenphp"}))
+GO = Marker("go", heroku_buildpacks=("go",), files=("go.mod",), runs=frozenset({"go"}),
+            step_rules=(StepRule(StepKind.BUILD, re.compile(r"^\s*go\s+build\b"), _BUILD, 70),),
+            versions=(("go.mod", re.compile(r"^go\s+(\d+\.\d+(?:\.\d+)?)\s*$")),))
+JAVA = Marker("java", heroku_buildpacks=("java", "gradle"),
+              files=("pom.xml", "build.gradle", "build.gradle.kts", "mvnw", "gradlew"),
+              runs=frozenset({"java", "mvn", "gradle", "catalina.sh"}))
+RUST = Marker("rust", files=("Cargo.toml", "Cargo.lock"), runs=frozenset({"cargo"}),
+              step_rules=(StepRule(StepKind.BUILD, re.compile(r"^\s*cargo\s+build\b"), _BUILD, 60),))
+ELIXIR = Marker("elixir", files=("mix.exs", "mix.lock"), runs=frozenset({"mix", "elixir", "iex"}))
+DOTNET = Marker("dotnet", files=("*.csproj", "*.fsproj", "*.sln", "global.json"), runs=frozenset({"dotnet"}))
+ALL: tuple[Marker, ...] = (RUBY, NODE, PHP, GO, JAVA, RUST, ELIXIR, DOTNET)
+
+
+NAME = ANALYZER
+
+
+def analyze(repo: RepoView) -> Iterator[Finding]:
+    """The marker findings of ``repo`` (the planner runs this after the analyzers; it is not one of them,
+    so reports' ``analyzers`` and the tie-break order stay as they were)."""
+    yield from findings(repo)
+
+
+def findings(repo: RepoView, markers: tuple[Marker, ...] = ALL) -> Iterator[Finding]:
+    """A ``language`` finding at each marker file (shallowest first), and the version a version file
+    names; nothing for a language whose files are absent."""
+    for marker in markers:
+        found = sorted((f for f in repo.named(*marker.files) if f.count("/") <= _MAX_DEPTH),
+                       key=lambda f: (f.count("/"), f))
+        for rel in found:
+            yield Finding(Kind.RUNTIME, marker.language, {"language": marker.language},
+                          Source(rel, None, ANALYZER, Confidence.DECLARED))
+        for rel, pattern in marker.versions:
+            if rel not in found:
+                continue
+            for number, line in enumerate(repo.lines(rel)[:50], 1):
+                if m := pattern.match(line):
+                    yield Finding(Kind.RUNTIME, marker.language, {"version": m.group(1)},
+                                  Source(rel, number, ANALYZER, Confidence.DECLARED))
+                    break
+
+
+def program_language(program: str, markers: tuple[Marker, ...] = ALL) -> str | None:
+    """The marker language whose processes ``program`` runs (``puma`` -> ruby), or None."""
+    return next((m.language for m in markers if program in m.runs), None)

@@ -81,6 +81,7 @@ def commit_message(app: str, files: list[str], head: str) -> str:
 def open_pr(path: str | os.PathLike[str], options: PrOptions, *, env: Mapping[str, str] | None = None,
             client: GitHub | None = None, progress: Callable[[str], None] | None = None) -> PrResult:
     """Run the whole bot for the checkout at ``path``; see the module docstring."""
+    from generators import custom_image
     from generators.spec import build_spec
     from migrator import config
     from migrator.generate import generate_from_model
@@ -132,6 +133,9 @@ def open_pr(path: str | os.PathLike[str], options: PrOptions, *, env: Mapping[st
         say("analyzing and generating")
         model = analyze(checkout, overrides=config.load_overrides(config_root))
         spec = build_spec(model, settings)
+        gap = custom_image.unsupported(model)
+        if gap is not None and settings.custom_image is None:  # a PR without an image that can work: no
+            raise UserError(gap.message)
         files = generate_from_model(model, spec.settings)
         try:
             # the writer walks the app's directory inside the worktree too: a committed symlink there

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from generators import custom_image, dockerfile
 from generators.k8s_pod import secret_name
 from generators.output import OutputFile
 from generators.spec import AppSpec
@@ -113,18 +114,30 @@ def fit(sections: list[Section], limit: int) -> str:
     return text
 
 
+def _image_texts(model: AppModel, spec: AppSpec, files: Sequence[OutputFile]) -> tuple[str, str]:
+    """What the summary says of the image: whether a Dockerfile was generated, and its base."""
+    custom = spec.settings.custom_image
+    if not any(f.path == dockerfile.DOCKERFILE for f in files):
+        gap = custom_image.unsupported(model)
+        why = f" ({gap.language} is not supported yet)" if gap is not None else ""
+        return f"no Dockerfile{why}, ", "no Dockerfile"
+    base = (custom.runtime_base or custom.base) if custom is not None else spec.base.image
+    return "a Dockerfile and ", f"base {cell(base)}"
+
+
 def _summary(model: AppModel, spec: AppSpec, files: Sequence[OutputFile], maps: list[Mapping]) -> Section:
     rt = model.runtime
     runtime = " ".join(str(rt.get(f)) for f in ("language", "version") if rt.get(f)) or "unknown runtime"
     legacy = plural(len(maps), "legacy process, schedule or release step",
                     "legacy processes, schedules and release steps")
     deployed = sum(1 for m in maps for w in m.workloads if w.kind in ("Deployment", "CronJob", "Job"))
+    image_text, base_text = _image_texts(model, spec, files)
     lines = [MARKER, "## Summary", "",
              f"`migrate` analysed **{model.root_name}** ({cell(runtime)}, framework {cell(rt.get('framework')) or '?'})"
-             f" and generated {len(files)} files: a Dockerfile and Kubernetes manifests (kustomize base and "
+             f" and generated {len(files)} files: {image_text}Kubernetes manifests (kustomize base and "
              f"production overlay) that run {legacy} as {plural(deployed, 'workload')}. "
              "Every value below names the file and line it came from.", ""]
-    lines += [f"- image: {cell(spec.image)} (base {cell(spec.base.image)})",
+    lines += [f"- image: {cell(spec.image)} ({base_text})",
               f"- namespace: {cell(spec.namespace.value)}",
               f"- web port: {cell(spec.port) or 'none (no web process)'}",
               f"- health check: {cell(spec.health_path.value) if spec.health_path else 'not found'}",
