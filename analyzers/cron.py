@@ -134,6 +134,11 @@ def _split_entry(line: str, system: bool | None) -> tuple[Schedule, str | None, 
         if macro not in MACROS:
             return f"unknown cron macro {macro!r}; line ignored"
         when, rest_tokens = Schedule(MACROS[macro]), rest.split(None, 1)
+        if rest_tokens and rest_tokens[0].startswith("*"):
+            # "@daily * * * * cmd" or "@daily */5 cmd": a macro mixed with time fields; cron would run a
+            # program called "*": the line is a mistake, not a job
+            return (f"{macro} followed by a time field {rest_tokens[0]!r}: a macro replaces all five fields; "
+                    "line ignored")
     else:
         tokens = line.split()
         if len(tokens) < 6 or not looks_like_field(tokens[0]):
@@ -153,11 +158,11 @@ def _split_entry(line: str, system: bool | None) -> tuple[Schedule, str | None, 
         user, command = rest_tokens[0], rest_tokens[1]
     else:
         command = " ".join(rest_tokens)
-    if line.startswith("@") and command.lstrip("'\"").startswith("*"):
-        # "@daily * * * * cmd", "@daily */5 cmd" (or after a system crontab's user column): a macro mixed
-        # with time fields; cron would run a program called "*": the line is a mistake, not a job
-        field = command.split(None, 1)[0]
-        return f"{macro} followed by a time field {field!r}: a macro replaces all five fields; line ignored"
+    if command.lstrip("'\"").startswith("*"):
+        # a time field too many ("@daily user * cmd", six fields in a user crontab): cron would glob
+        # a program called "*..." in the home directory; the line is a mistake, not a job
+        word = command.split(None, 1)[0]
+        return f"the command starts with {word[:40]!r}, a time field, not a program; line ignored"
     return when, user, command
 
 

@@ -28,6 +28,7 @@ from analyzers import (
     makefile,
     nginx,
     procfile,
+    script_needs,
     secret_files,
     shell,
     supervisor,
@@ -46,7 +47,7 @@ from migrator.repo import RepoView
 DEPLOY: Mapping[Tier, tuple[Analyzer, ...]] = {
     Tier.DECLARATIONS: (procfile, app_json),
     Tier.HOST_CONFIG: (systemd, supervisor, cron, nginx, caddy, haproxy),
-    Tier.SCRIPTS: (fabric, shell, makefile),
+    Tier.SCRIPTS: (fabric, shell, script_needs, makefile),
     Tier.DEV_SETUP: (dockerfile, compose),
     Tier.HEURISTICS: (dotenv, secret_files),
 }

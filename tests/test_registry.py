@@ -13,8 +13,8 @@ from migrator.repo import PRUNED_DIRS, RepoView
 # now, and it must not move, or every tie in every report could change winner.
 ORDER = ["procfile", "app_json", "appserver_config", "systemd", "supervisor", "cron", "nginx", "caddy", "haproxy",
          "python_version", "requirements", "pipenv", "pyproject", "setuptools", "ci_python", "fabric", "shell",
-         "makefile", "python_code", "python_entrypoints", "python_writes", "python_hosts", "dockerfile", "compose",
-         "dotenv", "secret_files"]
+         "script_needs", "makefile", "python_code", "python_entrypoints", "python_writes", "python_hosts", "dockerfile",
+         "compose", "dotenv", "secret_files"]
 PYTHON = ["appserver_config", "python_version", "requirements", "pipenv", "pyproject", "setuptools", "ci_python",
           "python_code", "python_entrypoints", "python_writes", "python_hosts"]
 
