@@ -30,7 +30,7 @@ class Unsupported:
     """The primary runtime has no provider: which language, and the files that say so."""
 
     language: str
-    evidence: tuple[str, ...]  # "Cargo.toml (declared)", best first
+    evidence: tuple[str, ...]  # the files that say so ("Cargo.toml"), best first
 
     @property
     def message(self) -> str:
@@ -54,7 +54,8 @@ def unsupported(model: AppModel) -> Unsupported | None:
     primary = model.primary
     if primary is None or primary.supported:
         return None
-    where = tuple(f"{s.where()} ({s.confidence.label})" for s in primary.subject.sources[:3])
+    files = dict.fromkeys(s.file for s in primary.subject.sources)  # one mention per file, best first
+    where = tuple(files)[:3]
     return Unsupported(primary.language, where)
 
 

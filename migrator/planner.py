@@ -217,8 +217,17 @@ def _runtimes(keyed: Sequence[tuple[str, Finding]], processes: Sequence[Subject]
         if key:
             by_language[key].append(f)
     languages = {lang: _merge(Kind.RUNTIME, lang, group, order) for lang, group in by_language.items()}
+    # a program a compiled language's build file names (Cargo.toml's package) is that language's process
+    built = {str(name): lang for lang, (subject, _) in languages.items() for name in subject.get("binaries") or ()}
+
+    def runs_in(p: Subject) -> str | None:
+        found = _runs_in(p)
+        if found is None and p.meaning is not None and p.meaning.container:
+            found = built.get(basename(p.meaning.container[0]))
+        return found
+
     entries = choose_runtimes({lang: subject for lang, (subject, _) in languages.items()}, processes,
-                              [p.NAME for p in registry.PROVIDERS], _runs_in)
+                              [p.NAME for p in registry.PROVIDERS], runs_in)
     primary = entries[0].language if entries else ""
     conflicts = [c for lang, (_, found) in languages.items() if lang != primary for c in found]
     # in the findings' own order, so the facts come out in the order they did before runtimes were keyed

@@ -105,6 +105,8 @@ def findings(repo: RepoView, markers: tuple[Marker, ...] = ALL) -> Iterator[Find
         for rel in found:
             yield Finding(Kind.RUNTIME, marker.language, {"language": marker.language},
                           Source(rel, None, ANALYZER, Confidence.DECLARED))
+        if found:
+            yield from binaries(repo, marker.language)
         for rel, pattern in marker.versions:
             if rel not in found:
                 continue
@@ -113,6 +115,51 @@ def findings(repo: RepoView, markers: tuple[Marker, ...] = ALL) -> Iterator[Find
                     yield Finding(Kind.RUNTIME, marker.language, {"version": m.group(1)},
                                   Source(rel, number, ANALYZER, Confidence.DECLARED))
                     break
+
+
+_SECTION = re.compile(r"^\s*\[\[?\s*([\w.-]+)\s*\]\]?\s*(?:#.*)?$")
+_NAME = re.compile(r"""^\s*name\s*=\s*["']([\w.-]+)["']""")
+_MODULE = re.compile(r"^module\s+(\S+)")
+
+
+def _cargo_binaries(repo: RepoView, rel: str) -> tuple[list[str], int | None]:
+    """The binaries a Cargo.toml builds: ``[package] name`` and every ``[[bin]] name``, with the first line."""
+    names: list[str] = []
+    first: int | None = None
+    section = ""
+    for number, line in enumerate(repo.lines(rel), 1):
+        if m := _SECTION.match(line):
+            section = m.group(1)
+        elif section in ("package", "bin") and (m := _NAME.match(line)) and m.group(1) not in names:
+            names.append(m.group(1))
+            first = first or number
+    return names, first
+
+
+def _go_binaries(repo: RepoView, rel: str) -> tuple[list[str], int | None]:
+    """The binary ``go build`` names after the module path's last element (``/v2`` suffixes skipped)."""
+    for number, line in enumerate(repo.lines(rel)[:20], 1):
+        if m := _MODULE.match(line):
+            parts = [p for p in m.group(1).strip('"').split("/") if not re.fullmatch(r"v\d+", p)]
+            return ([parts[-1]] if parts else []), number
+    return [], None
+
+
+# Where a compiled language names the programs it builds: a process running one of them is its runtime's.
+_BINARIES = {"rust": ("Cargo.toml", _cargo_binaries), "go": ("go.mod", _go_binaries)}
+
+
+def binaries(repo: RepoView, language: str) -> Iterator[Finding]:
+    """A ``binaries`` finding for the programs ``language``'s build file names (Rust, Go)."""
+    if language not in _BINARIES:
+        return
+    rel, read = _BINARIES[language]
+    if not repo.exists(rel):
+        return
+    names, line = read(repo, rel)
+    if names:
+        yield Finding(Kind.RUNTIME, language, {"binaries": tuple(names)},
+                      Source(rel, line, ANALYZER, Confidence.DECLARED))
 
 
 def program_language(program: str, markers: tuple[Marker, ...] = ALL) -> str | None:

@@ -38,6 +38,8 @@ def test_the_report_names_the_unsupported_runtime_with_its_files() -> None:
     (rust,) = doc["runtimes"]
     assert (rust["language"], rust["role"], rust["supported"], rust["provider"]) == ("rust", "primary", False, None)
     assert {s["file"] for s in rust["sources"]} == {"Cargo.toml", "Cargo.lock"}
+    # ExecStart=/usr/local/bin/ledger runs the binary Cargo.toml's [package] builds: rust's process
+    assert (doc["runtime"]["binaries"], rust["processes"]) == (["ledger"], ["ledger"])
     assert [s["command"] for s in doc["build_steps"]] == ["cargo build --release"]  # the rust marker's rule
 
 
@@ -48,7 +50,7 @@ def test_generate_writes_the_manifests_and_no_dockerfile_and_says_why() -> None:
     assert "deploy/k8s/base/deployment-ledger.yaml" in paths and "MIGRATION.md" in paths
     assert problem is not None and problem.startswith("rust is not supported yet: no Dockerfile written")
     guide = next(f.content for f in files if f.path == "MIGRATION.md")
-    assert "Runtime rust (Cargo.lock (declared), Cargo.toml (declared)) is not supported" in guide
+    assert "Runtime rust (Cargo.lock, Cargo.toml) is not supported" in guide
     assert "[image]" in guide and "python:3.11-slim" not in guide
     toml = next(f.content for f in files if f.path == "migrate.toml")
     assert "base_image" not in toml  # no Python image to suggest
@@ -120,3 +122,15 @@ def test_a_ruby_marker_knows_its_version_and_its_web_process(tree: Tree) -> None
     assert model.runtime.get("language") == "ruby" and model.runtime.get("version") == "3.2.2"
     assert model.runtimes[0].processes == ("web",)
     assert "runs the web process `bundle exec puma -C config/puma.rb`" in model.runtimes[0].reason
+
+
+def test_a_go_binary_named_by_its_module_is_the_go_runtimes_process(tree: Tree) -> None:
+    root = tree({"go.mod": "module github.com/acme/billing-api/v2\n\ngo 1.22.1\n", "main.go": "package main\n",
+                 "requirements.txt": "awscli==1.32.0\n",  # the ops scripts' Python: not what runs the app
+                 "deploy/billing.service": "[Service]\nExecStart=/opt/billing/billing-api --listen :8080\n"})
+    model = analyze(root)
+    assert model.primary is not None and model.primary.language == "go"
+    assert model.runtime.get("version") == "1.22.1" and model.runtime.get("binaries") == ("billing-api",)
+    assert model.primary.processes == ("billing",)  # the unit's name
+    assert "runs 1 of 1 long-running processes (billing)" in model.primary.reason
+    assert {(e.language, e.role.value) for e in model.runtimes} == {("go", "primary"), ("python", "evidence")}
