@@ -83,6 +83,14 @@ def runtime_owners() -> Mapping[str, str]:
     return {a.NAME: p.NAME for p in PROVIDERS for tier in p.ANALYZERS.values() for a in tier}
 
 
+MARKER_READER = markers  # what the planner runs after the analyzers: the marker languages' findings
+
+
+def marker_language(program: str) -> str | None:
+    """The language without a provider whose processes ``program`` runs (``puma`` -> ruby), or None."""
+    return markers.program_language(program)
+
+
 def provider_for_buildpack(slug: str) -> str | None:
     """``nodejs`` -> ``node``: the language a Heroku buildpack slug stands for (a provider's or a marker's)."""
     found = next((p.NAME for p in PROVIDERS if slug in p.HEROKU_BUILDPACKS), None)

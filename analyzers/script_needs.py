@@ -28,13 +28,13 @@ from dataclasses import dataclass, field
 
 from analyzers import base, shelltext
 from analyzers.base import H, Item, Src
-from analyzers.commands import split
 from analyzers.lib import shellargv, shellparse
 from analyzers.lib.shellargv import ASSIGN, SHELLS, basename
 from analyzers.lib.shellsyntax import Command, For, Function, Heredocs, Node, Seq
 from analyzers.python_writes import storage_of
 from analyzers.script_tools import TOOLS
 from analyzers.shell import MAX_SCRIPT_CHARS, script_files
+from analyzers.shellwalk import unquote
 from migrator.model import Warning
 from migrator.repo import RepoView
 
@@ -79,18 +79,18 @@ class _Needs:
     def command(self, node: Command) -> None:
         raws = [shelltext.substitute(w.assign_text() if w.assignment else w.raw, self.values,
                                      defaults=True) for w in node.words]
-        argv = [" ".join(split(r)) for r in raws]
         src = self.src.at(node.line)
-        if argv and all(w.assignment for w in node.words):
+        if node.words and all(w.assignment for w in node.words):  # only values: the words are not a command
             for raw in raws:
                 m = ASSIGN.match(raw)
                 if m:
-                    value = " ".join(split(m.group(2)))
+                    value = unquote(m.group(2))
                     if "$" in value or "`" in value:
                         self.values.pop(m.group(1), None)
                     else:
                         self.values[m.group(1)] = value
             return
+        argv = [unquote(r) for r in raws]  # quote-free words are not re-tokenised
         for target in node.writes:
             self.write(shelltext.substitute(target, self.values, defaults=True).strip("'\""), False, src,
                        "an output redirection")

@@ -150,7 +150,7 @@ class ShellWalker:
                 hosts = None
                 continue
             quoted = raw.startswith(('"', "'")) and "[@]" not in w.raw  # "${HOSTS[@]}" is still many words
-            for item in _unquote(raw).split() if not quoted else [_unquote(raw)]:
+            for item in unquote(raw).split() if not quoted else [unquote(raw)]:
                 hosts.extend(shelltext.brace_expand(item) if not quoted else [item])
         loop = _Loop(node.var, tuple(hosts) if hosts else None, node.line)
         saved = self.values.pop(node.var, None)
@@ -181,7 +181,7 @@ class ShellWalker:
             if not words:
                 return
         raws = [_substitute(w.assign_text() if w.assignment else w.raw, self.values) for w in words]
-        argv = [_unquote(r) for r in raws]
+        argv = [unquote(r) for r in raws]
         src = self.src.at(node.line)
         if all(w.assignment for w in words):
             for raw in raws:
@@ -257,7 +257,7 @@ class ShellWalker:
         m = ASSIGN.match(raw)
         if not m:
             return
-        name, value = m.group(1), _unquote(m.group(2))
+        name, value = m.group(1), unquote(m.group(2))
         if "$" in value or "`" in value or base.check_assignment(src, name, value) is not None:
             # unknown when read (kept as written), or a secret we must never copy into other commands
             self.values.pop(name, None)
@@ -394,7 +394,8 @@ def _leading_blank_lines(text: str) -> int:
     return count
 
 
-def _unquote(raw: str) -> str:
+def unquote(raw: str) -> str:
+    """A shell word's value with its quotes removed (several words joined by one space)."""
     if not any(c in raw for c in "'\"\\"):
         return " ".join(raw.split())  # nothing to unquote (shlex would give the same, ~100 times slower)
     parts = split(raw)

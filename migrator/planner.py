@@ -28,8 +28,6 @@ from typing import Any
 
 from analyzers import registry
 from analyzers.base import Item
-from analyzers.lib.shellargv import basename
-from analyzers.providers import markers
 from migrator.commands import CommandMeaning, relativize
 from migrator.model import (
     AppModel,
@@ -90,7 +88,7 @@ def analyze(
             else:
                 warnings.append(item)
     if analyzers is None:  # languages no provider knows, from their files (Gemfile -> ruby)
-        findings.extend(i for i in _run(markers, repo, warnings) if isinstance(i, Finding))
+        findings.extend(i for i in _run(registry.MARKER_READER, repo, warnings) if isinstance(i, Finding))
     findings.extend(overrides)
     commands = [str(f.fields["command"]) for f in findings if f.kind in _COMMAND_KINDS and f.fields.get("command")]
     scripts = script_heads(repo, commands)
@@ -195,7 +193,11 @@ def _runs_in(p: Subject) -> str | None:
         return None
     if p.meaning.provider is not None:
         return p.meaning.provider
-    return markers.program_language(basename(p.meaning.container[0])) if p.meaning.container else None
+    return registry.marker_language(_program(p.meaning.container[0])) if p.meaning.container else None
+
+
+def _program(word: str) -> str:
+    return word.rsplit("/", 1)[-1]
 
 
 def _runtime_key(f: Finding, owners: Mapping[str, str]) -> str:
@@ -223,7 +225,7 @@ def _runtimes(keyed: Sequence[tuple[str, Finding]], processes: Sequence[Subject]
     def runs_in(p: Subject) -> str | None:
         found = _runs_in(p)
         if found is None and p.meaning is not None and p.meaning.container:
-            found = built.get(basename(p.meaning.container[0]))
+            found = built.get(_program(p.meaning.container[0]))
         return found
 
     entries = choose_runtimes({lang: subject for lang, (subject, _) in languages.items()}, processes,
