@@ -23,7 +23,7 @@ class Failed(Exception):
 
 def message_of(exc: BaseException) -> str:
     text = str(exc) if isinstance(exc, MigrateError) else f"internal error: {type(exc).__name__}: {exc}"
-    text = inline(scrub(text))
+    text = inline(scrub("; ".join(line.strip() for line in text.splitlines() if line.strip())))
     return text if len(text) <= MESSAGE_MAX else text[: MESSAGE_MAX - 1] + "…"
 
 

@@ -1,0 +1,52 @@
+"""Clone, generate and verify stages of the fleet worker: URLs are cloned shallowly, verify is mocked at
+the process boundary (a real failing verify runs in tests/verify), and a failing stage stays in its record."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from migrator.fleet.record import latest, read_records
+from migrator.fleet.run import run_fleet
+from migrator.fleet.sources import FleetRepo
+from migrator.fleet.worker import WorkerOptions
+from tests.fleet.fleetgen import Fleet
+
+CALLS: list[Path] = []
+
+
+def fake_verify(root: Path, backend: str, timeout: float) -> tuple[bool, list[str]]:
+    """Stands in for the Docker build and boot: fails the flask copy, passes the others."""
+    assert (root / "deploy" / "image" / "Dockerfile").is_file()  # generate ran first, in the clone
+    CALLS.append(root)
+    return ("flask" not in root.name, [] if "flask" not in root.name else ["boot web"])
+
+
+def test_urls_are_cloned_shallowly_and_verified(fleet: Fleet, tmp_path: Path) -> None:
+    sources = [fleet.root / "repos" / name for name in ("flask-gunicorn-0", "heroku-django-0")]
+    repos = [FleetRepo(p.as_uri(), url=p.as_uri()) for p in sources]
+    records = tmp_path / "r.jsonl"
+    options = WorkerOptions(generate=True, verify=True, verifier=fake_verify)
+    summary = run_fleet(repos, records, options, workdir=tmp_path / "work")
+    assert summary.done == 2 and len(CALLS) == 2
+    found = latest(read_records([records]))
+    flask, heroku = found[repos[0].id], found[repos[1].id]
+    assert flask.verify == "failed" and flask.readiness == "blocked" and flask.verify_failed == ("boot web",)
+    assert flask.blockers == ("verification failed at: boot web",)
+    assert heroku.verify == "verified" and heroku.readiness in ("ready", "needs-input")
+    assert flask.timings["clone_s"] > 0 and flask.timings["verify_s"] >= 0
+    for source in sources:  # the listed repositories are never written to
+        assert not (source / "deploy" / "image").exists()
+    assert not any((tmp_path / "work").iterdir())  # clones are removed after each repository
+
+
+def test_a_verifier_that_raises_is_a_verify_error(fleet: Fleet, tmp_path: Path) -> None:
+    def broken(root: Path, backend: str, timeout: float) -> tuple[bool, list[str]]:
+        raise RuntimeError("docker socket vanished")
+
+    repo = fleet.root / "repos" / "poetry-fastapi-0"
+    records = tmp_path / "r.jsonl"
+    run_fleet([FleetRepo(str(repo), path=repo)], records, WorkerOptions(generate=True, verify=True, verifier=broken))
+    record = next(iter(latest(read_records([records])).values()))
+    assert [e.stage for e in record.errors] == ["verify"]
+    assert "docker socket vanished" in record.errors[0].message
+    assert record.readiness == "unverified" and record.verify is None  # analysed fine; verify did not conclude
