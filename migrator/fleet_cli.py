@@ -6,8 +6,10 @@ commands runs ``run``.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -40,6 +42,8 @@ def fleet() -> None:
 @click.option("--api-url", default="https://api.github.com", show_default=True, help="GitHub (Enterprise) API URL.")
 @click.option("--token-env", default="GITHUB_TOKEN", show_default=True, metavar="NAME",
               help="Environment variable holding the token (API and HTTPS clones; never printed or stored).")
+@click.option("--token-file", type=click.Path(path_type=Path, readable=False),
+              help="Read the token from this file instead (a mounted Secret); a missing file means no token.")
 @click.option("--records", type=click.Path(path_type=Path, readable=False), default=Path("fleet-records.jsonl"),
               show_default=True, help="JSON-lines file the records are appended to (and resumed from).")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=1, show_default=True,
@@ -62,9 +66,9 @@ def fleet() -> None:
 @handle_errors
 def run(list_file: Path | None, github_org: str | None, include_archived: bool, include_forks: bool,
         language: str | None, topics: tuple[str, ...], name_pattern: str | None, api_url: str, token_env: str,
-        records: Path, jobs: int, shard: str | None, resume: bool, do_generate: bool, do_verify: bool, do_pr: bool,
-        pr_dry_run: bool, backend: str, verify_timeout: int, clone_timeout: int, workdir: Path | None,
-        fail_on_error: bool) -> None:
+        token_file: Path | None, records: Path, jobs: int, shard: str | None, resume: bool, do_generate: bool,
+        do_verify: bool, do_pr: bool, pr_dry_run: bool, backend: str, verify_timeout: int, clone_timeout: int,
+        workdir: Path | None, fail_on_error: bool) -> None:
     """Analyze (and optionally generate, verify, PR) every repository in LIST_FILE or --github-org.
 
     LIST_FILE has one clone URL or local path per line. Progress goes to stderr; one record per repository
@@ -76,6 +80,10 @@ def run(list_file: Path | None, github_org: str | None, include_archived: bool, 
     from migrator.pr import PrOptions
 
     token = os.environ.get(token_env) or None
+    if token_file is not None and token_file.exists():
+        from migrator.safe_fs import read_file
+
+        token = read_file(token_file, limit=64 * 1024).decode("utf-8", "replace").strip() or None
     if (list_file is None) == (github_org is None):
         raise UserError("give a LIST_FILE or --github-org ORG (one of them)")
     if github_org is not None:
@@ -111,13 +119,15 @@ def run(list_file: Path | None, github_org: str | None, include_archived: bool, 
               help="Write the single-file HTML dashboard here.")
 @handle_errors
 def report(records: tuple[Path, ...], md_out: Path | None, html_out: Path | None) -> None:
-    """Merge RECORDS files (one run's, or every shard's) into a Markdown summary and an HTML dashboard."""
+    """Merge RECORDS files (one run's, or every shard's; a directory means its *.jsonl) into a Markdown
+    summary and an HTML dashboard."""
     from migrator.fleet import dashboard
     from migrator.fleet import report as fleet_report
     from migrator.fleet.record import latest, read_records
     from migrator.safe_fs import write_file
 
-    built = fleet_report.build(latest(read_records(records)))
+    files = [f for r in records for f in (sorted(r.glob("*.jsonl")) if r.is_dir() else [r])]
+    built = fleet_report.build(latest(read_records(files)))
     text = fleet_report.markdown(built)
     if md_out is None:
         click.echo(text, nl=False)
@@ -129,3 +139,84 @@ def report(records: tuple[Path, ...], md_out: Path | None, html_out: Path | None
         click.echo(f"wrote {inline(str(html_out))}", err=True)
 
 
+
+
+@fleet.group("emit")
+def emit() -> None:
+    """Write the job definitions that run the fleet's shards on an engine that scales."""
+
+
+def _job_options(func: Any) -> Any:
+    for option in reversed([
+        click.option("--shards", type=click.IntRange(1, 256), default=4, show_default=True, help="N: shards to run."),
+        click.option("--jobs", "-j", type=click.IntRange(1, 64), default=2, show_default=True,
+                     help="Worker processes per shard."),
+        click.option("--name", default="migrate-fleet", show_default=True, help="Workflow concurrency group / "
+                     "Kubernetes object name."),
+        click.option("--output", "-o", type=click.Path(path_type=Path, readable=False),
+                     help="Write here (a file for github-actions, a directory for kubernetes)."),
+    ]):
+        func = option(func)
+    return func
+
+
+def _write(path: Path, text: str) -> None:
+    from migrator.safe_fs import write_file
+
+    write_file(path, text.encode("utf-8"))
+    click.echo(f"wrote {inline(str(path))}", err=True)
+
+
+@emit.command("github-actions")
+@_job_options
+@click.option("--list", "list_file", default="fleet.txt", show_default=True,
+              help="The list file's path in the repository that holds the workflow.")
+@click.option("--package", default=None, help="What pip installs (default: migrate==<this version>).")
+@click.option("--token-secret", default="MIGRATE_FLEET_TOKEN", show_default=True,
+              help="Repository secret with a token that can read (clone) the fleet's repositories.")
+@handle_errors
+def emit_github(shards: int, jobs: int, name: str, output: Path | None, list_file: str, package: str | None,
+                token_secret: str) -> None:
+    """A workflow: a matrix over the shards uploading records, then a job merging them into the report."""
+    from migrator.fleet.emit import FleetJob, github_workflow
+
+    job = FleetJob(shards, list_file, jobs, name=name, token_secret=token_secret)
+    if package:
+        job = dataclasses.replace(job, package=package)
+    text = github_workflow(job)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        _write(output, text)
+
+
+@emit.command("kubernetes")
+@_job_options
+@click.option("--list", "list_file", required=True, type=click.Path(path_type=Path, readable=False),
+              help="The list file: its text goes into the ConfigMap the pods read.")
+@click.option("--image", default=None, help="The migrate image (a digest, image@sha256:..., is best).")
+@click.option("--namespace", default="migrate-fleet", show_default=True)
+@click.option("--parallelism", type=click.IntRange(1, 256), default=4, show_default=True,
+              help="Shards running at once.")
+@handle_errors
+def emit_kubernetes(shards: int, jobs: int, name: str, output: Path | None, list_file: Path, image: str | None,
+                    namespace: str, parallelism: int) -> None:
+    """An Indexed Job (JOB_COMPLETION_INDEX is the shard) with its ConfigMap, claim and NetworkPolicy, and the
+    merge Job to apply once it completes."""
+    from migrator.fleet.emit import FleetJob, kubernetes_jobs
+    from migrator.fleet.sources import read_list
+    from migrator.safe_fs import read_file
+
+    read_list(list_file)  # refuse a list the pods would refuse
+    job = FleetJob(shards, list_file.name, jobs, namespace=namespace, name=name, parallelism=parallelism)
+    if image:
+        job = dataclasses.replace(job, image=image)
+    shards_yaml, report_yaml = kubernetes_jobs(job, read_file(list_file, limit=8 * 1024 * 1024).decode("utf-8"))
+    if output is None:
+        click.echo(shards_yaml + "---\n" + report_yaml, nl=False)
+        return
+    output.mkdir(parents=True, exist_ok=True)
+    _write(output / f"{name}.yaml", shards_yaml)
+    _write(output / f"{name}-report.yaml", report_yaml)
+    click.echo(f"kubectl apply -f {output}/{name}.yaml && kubectl -n {namespace} wait --for=condition=complete "
+               f"--timeout=24h job/{name} && kubectl apply -f {output}/{name}-report.yaml", err=True)
