@@ -76,6 +76,11 @@ def _results(tasks: list[Task], jobs: int) -> Iterator[Result]:
     if jobs <= 1 or len(tasks) <= 1:
         yield from (process(task) for task in tasks)
         return
+    # import the analysis once here: forked workers inherit it instead of each importing it again
+    import generators.spec  # noqa: F401
+    import migrator.generate  # noqa: F401
+    import migrator.planner  # noqa: F401
+
     pool = concurrent.futures.ProcessPoolExecutor(max_workers=jobs)
     try:
         futures = {pool.submit(process, task): task for task in tasks}

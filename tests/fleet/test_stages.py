@@ -50,3 +50,20 @@ def test_a_verifier_that_raises_is_a_verify_error(fleet: Fleet, tmp_path: Path) 
     assert [e.stage for e in record.errors] == ["verify"]
     assert "docker socket vanished" in record.errors[0].message
     assert record.readiness == "unverified" and record.verify is None  # analysed fine; verify did not conclude
+
+
+def test_pr_stage_dry_run_and_a_failing_pr_is_recorded(fleet: Fleet, tmp_path: Path) -> None:
+    from migrator.pr import PrOptions
+
+    repo = fleet.root / "repos" / "flask-gunicorn-0"
+    listed = [FleetRepo(str(repo), path=repo)]
+    dry = tmp_path / "dry.jsonl"
+    run_fleet(listed, dry, WorkerOptions(pr=True, pr_options=PrOptions(dry_run=True)))
+    record = next(iter(latest(read_records([dry])).values()))
+    assert record.status == "ok" and record.timings["pr_s"] > 0 and record.pr_url is None
+    real = tmp_path / "real.jsonl"  # no token in the environment: the PR stage fails, the record stands
+    run_fleet(listed, real, WorkerOptions(pr=True, pr_options=PrOptions(token_env="MIGRATE_TEST_NO_TOKEN")))
+    record = next(iter(latest(read_records([real])).values()))
+    assert [e.stage for e in record.errors] == ["pr"] and "no GitHub token" in record.errors[0].message
+    assert record.readiness is not None and record.runtime["language"] == "python"
+    assert not (repo / "deploy").exists()
