@@ -90,6 +90,26 @@ def write_record(stream: IO[str], record: Record) -> None:
     os.fsync(stream.fileno())  # a killed run keeps every record it announced
 
 
+def drop_partial_tail(path: Path) -> int:
+    """Cut a last line without its newline (a record a killed run was writing) so appending goes on from
+    a clean line; returns the bytes removed."""
+    if not path.is_file():
+        return 0
+    with path.open("r+b") as stream:
+        size = stream.seek(0, os.SEEK_END)
+        if size == 0:
+            return 0
+        stream.seek(size - 1)
+        if stream.read(1) == b"\n":
+            return 0
+        start = max(0, size - 1024 * 1024)
+        stream.seek(start)
+        tail = stream.read()
+        cut = start + tail.rfind(b"\n") + 1 if b"\n" in tail else 0
+        stream.truncate(cut)
+        return size - cut
+
+
 def read_records(paths: Iterable[Path]) -> Iterator[Record]:
     """Every record in ``paths``; a line cut short by a killed run is skipped, any other bad line is an error."""
     for path in paths:

@@ -16,7 +16,7 @@ from pathlib import Path
 from tempfile import TemporaryDirectory
 
 from migrator import __version__
-from migrator.fleet.record import Record, StageError, latest, read_records, write_record
+from migrator.fleet.record import Record, StageError, drop_partial_tail, latest, read_records, write_record
 from migrator.fleet.shard import Shard
 from migrator.fleet.sources import FleetRepo
 from migrator.fleet.worker import Result, Task, WorkerOptions, process
@@ -45,6 +45,8 @@ def run_fleet(repos: Sequence[FleetRepo], records: Path, options: WorkerOptions,
     mine = shard.select(repos) if shard else list(repos)
     previous = latest(read_records([records])) if resume and records.is_file() else {}
     records.parent.mkdir(parents=True, exist_ok=True)
+    if drop_partial_tail(records):
+        say(f"fleet: {printable(str(records))} ended in a record cut short (a killed run): dropped it")
     done = skipped = failed = 0
     with TemporaryDirectory(prefix="migrate-fleet-") as tmp, records.open("a", encoding="utf-8") as out:
         base = workdir or Path(tmp)
