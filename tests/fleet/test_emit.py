@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from migrator.cli import main
 from migrator.errors import UserError
 from migrator.fleet.emit import FleetJob, github_workflow, kubernetes_jobs
 from migrator.fleet.record import read_records
+from tests.conftest import ROOT
 from tests.fleet.fleetgen import Fleet
 
 DIGEST = "registry.example.test/platform/migrate@sha256:" + "0123456789abcdef" * 4
@@ -168,3 +170,38 @@ def test_emit_cli_writes_files(tmp_path: Path) -> None:
                                      ["matrix"]["shard"]) == 20
     bad = runner.invoke(main, ["fleet", "emit", "github-actions", "--name", "UPPER"])
     assert bad.exit_code == 1 and "DNS label" in bad.stderr
+
+
+def test_the_workflow_scripts_run_every_shard_and_merge(fleet: Fleet, tmp_path: Path) -> None:
+    """The workflow's own run steps in bash, `migrate` being this tree's CLI; artifacts moved by hand."""
+    wf = _docs(github_workflow(FleetJob(3, "inventory/fleet.txt", 1)))[0]
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    shim = bin_dir / "migrate"
+    shim.write_text(f'#!/bin/sh\nPYTHONPATH={ROOT} exec {sys.executable} -m migrator.cli "$@"\n')
+    shim.chmod(0o755)
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "HOME": str(tmp_path)}
+    artifacts = tmp_path / "artifacts"
+    for index in range(3):
+        workspace = tmp_path / f"runner-{index}"
+        (workspace / "inventory").mkdir(parents=True)
+        (workspace / "inventory" / "fleet.txt").write_text(
+            "\n".join(str(fleet.root / r) for r in fleet.good[:5]) + "\n")
+        step = next(s for s in wf["jobs"]["shard"]["steps"] if s.get("name") == "Run this shard")
+        step_env = {k: v.replace("${{ matrix.shard }}", str(index)) for k, v in step["env"].items()
+                    if not v.startswith("${{ secrets.")}
+        proc = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=workspace, env={**env, **step_env},
+                              capture_output=True, text=True, check=False, timeout=300)
+        assert proc.returncode == 0, proc.stderr
+        shutil.copytree(workspace / "records", artifacts, dirs_exist_ok=True)  # download-artifact, merge-multiple
+    report_dir = tmp_path / "report-runner"
+    shutil.copytree(artifacts, report_dir / "records")
+    summary = tmp_path / "summary.md"
+    merge = next(s for s in wf["jobs"]["report"]["steps"] if s.get("name") == "Merge into the report")
+    proc = subprocess.run(["bash", "-e", "-c", merge["run"]], cwd=report_dir,
+                          env={**env, "GITHUB_STEP_SUMMARY": str(summary)}, capture_output=True, text=True,
+                          check=False, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(p.name for p in artifacts.iterdir()) == ["shard-0.jsonl", "shard-1.jsonl", "shard-2.jsonl"]
+    assert "5 repositories" in summary.read_text()
+    assert (report_dir / "fleet-report.html").is_file()
