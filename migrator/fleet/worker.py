@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -77,6 +78,8 @@ def process(task: Task) -> Result:
                 and prev.commit == commit and prev.tool_version == __version__):
             return Result(None, repo.id, commit)
         with checkout(task, timings) as root:
+            if repo.url is not None:  # what was cloned, should the branch have moved since ls-remote
+                commit = run(["rev-parse", "HEAD"], root, check=False).stdout.strip() or commit
             found = facts.collect(root, options, timings)
         timings["total_s"] = round(time.monotonic() - start, 3)
         return Result(Record(**base, status="ok" if not found.errors else "error", commit=commit,
@@ -96,8 +99,8 @@ def resolve_commit(repo: FleetRepo, options: WorkerOptions) -> str | None:
     """The commit the repository is at (see the module docstring); a :class:`Failed` when unreachable."""
     if repo.url is not None:
         try:
-            proc = run(["ls-remote", repo.url, "HEAD"], Path.cwd(), env=auth_env(options.token, repo.url),
-                       secret=options.token, timeout=options.clone_timeout)
+            proc = run(["ls-remote", repo.url, "HEAD"], Path(tempfile.gettempdir()),
+                       env=auth_env(options.token, repo.url), secret=options.token, timeout=options.clone_timeout)
         except MigrateError as exc:
             raise Failed("clone", message_of(exc)) from exc
         sha = proc.stdout.split()[0] if proc.stdout.split() else None
