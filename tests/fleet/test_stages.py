@@ -67,3 +67,14 @@ def test_pr_stage_dry_run_and_a_failing_pr_is_recorded(fleet: Fleet, tmp_path: P
     assert [e.stage for e in record.errors] == ["pr"] and "no GitHub token" in record.errors[0].message
     assert record.readiness is not None and record.runtime["language"] == "python"
     assert not (repo / "deploy").exists()
+
+
+def test_an_unchanged_url_is_skipped_after_ls_remote_alone(fleet: Fleet, tmp_path: Path) -> None:
+    source = fleet.root / "repos" / "shell-deployed-0"
+    repo = FleetRepo(source.as_uri(), url=source.as_uri())
+    records = tmp_path / "r.jsonl"
+    run_fleet([repo], records, WorkerOptions(), workdir=tmp_path / "work")
+    first = next(iter(latest(read_records([records])).values()))
+    assert first.status == "ok" and first.timings["clone_s"] > 0 and first.commit and len(first.commit) == 40
+    again = run_fleet([repo], records, WorkerOptions(), workdir=tmp_path / "work")
+    assert again.skipped == 1 and again.done == 0
