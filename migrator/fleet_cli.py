@@ -28,7 +28,9 @@ class DefaultRun(click.Group):
 
 @click.group(cls=DefaultRun)
 def fleet() -> None:
-    """Migrate a whole list of repositories: one JSON-lines record each, a report, engine job definitions."""
+    """Migrate a whole list of repositories: one JSON-lines record each, a report, engine job definitions.
+
+    `migrate fleet LIST_FILE ...` is short for `migrate fleet run LIST_FILE ...`; see docs/fleet.md."""
 
 
 @fleet.command("run")
