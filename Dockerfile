@@ -4,12 +4,16 @@
 # everything it writes goes to HOME=/tmp, --workdir and --records (volumes).
 FROM python:3.11-slim AS build
 WORKDIR /src
+# the dependencies first, read from pyproject.toml: a change to the sources alone reuses this layer
 COPY pyproject.toml README.md ./
+RUN python -m venv /opt/migrate \
+    && python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
+       > /tmp/requirements.txt \
+    && /opt/migrate/bin/pip install --no-cache-dir --disable-pip-version-check -r /tmp/requirements.txt
 COPY migrator ./migrator
 COPY analyzers ./analyzers
 COPY generators ./generators
-RUN python -m venv /opt/migrate \
-    && /opt/migrate/bin/pip install --no-cache-dir --disable-pip-version-check . \
+RUN /opt/migrate/bin/pip install --no-cache-dir --disable-pip-version-check --no-deps . \
     && /opt/migrate/bin/pip uninstall --yes pip
 
 FROM python:3.11-slim
