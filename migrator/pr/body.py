@@ -145,7 +145,10 @@ def verdict(model: AppModel, spec: AppSpec, ctx: BodyContext) -> readiness.Readi
     report = ctx.verify
     verify_ok = None if report is None else report.get("outcome") == "verified"
     failed = [str(s.get("name")) for s in (report or {}).get("steps", []) if s.get("status") == "failed"]
-    return readiness.assess(model, spec, verify_ok=verify_ok, verify_failed=failed)
+    from migrator.generate import start_command_unknown
+
+    return readiness.assess(model, spec, generate_problem=start_command_unknown(model, spec.settings),
+                            verify_ok=verify_ok, verify_failed=failed)
 
 
 def _readiness(model: AppModel, spec: AppSpec, ctx: BodyContext) -> Section:
