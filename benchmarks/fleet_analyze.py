@@ -44,14 +44,15 @@ def main() -> None:
         fleet = make_fleet(Path(tmp) / "fleet", copies=args.copies)
         count = len(fleet.repos)
         print(f"fleet: {count} repositories ({len(fleet.good)} analysable, 3 injected failures), "
-              f"{os.cpu_count()} CPUs")
+              f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} (others' work shares the cores)")
         rates = {}
         for jobs in (1, 2):
             times = [one_run(fleet.list_file, Path(tmp) / "records.jsonl", jobs) for _ in range(args.runs)]
             median = statistics.median(times)
             rates[jobs] = count / median * 60
             print(f"--jobs {jobs}: median {median:.2f} s over {args.runs} runs "
-                  f"({', '.join(f'{t:.2f}' for t in times)}) = {rates[jobs]:.0f} records/min")
+                  f"({', '.join(f'{t:.2f}' for t in times)}) = {rates[jobs]:.0f} records/min "
+                  f"(best run {count / min(times) * 60:.0f})")
         per_shard = 1000 / 20
         print(f"projection: 1,000 repositories on 20 shards = {per_shard:.0f} per shard; at the --jobs 2 rate "
               f"{per_shard / rates[2]:.1f} min of analysis per shard (plus each shard's start-up and clones)")
