@@ -62,6 +62,8 @@ def fleet() -> None:
 @click.option("--verify-timeout", type=click.IntRange(min=1), default=300, show_default=True)
 @click.option("--clone-timeout", type=click.IntRange(min=1), default=300, show_default=True,
               help="Seconds for one ls-remote or shallow clone.")
+@click.option("--repo-timeout", type=click.IntRange(min=0), default=1800, show_default=True,
+              help="Seconds for one repository, all stages together (0: no limit); then it is recorded as timed out.")
 @click.option("--workdir", type=click.Path(path_type=Path, readable=False),
               help="Where to clone (default: a temp dir).")
 @click.option("--fail-on-error", is_flag=True, help="Exit 1 when any repository's record has an error.")
@@ -70,7 +72,7 @@ def run(list_file: Path | None, github_org: str | None, include_archived: bool, 
         language: str | None, topics: tuple[str, ...], name_pattern: str | None, api_url: str, token_env: str,
         token_file: Path | None, records: Path, jobs: int, shard: str | None, resume: bool, do_generate: bool,
         do_verify: bool, do_pr: bool, pr_dry_run: bool, backend: str, verify_timeout: int, clone_timeout: int,
-        workdir: Path | None, fail_on_error: bool) -> None:
+        repo_timeout: int, workdir: Path | None, fail_on_error: bool) -> None:
     """Analyze (and optionally generate, verify, PR) every repository in LIST_FILE or --github-org.
 
     LIST_FILE has one clone URL or local path per line. Progress goes to stderr; one record per repository
@@ -105,7 +107,7 @@ def run(list_file: Path | None, github_org: str | None, include_archived: bool, 
     options = WorkerOptions(generate=do_generate or do_verify, verify=do_verify, pr=do_pr, backend=backend,
                             verify_timeout=float(verify_timeout), clone_timeout=float(clone_timeout), token=token,
                             pr_options=PrOptions(dry_run=pr_dry_run, api_url=api_url, token_env=token_env),
-                            shard=str(parsed) if parsed else None)
+                            shard=str(parsed) if parsed else None, repo_timeout=float(repo_timeout))
     summary = run_fleet(repos, records, options, jobs=jobs, shard=parsed, resume=resume, workdir=workdir,
                         progress=lambda m: click.echo(block(m), err=True))
     click.echo(inline(summary.describe()))

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import signal
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from types import FrameType
 
-from migrator.errors import MigrateError
+from migrator.errors import MigrateError, UserError
 from migrator.secrets import scrub
 from migrator.textsafe import inline
 
@@ -39,3 +42,28 @@ def stage(name: str, timings: dict[str, float]) -> Iterator[None]:
         raise Failed(name, message_of(exc)) from exc
     finally:
         timings[f"{name}_s"] = round(time.monotonic() - start, 3)
+
+
+class RepoTimeout(UserError):
+    """One repository took longer than ``--repo-timeout``: its record says so and the fleet goes on."""
+
+
+@contextmanager
+def deadline(seconds: float) -> Iterator[None]:
+    """Raise :class:`RepoTimeout` in the block after ``seconds`` (0: no limit). A real-time timer signal,
+    so it interrupts a parser stuck on one file as well as a wait on a subprocess (which is then killed);
+    only the main thread receives signals, so elsewhere the block runs unbounded."""
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(_signum: int, _frame: FrameType | None) -> None:
+        raise RepoTimeout(f"stopped after {seconds:g} s (--repo-timeout)")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

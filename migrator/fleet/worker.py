@@ -25,7 +25,7 @@ from migrator.errors import MigrateError
 from migrator.fleet import facts
 from migrator.fleet.record import Record, StageError
 from migrator.fleet.sources import FleetRepo
-from migrator.fleet.stages import Failed, message_of, stage
+from migrator.fleet.stages import Failed, RepoTimeout, deadline, message_of, stage
 from migrator.pr.git import NETWORK_TIMEOUT, auth_env, run
 from migrator.textsafe import inline
 
@@ -45,6 +45,7 @@ class WorkerOptions:
     pr_options: Any = None  # migrator.pr.PrOptions, for --pr
     verifier: Verifier | None = None
     shard: str | None = None
+    repo_timeout: float = 0.0  # seconds for one repository, all stages (0: no limit)
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,18 @@ def process(task: Task) -> Result:
     timings: dict[str, float] = {}
     start = time.monotonic()
     base: dict[str, Any] = {"repo": repo.id, "source": repo.url or str(repo.path), "tool_version": __version__,
-            "shard": options.shard}
+                            "shard": options.shard}
+    try:
+        with deadline(options.repo_timeout):
+            return _process(task, base, timings, start)
+    except RepoTimeout as exc:  # between stages (a stage turns it into its own failure)
+        timings["total_s"] = round(time.monotonic() - start, 3)
+        return Result(Record(**base, status="error", timings=timings, finished_at=time.time(),
+                             errors=(StageError("timeout", message_of(exc)),)), repo.id)
+
+
+def _process(task: Task, base: dict[str, Any], timings: dict[str, float], start: float) -> Result:
+    repo, options = task.repo, task.options
     commit: str | None = None
     try:
         with stage("resolve", timings):
@@ -89,7 +101,7 @@ def process(task: Task) -> Result:
         return Result(Record(**base, status="error", commit=commit, timings=timings, finished_at=time.time(),
                              errors=(StageError(failed.stage, str(failed)),)), repo.id)
     except BaseException as exc:  # noqa: BLE001 - the fleet goes on; KeyboardInterrupt is the pool's to handle
-        if isinstance(exc, KeyboardInterrupt):
+        if isinstance(exc, (KeyboardInterrupt, RepoTimeout)):
             raise
         return Result(Record(**base, status="error", commit=commit, timings=timings, finished_at=time.time(),
                              errors=(StageError("internal", message_of(exc)),)), repo.id)

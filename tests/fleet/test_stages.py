@@ -78,3 +78,44 @@ def test_an_unchanged_url_is_skipped_after_ls_remote_alone(fleet: Fleet, tmp_pat
     assert first.status == "ok" and first.timings["clone_s"] > 0 and first.commit and len(first.commit) == 40
     again = run_fleet([repo], records, WorkerOptions(), workdir=tmp_path / "work")
     assert again.skipped == 1 and again.done == 0
+
+
+def slow_verify(root: Path, backend: str, timeout: float) -> tuple[bool, list[str]]:
+    import time
+
+    time.sleep(30)  # a verify that hangs: the repository's deadline stops it
+    return True, []
+
+
+def test_repo_timeout_stops_a_hung_stage_and_keeps_the_rest(fleet: Fleet, tmp_path: Path) -> None:
+    import time
+
+    repo = fleet.root / "repos" / "heroku-django-1"
+    records = tmp_path / "r.jsonl"
+    start = time.monotonic()
+    run_fleet([FleetRepo(str(repo), path=repo)], records,
+              WorkerOptions(generate=True, verify=True, verifier=slow_verify, repo_timeout=3))
+    assert time.monotonic() - start < 20
+    record = next(iter(latest(read_records([records])).values()))
+    assert [(e.stage, e.message) for e in record.errors] == [("verify", "stopped after 3 s (--repo-timeout)")]
+    assert record.readiness is not None and record.verify is None
+
+
+def test_repo_timeout_is_off_outside_the_main_thread() -> None:
+    import threading
+
+    from migrator.fleet.stages import deadline
+
+    ran: list[bool] = []
+
+    def body() -> None:
+        with deadline(0.01):
+            import time
+
+            time.sleep(0.1)
+            ran.append(True)
+
+    thread = threading.Thread(target=body)
+    thread.start()
+    thread.join(10)
+    assert ran == [True]
