@@ -38,16 +38,22 @@ def generate_checked(
     *,
     analyzers: Sequence[Any] | None = None,
 ) -> tuple[list[OutputFile], str | None]:
-    """The generated files, and what makes them incomplete (:func:`start_command_unknown`) or None."""
+    """The generated files, and what makes them incomplete (:func:`generate_problem`) or None."""
     settings = config.load_settings(path)
     if options is not None:
         settings = settings.with_options(**{k: v for k, v in vars(options).items() if v not in (None, {}, False)})
     model = analyze(path, overrides=config.load_overrides(path), analyzers=analyzers)
     files = generate_from_model(model, settings, own_dockerignore=own_dockerignore(path))
+    return files, generate_problem(model, settings)
+
+
+def generate_problem(model: AppModel, settings: GenerateSettings) -> str | None:
+    """What makes the generated files incomplete, which ``migrate generate`` exits 1 with: a runtime no
+    provider knows (and no migrate.toml [image]), else :func:`start_command_unknown`; None when nothing does."""
     gap = custom_image.unsupported(model)
     if gap is not None and settings.custom_image is None:
-        return files, gap.message
-    return files, start_command_unknown(model, settings)
+        return gap.message
+    return start_command_unknown(model, settings)
 
 
 def start_command_unknown(model: AppModel, settings: GenerateSettings) -> str | None:

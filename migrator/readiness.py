@@ -21,6 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from generators.custom_image import unsupported
 from generators.spec import AppSpec
 from migrator.model import AppModel, Kind
 from migrator.secrets import scrub
@@ -43,7 +44,7 @@ class Verdict(str, enum.Enum):
 class Reason:
     """Why a repository is not ready: ``code`` is stable (reports group on it), ``text`` is for people."""
 
-    code: str  # runtime-unknown | conflict | env-missing | external-service | generate-failed | ...
+    code: str  # runtime-unknown | runtime-unsupported | conflict | env-missing | external-service | ...
     level: Verdict
     text: str
 
@@ -90,8 +91,10 @@ def assess(model: AppModel, spec: AppSpec, *, generate_problem: str | None = Non
            verify_failed: Sequence[str] = ()) -> Readiness:
     """The verdict for an analysed and generated repository; ``verify_ok`` is None when verify did not run."""
     reasons: list[Reason] = []
+    gap = unsupported(model) if spec.settings.custom_image is None else None
     if generate_problem:
-        reasons.append(_reason("start-unknown", Verdict.BLOCKED, generate_problem.split("\n", 1)[0]))
+        code = "runtime-unsupported" if gap is not None and generate_problem == gap.message else "start-unknown"
+        reasons.append(_reason(code, Verdict.BLOCKED, generate_problem.split("\n", 1)[0]))
     for secret_file in spec.secret_files:
         if secret_file.blocker:
             reasons.append(_reason("secret-in-image", Verdict.BLOCKED,

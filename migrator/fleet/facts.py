@@ -56,7 +56,7 @@ def collect(root: Path, options: WorkerOptions, timings: dict[str, float]) -> Fo
     """Analyze ``root`` (a :class:`Failed` when that fails) and run the stages ``options`` ask for."""
     from generators.spec import build_spec
     from migrator import config
-    from migrator.generate import generate_from_model, own_dockerignore, start_command_unknown
+    from migrator.generate import generate_from_model, generate_problem, own_dockerignore
     from migrator.planner import analyze
 
     found = Found()
@@ -68,7 +68,7 @@ def collect(root: Path, options: WorkerOptions, timings: dict[str, float]) -> Fo
     found.values.update(
         runtime={k: str(rt.get(k)) for k in ("language", "version", "framework") if rt.get(k)},
         deploy_tools=deploy_tools(model), secrets=secret_counts(model), workloads=_workloads(spec))
-    problem = start_command_unknown(model, settings)
+    problem = generate_problem(model, settings)
     verify_ok: bool | None = None
     failed_steps: list[str] = []
     try:

@@ -158,9 +158,9 @@ def verdict(model: AppModel, spec: AppSpec, ctx: BodyContext) -> readiness.Readi
     report = ctx.verify
     verify_ok = None if report is None else report.get("outcome") == "verified"
     failed = [str(s.get("name")) for s in (report or {}).get("steps", []) if s.get("status") == "failed"]
-    from migrator.generate import start_command_unknown
+    from migrator.generate import generate_problem
 
-    return readiness.assess(model, spec, generate_problem=start_command_unknown(model, spec.settings),
+    return readiness.assess(model, spec, generate_problem=generate_problem(model, spec.settings),
                             verify_ok=verify_ok, verify_failed=failed)
 
 

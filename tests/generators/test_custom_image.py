@@ -134,3 +134,16 @@ def test_a_go_binary_named_by_its_module_is_the_go_runtimes_process(tree: Tree) 
     assert model.primary.processes == ("billing",)  # the unit's name
     assert "runs 1 of 1 long-running processes (billing)" in model.primary.reason
     assert {(e.language, e.role.value) for e in model.runtimes} == {("go", "primary"), ("python", "evidence")}
+
+
+def test_readiness_blocks_an_unsupported_runtime_with_its_own_reason(tmp_path: Path) -> None:
+    from generators.spec import build_spec
+    from migrator import readiness
+    from migrator.config import GenerateSettings
+    from migrator.generate import generate_problem
+
+    model = analyze(LEDGER)
+    spec = build_spec(model, GenerateSettings())
+    verdict = readiness.assess(model, spec, generate_problem=generate_problem(model, GenerateSettings()))
+    assert [(r.code, r.text.split(":")[0]) for r in verdict.blockers] == [
+        ("runtime-unsupported", "rust is not supported yet")]
