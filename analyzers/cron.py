@@ -124,6 +124,9 @@ def parse(repo: RepoView, rel: str, names: set[str]) -> Iterator[Item]:
         yield from _job(when.cron, user, command, src, names, timezone)
 
 
+_ENV_PREFIX = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+
+
 def _split_entry(line: str, system: bool | None) -> tuple[Schedule, str | None, str] | str:
     """(validated schedule, user, command) or the reason the line is not (or cannot be) a CronJob."""
     if line.startswith("@"):
@@ -158,11 +161,11 @@ def _split_entry(line: str, system: bool | None) -> tuple[Schedule, str | None, 
         user, command = rest_tokens[0], rest_tokens[1]
     else:
         command = " ".join(rest_tokens)
-    if command.lstrip("'\"").startswith("*"):
-        # a time field too many ("@daily user * cmd", six fields in a user crontab): cron would glob
-        # a program called "*..." in the home directory; the line is a mistake, not a job
-        word = command.split(None, 1)[0]
-        return f"the command starts with {word[:40]!r}, a time field, not a program; line ignored"
+    program = next((w for w in command.split() if not _ENV_PREFIX.match(w)), "")
+    if program.lstrip("'\"").startswith("*"):
+        # a time field too many ("@daily user * cmd", six fields in a user crontab, after env
+        # assignments or not): cron would glob a program called "*..."; the line is a mistake, not a job
+        return f"the command starts with {program[:40]!r}, a time field, not a program; line ignored"
     return when, user, command
 
 

@@ -285,7 +285,8 @@ def test_a_time_field_after_the_user_column_is_a_warning_not_a_job(run_analyzer:
     # found by tests/properties: a system-format file ("# m h dom mon dow user command") whose user is
     # followed by one more time field; cron would glob a program named "*-*-..." in the user's home
     text = ("# m h dom mon dow user command\n@daily deploy *-*-01 /srv/app/bin/rotate\n"
-            "0 3 * * * www-data * /srv/app/bin/sweep\n15 * * * * www-data /srv/app/bin/ping\n")
+            "0 3 * * * www-data * /srv/app/bin/sweep\n@hourly deploy LANG=C.UTF-8 */2 /srv/app/bin/x\n"
+            "15 * * * * www-data /srv/app/bin/ping\n")
     res = run_analyzer(cron, {"etc/cron.d/app": text})
     assert [s.fields["command"] for s in res.of(Kind.SCHEDULE)] == ["/srv/app/bin/ping"]
-    assert [w.line for w in res.warnings if "a time field, not a program" in w.message] == [2, 3]
+    assert [w.line for w in res.warnings if "a time field, not a program" in w.message] == [2, 3, 4]
