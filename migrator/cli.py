@@ -118,10 +118,12 @@ def analyze(path: Path, fmt: str, output: Path | None, explain: bool, color: boo
 @click.option("--keep", is_flag=True, help="Leave containers/namespace in place for debugging.")
 @click.option("--timeout", type=click.IntRange(min=1), default=300, show_default=True,
               help="Seconds to wait for each job and for readiness.")
+@click.option("--drill", is_flag=True, help="After the boot, prove the rollout promises under a small load: a "
+              "rolling update, a broken revision that must not take traffic, a rollback, a graceful stop.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @handle_errors
 def verify(path: Path, backend: str, cluster: str, kube_context: str | None, push: str | None, keep: bool,
-           timeout: int, fmt: str) -> None:
+           timeout: int, drill: bool, fmt: str) -> None:
     """Build the image generated in PATH and boot its manifests until the app answers its health check.
 
     Exit codes: 0 verified, 2 the app failed verification, 1 usage/environment error."""
@@ -133,7 +135,7 @@ def verify(path: Path, backend: str, cluster: str, kube_context: str | None, pus
     if kube_context and not push:
         raise UserError("--kube-context needs --push REGISTRY: the cluster must pull the image from somewhere")
     report = run_verify(path, backend, cluster=cluster, kube_context=kube_context, push=push, keep=keep,
-                        timeout=timeout, progress=lambda line: click.echo(block(line), err=True))
+                        timeout=timeout, drill=drill, progress=lambda line: click.echo(block(line), err=True))
     click.echo(render(report, fmt), nl=False)
     if not report.ok:
         raise VerificationFailed(f"verification failed at: {', '.join(s.name for s in report.failed_steps)}")

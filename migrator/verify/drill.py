@@ -1,0 +1,331 @@
+"""``migrate verify --drill``: prove the three promises of the move, and a graceful stop, on the booted app.
+
+After the normal boot, under a steady, bounded load on the web Service (:mod:`migrator.verify.load`):
+
+1. **rolling update**: a new revision of every Deployment (same image, a changed pod template
+   annotation); the web process should lose no request;
+2. **broken revision**: the web container's command is replaced by one that never listens; it must
+   never become ready, the old pods keep serving and the rollout stalls (progress deadline);
+3. **rollback**: back to the previous revision; the time until the app is whole again is reported;
+4. **graceful stop**: each workload's pod is asked to stop (preStop hook, then SIGTERM); requests in
+   flight must complete and the process must exit before ``terminationGracePeriodSeconds``.
+
+The backend plays the steps (:class:`DrillBackend`): kind with ``kubectl rollout`` on a real cluster,
+docker as a simulation of what a Deployment does (and the report says so). Results land in the
+report's ``drill`` section and, for each promise that fails, advice on what to change in migrate.toml.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from migrator.verify import load as ld
+from migrator.verify.manifests import Manifest, containers
+from migrator.verify.plan import VerifyPlan, name_of, pod_template
+from migrator.verify.report import FAILED, SKIPPED, WARNING, VerifyReport
+
+BROKEN_WATCH_SECONDS = 20.0  # how long the docker simulation watches a broken revision not become ready
+BROKEN_COMMAND = ("sleep", "3600")  # runs, never listens: fails any readiness probe
+DEFAULT_GRACE = 30  # Kubernetes' terminationGracePeriodSeconds default
+DEFAULT_PROGRESS_DEADLINE = 600  # Kubernetes' progressDeadlineSeconds default
+
+
+@dataclass(frozen=True)
+class Broken:
+    """How a broken revision went: it must stay unready and the rollout must stall."""
+
+    took_traffic: bool
+    stalled: bool
+    detail: str
+
+
+@dataclass(frozen=True)
+class Stop:
+    """One pod asked to stop: how long it took, against its grace period."""
+
+    workload: str
+    seconds: float
+    grace: int
+    killed: bool  # still running at the end of the grace period: SIGKILLed
+    exit_code: int | None = None
+    command: tuple[str, ...] = ()
+    key: str = "NAME"  # the process's name in migrate.toml
+
+    def to_json(self) -> dict[str, Any]:
+        return {"workload": self.workload, "seconds": round(self.seconds, 2), "grace_s": self.grace,
+                "killed": self.killed, "exit_code": self.exit_code}
+
+
+class DrillBackend(Protocol):
+    """What a backend does for the drill; every method raises StepFailed when the engine fails."""
+
+    simulation: bool
+
+    def service_targets(self, plan: VerifyPlan) -> Sequence[ld.Target]: ...
+    def pod_targets(self, plan: VerifyPlan, workload: Manifest) -> Sequence[ld.Target]: ...
+    def roll(self, plan: VerifyPlan, workload: Manifest) -> None: ...
+    def roll_broken(self, plan: VerifyPlan, workload: Manifest) -> Broken: ...
+    def undo(self, plan: VerifyPlan, workload: Manifest) -> None: ...
+    def stop_pods(self, plan: VerifyPlan, workloads: Sequence[Manifest], at: list[float]) -> list[Stop]: ...
+    def close(self) -> None: ...
+
+
+@dataclass
+class DrillResult:
+    """The ``drill`` section of the verify report."""
+
+    simulation: bool
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    advice: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"simulation": self.simulation, "steps": self.steps, "advice": self.advice}
+
+
+def grace_of(workload: Manifest) -> int:
+    value = pod_template(workload).get("terminationGracePeriodSeconds")
+    return int(value) if value is not None else DEFAULT_GRACE
+
+
+def progress_deadline(workload: Manifest) -> int:
+    value = (workload.get("spec") or {}).get("progressDeadlineSeconds")
+    return int(value) if value is not None else DEFAULT_PROGRESS_DEADLINE
+
+
+def pre_stop_sleep(workload: Manifest) -> int | None:
+    """Seconds of a ``preStop`` ``sleep N`` hook on the first container (what migrate.toml generates)."""
+    main = containers(workload, init=False)
+    hook = ((main[0].get("lifecycle") or {}).get("preStop") or {}) if main else {}
+    if "sleep" in hook:
+        return int(hook["sleep"].get("seconds", 0))
+    cmd = [str(x) for x in (hook.get("exec") or {}).get("command") or []]
+    return int(cmd[1]) if len(cmd) == 2 and cmd[0].endswith("sleep") and cmd[1].isdigit() else None
+
+
+def broken_template(workload: Manifest) -> Manifest:
+    """The workload with its first container's command replaced by one that runs but never listens."""
+    import copy
+
+    obj = copy.deepcopy(workload)
+    main = containers(obj, init=False)[0]
+    main["command"] = list(BROKEN_COMMAND)
+    main.pop("args", None)
+    return obj
+
+
+def run(be: DrillBackend, plan: VerifyPlan, report: VerifyReport) -> DrillResult:
+    """The four steps, each a report step; the summary also goes to ``report.drill``."""
+    result = DrillResult(be.simulation)
+    report.drill = result
+    web = next((d for d in plan.deployments if plan.health and name_of(d) == plan.health.pod), None)
+    paths = _paths(be, plan) if web is not None else []
+    try:
+        with report.step("drill: rolling update under load") as step:
+            _rolling(be, plan, web, paths, step, result)
+        if web is None:
+            for name in ("broken revision", "rollback"):
+                with report.step(f"drill: {name}") as step:
+                    step.status, step.detail = SKIPPED, "no web Service in front of a Deployment: nothing to drill"
+        else:
+            with report.step("drill: broken revision does not take traffic") as step:
+                _broken(be, plan, web, paths, step, result)
+            with report.step("drill: rollback") as step:
+                _rollback(be, plan, web, paths, step, result)
+        with report.step("drill: graceful stop") as step:
+            _graceful(be, plan, web, paths, step, result)
+    finally:
+        be.close()
+    return result
+
+
+def _paths(be: DrillBackend, plan: VerifyPlan) -> list[str]:
+    """The health path, and ``/`` when it answers 2xx/3xx."""
+    assert plan.health is not None
+    paths = [plan.health.path]
+    targets = be.service_targets(plan)
+    if plan.health.path != "/" and targets:
+        try:
+            if 200 <= ld.request(targets[0], "/", {"Host": plan.health.host}) < 400:
+                paths.append("/")
+        except OSError:
+            pass
+    return paths
+
+
+def _load(be: DrillBackend, plan: VerifyPlan, paths: list[str], *, pod: Manifest | None = None,
+          max_seconds: float = ld.MAX_SECONDS) -> ld.Load | None:
+    if not paths or plan.health is None:
+        return None
+    if pod is None:
+        return ld.Load(lambda: be.service_targets(plan), paths, {"Host": plan.health.host},
+                       max_seconds=max_seconds).start()
+    fixed = list(be.pod_targets(plan, pod))
+    return ld.Load(lambda: fixed, paths, {"Host": plan.health.host}, max_seconds=max_seconds).start()
+
+
+def _rolling(be: DrillBackend, plan: VerifyPlan, web: Manifest | None, paths: list[str], step: Any,
+             result: DrillResult) -> None:
+    order = sorted(plan.deployments, key=lambda d: d is not web)  # the web first: the load covers it
+    load = _load(be, plan, paths)
+    times: dict[str, float] = {}
+    try:
+        for obj in order:
+            t0 = time.monotonic()
+            be.roll(plan, obj)
+            times[name_of(obj)] = round(time.monotonic() - t0, 2)
+    finally:
+        seen = load.stop() if load else None
+    entry: dict[str, Any] = {"name": "rolling update", "rollout_s": times}
+    text = ", ".join(f"{k} {v:.1f}s" for k, v in times.items())
+    step.detail = f"new revision of every Deployment rolled out ({text})"
+    if seen is not None:
+        entry["load"] = seen.to_json()
+        step.detail += f"; web under load: {seen.describe()}"
+        if seen.failed:
+            step.status = FAILED
+            result.advice.append(_drop_advice(web, "during the rolling update"))
+    result.steps.append(entry)
+
+
+def _broken(be: DrillBackend, plan: VerifyPlan, web: Manifest, paths: list[str], step: Any,
+            result: DrillResult) -> None:
+    load = _load(be, plan, paths)
+    try:
+        broken = be.roll_broken(plan, web)
+    finally:
+        seen = load.stop() if load else None
+    entry: dict[str, Any] = {"name": "broken revision", "took_traffic": broken.took_traffic,
+                             "stalled": broken.stalled, "detail": broken.detail}
+    step.detail = broken.detail
+    if seen is not None:
+        entry["load"] = seen.to_json()
+        step.detail += f"; old pods under load: {seen.describe()}"
+    if broken.took_traffic or not broken.stalled or (seen is not None and seen.failed):
+        step.status = FAILED
+        if broken.took_traffic:
+            result.advice.append(f"{name_of(web)}: a revision that never listens became ready: give the web "
+                                 "container a readiness probe on its health path (`[health] path` in migrate.toml)")
+    result.steps.append(entry)
+
+
+def _rollback(be: DrillBackend, plan: VerifyPlan, web: Manifest, paths: list[str], step: Any,
+              result: DrillResult) -> None:
+    load = _load(be, plan, paths)
+    t0 = time.monotonic()
+    try:
+        be.undo(plan, web)
+        seconds = time.monotonic() - t0
+        answered = _answers(be, plan, paths, deadline=time.monotonic() + 60)
+        whole = time.monotonic() - t0
+        if load is not None:
+            time.sleep(max(0.0, 3.0 - whole))  # a few seconds of load after the rollback, not only during it
+    finally:
+        seen = load.stop() if load else None
+    entry: dict[str, Any] = {"name": "rollback", "rollback_s": round(seconds, 2), "answering_s": round(whole, 2)}
+    step.detail = f"rolled back to the previous revision in {seconds:.1f}s; answering after {whole:.1f}s"
+    if seen is not None:
+        entry["load"] = seen.to_json()
+        step.detail += f"; under load: {seen.describe()}"
+    if not answered or (seen is not None and seen.failed):
+        step.status = FAILED
+        if not answered:
+            step.detail += "; the health path did not answer within 60s of the rollback"
+    result.steps.append(entry)
+
+
+def _answers(be: DrillBackend, plan: VerifyPlan, paths: list[str], deadline: float) -> bool:
+    if plan.health is None or not paths:
+        return True
+    while time.monotonic() < deadline:
+        for target in be.service_targets(plan):
+            try:
+                if 200 <= ld.request(target, paths[0], {"Host": plan.health.host}) < 400:
+                    return True
+            except OSError:
+                pass
+        time.sleep(0.5)
+    return False
+
+
+def _graceful(be: DrillBackend, plan: VerifyPlan, web: Manifest | None, paths: list[str], step: Any,
+              result: DrillResult) -> None:
+    """Stop every workload's pod; the web one under load aimed at that pod, SIGTERM sent with requests in
+    flight (the load stops starting new ones at that instant: the endpoint is gone)."""
+    load = _load(be, plan, paths, pod=web) if web is not None else None
+    if load is not None:
+        _wait_in_flight(load, seconds=3.0)
+    at: list[float] = []  # filled by the backend: the instant the stop began (preStop, then SIGTERM)
+    try:
+        if load is not None:
+            load.halt()
+        stops = be.stop_pods(plan, plan.deployments, at)
+    finally:
+        seen = load.stop() if load else None
+    entry: dict[str, Any] = {"name": "graceful stop", "stops": [s.to_json() for s in stops]}
+    lines = [f"{s.workload}: stopped in {s.seconds:.1f}s of its {s.grace}s grace period"
+             + (" (killed: SIGTERM ignored)" if s.killed else "") for s in stops]
+    killed = [s for s in stops if s.killed]
+    if seen is not None and load is not None and at:
+        flight = load.in_flight(at[0])
+        dropped = [s for s in flight if not s.ok]
+        entry["in_flight"], entry["dropped"] = len(flight), len(dropped)
+        lines.insert(0, f"{name_of(web or {})}: {len(flight)} request(s) in flight at the stop, {len(dropped)} dropped")
+        if dropped:
+            step.status = FAILED
+            longest = max(s.end - s.start for s in flight)
+            result.advice.append(_drop_advice(web, "at SIGTERM", longest))
+    for s in killed:
+        result.advice.append(_ignore_advice(s))
+        if step.status != FAILED:
+            step.status = WARNING
+    if not stops:
+        step.status, lines = SKIPPED, ["no Deployment to stop"]
+    step.detail = "; ".join(lines)
+    result.steps.append(entry)
+
+
+def _wait_in_flight(load: ld.Load, seconds: float) -> None:
+    """Let the load run a moment, then until a request is in flight (bounded): SIGTERM must meet one."""
+    time.sleep(1.0)
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and not load.in_flight(time.monotonic()):
+        time.sleep(0.01)
+
+
+def process_key(workload: Manifest) -> str:
+    """The migrate.toml process name of a generated workload (its component label), else its name."""
+    labels = (workload.get("metadata") or {}).get("labels") or {}
+    return str(labels.get("app.kubernetes.io/component") or name_of(workload))
+
+
+def _drop_advice(web: Manifest | None, when: str, longest: float | None = None) -> str:
+    name = name_of(web or {})
+    key = process_key(web or {})
+    grace = grace_of(web or {})
+    seconds = min(max(5, math.ceil((longest or 0) + 2)), max(1, grace - 1))
+    have = pre_stop_sleep(web or {})
+    if have is not None:
+        return (f"{name}: requests were dropped {when} despite a {have}s preStop sleep: make it longer than the "
+                f"slowest request (`[processes.{key}] pre_stop_sleep = {max(seconds, have + 5)}` in migrate.toml, "
+                "below stop_timeout), or make the server finish requests on SIGTERM")
+    return (f"{name}: requests were dropped {when}: the server stops before the requests it is answering "
+            f"are done. Add a preStop sleep so the Service stops sending to the pod and the requests finish "
+            f"before SIGTERM: `[processes.{key}] pre_stop_sleep = {seconds}` in migrate.toml "
+            "(or make the server finish in-flight requests on SIGTERM, as gunicorn does)")
+
+
+def _ignore_advice(stop: Stop) -> str:
+    argv = list(stop.command)
+    shell = bool(argv) and (argv[0].rsplit("/", 1)[-1] in ("sh", "bash", "dash", "ash")
+                            or argv[0].endswith(".sh"))
+    why = ("its command runs a shell that does not pass SIGTERM on: put `exec` before the server in the "
+           "script (or `sh -c 'exec ...'`)" if shell else
+           "its main process does not stop on SIGTERM (a process running as PID 1 without a SIGTERM handler "
+           "ignores it; a daemon that forks leaves PID 1 waiting): run the server in the foreground and "
+           "let it handle SIGTERM")
+    return (f"{stop.workload}: ignored SIGTERM and was killed after its {stop.grace}s grace period; {why}, or "
+            f"set `[processes.{stop.key}] command` in migrate.toml to the server's own foreground command")
