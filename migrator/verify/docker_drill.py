@@ -113,8 +113,9 @@ class DockerDrill:
 
     def _last(self, cname: str) -> str:
         states = self.be.probes.get(cname, {})
-        st = states.get("readinessProbe") or states.get("startupProbe")
-        return st.last if st else "no probe"
+        startup = states.get("startupProbe")
+        st = startup if startup is not None and not startup.passed else states.get("readinessProbe")
+        return f"{'startup' if st is startup else 'readiness'} probe: {st.last}" if st else "no probe"
 
     def roll_broken(self, plan: VerifyPlan, workload: Manifest) -> dr.Broken:
         name = name_of(workload)
