@@ -32,6 +32,8 @@ BROKEN_WATCH_SECONDS = 20.0  # how long the docker simulation watches a broken r
 BROKEN_COMMAND = ("sleep", "3600")  # runs, never listens: fails any readiness probe
 DEFAULT_GRACE = 30  # Kubernetes' terminationGracePeriodSeconds default
 DEFAULT_PROGRESS_DEADLINE = 600  # Kubernetes' progressDeadlineSeconds default
+AFTER_ROLLBACK_SECONDS = 3.0  # load kept on after a rollback: the app must stay whole, not only come back
+WARM_UP_SECONDS = 1.0  # load before the graceful stop, so that requests are in flight at SIGTERM
 
 
 @dataclass(frozen=True)
@@ -222,7 +224,7 @@ def _rollback(be: DrillBackend, plan: VerifyPlan, web: Manifest, paths: list[str
         answered = _answers(be, plan, paths, deadline=time.monotonic() + 60)
         whole = time.monotonic() - t0
         if load is not None:
-            time.sleep(max(0.0, 3.0 - whole))  # a few seconds of load after the rollback, not only during it
+            time.sleep(max(0.0, AFTER_ROLLBACK_SECONDS - whole))
     finally:
         seen = load.stop() if load else None
     entry: dict[str, Any] = {"name": "rollback", "rollback_s": round(seconds, 2), "answering_s": round(whole, 2)}
@@ -290,9 +292,9 @@ def _graceful(be: DrillBackend, plan: VerifyPlan, web: Manifest | None, paths: l
 
 def _wait_in_flight(load: ld.Load, seconds: float) -> None:
     """Let the load run a moment, then until a request is in flight (bounded): SIGTERM must meet one."""
-    time.sleep(1.0)
+    time.sleep(WARM_UP_SECONDS)
     deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline and not load.in_flight(time.monotonic()):
+    while time.monotonic() < deadline and not load.active():
         time.sleep(0.01)
 
 

@@ -97,6 +97,7 @@ class Load:
         self._lock = threading.Lock()
         self._counter = itertools.count()
         self._threads: list[threading.Thread] = []
+        self._active: dict[int, float] = {}  # request number -> start, while it is being answered
         self.started = 0.0
         self.stopped = 0.0
 
@@ -150,16 +151,25 @@ class Load:
             self._record(Sample(start, start, False, path, "", "no ready endpoint behind the Service"))
             return
         target = current[n % len(current)]
+        with self._lock:
+            self._active[n] = start
         try:
             status = self.send(target, path, self.headers)
             ok, error = 200 <= status < 400, "" if 200 <= status < 400 else f"HTTP {status}"
         except (OSError, http.client.HTTPException) as exc:
             ok, error = False, type(exc).__name__
-        self._record(Sample(start, time.monotonic(), ok, path, target.name or target.host, error))
+        self._record(Sample(start, time.monotonic(), ok, path, target.name or target.host, error), n)
 
-    def _record(self, sample: Sample) -> None:
+    def _record(self, sample: Sample, n: int | None = None) -> None:
         with self._lock:
             self.samples.append(sample)
+            if n is not None:
+                self._active.pop(n, None)
+
+    def active(self) -> int:
+        """How many requests are being answered right now."""
+        with self._lock:
+            return len(self._active)
 
     def result(self, samples: Sequence[Sample] | None = None) -> LoadResult:
         chosen = list(self.samples if samples is None else samples)
@@ -169,7 +179,7 @@ class Load:
                           errors, tuple(dict.fromkeys(self.paths)))
 
     def in_flight(self, at: float) -> list[Sample]:
-        """Requests started before ``at`` that had not finished by then."""
+        """Requests started before ``at`` that had not finished by then (ask once they have finished)."""
         with self._lock:
             return [s for s in self.samples if s.start < at < s.end]
 
