@@ -125,7 +125,7 @@ class DockerDrill:
         self.broken[name] = pod
         t0 = time.monotonic()
         try:
-            ready = self._ready(pod, dr.BROKEN_WATCH_SECONDS)
+            ready = self._ready(pod, dr.broken_watch(workload))
             why = self._last(pod[0])
         except StepFailed as exc:  # it exited, or a startup probe gave up: never ready either
             ready, why = False, exc.detail

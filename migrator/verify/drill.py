@@ -28,7 +28,7 @@ from migrator.verify.manifests import Manifest, containers
 from migrator.verify.plan import VerifyPlan, name_of, pod_template
 from migrator.verify.report import FAILED, SKIPPED, WARNING, VerifyReport
 
-BROKEN_WATCH_SECONDS = 20.0  # how long the docker simulation watches a broken revision not become ready
+BROKEN_WATCH_SECONDS = (6.0, 20.0)  # bounds of how long the docker simulation watches a broken revision
 BROKEN_COMMAND = ("sleep", "3600")  # runs, never listens: fails any readiness probe
 DEFAULT_GRACE = 30  # Kubernetes' terminationGracePeriodSeconds default
 DEFAULT_PROGRESS_DEADLINE = 600  # Kubernetes' progressDeadlineSeconds default
@@ -106,6 +106,17 @@ def pre_stop_sleep(workload: Manifest) -> int | None:
         return int(hook["sleep"].get("seconds", 0))
     cmd = [str(x) for x in (hook.get("exec") or {}).get("command") or []]
     return int(cmd[1]) if len(cmd) == 2 and cmd[0].endswith("sleep") and cmd[1].isdigit() else None
+
+
+def broken_watch(workload: Manifest) -> float:
+    """How long to watch a broken revision not become ready: two periods of the probe that gates it (the
+    startup probe, else the readiness probe) after its initial delay, within :data:`BROKEN_WATCH_SECONDS`.
+    A pod that runs but never listens fails every probe; one without a probe is ready at once."""
+    main = containers(workload, init=False)
+    probe = (main[0].get("startupProbe") or main[0].get("readinessProbe") or {}) if main else {}
+    wanted = 2 * float(probe.get("periodSeconds", 10)) + float(probe.get("initialDelaySeconds", 0))
+    low, high = BROKEN_WATCH_SECONDS
+    return min(high, max(low, wanted))
 
 
 def broken_template(workload: Manifest) -> Manifest:

@@ -165,3 +165,7 @@ def test_the_helpers_read_the_pod_template() -> None:
     hooked = {**web, "spec": {**web["spec"], "template": {"spec": {"terminationGracePeriodSeconds": 35, "containers": [
         {"name": "web", "lifecycle": {"preStop": {"exec": {"command": ["sleep", "5"]}}}}]}}}}
     assert dr.pre_stop_sleep(hooked) == 5 and dr.grace_of(hooked) == 35
+    assert dr.broken_watch(web) == 6.0  # readiness every second: two periods, raised to the floor
+    generated = {"spec": {"template": {"spec": {"containers": [{"name": "web", "startupProbe": {"periodSeconds": 5},
+                                                                "readinessProbe": {"periodSeconds": 10}}]}}}}
+    assert dr.broken_watch(generated) == 10.0  # the startup probe gates readiness
