@@ -158,6 +158,11 @@ def _split_entry(line: str, system: bool | None) -> tuple[Schedule, str | None, 
         user, command = rest_tokens[0], rest_tokens[1]
     else:
         command = " ".join(rest_tokens)
+    if command.lstrip("'\"").startswith("*"):
+        # a time field too many ("@daily user * cmd", six fields in a user crontab): cron would glob
+        # a program called "*..." in the home directory; the line is a mistake, not a job
+        word = command.split(None, 1)[0]
+        return f"the command starts with {word[:40]!r}, a time field, not a program; line ignored"
     return when, user, command
 
 

@@ -85,7 +85,7 @@ def analyze(repo: RepoView) -> Iterator[Item]:
         yield from write.findings(files)
 
 
-_RANK = {"sqlite": 6, "uploads": 5, "instance": 4, "data": 3, "logs": 2, "temp": 1, "scratch": 0}
+_RANK = {"sqlite": 6, "uploads": 5, "instance": 4, "data": 3, "backups": 3, "logs": 2, "temp": 1, "scratch": 0}
 
 
 class _Write:
@@ -193,13 +193,13 @@ def _call(mod: PyModule, paths: _Paths, call: ast.Call) -> Iterator[_Write]:
         target = arg(call, 0)
         path = paths.eval(target) if target is not None else None
         if path:
-            purpose, storage = ("instance", "pvc") if path.rsplit("/", 1)[-1] == "instance" else _kind_of(path + "/")
+            purpose, storage = ("instance", "pvc") if path.rsplit("/", 1)[-1] == "instance" else storage_of(path + "/")
             yield _Write(path, purpose, storage, mod.src(call), f"{qual} {where}", is_dir=True)
     elif isinstance(func, ast.Attribute) and func.attr in ("write_text", "write_bytes", "open", "mkdir", "touch"):
         path = paths.eval(func.value) if not isinstance(func.value, ast.Name) or func.value.id in paths.names else None
         mode = arg(call, 0) if func.attr == "open" else None
         if path and (func.attr != "open" or _writes(mod, mode or kwarg(call, "mode"))):
-            purpose, storage = _kind_of(path + "/" if func.attr == "mkdir" else path)
+            purpose, storage = storage_of(path + "/" if func.attr == "mkdir" else path)
             yield _Write(path, purpose, storage, mod.src(call), f"Path.{func.attr} {where}",
                          is_dir=func.attr == "mkdir")
 
@@ -210,7 +210,7 @@ def _open(mod: PyModule, paths: _Paths, call: ast.Call, target: ast.expr | None,
         return
     path = paths.eval(target)
     if path:
-        purpose, storage = _kind_of(path)
+        purpose, storage = storage_of(path)
         yield _Write(path, purpose, storage, mod.src(call), f"open(..., {mod.string(mode)!r}) "
                                                             f"({mod.rel}:{call.lineno})")
 
@@ -222,11 +222,12 @@ def _writes(mod: PyModule, mode: ast.expr | None) -> bool:
 
 _LOGS = re.compile(r"(^|/)(logs?)(/|$)|\.log$")
 _EPHEMERAL = re.compile(r"(^|/)(cache|caches|tmp|temp|run|pids?|locks?|spool)(/|$)|\.(pid|lock)$")
+_BACKUPS = re.compile(r"(^|/)(backups?|dumps?|snapshots)(/|$)")
 _PERSISTENT = re.compile(r"(^|/)(data|db|database|sqlite|uploads?|media|instance|storage|files|attachments|"
                          r"backups?|archive)(/|$)|^/var/lib/|^/srv/")
 
 
-def _kind_of(path: str) -> tuple[str, str]:
+def storage_of(path: str) -> tuple[str, str]:
     """(purpose, storage) of a written path, from its name: logs and caches are scratch (emptyDir);
     databases, uploads and state under /var/lib or a data/ directory must outlive the pod (a PVC)."""
     if _LOGS.search(path):
@@ -235,6 +236,8 @@ def _kind_of(path: str) -> tuple[str, str]:
         return "sqlite", "pvc"
     if _EPHEMERAL.search(path):
         return "scratch", "emptyDir"
+    if _BACKUPS.search(path):
+        return "backups", "pvc"  # a claim of its own: a backup beside the data it saves is no backup
     if _PERSISTENT.search(path):
         return "data", "pvc"
     return "scratch", "emptyDir"

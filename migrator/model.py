@@ -120,6 +120,8 @@ class Warning:  # noqa: A001 - the report section is called "warnings"
     message: str
     file: str | None = None
     line: int | None = None
+    # "run_by_workload": it holds only where a workload runs ``file`` (the planner drops it elsewhere)
+    scope: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {"message": self.message, "file": self.file, "line": self.line}

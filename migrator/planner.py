@@ -41,13 +41,14 @@ from migrator.model import (
     Warning,
 )
 from migrator.repo import RepoView
-from migrator.script_commands import script_heads, through_interpreter
+from migrator.script_commands import candidates, script_heads, through_interpreter
 from migrator.secrets import scrub
 from migrator.textsafe import block, inline
 
 log = logging.getLogger(__name__)
 
 OVERRIDE_ANALYZER = "migrate.toml"
+SCRIPT_NEEDS = "script_needs"  # analyzers.script_needs: findings held for the scripts workloads run
 
 # Fields where agreement is not required: any True wins (a var is secret if any source says so).
 _ANY_TRUE = {(Kind.ENV, "secret"), (Kind.ENV, "required")}
@@ -117,6 +118,7 @@ def plan(
     command may run (:func:`migrator.script_commands.script_heads`)."""
     order = dict(analyzer_order or {})
     files_read = tuple(files_read)
+    findings, warnings = _workload_scoped(list(findings), list(warnings))
     grouped: dict[tuple[Kind, str], list[Finding]] = defaultdict(list)
     for f in findings:
         f = _safe_names(f)
@@ -371,6 +373,19 @@ def _run_scripts(subjects: dict[Kind, tuple[Subject, ...]],
         if kind in out:
             out[kind] = tuple(changed)
     return out
+
+
+def _workload_scoped(findings: list[Finding], warnings: list[Warning]) -> tuple[list[Finding], list[Warning]]:
+    """What a script needs in the pod (:mod:`analyzers.script_needs`: programs, writable paths, localhost
+    peers) holds only for a script that a schedule, a process or a release step runs: kept for those,
+    dropped for the others (a deploy script's ``curl localhost`` runs on the host)."""
+    run_by: set[str] = set()
+    for f in findings:
+        command = f.fields.get("command")
+        if f.kind in (Kind.SCHEDULE, Kind.PROCESS, Kind.RELEASE_STEP) and isinstance(command, str):
+            run_by |= candidates(command)
+    kept = [f for f in findings if f.source.analyzer != SCRIPT_NEEDS or f.source.file in run_by]
+    return kept, [w for w in warnings if w.scope != "run_by_workload" or w.file in run_by]
 
 
 def _drop_workload_script_steps(subjects: dict[Kind, tuple[Subject, ...]]) -> dict[Kind, tuple[Subject, ...]]:

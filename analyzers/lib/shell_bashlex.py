@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 from typing import Any
 
-from analyzers.lib.shellsyntax import Command, For, Function, Heredocs, Node, Seq, Word, seq
+from analyzers.lib.shellsyntax import WRITE_OPERATORS, Command, For, Function, Heredocs, Node, Seq, Word, seq
 
 MAX_NESTING = 60  # syntax levels followed; deeper is generated or hostile, never a deploy script
 _TESTS = {"[", "test"}  # a test runs nothing: only the substitutions inside it do
@@ -125,10 +125,14 @@ class Converter:
     def _command(self, node: Any, depth: int) -> Node | None:
         words = [self._word(p, depth) for p in node.parts if p.kind in ("word", "assignment")]
         redirect_subs: list[Node] = []
+        writes: list[str] = []
         for p in node.parts:
             if p.kind == "redirect" and hasattr(p.output, "parts"):
                 redirect_subs.extend(self._subs(p.output, depth))
+                if p.type in WRITE_OPERATORS:
+                    writes.append(self.raw(p.output))
         if words and words[0].raw in _TESTS:
             return seq([*(s for w in words for s in w.subs), *redirect_subs])
         first, last = self.line(node.pos[0]), self.line(node.pos[1])
-        return Command(tuple(words), first, last, tuple(redirect_subs), self.heredocs.take(first, last))
+        return Command(tuple(words), first, last, tuple(redirect_subs), self.heredocs.take(first, last),
+                       tuple(writes))

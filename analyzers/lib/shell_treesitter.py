@@ -7,10 +7,11 @@ row, so offsets never have to be mapped back to characters.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from analyzers.lib import treesitter
-from analyzers.lib.shellsyntax import Command, For, Function, Heredocs, Node, Seq, Word, seq
+from analyzers.lib.shellsyntax import WRITE_OPERATORS, Command, For, Function, Heredocs, Node, Seq, Word, seq
 
 MAX_NESTING = 60  # syntax levels followed; deeper is generated or hostile, never a deploy script
 
@@ -65,6 +66,8 @@ class Converter:
             self.truncated = True
             return None
         kind = node.type
+        if kind == "redirected_statement":
+            return self._redirected(node, depth)
         if kind in _BLOCKS:
             return Seq(self._members(node, depth), subshell=kind == "subshell", alternatives=kind == "case_statement")
         if kind == "command":
@@ -132,6 +135,24 @@ class Converter:
             elif child.is_named:
                 redirect_subs.extend(self._subs(child, depth))
         return self._finish(words, redirect_subs, node)
+
+    def _redirected(self, node: Any, depth: int) -> Node:
+        """``cmd > file``: the command with the files it writes; a block's redirection (``{ ...; } > log``)
+        keeps the block as it is (its substitutions still run)."""
+        body = node.child_by_field_name("body")
+        command = self._command(body, depth) if body is not None and body.type == "command" else None
+        if not isinstance(command, Command):
+            return Seq(self._members(node, depth))
+        subs, writes = list(command.subs), []
+        for child in node.children:
+            if child.id == body.id or not child.is_named:
+                continue
+            subs.extend(self._subs(child, depth))
+            operator = next((c.type for c in child.children if not c.is_named), "")
+            destination = child.child_by_field_name("destination")
+            if child.type == "file_redirect" and operator in WRITE_OPERATORS and destination is not None:
+                writes.append(self.raw(destination))
+        return replace(command, subs=tuple(subs), writes=tuple(writes))
 
     def _simple(self, children: list[Any], node: Any, depth: int) -> Node:
         """Assignments alone, or ``export`` / ``local`` / ``unset`` with their words."""

@@ -36,6 +36,10 @@ class Word:
         return self.raw.split("=", 1)[0].rstrip("+") + "=" + self.array
 
 
+# Redirection operators that write a file (``>&2`` duplicates a descriptor: it writes none).
+WRITE_OPERATORS = frozenset({">", ">>", ">|", "&>", "&>>"})
+
+
 @dataclass(frozen=True)
 class Command:
     """A simple command: its words (env prefixes first), where it starts and ends, and the heredoc it reads."""
@@ -45,6 +49,7 @@ class Command:
     end_line: int
     subs: tuple[Node, ...] = ()  # substitutions in redirections (``> "$(mktemp)"``, ``< <(ls)``)
     heredoc: Heredoc | None = None
+    writes: tuple[str, ...] = ()  # files its output redirections write (``> /var/log/x.log``), as written
 
 
 @dataclass(frozen=True)

@@ -279,3 +279,13 @@ def test_a_macro_mixed_with_time_fields_is_a_warning_not_a_job(run_analyzer: Any
     res = run_analyzer(cron, {"crontab": "@daily * * * * /srv/app/bin/cleanup\n@hourly /srv/app/bin/ping\n"})
     assert [s.fields["command"] for s in res.of(Kind.SCHEDULE)] == ["/srv/app/bin/ping"]
     assert [(w.file, w.line) for w in res.warnings if "macro replaces" in w.message] == [("crontab", 1)]
+
+
+def test_a_time_field_after_the_user_column_is_a_warning_not_a_job(run_analyzer: Any) -> None:
+    # found by tests/properties: a system-format file ("# m h dom mon dow user command") whose user is
+    # followed by one more time field; cron would glob a program named "*-*-..." in the user's home
+    text = ("# m h dom mon dow user command\n@daily deploy *-*-01 /srv/app/bin/rotate\n"
+            "0 3 * * * www-data * /srv/app/bin/sweep\n15 * * * * www-data /srv/app/bin/ping\n")
+    res = run_analyzer(cron, {"etc/cron.d/app": text})
+    assert [s.fields["command"] for s in res.of(Kind.SCHEDULE)] == ["/srv/app/bin/ping"]
+    assert [w.line for w in res.warnings if "a time field, not a program" in w.message] == [2, 3]
