@@ -107,7 +107,7 @@ class DockerDrill:
         old = self.be.pods[name]
         new = self._start(plan, restarted(workload, self.revision.get(name, 1) + 1))
         if not self._ready(new, self.be.timeout):
-            raise StepFailed(f"{name}: the new revision's pod {new[0]} was not ready after {self.be.timeout:.0f}s: "
+            raise StepFailed(f"the new revision of {name}, pod {new[0]}, was not ready after {self.be.timeout:.0f}s: "
                              f"{self._last(new[0])}", logs=self.be.pod_logs(plan, name))
         self._replace(workload, old, new)
 
@@ -149,7 +149,7 @@ class DockerDrill:
         if broken and broken in self.serving.get(name, []):
             new = self._start(plan, restarted(workload, self.revision.get(name, 1) + 1))
             if not self._ready(new, self.be.timeout):
-                raise StepFailed(f"{name}: the rolled-back pod {new[0]} was not ready after {self.be.timeout:.0f}s")
+                raise StepFailed(f"the rolled-back pod {new[0]} of {name} was not ready after {self.be.timeout:.0f}s")
             self._replace(workload, broken, new)
             return
         for cname in broken:

@@ -125,7 +125,7 @@ class KindDrill:
         self.kubectl("rollout", "restart", f"deployment/{name}")
         status = self._status(name, self.timeout)
         if status.returncode != 0:
-            raise StepFailed(f"{name}: the new revision did not roll out: {status.stderr.strip()[-300:]}")
+            raise StepFailed(f"the new revision of {name} did not roll out: {status.stderr.strip()[-300:]}")
 
     def _jsonpath(self, name: str, path: str) -> str:
         return self.kubectl("get", f"deployment/{name}", "-o", f"jsonpath={{{path}}}").stdout.strip()
@@ -156,7 +156,7 @@ class KindDrill:
         self.kubectl("patch", f"deployment/{name}", "--type=merge", "-p",
                      json.dumps({"spec": {"progressDeadlineSeconds": value}}))
         if status.returncode != 0:
-            raise StepFailed(f"{name}: the rollback did not complete: {status.stderr.strip()[-300:]}")
+            raise StepFailed(f"the rollback of {name} did not complete: {status.stderr.strip()[-300:]}")
 
     # -- stopping ----------------------------------------------------------------------------------
     def stop_pods(self, plan: VerifyPlan, workloads: Sequence[Manifest], at: list[float]) -> list[dr.Stop]:

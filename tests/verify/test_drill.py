@@ -133,9 +133,9 @@ def test_requests_dropped_at_sigterm_fail_step_4_with_the_pre_stop_sleep_advice(
     graceful = result.steps[-1]
     assert graceful["in_flight"] >= 1 and graceful["dropped"] == graceful["in_flight"]
     (advice,) = result.advice
-    assert advice.startswith("web: requests were dropped at SIGTERM")
+    assert advice.startswith("web dropped requests at SIGTERM")
     assert "`[processes.web] pre_stop_sleep = 5`" in advice
-    assert "  what to change:\n  - web: requests were dropped at SIGTERM" in render(report)
+    assert "  what to change:\n  - web dropped requests at SIGTERM" in render(report)
 
 
 def test_a_broken_revision_that_took_traffic_fails_and_asks_for_a_readiness_probe(server: Target) -> None:
@@ -147,9 +147,9 @@ def test_a_broken_revision_that_took_traffic_fails_and_asks_for_a_readiness_prob
 def test_a_worker_ignoring_sigterm_is_named_with_the_exec_advice_as_a_warning(server: Target) -> None:
     report, result = _run(Fake(server, killed=["worker"]))
     step = report.steps[-1]
-    assert step.status == "warning" and "worker: stopped in 30.0s of its 30s grace period (killed" in step.detail
+    assert step.status == "warning" and "worker stopped in 30.0s of its 30s grace period (killed" in step.detail
     (advice,) = result.advice
-    assert advice.startswith("worker: ignored SIGTERM") and "put `exec` before the server" in advice
+    assert advice.startswith("worker ignored SIGTERM") and "put `exec` before the server" in advice
     assert "[processes.worker] command" in advice
     assert report.ok  # a warning: reported, does not fail verification
 
@@ -169,3 +169,14 @@ def test_the_helpers_read_the_pod_template() -> None:
     generated = {"spec": {"template": {"spec": {"containers": [{"name": "web", "startupProbe": {"periodSeconds": 5},
                                                                 "readinessProbe": {"periodSeconds": 10}}]}}}}
     assert dr.broken_watch(generated) == 10.0  # the startup probe gates readiness
+
+
+def test_advice_about_a_workload_named_like_a_secret_survives_the_scrubber() -> None:
+    # "planted-secrets-mailer: ignored ..." would read as a secret-named key and lose its value
+    report = VerifyReport("docker")
+    stop = dr.Stop("planted-secrets-mailer", 30.2, 30, True, key="mailer")
+    report.drill = dr.DrillResult(True, [{"name": "graceful stop", "stops": [stop.to_json()]}],
+                                  [dr._ignore_advice(stop)])
+    (advice,) = report.to_json()["drill"]["advice"]
+    assert advice.startswith("planted-secrets-mailer ignored SIGTERM and was killed after its 30s grace period")
+    assert "planted-secrets-mailer stopped in 30.2s of 30s (killed)" in render(report)

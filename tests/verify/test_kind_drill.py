@@ -54,7 +54,7 @@ def test_rolling_update_is_rollout_restart_then_status() -> None:
 
 def test_a_rollout_that_does_not_finish_fails_the_step() -> None:
     k = Kubectl(lambda a: (1, "", "error: timed out waiting for the condition") if a[1] == "status" else (0, "", ""))
-    with pytest.raises(StepFailed, match="did not roll out: error: timed out"):
+    with pytest.raises(StepFailed, match="the new revision of web did not roll out: error: timed out"):
         KindDrill(CTX, NS, 60, run=k).roll(make_plan([_web()], "img"), _web())
 
 
