@@ -102,14 +102,26 @@ class DockerDrill:
         t.start()
         self.background.append(t)
 
+    def _stop_first(self, workload: Manifest, old: list[str]) -> None:
+        """``Recreate``: the old pod leaves the endpoints and is stopped before anything new starts."""
+        name = name_of(workload)
+        self.serving[name] = [p for p in self.serving.get(name, []) if p != old]
+        self._stop(workload, old)
+
     def roll(self, plan: VerifyPlan, workload: Manifest) -> None:
         name = name_of(workload)
         old = self.be.pods[name]
+        if dr.recreates(workload):
+            self._stop_first(workload, old)
         new = self._start(plan, restarted(workload, self.revision.get(name, 1) + 1))
         if not self._ready(new, self.be.timeout):
             raise StepFailed(f"the new revision of {name}, pod {new[0]}, was not ready after {self.be.timeout:.0f}s: "
                              f"{self._last(new[0])}", logs=self.be.pod_logs(plan, name))
-        self._replace(workload, old, new)
+        if dr.recreates(workload):
+            self.serving[name] = [new]
+            self.be.pods[name] = new
+        else:
+            self._replace(workload, old, new)
 
     def _last(self, cname: str) -> str:
         states = self.be.probes.get(cname, {})
@@ -121,6 +133,8 @@ class DockerDrill:
         name = name_of(workload)
         old = self.be.pods[name]
         broken = dr.broken_template(restarted(workload, self.revision.get(name, 1) + 1))
+        if dr.recreates(workload):
+            self._stop_first(workload, old)
         pod = self._start(plan, broken)
         self.broken[name] = pod
         t0 = time.monotonic()
@@ -130,14 +144,20 @@ class DockerDrill:
         except StepFailed as exc:  # it exited, or a startup probe gave up: never ready either
             ready, why = False, exc.detail
         watched = time.monotonic() - t0
+        if ready and dr.recreates(workload):
+            self.serving[name], self.be.pods[name] = [pod], pod
+            return dr.Broken(True, False, f"the broken revision ({' '.join(dr.BROKEN_COMMAND)}) became ready: "
+                             "nothing checks that it answers")
         if ready:
             self._replace(workload, old, pod)
             return dr.Broken(True, False, f"the broken revision ({' '.join(dr.BROKEN_COMMAND)}) became ready and "
                              f"replaced {old[0]}: nothing checks that it answers")
         deadline = dr.progress_deadline(workload)
+        kept = ("the old pod was stopped first (Recreate), so nothing served" if dr.recreates(workload)
+                else "the old pod kept serving")
         return dr.Broken(False, True, (
-            f"new pod {pod[0]} ({' '.join(dr.BROKEN_COMMAND)}) not ready after {watched:.0f}s ({why}); the old pod "
-            f"kept serving and the rollout stalled: in a cluster the Deployment reports Progressing=False, reason "
+            f"new pod {pod[0]} ({' '.join(dr.BROKEN_COMMAND)}) not ready after {watched:.0f}s ({why}); {kept} "
+            f"and the rollout stalled: in a cluster the Deployment reports Progressing=False, reason "
             f"ProgressDeadlineExceeded, after progressDeadlineSeconds ({deadline}s), and `kubectl rollout status` "
             "exits non-zero"))
 
@@ -146,16 +166,27 @@ class DockerDrill:
         when the broken one had replaced it, a pod of the previous template starts first."""
         name = name_of(workload)
         broken = self.broken.pop(name, [])
-        if broken and broken in self.serving.get(name, []):
-            new = self._start(plan, restarted(workload, self.revision.get(name, 1) + 1))
-            if not self._ready(new, self.be.timeout):
-                raise StepFailed(f"the rolled-back pod {new[0]} of {name} was not ready after {self.be.timeout:.0f}s")
-            self._replace(workload, broken, new)
+        serving = self.serving.get(name, [])
+        if serving and broken not in serving:  # the old pod still serves: the broken one just goes
+            self._discard(broken)
             return
-        for cname in broken:
-            c, _ = self.be.running.pop(cname)
+        if broken not in serving:  # Recreate: nothing serves; the broken pod goes first, as the old one did
+            self._discard(broken)
+        new = self._start(plan, restarted(workload, self.revision.get(name, 1) + 1))
+        if not self._ready(new, self.be.timeout):
+            raise StepFailed(f"the rolled-back pod {new[0]} of {name} was not ready after {self.be.timeout:.0f}s")
+        if broken in serving:
+            self._replace(workload, broken, new)
+        else:
+            self.serving[name], self.be.pods[name] = [new], new
+
+    def _discard(self, pod: list[str]) -> None:
+        """Remove a pod that never became ready: it never served, nothing is in flight to wait for."""
+        for cname in pod:
+            if cname in self.be.running:
+                c, _ = self.be.running.pop(cname)
+                c.remove(force=True)
             self.be.probes.pop(cname, None)
-            c.remove(force=True)  # never ready, never served: nothing in flight to wait for
 
     # -- stopping --------------------------------------------------------------------------------
     def _stop(self, obj: Manifest, pod: list[str]) -> dr.Stop:

@@ -98,6 +98,16 @@ def progress_deadline(workload: Manifest) -> int:
     return int(value) if value is not None else DEFAULT_PROGRESS_DEADLINE
 
 
+def recreates(workload: Manifest) -> bool:
+    """True for ``strategy: Recreate``: the old pods stop before the new ones start (a ReadWriteOnce claim,
+    a scheduler that must never run twice), so a rollout has downtime by design."""
+    return str(((workload.get("spec") or {}).get("strategy") or {}).get("type", "RollingUpdate")) == "Recreate"
+
+
+RECREATE_REASON = ("its strategy is Recreate (the old pod stops before the new one starts: a ReadWriteOnce "
+                   "claim or a singleton), so the generated manifests cannot avoid this downtime")
+
+
 def pre_stop_sleep(workload: Manifest) -> int | None:
     """Seconds of a ``preStop`` ``sleep N`` hook on the first container (what migrate.toml generates)."""
     main = containers(workload, init=False)
@@ -198,7 +208,11 @@ def _rolling(be: DrillBackend, plan: VerifyPlan, web: Manifest | None, paths: li
     if seen is not None:
         entry["load"] = seen.to_json()
         step.detail += f"; web under load: {seen.describe()}"
-        if seen.failed:
+        if seen.failed and web is not None and recreates(web):
+            step.status = WARNING  # expected and explained, not a broken promise of the manifests
+            entry["reason"] = f"{name_of(web)}: {RECREATE_REASON}"
+            step.detail += f"; expected: {name_of(web)} {RECREATE_REASON}"
+        elif seen.failed:
             step.status = FAILED
             result.advice.append(_drop_advice(web, "during the rolling update"))
     result.steps.append(entry)
@@ -217,7 +231,12 @@ def _broken(be: DrillBackend, plan: VerifyPlan, web: Manifest, paths: list[str],
     if seen is not None:
         entry["load"] = seen.to_json()
         step.detail += f"; old pods under load: {seen.describe()}"
-    if broken.took_traffic or not broken.stalled or (seen is not None and seen.failed):
+    if not broken.took_traffic and broken.stalled and seen is not None and seen.failed and recreates(web):
+        # the old pod is gone before the broken one starts: the app is down until the rollback
+        step.status = WARNING
+        entry["reason"] = f"{name_of(web)}: {RECREATE_REASON}"
+        step.detail += f"; expected: {name_of(web)} {RECREATE_REASON}, until the rollback"
+    elif broken.took_traffic or not broken.stalled or (seen is not None and seen.failed):
         step.status = FAILED
         if broken.took_traffic:
             result.advice.append(f"{name_of(web)} let a revision that never listens become ready: give the web "
@@ -243,10 +262,15 @@ def _rollback(be: DrillBackend, plan: VerifyPlan, web: Manifest, paths: list[str
     if seen is not None:
         entry["load"] = seen.to_json()
         step.detail += f"; under load: {seen.describe()}"
-    if not answered or (seen is not None and seen.failed):
+    if not answered:
         step.status = FAILED
-        if not answered:
-            step.detail += "; the health path did not answer within 60s of the rollback"
+        step.detail += "; the health path did not answer within 60s of the rollback"
+    elif seen is not None and seen.failed and recreates(web):
+        step.status = WARNING
+        entry["reason"] = f"{name_of(web)}: {RECREATE_REASON}"
+        step.detail += f"; expected until the old revision is back: {name_of(web)} {RECREATE_REASON}"
+    elif seen is not None and seen.failed:
+        step.status = FAILED
     result.steps.append(entry)
 
 

@@ -58,8 +58,9 @@ class Fake:
     simulation = True
 
     def __init__(self, target: Target, *, took_traffic: bool = False, drop_at_stop: bool = False,
-                 killed: Sequence[str] = ()) -> None:
+                 killed: Sequence[str] = (), down_while_rolling: bool = False) -> None:
         self.target = target
+        self.down_while_rolling = down_while_rolling
         self.took_traffic = took_traffic
         self.drop_at_stop = drop_at_stop
         self.killed = set(killed)
@@ -74,7 +75,10 @@ class Fake:
 
     def roll(self, plan: VerifyPlan, workload: Any) -> None:
         self.calls.append(("roll", name_of(workload)))
+        if self.down_while_rolling:
+            _App.drop.set()
         time.sleep(0.3)
+        _App.drop.clear()
 
     def roll_broken(self, plan: VerifyPlan, workload: Any) -> dr.Broken:
         self.calls.append(("broken", name_of(workload)))
@@ -96,13 +100,17 @@ class Fake:
         self.closed = True
 
 
-def _plan() -> VerifyPlan:
-    return make_plan(mf.load(APP).objects, "migrate-verify/app:r1")
+def _plan(strategy: str | None = None) -> VerifyPlan:
+    objs = mf.load(APP).objects
+    if strategy:
+        objs = [{**o, "spec": {**o["spec"], "strategy": {"type": strategy}}} if name_of(o) == "web" else o
+                for o in objs]
+    return make_plan(objs, "migrate-verify/app:r1")
 
 
-def _run(fake: Fake) -> tuple[VerifyReport, dr.DrillResult]:
+def _run(fake: Fake, strategy: str | None = None) -> tuple[VerifyReport, dr.DrillResult]:
     report = VerifyReport("docker", "r1")
-    result = dr.run(fake, _plan(), report)
+    result = dr.run(fake, _plan(strategy), report)
     return report, result
 
 
@@ -136,6 +144,20 @@ def test_requests_dropped_at_sigterm_fail_step_4_with_the_pre_stop_sleep_advice(
     assert advice.startswith("web dropped requests at SIGTERM")
     assert "`[processes.web] pre_stop_sleep = 5`" in advice
     assert "  what to change:\n  - web dropped requests at SIGTERM" in render(report)
+
+
+def test_downtime_of_a_rolling_update_fails_it_with_the_pre_stop_advice(server: Target) -> None:
+    report, result = _run(Fake(server, down_while_rolling=True))
+    assert report.steps[0].status == "failed" and result.steps[0]["load"]["failed"] > 0
+    assert result.advice and result.advice[0].startswith("web dropped requests during the rolling update")
+
+
+def test_downtime_of_a_recreate_rollout_is_a_warning_with_its_reason(server: Target) -> None:
+    report, result = _run(Fake(server, down_while_rolling=True), strategy="Recreate")
+    assert report.steps[0].status == "warning" and result.steps[0]["load"]["failed"] > 0
+    assert "strategy is Recreate" in result.steps[0]["reason"]
+    assert "cannot avoid this downtime" in report.steps[0].detail
+    assert result.advice == [] and report.ok
 
 
 def test_a_broken_revision_that_took_traffic_fails_and_asks_for_a_readiness_probe(server: Target) -> None:
