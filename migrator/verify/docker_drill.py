@@ -20,7 +20,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from migrator.verify import drill as dr
+from migrator.verify import drill_pods as dp
 from migrator.verify.docker_backend import DockerBackend
 from migrator.verify.load import Target
 from migrator.verify.manifests import Manifest
@@ -111,13 +111,13 @@ class DockerDrill:
     def roll(self, plan: VerifyPlan, workload: Manifest) -> None:
         name = name_of(workload)
         old = self.be.pods[name]
-        if dr.recreates(workload):
+        if dp.recreates(workload):
             self._stop_first(workload, old)
         new = self._start(plan, restarted(workload, self.revision.get(name, 1) + 1))
         if not self._ready(new, self.be.timeout):
             raise StepFailed(f"the new revision of {name}, pod {new[0]}, was not ready after {self.be.timeout:.0f}s: "
                              f"{self._last(new[0])}", logs=self.be.pod_logs(plan, name))
-        if dr.recreates(workload):
+        if dp.recreates(workload):
             self.serving[name] = [new]
             self.be.pods[name] = new
         else:
@@ -129,34 +129,34 @@ class DockerDrill:
         st = startup if startup is not None and not startup.passed else states.get("readinessProbe")
         return f"{'startup' if st is startup else 'readiness'} probe: {st.last}" if st else "no probe"
 
-    def roll_broken(self, plan: VerifyPlan, workload: Manifest) -> dr.Broken:
+    def roll_broken(self, plan: VerifyPlan, workload: Manifest) -> dp.Broken:
         name = name_of(workload)
         old = self.be.pods[name]
-        broken = dr.broken_template(restarted(workload, self.revision.get(name, 1) + 1))
-        if dr.recreates(workload):
+        broken = dp.broken_template(restarted(workload, self.revision.get(name, 1) + 1))
+        if dp.recreates(workload):
             self._stop_first(workload, old)
         pod = self._start(plan, broken)
         self.broken[name] = pod
         t0 = time.monotonic()
         try:
-            ready = self._ready(pod, dr.broken_watch(workload))
+            ready = self._ready(pod, dp.broken_watch(workload))
             why = self._last(pod[0])
         except StepFailed as exc:  # it exited, or a startup probe gave up: never ready either
             ready, why = False, exc.detail
         watched = time.monotonic() - t0
-        if ready and dr.recreates(workload):
+        if ready and dp.recreates(workload):
             self.serving[name], self.be.pods[name] = [pod], pod
-            return dr.Broken(True, False, f"the broken revision ({' '.join(dr.BROKEN_COMMAND)}) became ready: "
+            return dp.Broken(True, False, f"the broken revision ({' '.join(dp.BROKEN_COMMAND)}) became ready: "
                              "nothing checks that it answers")
         if ready:
             self._replace(workload, old, pod)
-            return dr.Broken(True, False, f"the broken revision ({' '.join(dr.BROKEN_COMMAND)}) became ready and "
+            return dp.Broken(True, False, f"the broken revision ({' '.join(dp.BROKEN_COMMAND)}) became ready and "
                              f"replaced {old[0]}: nothing checks that it answers")
-        deadline = dr.progress_deadline(workload)
-        kept = ("the old pod was stopped first (Recreate), so nothing served" if dr.recreates(workload)
+        deadline = dp.progress_deadline(workload)
+        kept = ("the old pod was stopped first (Recreate), so nothing served" if dp.recreates(workload)
                 else "the old pod kept serving")
-        return dr.Broken(False, True, (
-            f"new pod {pod[0]} ({' '.join(dr.BROKEN_COMMAND)}) not ready after {watched:.0f}s ({why}); {kept} "
+        return dp.Broken(False, True, (
+            f"new pod {pod[0]} ({' '.join(dp.BROKEN_COMMAND)}) not ready after {watched:.0f}s ({why}); {kept} "
             f"and the rollout stalled: in a cluster the Deployment reports Progressing=False, reason "
             f"ProgressDeadlineExceeded, after progressDeadlineSeconds ({deadline}s), and `kubectl rollout status` "
             "exits non-zero"))
@@ -189,9 +189,9 @@ class DockerDrill:
             self.be.probes.pop(cname, None)
 
     # -- stopping --------------------------------------------------------------------------------
-    def _stop(self, obj: Manifest, pod: list[str]) -> dr.Stop:
+    def _stop(self, obj: Manifest, pod: list[str]) -> dp.Stop:
         """The kubelet's stop: preStop hooks, SIGTERM, SIGKILL at the end of the grace period."""
-        grace = dr.grace_of(obj)
+        grace = dp.grace_of(obj)
         held = [(cname, *self.be.running.pop(cname)) for cname in pod if cname in self.be.running]
         for cname in pod:
             self.be.probes.pop(cname, None)
@@ -211,11 +211,11 @@ class DockerDrill:
         killed = code == 137 and time.monotonic() - t_term >= remaining - 0.5
         main = held[0][2] if held else {}
         command = tuple(str(x) for x in [*(main.get("command") or []), *(main.get("args") or [])])
-        return dr.Stop(name_of(obj), seconds, grace, killed, code, command, dr.process_key(obj))
+        return dp.Stop(name_of(obj), seconds, grace, killed, code, command, dp.process_key(obj))
 
-    def stop_pods(self, plan: VerifyPlan, workloads: Sequence[Manifest], at: list[float]) -> list[dr.Stop]:
+    def stop_pods(self, plan: VerifyPlan, workloads: Sequence[Manifest], at: list[float]) -> list[dp.Stop]:
         """Stop every workload's pod at once (each leaves its endpoints first); ``at`` gets the instant."""
-        out: dict[str, dr.Stop] = {}
+        out: dict[str, dp.Stop] = {}
         errors: list[BaseException] = []
 
         def one(obj: Manifest) -> None:
@@ -231,7 +231,7 @@ class DockerDrill:
         for t in threads:
             t.start()
         for t, obj in zip(threads, workloads, strict=True):
-            t.join(dr.grace_of(obj) + 30)
+            t.join(dp.grace_of(obj) + 30)
         if errors:
             raise StepFailed(f"stopping a pod failed: {type(errors[0]).__name__}: {errors[0]}")
         return [out[name_of(o)] for o in workloads if name_of(o) in out]

@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from migrator.verify import drill as dr
+from migrator.verify import drill_pods as dp
 from migrator.verify.load import Target
 from migrator.verify.manifests import Manifest, containers
 from migrator.verify.plan import VerifyPlan, name_of
@@ -43,7 +43,12 @@ def broken_patch(workload: Manifest) -> dict[str, Any]:
     """The strategic-merge patch of the broken revision (containers merge by name; ``args: null`` drops them)."""
     main = containers(workload, init=False)[0]
     return {"spec": {"progressDeadlineSeconds": DRILL_DEADLINE, "template": {"spec": {"containers": [
-        {"name": main["name"], "command": list(dr.BROKEN_COMMAND), "args": None}]}}}}
+        {"name": main["name"], "command": list(dp.BROKEN_COMMAND), "args": None}]}}}}
+
+
+def resource(workload: Manifest) -> str:
+    """``deployment/NAME`` or ``statefulset/NAME``: what kubectl rollout takes."""
+    return f"{str(workload.get('kind', 'Deployment')).lower()}/{name_of(workload)}"
 
 
 def selector_of(workload: Manifest) -> str:
@@ -116,55 +121,54 @@ class KindDrill:
         return [Target("127.0.0.1", self._proxy(), prefix, pod)]
 
     # -- rollouts ----------------------------------------------------------------------------------
-    def _status(self, name: str, timeout: float) -> subprocess.CompletedProcess[str]:
-        return self.kubectl("rollout", "status", f"deployment/{name}", f"--timeout={int(timeout)}s",
-                            timeout=timeout + 30, check=False)
+    def _status(self, what: str, timeout: float) -> subprocess.CompletedProcess[str]:
+        return self.kubectl("rollout", "status", what, f"--timeout={int(timeout)}s", timeout=timeout + 30, check=False)
 
     def roll(self, plan: VerifyPlan, workload: Manifest) -> None:
         name = name_of(workload)
-        self.kubectl("rollout", "restart", f"deployment/{name}")
-        status = self._status(name, self.timeout)
+        self.kubectl("rollout", "restart", resource(workload))
+        status = self._status(resource(workload), self.timeout)
         if status.returncode != 0:
             raise StepFailed(f"the new revision of {name} did not roll out: {status.stderr.strip()[-300:]}")
 
     def _jsonpath(self, name: str, path: str) -> str:
         return self.kubectl("get", f"deployment/{name}", "-o", f"jsonpath={{{path}}}").stdout.strip()
 
-    def roll_broken(self, plan: VerifyPlan, workload: Manifest) -> dr.Broken:
+    def roll_broken(self, plan: VerifyPlan, workload: Manifest) -> dp.Broken:
         name = name_of(workload)
         before = self._jsonpath(name, ".spec.progressDeadlineSeconds")
         self.deadlines[name] = int(before) if before.isdigit() else None
         self.kubectl("patch", f"deployment/{name}", "--type=strategic", "-p", json.dumps(broken_patch(workload)))
-        status = self._status(name, DRILL_DEADLINE + 60)
+        status = self._status(f"deployment/{name}", DRILL_DEADLINE + 60)
         reason = self._jsonpath(name, '.status.conditions[?(@.type=="Progressing")].reason')
         want = self._jsonpath(name, ".spec.replicas") or "1"
         available = self._jsonpath(name, ".status.availableReplicas") or "0"
         stalled = status.returncode != 0 and reason == "ProgressDeadlineExceeded"
         took = status.returncode == 0
-        detail = (f"broken revision ({' '.join(dr.BROKEN_COMMAND)}): `kubectl rollout status` "
+        detail = (f"broken revision ({' '.join(dp.BROKEN_COMMAND)}): `kubectl rollout status` "
                   f"{'succeeded' if took else 'exited ' + str(status.returncode)}, Progressing reason {reason or '?'} "
                   f"(progressDeadlineSeconds {DRILL_DEADLINE} for the drill), {available}/{want} old replicas "
                   "available")
-        return dr.Broken(took, stalled and available == want, detail)
+        return dp.Broken(took, stalled and available == want, detail)
 
     def undo(self, plan: VerifyPlan, workload: Manifest) -> None:
         name = name_of(workload)
         self.kubectl("rollout", "undo", f"deployment/{name}")
-        status = self._status(name, self.timeout)
+        status = self._status(f"deployment/{name}", self.timeout)
         deadline = self.deadlines.pop(name, None)
-        value: Any = deadline if deadline is not None else dr.DEFAULT_PROGRESS_DEADLINE
+        value: Any = deadline if deadline is not None else dp.DEFAULT_PROGRESS_DEADLINE
         self.kubectl("patch", f"deployment/{name}", "--type=merge", "-p",
                      json.dumps({"spec": {"progressDeadlineSeconds": value}}))
         if status.returncode != 0:
             raise StepFailed(f"the rollback of {name} did not complete: {status.stderr.strip()[-300:]}")
 
     # -- stopping ----------------------------------------------------------------------------------
-    def stop_pods(self, plan: VerifyPlan, workloads: Sequence[Manifest], at: list[float]) -> list[dr.Stop]:
+    def stop_pods(self, plan: VerifyPlan, workloads: Sequence[Manifest], at: list[float]) -> list[dp.Stop]:
         pods = {name_of(w): self._pod(w) for w in workloads}
-        out: dict[str, dr.Stop] = {}
+        out: dict[str, dp.Stop] = {}
 
         def one(obj: Manifest) -> None:
-            grace = dr.grace_of(obj)
+            grace = dp.grace_of(obj)
             t0 = time.monotonic()
             proc = self.kubectl("delete", "pod", pods[name_of(obj)], "--wait=true", f"--timeout={grace + 30}s",
                                 timeout=grace + 60, check=False)
@@ -173,15 +177,15 @@ class KindDrill:
             command = tuple(str(x) for x in [*(main[0].get("command") or []), *(main[0].get("args") or [])]) \
                 if main else ()
             if proc.returncode == 0:
-                out[name_of(obj)] = dr.Stop(name_of(obj), seconds, grace, seconds >= grace - 1, None, command,
-                                           dr.process_key(obj))
+                out[name_of(obj)] = dp.Stop(name_of(obj), seconds, grace, seconds >= grace - 1, None, command,
+                                           dp.process_key(obj))
 
         at.append(time.monotonic())
         threads = [threading.Thread(target=one, args=(w,), daemon=True) for w in workloads]
         for t in threads:
             t.start()
         for t, w in zip(threads, workloads, strict=True):
-            t.join(dr.grace_of(w) + 90)
+            t.join(dp.grace_of(w) + 90)
         return [out[name_of(w)] for w in workloads if name_of(w) in out]
 
     def close(self) -> None:

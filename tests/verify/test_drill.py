@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from migrator.verify import drill as dr
+from migrator.verify import drill_pods as dp
 from migrator.verify import manifests as mf
 from migrator.verify.load import Target
 from migrator.verify.plan import VerifyPlan, make_plan, name_of
@@ -80,21 +81,21 @@ class Fake:
         time.sleep(0.3)
         _App.drop.clear()
 
-    def roll_broken(self, plan: VerifyPlan, workload: Any) -> dr.Broken:
+    def roll_broken(self, plan: VerifyPlan, workload: Any) -> dp.Broken:
         self.calls.append(("broken", name_of(workload)))
         time.sleep(0.3)
-        return dr.Broken(self.took_traffic, not self.took_traffic, "watched it")
+        return dp.Broken(self.took_traffic, not self.took_traffic, "watched it")
 
     def undo(self, plan: VerifyPlan, workload: Any) -> None:
         self.calls.append(("undo", name_of(workload)))
 
-    def stop_pods(self, plan: VerifyPlan, workloads: Sequence[Any], at: list[float]) -> list[dr.Stop]:
+    def stop_pods(self, plan: VerifyPlan, workloads: Sequence[Any], at: list[float]) -> list[dp.Stop]:
         at.append(time.monotonic())
         if self.drop_at_stop:
             _App.drop.set()
         time.sleep(0.6)
-        return [dr.Stop(name_of(w), 30.0 if name_of(w) in self.killed else 0.2, 30, name_of(w) in self.killed,
-                        command=("sh", "-c", "python worker.py"), key=dr.process_key(w)) for w in workloads]
+        return [dp.Stop(name_of(w), 30.0 if name_of(w) in self.killed else 0.2, 30, name_of(w) in self.killed,
+                        command=("sh", "-c", "python worker.py"), key=dp.process_key(w)) for w in workloads]
 
     def close(self) -> None:
         self.closed = True
@@ -179,26 +180,26 @@ def test_a_worker_ignoring_sigterm_is_named_with_the_exec_advice_as_a_warning(se
 def test_the_helpers_read_the_pod_template() -> None:
     web = mf.load(APP).named("Deployment", "web")
     assert web is not None
-    assert dr.grace_of(web) == 30 and dr.progress_deadline(web) == 600 and dr.pre_stop_sleep(web) is None
-    broken = dr.broken_template(web)
+    assert dp.grace_of(web) == 30 and dp.progress_deadline(web) == 600 and dp.pre_stop_sleep(web) is None
+    broken = dp.broken_template(web)
     main = broken["spec"]["template"]["spec"]["containers"][0]
     assert main["command"] == ["sleep", "3600"] and "args" not in main
     assert web["spec"]["template"]["spec"]["containers"][0]["args"]  # a copy: the plan is untouched
     hooked = {**web, "spec": {**web["spec"], "template": {"spec": {"terminationGracePeriodSeconds": 35, "containers": [
         {"name": "web", "lifecycle": {"preStop": {"exec": {"command": ["sleep", "5"]}}}}]}}}}
-    assert dr.pre_stop_sleep(hooked) == 5 and dr.grace_of(hooked) == 35
-    assert dr.broken_watch(web) == 6.0  # readiness every second: two periods, raised to the floor
+    assert dp.pre_stop_sleep(hooked) == 5 and dp.grace_of(hooked) == 35
+    assert dp.broken_watch(web) == 6.0  # readiness every second: two periods, raised to the floor
     generated = {"spec": {"template": {"spec": {"containers": [{"name": "web", "startupProbe": {"periodSeconds": 5},
                                                                 "readinessProbe": {"periodSeconds": 10}}]}}}}
-    assert dr.broken_watch(generated) == 10.0  # the startup probe gates readiness
+    assert dp.broken_watch(generated) == 10.0  # the startup probe gates readiness
 
 
 def test_advice_about_a_workload_named_like_a_secret_survives_the_scrubber() -> None:
     # "planted-secrets-mailer: ignored ..." would read as a secret-named key and lose its value
     report = VerifyReport("docker")
-    stop = dr.Stop("planted-secrets-mailer", 30.2, 30, True, key="mailer")
+    stop = dp.Stop("planted-secrets-mailer", 30.2, 30, True, key="mailer")
     report.drill = dr.DrillResult(True, [{"name": "graceful stop", "stops": [stop.to_json()]}],
-                                  [dr._ignore_advice(stop)])
+                                  [dp.ignore_advice(stop)])
     (advice,) = report.to_json()["drill"]["advice"]
     assert advice.startswith("planted-secrets-mailer ignored SIGTERM and was killed after its 30s grace period")
     assert "planted-secrets-mailer stopped in 30.2s of 30s (killed)" in render(report)

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import pytest
 
-from migrator.verify import drill as dr
+from migrator.verify import drill_pods as dp
 from migrator.verify import manifests as mf
 from migrator.verify.kind_drill import DRILL_DEADLINE, KindDrill, broken_patch, kubectl_argv, service_port
 from migrator.verify.plan import make_plan
@@ -50,6 +50,13 @@ def test_rolling_update_is_rollout_restart_then_status() -> None:
     KindDrill(CTX, NS, 120, run=k).roll(make_plan([_web()], "img"), _web())
     assert k.seen == [["rollout", "restart", "deployment/web"],
                       ["rollout", "status", "deployment/web", "--timeout=120s"]]
+
+
+def test_a_statefulset_is_rolled_as_one() -> None:
+    k = Kubectl()
+    sts = {**_web(), "kind": "StatefulSet"}
+    KindDrill(CTX, NS, 120, run=k).roll(make_plan([sts], "img"), sts)
+    assert k.seen[0] == ["rollout", "restart", "statefulset/web"] and k.seen[1][2] == "statefulset/web"
 
 
 def test_a_rollout_that_does_not_finish_fails_the_step() -> None:
@@ -142,4 +149,4 @@ def test_load_goes_through_the_api_server_proxy_to_the_service(monkeypatch: pyte
     (target,) = drill.service_targets(plan)
     assert (target.host, target.port) == ("127.0.0.1", 8001)
     assert target.prefix == f"/api/v1/namespaces/{NS}/services/web:http/proxy" and service_port(plan) == "http"
-    assert dr.DEFAULT_GRACE == 30
+    assert dp.DEFAULT_GRACE == 30
