@@ -5,10 +5,8 @@ Exit codes: 0 success, 1 user/environment error, 2 verification failure, 3 inter
 
 from __future__ import annotations
 
-import functools
 import logging
 import sys
-import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -16,46 +14,13 @@ from typing import Any, TypeVar
 import click
 
 from migrator import __version__
-from migrator.errors import MigrateError
+from migrator.cli_errors import error_message, handle_errors
+from migrator.fleet_cli import fleet
 from migrator.textsafe import block, inline
 
+__all__ = ["error_message", "handle_errors", "main"]
+
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def handle_errors(func: F) -> F:
-    """Turn our exceptions into one-line messages and exit codes; never show a traceback by default."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except MigrateError as exc:
-            click.echo(f"migrate: error: {error_message(exc)}", err=True)
-            sys.exit(exc.exit_code)
-        except KeyboardInterrupt:
-            click.echo("migrate: interrupted", err=True)
-            sys.exit(130)
-        except click.exceptions.Exit:
-            raise
-        except click.ClickException:
-            raise
-        except Exception as exc:
-            logging.getLogger("migrate").debug("%s", traceback.format_exc())
-            click.echo(
-                f"migrate: internal error: {type(exc).__name__}: {inline(str(exc))} (run with --debug for details)",
-                err=True,
-            )
-            sys.exit(3)
-
-    return wrapper  # type: ignore[return-value]
-
-
-def error_message(exc: BaseException) -> str:
-    """The message, safe to print: messages name repository files and paths, which may hold control
-    characters or newlines. An error that lists several problems (``lines``: migrate.toml) keeps one
-    line per problem; every other message stays on one line."""
-    lines = getattr(exc, "lines", None) or (str(exc),)
-    return "\n".join(inline(str(line)) for line in lines)
 
 
 def path_argument(func: F) -> F:
@@ -239,6 +204,8 @@ def pr(path: Path, repo: str | None, base: str | None, branch: str, remote: str,
     if result.verify_ok is False:
         raise VerificationFailed("verification failed: the result is in the pull request body")
 
+
+main.add_command(fleet)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

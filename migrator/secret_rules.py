@@ -108,6 +108,7 @@ _PLACEHOLDER = re.compile(
     r"^(|\$\{?[A-Za-z_][A-Za-z0-9_]*\}?(:?[-=?].*)?([;&|)].*)?|\$[0-9@*#?]|\$\(.*|`.*|\{\{.*\}\}|\{%.*%\}"
     r"|%\([^)]*\)[sd]|%[A-Za-z_][A-Za-z0-9_]*%|@[A-Za-z_][A-Za-z0-9_]*@|%s|\{\w*\}|<[^<>]*>|\[[A-Za-z_ -]*\]"
     r"|x+|\*+|\.\.\.|…|changeme|change-me|change_me|replace[-_ ]?me|todo|tbd|none|null|nil|false|true|empty"
+    r"|yes|no|on|off"  # YAML booleans
     r"|secret|password|passwd|pass|pw|token|key|apikey|api[-_]key|example|sample|dummy|fake|placeholder|test"
     r"|your[-_ ].*|.*[-_ ]here)$",
     re.IGNORECASE,
@@ -115,8 +116,9 @@ _PLACEHOLDER = re.compile(
 
 
 def is_placeholder(value: str) -> bool:
-    """True for values that are references or obvious placeholders, not real secrets."""
-    return bool(_PLACEHOLDER.match(unquote(value).strip()))
+    """True for values that are references or obvious placeholders, not real secrets. A JSON or YAML
+    flow value keeps its separator when read off a line (``"private": true,``): it is not part of it."""
+    return bool(_PLACEHOLDER.match(unquote(value.strip().removesuffix(",").rstrip()).strip()))
 
 
 def unquote(value: str) -> str:

@@ -65,6 +65,17 @@ def test_placeholders(value: str) -> None:
     assert is_placeholder(value)
 
 
+@pytest.mark.parametrize("line", ['  "private": true,', '"token": "changeme",', "auth_token: no", "secret_key: off",
+                                  '{"name": "api", "private": true, "version": "1.0.0"}'])
+def test_flow_values_with_their_separator_and_yaml_booleans_are_not_secrets(line: str) -> None:
+    # every package.json of a Node monorepo says "private": true, and a JSON line keeps its comma
+    assert lift(line).refs == ()
+
+
+def test_a_real_value_with_its_separator_still_is() -> None:
+    assert [(r.label, r.kind) for r in lift('  "password": "Json-Pw-4411",').refs] == [("password", "password")]
+
+
 # (text, the secret in it): one line per form; every one must be redacted and lifted.
 FORMS = [
     ("PGPASSWORD=hunter2x psql -h db", "hunter2x"),

@@ -18,6 +18,7 @@ from typing import Any
 from generators.k8s_pod import secret_name
 from generators.output import OutputFile
 from generators.spec import AppSpec
+from migrator import readiness
 from migrator.model import AppModel, Kind
 from migrator.pr.mapping import Mapping, mappings, mermaid
 from migrator.secrets import scrub
@@ -84,7 +85,8 @@ def render(model: AppModel, spec: AppSpec, files: Sequence[OutputFile], ctx: Bod
            limit: int = GITHUB_LIMIT) -> str:
     """The PR body, at most ``limit`` characters."""
     maps = mappings(model, spec, files)
-    sections = [_summary(model, spec, files, maps), _workloads(maps), _secret_keys(spec), _hardcoded(model),
+    sections = [_summary(model, spec, files, maps), _readiness(model, spec, ctx), _workloads(maps),
+                _secret_keys(spec), _hardcoded(model),
                 _unclassified(model), _questions(model, spec, ctx), _verify(ctx), _evidence(model), _rerun(ctx)]
     return fit(sections, limit)
 
@@ -136,6 +138,24 @@ def _summary(model: AppModel, spec: AppSpec, files: Sequence[OutputFile], maps: 
     # one line per file: 3,000 CronJobs would otherwise push every other section past the size limit
     return Section(lines, [f"- `{f.path}`" for f in files], ["", "</details>", ""], bullets=True,
                    more="see the branch")
+
+
+def verdict(model: AppModel, spec: AppSpec, ctx: BodyContext) -> readiness.Readiness:
+    """The readiness the fleet report shows for this repository, from the same model and verify result."""
+    report = ctx.verify
+    verify_ok = None if report is None else report.get("outcome") == "verified"
+    failed = [str(s.get("name")) for s in (report or {}).get("steps", []) if s.get("status") == "failed"]
+    from migrator.generate import start_command_unknown
+
+    return readiness.assess(model, spec, generate_problem=start_command_unknown(model, spec.settings),
+                            verify_ok=verify_ok, verify_failed=failed)
+
+
+def _readiness(model: AppModel, spec: AppSpec, ctx: BodyContext) -> Section:
+    found = verdict(model, spec, ctx)
+    head = ["## Readiness", "", readiness.summary_line(found), ""]
+    rows = [f"- {r.level.value}: {r.text}" for r in found.reasons]
+    return Section(head, rows, [""] if rows else [], bullets=True, more="run `migrate analyze`")
 
 
 def _workloads(maps: list[Mapping]) -> Section:

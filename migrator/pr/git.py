@@ -84,7 +84,10 @@ def run(args: Sequence[str], cwd: Path, *, env: Mapping[str, str] | None = None,
                        "files git reads, a stale lock, or a remote that does not answer?)") from exc
     if check and proc.returncode != 0:
         lines = [ln for ln in (proc.stderr or proc.stdout).splitlines() if ln.strip()]
-        message = lines[-1].strip() if lines else f"exit code {proc.returncode}"
+        # git's first fatal/error line says what went wrong; its last is often advice ("... and the
+        # repository exists.") that names nothing
+        fatal = [ln for ln in lines if ln.lstrip().startswith(("fatal:", "error:"))]
+        message = (fatal or lines)[0 if fatal else -1].strip() if lines else f"exit code {proc.returncode}"
         if secret:
             message = message.replace(secret, "***")
         raise GitError(f"git {command} failed: {printable(message)}")
