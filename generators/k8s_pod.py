@@ -96,6 +96,12 @@ def container(
     c["volumeMounts"] = cseq(*mounts)
     if process is not None:
         _probes(spec, c, process)
+        if process.pre_stop_sleep is not None:
+            # the kubelet runs the hook before SIGTERM, while the Service stops sending new requests:
+            # the requests in flight finish before the server is asked to stop
+            hook = cmap(exec=cmap(command=cseq("sleep", str(process.pre_stop_sleep.value))))
+            c["lifecycle"] = note(cmap(preStop=hook), "preStop",
+                                  f"pre_stop_sleep: {process.pre_stop_sleep.origin}")
     return c
 
 

@@ -140,8 +140,7 @@ def deployment(spec: AppSpec, p: ProcessSpec) -> CommentedMap:
                 cmap(type="RollingUpdate", rollingUpdate=cmap(maxUnavailable=0, maxSurge=1)))
     main = container(spec, p.label, p.argv, p.resources, command_origin=_command_note(p), process=p)
     template = cmap(metadata=cmap(labels=metadata(spec, p.name, p.label)["labels"]),
-                    spec=pod_spec(spec, [main], grace=int(p.stop_timeout.value),
-                                  grace_origin=f"stop timeout: {p.stop_timeout.origin}"))
+                    spec=pod_spec(spec, [main], grace=p.grace_seconds, grace_origin=_grace_note(p)))
     extra = {}
     if p.port is None:
         extra["annotations"] = cmap(*_WORKER_PROBE_SKIPS)
@@ -161,6 +160,13 @@ def deployment(spec: AppSpec, p: ProcessSpec) -> CommentedMap:
     if p.legacy_name:
         note_before(meta, "name", f"legacy: {p.legacy_name}", indent=2)
     return cmap(apiVersion="apps/v1", kind="Deployment", metadata=meta, spec=body)
+
+
+def _grace_note(p: ProcessSpec) -> str:
+    why = f"stop timeout: {p.stop_timeout.origin}"
+    if p.pre_stop_sleep is None:
+        return why
+    return f"{why}, plus the {p.pre_stop_sleep.value}s preStop sleep"
 
 
 def _command_note(p: ProcessSpec) -> str:

@@ -66,6 +66,13 @@ class ProcessSpec:
     stop_timeout: Value
     legacy_name: str | None
     renamed: str | None = None  # why ``label`` is not the key's own sanitised name (a collision)
+    pre_stop_sleep: Value | None = None  # seconds a preStop hook waits before SIGTERM (migrate.toml)
+
+    @property
+    def grace_seconds(self) -> int:
+        """terminationGracePeriodSeconds: the kubelet counts the preStop hook in it, the legacy stop
+        timeout is the time after SIGTERM, so the sleep comes on top."""
+        return int(self.stop_timeout.value) + (int(self.pre_stop_sleep.value) if self.pre_stop_sleep else 0)
 
 
 @dataclass(frozen=True)
@@ -253,6 +260,7 @@ def _process(p: Subject, app: str, label: str, settings: GenerateSettings, *, we
     else:
         replicas = Value(DEFAULT_WEB_REPLICAS if web else 1, "default" + (": two for availability" if web else ""))
     stop = p.get("stop_timeout")
+    sleep = bounded_int(p.get("pre_stop_sleep"), 1, 3600)
     return ProcessSpec(
         key=p.key,
         label=label,
@@ -268,6 +276,7 @@ def _process(p: Subject, app: str, label: str, settings: GenerateSettings, *, we
         else Value(DEFAULT_STOP_TIMEOUT, f"default: {DEFAULT_STOP_TIMEOUT}s"),
         legacy_name=p.get("legacy_name"),
         renamed=renamed,
+        pre_stop_sleep=Value(sleep, origin(p, "pre_stop_sleep") or "") if sleep else None,
     )
 
 

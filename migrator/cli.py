@@ -83,10 +83,12 @@ def analyze(path: Path, fmt: str, output: Path | None, explain: bool, color: boo
 @click.option("--keep", is_flag=True, help="Leave containers/namespace in place for debugging.")
 @click.option("--timeout", type=click.IntRange(min=1), default=300, show_default=True,
               help="Seconds to wait for each job and for readiness.")
+@click.option("--drill", is_flag=True, help="After the boot, prove the rollout promises under a small load: a "
+              "rolling update, a broken revision that must not take traffic, a rollback, a graceful stop.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @handle_errors
 def verify(path: Path, backend: str, cluster: str, kube_context: str | None, push: str | None, keep: bool,
-           timeout: int, fmt: str) -> None:
+           timeout: int, drill: bool, fmt: str) -> None:
     """Build the image generated in PATH and boot its manifests until the app answers its health check.
 
     Exit codes: 0 verified, 2 the app failed verification, 1 usage/environment error."""
@@ -98,7 +100,7 @@ def verify(path: Path, backend: str, cluster: str, kube_context: str | None, pus
     if kube_context and not push:
         raise UserError("--kube-context needs --push REGISTRY: the cluster must pull the image from somewhere")
     report = run_verify(path, backend, cluster=cluster, kube_context=kube_context, push=push, keep=keep,
-                        timeout=timeout, progress=lambda line: click.echo(block(line), err=True))
+                        timeout=timeout, drill=drill, progress=lambda line: click.echo(block(line), err=True))
     click.echo(render(report, fmt), nl=False)
     if not report.ok:
         raise VerificationFailed(f"verification failed at: {', '.join(s.name for s in report.failed_steps)}")
@@ -153,6 +155,8 @@ def generate(path: Path, output: Path | None, dry_run: bool, show_diff: bool, fo
 @click.option("--verify", "run_verify", is_flag=True, help="Run `migrate verify` and put the result in the body.")
 @click.option("--backend", type=click.Choice(["auto", "kind", "docker"]), default="auto", show_default=True,
               help="Verify backend (with --verify).")
+@click.option("--drill", "run_drill", is_flag=True,
+              help="With --verify: run the rollout drill too (`migrate verify --drill`); its figures go in the body.")
 @click.option("--dry-run", is_flag=True, help="Branch and commit locally; print the title and body; no push, no API.")
 @click.option("--allow-dirty", is_flag=True, help="Run even when the working tree has uncommitted changes.")
 @click.option("--api-url", default="https://api.github.com", show_default=True, help="GitHub (Enterprise) API URL.")
@@ -166,16 +170,18 @@ def generate(path: Path, output: Path | None, dry_run: bool, show_diff: bool, fo
 @click.option("--workdir", type=click.Path(path_type=Path, readable=False), help="Batch: where to clone.")
 @handle_errors
 def pr(path: Path, repo: str | None, base: str | None, branch: str, remote: str, draft: bool, run_verify: bool,
-       backend: str, dry_run: bool, allow_dirty: bool, api_url: str, token_env: str, labels: tuple[str, ...],
-       author: str | None, repos_file: Path | None, clone_url: str | None, workdir: Path | None) -> None:
+       backend: str, run_drill: bool, dry_run: bool, allow_dirty: bool, api_url: str, token_env: str,
+       labels: tuple[str, ...], author: str | None, repos_file: Path | None, clone_url: str | None,
+       workdir: Path | None) -> None:
     """Commit the generated migration of PATH to a branch and open (or update) its pull request."""
     from migrator.errors import UserError, VerificationFailed
     from migrator.pr import PrOptions, open_pr
     from migrator.pr.git import Author
 
     options = PrOptions(repo=repo, base=base, branch=branch, remote=remote, draft=draft, verify=run_verify,
-                        verify_backend=backend, dry_run=dry_run, allow_dirty=allow_dirty, api_url=api_url,
-                        token_env=token_env, labels=labels, author=Author.parse(author) if author else Author())
+                        verify_backend=backend, verify_drill=run_drill, dry_run=dry_run, allow_dirty=allow_dirty,
+                        api_url=api_url, token_env=token_env, labels=labels,
+                        author=Author.parse(author) if author else Author())
     def say(message: str) -> None:
         click.echo(block(message), err=True)
 

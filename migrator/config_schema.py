@@ -179,6 +179,11 @@ SECTIONS: tuple[Section, ...] = (
         Setting("stop_timeout", "integer", "an integer number of seconds from 0 to 86400",
                 "Seconds between SIGTERM and SIGKILL (terminationGracePeriodSeconds).", _int(0, 86400),
                 {"type": "integer", "minimum": 0, "maximum": 86400}, 30),
+        Setting("pre_stop_sleep", "integer", "an integer number of seconds from 1 to 3600",
+                "A preStop hook that sleeps this long before SIGTERM, so requests in flight finish while the "
+                "Service stops sending new ones (for a server that drops them on SIGTERM; `migrate verify "
+                "--drill` says when). Added to terminationGracePeriodSeconds. The image needs `sleep`.",
+                _int(1, 3600), {"type": "integer", "minimum": 1, "maximum": 3600}, 5),
     ), name="NAME", name_expected="a process name that is not empty", name_check=lambda n: bool(n.strip()),
         name_pattern=r"\S"),
     Section("env", "One table per environment variable the app reads (the key is the variable's name).", (

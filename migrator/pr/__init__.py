@@ -38,6 +38,7 @@ class PrOptions:
     draft: bool = False
     verify: bool = False
     verify_backend: str = "auto"
+    verify_drill: bool = False  # with verify: the rollout drill too, its figures in the body
     dry_run: bool = False
     allow_dirty: bool = False
     api_url: str = DEFAULT_API
@@ -152,7 +153,7 @@ def open_pr(path: str | os.PathLike[str], options: PrOptions, *, env: Mapping[st
         notes += [f"`{p}` is generated but ignored by .gitignore: not committed" for p in sorted(ignored)]
         verify_json, verify_ok = None, None
         if options.verify:
-            verify_json, verify_ok = _verify(out_dir, options.verify_backend, say)
+            verify_json, verify_ok = _verify(out_dir, options.verify_backend, say, drill=options.verify_drill)
         message = commit_message(model.root_name, paths, head)
         new = repo.commit_paths(tree, paths, message, options.author)
     tip = new or start
@@ -197,11 +198,12 @@ def _regular(tree: Path, prefix: str, name: str) -> bool:
         return directory.is_regular(f"{prefix}/{name}" if prefix else name)
 
 
-def _verify(out_dir: Path, backend: str, say: Callable[[str], None]) -> tuple[dict[str, Any], bool]:
+def _verify(out_dir: Path, backend: str, say: Callable[[str], None], *,
+            drill: bool = False) -> tuple[dict[str, Any], bool]:
     """Run ``migrate verify`` on the generated tree (when the verify package is installed)."""
     try:
         from migrator.verify import verify
     except ImportError as exc:  # pragma: no cover - verify ships with migrate; a partial install
         raise UserError("--verify needs migrator.verify, which is not installed") from exc
-    report = verify(out_dir, backend, progress=say)
+    report = verify(out_dir, backend, drill=drill, progress=say)
     return report.to_json(), report.ok

@@ -256,7 +256,33 @@ def _verify(ctx: BodyContext) -> Section:
             f"**{str(report.get('outcome', '?')).upper()}** with the {report.get('backend')} backend "
             f"in {report.get('duration_s', 0)} s.", "", "| step | status | detail |", "|---|---|---|"]
     rows = [f"| {cell(s.get('name'))} | {s.get('status')} | {cell(s.get('detail'))} |" for s in report.get("steps", [])]
-    return Section(head, rows, [""], more="run `migrate verify`")
+    return Section(head, rows, [""] + _drill(report.get("drill")), more="run `migrate verify`")
+
+
+def _drill(drill: Any) -> list[str]:
+    """The drill's figures (requests, failures, longest gap, times) and what to change, after the steps."""
+    if not isinstance(drill, dict):
+        return []
+    how = ("simulated on plain containers by the Docker backend" if drill.get("simulation")
+           else "real rollouts on the cluster")
+    out = ["### Rollout drill", "", f"Rolling update, broken revision, rollback and graceful stop under load ({how}).",
+           "", "| step | requests | failed | longest gap | times |", "|---|---|---|---|---|"]
+    for step in drill.get("steps") or []:
+        load = step.get("load") or {}
+        timed = [(k.removesuffix("_s"), v) for k, v in step.items() if k.endswith("_s")]
+        times = [f"{k} {v}s" for k, v in timed if not isinstance(v, dict)]
+        times += [f"{n} {t}s" for _, v in timed if isinstance(v, dict) for n, t in v.items()]
+        times += [f"{x.get('workload')} stopped in {x.get('seconds')}s of {x.get('grace_s')}s"
+                  + (" (killed)" if x.get("killed") else "") for x in step.get("stops") or []]
+        if "in_flight" in step:
+            times.append(f"{step['in_flight']} in flight at SIGTERM, {step['dropped']} dropped")
+        gap = f"{load['longest_gap_s']} s" if "longest_gap_s" in load else ""
+        out.append(f"| {cell(step.get('name'))} | {load.get('sent', '')} | {load.get('failed', '')} | {gap} | "
+                   f"{cell('; '.join(times))} |")
+    advice = drill.get("advice") or []
+    if advice:
+        out += ["", "What to change:", ""] + [f"- {scrub(str(a))}" for a in advice]
+    return out + [""]
 
 
 def _evidence(model: AppModel) -> Section:

@@ -12,7 +12,9 @@ and share the steps below and one :class:`~migrator.verify.report.VerifyReport`:
 5. start every Deployment, wait for readiness per its probes, GET the web Service's health path
    (2xx/3xx), let workers settle;
 6. trigger each CronJob once and report the result;
-7. clean up unless ``keep``.
+7. with ``drill``: rolling update under load, a broken revision, rollback, graceful stop
+   (:mod:`migrator.verify.drill`);
+8. clean up unless ``keep``.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import shutil
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from migrator import names
 from migrator.config import offline_jobs
@@ -33,6 +35,9 @@ from migrator.verify.build import BuildFiles, build_files, build_image
 from migrator.verify.image_scan import scan_image
 from migrator.verify.plan import AnalysisHints, VerifyPlan, make_plan, name_of
 from migrator.verify.report import SKIPPED, WARNING, Step, StepFailed, VerifyReport
+
+if TYPE_CHECKING:
+    from migrator.verify.drill import DrillBackend
 
 log = logging.getLogger(__name__)
 SETTLE_SECONDS = 8.0
@@ -52,6 +57,7 @@ class Backend(Protocol):
     def http_check(self, plan: VerifyPlan) -> tuple[int, str]: ...
     def settle(self, plan: VerifyPlan, seconds: float) -> None: ...
     def pod_logs(self, plan: VerifyPlan, workload: str) -> dict[str, list[str]]: ...
+    def drill(self) -> DrillBackend: ...
     def cleanup(self) -> None: ...
 
 
@@ -110,6 +116,7 @@ def verify(
     keep: bool = False,
     timeout: float = 300,
     settle: float = SETTLE_SECONDS,
+    drill: bool = False,
     progress: Callable[[str], None] | None = None,
     client: Any = None,
 ) -> VerifyReport:
@@ -139,7 +146,7 @@ def verify(
     # the checkout directory may be called anything (owner+name, "My App", Näme): the tag must be valid
     tag = f"{names.image_repository(root.resolve().name, 'migrate-verify')}:{names.image_tag(run_id)}"
     try:
-        _run(root, be, report, manifests, files, client, tag, settle, marks)
+        _run(root, be, report, manifests, files, client, tag, settle, marks, drill)
     except StepFailed:
         pass  # recorded on its step; the remaining steps do not run
     finally:
@@ -174,7 +181,7 @@ def _remove_image(client: Any, tag: str) -> None:
 
 
 def _run(root: Path, be: Backend, report: VerifyReport, manifests: mf.Manifests, files: BuildFiles, client: Any,
-         tag: str, settle: float, marks: dict[str, str]) -> None:
+         tag: str, settle: float, marks: dict[str, str], drill: bool = False) -> None:
     with report.step("validate manifests") as step:
         errors = mf.validate(manifests.objects)
         if errors:
@@ -233,6 +240,10 @@ def _run(root: Path, be: Backend, report: VerifyReport, manifests: mf.Manifests,
         # cluster; one the user marked in migrate.toml [offline_jobs] may exit non-zero, never fail to start
         with report.step(f"trigger cronjob {name_of(cron)}") as step:
             _run_job(be, plan, cron, step, marks)
+    if drill:
+        from migrator.verify import drill as drills
+
+        drills.run(be.drill(), plan, report)
 
 
 def offline_mark(job: Any, marks: dict[str, str]) -> tuple[str, str] | None:

@@ -15,13 +15,16 @@ import re
 import shlex
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from migrator import names
 from migrator.verify.manifests import Manifest, containers
 from migrator.verify.plan import VerifyPlan, name_of, pod_template, selects
 from migrator.verify.probes import ProbeState, http_get, now, run_probe
 from migrator.verify.report import StepFailed, VerifyReport, tail
+
+if TYPE_CHECKING:
+    from migrator.verify.drill import DrillBackend
 
 LABEL = "migrate.verify"
 NOTE = ("docker backend: not a Kubernetes; pod templates run as plain containers (one replica each, "
@@ -78,6 +81,7 @@ class DockerBackend:
         self.running: dict[str, tuple[Any, Mapping[str, Any]]] = {}  # container name -> (container, spec)
         self.claimed: set[str] = set()  # volumes created for PersistentVolumeClaims, owned by the fsGroup
         self.probes: dict[str, dict[str, ProbeState]] = {}
+        self.pods: dict[str, list[str]] = {}  # workload name -> container names of its current pod
 
     def _name(self, *parts: str) -> str:
         """A container or volume name of this run: object names come from manifests a user may edit."""
@@ -275,31 +279,38 @@ class DockerBackend:
 
     def start_workloads(self, plan: VerifyPlan) -> None:
         for obj in plan.deployments:
-            prefix = self._name(name_of(obj))
-            self._run_init(plan, obj, prefix)
-            first = None
-            for spec in containers(obj, init=False):
-                cname = names.docker_name(prefix, spec["name"])
-                c = self._create(plan, obj, spec, cname, self._aliases(plan, obj) if first is None else [], first)
-                _start(c, cname)
-                first = first or c
-                self.running[cname] = (c, spec)
-                t = now()
-                kinds = ("startupProbe", "readinessProbe", "livenessProbe")
-                self.probes[cname] = {k: ProbeState(spec[k], t) for k in kinds if spec.get(k)}
-                self.report.say(f"  started {cname} ({name_of(obj)})")
+            self.pods[name_of(obj)] = self.start_pod(plan, obj, self._name(name_of(obj)))
 
-    def _ip(self, c: Any) -> str:
+    def start_pod(self, plan: VerifyPlan, obj: Manifest, prefix: str) -> list[str]:
+        """Start one pod of a workload (init containers first); its container names, the first holding
+        the pod's network and the Services' aliases."""
+        self._run_init(plan, obj, prefix)
+        first = None
+        started = []
+        for spec in containers(obj, init=False):
+            cname = names.docker_name(prefix, spec["name"])
+            c = self._create(plan, obj, spec, cname, self._aliases(plan, obj) if first is None else [], first)
+            _start(c, cname)
+            first = first or c
+            self.running[cname] = (c, spec)
+            t = now()
+            kinds = ("startupProbe", "readinessProbe", "livenessProbe")
+            self.probes[cname] = {k: ProbeState(spec[k], t) for k in kinds if spec.get(k)}
+            self.report.say(f"  started {cname} ({name_of(obj)})")
+            started.append(cname)
+        return started
+
+    def ip(self, c: Any) -> str:
         networks = c.attrs["NetworkSettings"]["Networks"]
         if self.network_name in networks:
             return str(networks[self.network_name]["IPAddress"])
         mode = c.attrs["HostConfig"]["NetworkMode"]  # container:<id> - a sidecar sharing the pod's net
-        return self._ip(self.client.containers.get(mode.split(":", 1)[1]))
+        return self.ip(self.client.containers.get(mode.split(":", 1)[1]))
 
     def _failure(self, cname: str, c: Any, detail: str) -> StepFailed:
         return StepFailed(detail, logs={cname: logs_of(c)})
 
-    def _tick(self, cname: str) -> bool:
+    def tick(self, cname: str) -> bool:
         """Check one container once: raise when it died or a startup/liveness probe gave up; True when ready."""
         c, spec = self.running[cname]
         c.reload()
@@ -312,7 +323,7 @@ class DockerBackend:
         startup = states.get("startupProbe")
         if startup and not startup.passed:
             if startup.due(t):
-                startup.record(*run_probe(startup.probe, c, spec, self._ip(c)), now())
+                startup.record(*run_probe(startup.probe, c, spec, self.ip(c)), now())
                 if startup.exhausted:
                     detail = f"{cname}: startup probe failed {startup.failures} times: {startup.last}"
                     raise self._failure(cname, c, detail)
@@ -320,7 +331,7 @@ class DockerBackend:
         for key in ("livenessProbe", "readinessProbe"):
             st = states.get(key)
             if st and st.due(t):
-                st.record(*run_probe(st.probe, c, spec, self._ip(c)), now())
+                st.record(*run_probe(st.probe, c, spec, self.ip(c)), now())
                 if key == "livenessProbe" and st.exhausted:
                     raise self._failure(cname, c, f"{cname}: liveness probe failed {st.failures} times "
                                         f"(the kubelet would restart it): {st.last}")
@@ -332,7 +343,7 @@ class DockerBackend:
         pending = set(self.running)
         while pending:
             for cname in sorted(pending):
-                if self._tick(cname):
+                if self.tick(cname):
                     pending.discard(cname)
                     self.report.say(f"  {cname} ready")
             if pending and time.monotonic() > deadline:
@@ -346,16 +357,22 @@ class DockerBackend:
         end = time.monotonic() + seconds
         while time.monotonic() < end:
             for cname in self.running:
-                self._tick(cname)
+                self.tick(cname)
             time.sleep(0.5)
 
     def pod_logs(self, plan: VerifyPlan, workload: str) -> dict[str, list[str]]:
         prefix = self._name(workload) + "-"
         return {name: logs_of(c) for name, (c, _) in self.running.items() if name.startswith(prefix)}
 
+    def drill(self) -> DrillBackend:
+        """The drill's rollouts, played on this engine (a simulation: see docker_drill)."""
+        from migrator.verify.docker_drill import DockerDrill
+
+        return DockerDrill(self)
+
     def http_check(self, plan: VerifyPlan) -> tuple[int, str]:
         assert plan.health is not None
         h = plan.health
         c, _ = self.running[self._name(h.pod, h.container)]
         c.reload()
-        return http_get(self._ip(c), h.port, h.path, {"Host": h.host}, timeout=10)
+        return http_get(self.ip(c), h.port, h.path, {"Host": h.host}, timeout=10)

@@ -13,7 +13,7 @@ import copy
 import shutil
 import subprocess
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from migrator import names
 from migrator.errors import UserError
@@ -21,6 +21,9 @@ from migrator.verify.manifests import Manifest, containers
 from migrator.verify.plan import VerifyPlan, name_of
 from migrator.verify.report import StepFailed, VerifyReport, tail
 from migrator.verify.services import BackingService, secret_manifest
+
+if TYPE_CHECKING:
+    from migrator.verify.drill import DrillBackend
 
 LABEL = "migrate.verify"
 _LATER = {"Deployment", "StatefulSet", "Job", "CronJob", "Secret", "Namespace"}
@@ -224,6 +227,13 @@ class KindBackend:
         obj = next((d for d in plan.deployments if name_of(d) == workload), None)
         labels = (((obj or {}).get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
         return self._logs(",".join(f"{k}={v}" for k, v in labels.items()), 40) if labels else {}
+
+    def drill(self) -> DrillBackend:
+        """The drill with kubectl against this run's namespace (the context verify uses)."""
+        from migrator.verify.kind_drill import KindDrill
+
+        return KindDrill(self.kube_context or f"kind-{self.cluster}", self.namespace, self.timeout,
+                         say=self.report.say)
 
     def http_check(self, plan: VerifyPlan) -> tuple[int, str]:
         k8s = _k8s()

@@ -1,7 +1,9 @@
 """One report type for both verify backends: steps with durations, an outcome, failure evidence.
 
 The JSON rendering is a contract (the PR bot reads it): ``{"version": 1, "backend", "run_id", "outcome",
-"duration_s", "steps": [{"name", "status", "duration_s", "detail", "logs", "events"}], "notes"}``.
+"duration_s", "steps": [{"name", "status", "duration_s", "detail", "logs", "events"}], "notes"}``, and with
+``--drill`` a ``"drill"`` object: ``{"simulation", "steps": [{"name", "load": {"sent", "failed",
+"longest_gap_s", ...}, ...}], "advice"}`` (:mod:`migrator.verify.drill`).
 Statuses: ``ok``, ``failed`` (fails the verification), ``warning`` (reported, does not fail it),
 ``skipped``. Details, logs and notes are scrubbed of secrets and made safe to print
 (:mod:`migrator.textsafe`): a container's colour codes are dropped, any other control character is
@@ -71,6 +73,7 @@ class VerifyReport:
     progress: Callable[[str], None] | None = None
     started: float = field(default_factory=time.monotonic)
     duration_s: float = 0.0
+    drill: Any = None  # a drill.DrillResult after ``--drill``
 
     @property
     def outcome(self) -> str:
@@ -125,7 +128,19 @@ class VerifyReport:
             "duration_s": round(self.duration_s, 2),
             "steps": [s.to_json() for s in self.steps],
             "notes": [inline(scrub(n)) for n in self.notes],
+            **({"drill": _clean(self.drill.to_json())} if self.drill is not None else {}),
         }
+
+
+def _clean(value: Any) -> Any:
+    """The drill's figures as they are; its strings scrubbed and made safe to print."""
+    if isinstance(value, str):
+        return inline(scrub(value))
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    return value
 
 
 def render(report: VerifyReport, fmt: str = "text") -> str:
@@ -143,10 +158,34 @@ def render(report: VerifyReport, fmt: str = "text") -> str:
         for name, lines in step["logs"].items():
             out.append(f"            last log lines of {name}:")
             out.extend(f"            | {line}" for line in lines)
+    if data.get("drill"):
+        out.extend(_drill_text(data["drill"]))
     if data["notes"]:
         out.append("")
         out.extend(f"note: {n}" for n in data["notes"])
     return "\n".join(out) + "\n"
+
+
+def _drill_text(drill: dict[str, Any]) -> list[str]:
+    how = ("a simulation on plain containers, played the way a Deployment would" if drill["simulation"]
+           else "real Kubernetes rollouts")
+    out = ["", f"drill ({how}):"]
+    for step in drill["steps"]:
+        load = step.get("load")
+        figures = [f"{k} {v}" for k, v in step.items() if k.endswith("_s") and not isinstance(v, dict)]
+        figures += [f"{k} {', '.join(f'{n} {t}s' for n, t in v.items())}" for k, v in step.items()
+                    if k.endswith("_s") and isinstance(v, dict)]
+        if load:
+            figures.append(f"{load['sent']} requests, {load['failed']} failed, longest gap {load['longest_gap_s']}s")
+        if "in_flight" in step:
+            figures.append(f"{step['in_flight']} in flight at the stop, {step['dropped']} dropped")
+        figures += [f"{s['workload']} stopped in {s['seconds']}s of {s['grace_s']}s"
+                    + (" (killed)" if s["killed"] else "") for s in step.get("stops", [])]
+        out.append(f"  {step['name']}: {'; '.join(figures) or 'done'}")
+    if drill["advice"]:
+        out.append("  what to change:")
+        out.extend(f"  - {a}" for a in drill["advice"])
+    return out
 
 
 def tail(text: str, lines: int = LOG_TAIL) -> list[str]:

@@ -115,6 +115,21 @@ def test_grace_period_and_resources_from_legacy_limits() -> None:
     assert worker["containers"][0]["resources"]["limits"] == {"cpu": "500m", "memory": "512Mi"}
 
 
+def test_pre_stop_sleep_from_migrate_toml_adds_a_hook_and_extends_the_grace_period() -> None:
+    from migrator.config import overrides_from
+
+    findings = django_findings() + overrides_from({"processes": {"web": {"pre_stop_sleep": 5}}})
+    files = generated(findings)
+    web = pod(objects(files)["deployment-web.yaml"])
+    assert web["containers"][0]["lifecycle"] == {"preStop": {"exec": {"command": ["sleep", "5"]}}}
+    assert web["terminationGracePeriodSeconds"] == 25  # the legacy 20s after SIGTERM, plus the sleep
+    text = next(f.content for f in files if f.path.endswith("deployment-web.yaml"))
+    assert "# pre_stop_sleep: migrate.toml" in text and "plus the 5s preStop sleep" in text
+    worker = pod(objects(files)["deployment-worker.yaml"])
+    assert "lifecycle" not in worker["containers"][0] and worker["terminationGracePeriodSeconds"] == 30
+    validate(objects(files)["deployment-web.yaml"])
+
+
 def test_resources_settings_apply_where_legacy_says_nothing() -> None:
     settings = GenerateSettings(resources={"memory_limit": "2Gi", "cpu_request": "250m"})
     worker = pod(objs(settings=settings)["deployment-worker.yaml"])["containers"][0]["resources"]

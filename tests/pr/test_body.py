@@ -79,6 +79,27 @@ def test_verify_result_is_reported():
     assert "| `wait for web` | failed | `readiness probe failed \\| 503` |" in section
 
 
+def test_drill_figures_and_advice_are_reported():
+    from migrator.verify.drill import DrillResult
+
+    report = VerifyReport("docker", "abc123")
+    report.steps += [Step("drill: graceful stop", FAILED, 6.0, "web: 4 request(s) in flight at the stop, 4 dropped")]
+    report.drill = DrillResult(True, [
+        {"name": "rolling update", "rollout_s": {"shop-web": 6.1},
+         "load": {"sent": 32, "failed": 0, "longest_gap_s": 0.8}},
+        {"name": "graceful stop", "stops": [{"workload": "shop-web", "seconds": 0.4, "grace_s": 30, "killed": False}],
+         "in_flight": 4, "dropped": 4},
+    ], ["shop-web: requests were dropped at SIGTERM | add `[processes.web] pre_stop_sleep = 5` in migrate.toml"])
+    text = render(FIXTURES / "heroku-django", body.BodyContext(verify=report.to_json()))[1]
+    section = text.split("### Rollout drill", 1)[1].split("## Evidence", 1)[0]
+    assert "(simulated on plain containers by the Docker backend)" in section
+    assert "| `rolling update` | 32 | 0 | 0.8 s | `shop-web 6.1s` |" in section
+    stop = "`shop-web stopped in 0.4s of 30s; 4 in flight at SIGTERM, 4 dropped`"
+    assert f"| `graceful stop` |  |  |  | {stop} |" in section
+    assert "- shop-web: requests were dropped at SIGTERM | add `[processes.web] pre_stop_sleep = 5` in migrate.toml" \
+        in section
+
+
 def test_mermaid_labels_cannot_break_the_diagram():
     maps = [Mapping('web "main" [x] <y>', "web", ("deploy/run|it.sh:3",),
                     (Workload("Deployment", "shop-web", "deploy/k8s/base/deployment-web.yaml"),

@@ -268,6 +268,30 @@ def test_verify_runs_on_the_generated_tree_and_its_result_goes_in_the_body(cli, 
         "migrate: error: verification failed: the result is in the pull request body")
 
 
+def test_drill_is_asked_of_verify_and_its_figures_go_in_the_body(cli, repo, monkeypatch):
+    from migrator import verify as verify_pkg
+    from migrator.verify.drill import DrillResult
+    from migrator.verify.report import OK, Step, VerifyReport
+
+    checkout, _ = repo
+    asked: list[object] = []
+
+    def fake_verify(root: Path, backend: str, **options: object) -> VerifyReport:
+        asked.append(options.get("drill"))
+        report = VerifyReport("docker", "r1")
+        report.steps += [Step("drill: rolling update under load", OK)]
+        report.drill = DrillResult(True, [{"name": "rolling update", "rollout_s": {"shop-web": 6.0},
+                                           "load": {"sent": 60, "failed": 0, "longest_gap_s": 0.2}}])
+        return report
+
+    monkeypatch.setattr(verify_pkg, "verify", fake_verify)
+    result = cli.invoke(main, ["pr", str(checkout), "--dry-run", "--verify", "--drill", "--backend", "docker"])
+    assert result.exit_code == 0, result.output
+    assert asked == [True]
+    assert "### Rollout drill" in result.stdout
+    assert "| `rolling update` | 60 | 0 | 0.2 s | `shop-web 6.0s` |" in result.stdout
+
+
 def test_generated_files_the_repository_ignores_stay_out_of_the_commit(tmp_path):
     from tests.pr.conftest import APP
 

@@ -65,3 +65,23 @@ def test_an_invalid_kind_cluster_name_is_a_usage_error(tmp_path: Path) -> None:
 
     result = CliRunner().invoke(main, ["verify", str(APP), "--backend", "kind", "--cluster", "My_Cluster"])
     assert result.exit_code == 1 and "--cluster 'My_Cluster' is not a valid kind cluster name" in result.stderr
+
+
+def test_drill_flag_reaches_verify_and_a_failed_promise_exits_2(monkeypatch: pytest.MonkeyPatch) -> None:
+    from migrator import verify as verify_pkg
+    from migrator.verify.report import FAILED, Step
+
+    from .conftest import APP
+
+    asked: list[object] = []
+
+    def fake(root: Path, backend: str, **options: object) -> VerifyReport:
+        asked.append(options.get("drill"))
+        report = VerifyReport("docker", "r1")
+        report.steps.append(Step("drill: graceful stop", FAILED, detail="web had 2 request(s) in flight, 2 dropped"))
+        return report
+
+    monkeypatch.setattr(verify_pkg, "verify", fake)
+    result = CliRunner().invoke(main, ["verify", str(APP), "--backend", "docker", "--drill"])
+    assert asked == [True] and result.exit_code == 2, result.output
+    assert "[ failed] drill: graceful stop" in result.stdout

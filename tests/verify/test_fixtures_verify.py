@@ -8,6 +8,9 @@ deploy.sh of case arms and [[ ]] tests: gunicorn, alembic on PostgreSQL, a CronJ
 becomes the Ingress, not a workload), uv-workspace-app (uv from its lock, with a path package inside the
 repo), poetry-fastapi (poetry from its lock), django-sqlite-systemd (SQLite on a claim, a log file on an
 emptyDir, an env-built ALLOWED_HOSTS, a cron script of mode 0644; and its control without the log volume).
+The rollout drill (``--drill``) runs inside the flask-gunicorn boot, and twice on wsgiref-dashboard (a
+server that drops requests at SIGTERM, then the migrate.toml fix the report suggests), the two runs
+sharing cached image layers.
 
 Each test asserts the health answer, not only the outcome. The images build with pip from PyPI, so
 these are the slowest tests; the broken variant reuses the cached layers of the Django build.
@@ -55,12 +58,61 @@ def _why(report: VerifyReport) -> list[Any]:
     return [(s.name, s.status, s.detail, s.logs) for s in report.steps if s.status != "ok"] + report.notes
 
 
-def test_flask_gunicorn_with_worker(tmp_path: Path) -> None:
-    report = verify(generated("flask-gunicorn", tmp_path), "docker", settle=5, timeout=180)
+def _drill(report: VerifyReport, name: str) -> dict[str, Any]:
+    assert report.drill is not None, _why(report)
+    found: dict[str, Any] = next(s for s in report.drill.steps if s["name"] == name)
+    return found
+
+
+def test_flask_gunicorn_with_worker_and_the_rollout_drill(tmp_path: Path) -> None:
+    # the drill runs in this boot (no second image build): gunicorn and the RQ worker keep every promise
+    report = verify(generated("flask-gunicorn", tmp_path), "docker", settle=5, timeout=180, drill=True)
     assert report.outcome == "verified", _why(report)
     assert _step(report, "health check").detail == "GET http://flask-gunicorn-web:8000/health -> 200"
     assert "redis" in _step(report, "start backing services").detail
     assert "flask-gunicorn-worker" in _step(report, "start deployments").detail  # and it stayed up (settle)
+    assert [s.status for s in report.steps if s.name.startswith("drill: ")] == ["ok"] * 4, _why(report)
+    rolling = _drill(report, "rolling update")
+    assert set(rolling["rollout_s"]) == {"flask-gunicorn-web", "flask-gunicorn-worker"}
+    assert rolling["load"]["sent"] > 0 and rolling["load"]["failed"] == 0
+    broken = _drill(report, "broken revision")
+    assert broken["stalled"] and not broken["took_traffic"] and broken["load"]["failed"] == 0
+    assert "ProgressDeadlineExceeded" in broken["detail"]
+    assert _drill(report, "rollback")["load"]["failed"] == 0
+    stops = _drill(report, "graceful stop")["stops"]
+    assert {s["workload"] for s in stops} == {"flask-gunicorn-web", "flask-gunicorn-worker"}
+    assert not any(s["killed"] for s in stops), stops  # gunicorn and rq stop on SIGTERM
+    assert report.drill is not None and report.drill.advice == []
+    assert "drill (a simulation on plain containers" in render(report)
+
+
+def test_wsgiref_dashboard_drops_requests_at_sigterm_until_the_suggested_pre_stop_sleep(tmp_path: Path) -> None:
+    import re
+
+    root = generated("wsgiref-dashboard", tmp_path)
+    report = verify(root, "docker", settle=1, timeout=180, drill=True)
+    assert report.outcome == "failed"
+    assert _step(report, "drill: graceful stop").status == "failed", _why(report)
+    graceful = _drill(report, "graceful stop")
+    assert graceful["in_flight"] >= 1 and graceful["dropped"] == graceful["in_flight"]  # the slow "/" pages
+    for name in ("drill: broken revision does not take traffic", "drill: rollback"):
+        assert _step(report, name).status == "ok", _why(report)
+    assert report.drill is not None
+    advice = next(a for a in report.drill.advice if "at SIGTERM" in a)
+    wanted = re.search(r"`\[processes\.web\] pre_stop_sleep = (\d+)` in migrate.toml", advice)
+    assert wanted, advice
+    # the fix, as the report words it, in the migrate.toml that generate wrote; generate again
+    toml = root / "migrate.toml"
+    fix = f"[processes.web]\npre_stop_sleep = {wanted.group(1)}\n"
+    toml.write_text(toml.read_text().replace("[processes.web]\n", fix))
+    writer.write(generate(root), root)
+    assert "- sleep" in (root / "deploy/k8s/base/deployment-web.yaml").read_text()
+    fixed = verify(root, "docker", settle=1, timeout=180, drill=True)
+    assert fixed.outcome == "verified", _why(fixed)
+    graceful = _drill(fixed, "graceful stop")
+    assert graceful["in_flight"] >= 1 and graceful["dropped"] == 0
+    assert _drill(fixed, "rolling update")["load"]["failed"] == 0
+    assert fixed.drill is not None and fixed.drill.advice == []
 
 
 def test_pipenv_celery_flask_with_worker_and_schedule(tmp_path: Path) -> None:

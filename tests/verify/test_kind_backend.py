@@ -45,3 +45,18 @@ def test_namespace_is_removed() -> None:
         assert api.read_namespace(f"migrate-verify-{report.run_id}").status.phase == "Terminating"
     except ApiException as exc:
         assert exc.status == 404  # already gone
+
+
+def test_drill_in_kind() -> None:
+    # real rollouts: rollout restart of both Deployments, a broken web revision the controller reports
+    # as ProgressDeadlineExceeded while the old ReplicaSet serves, rollout undo, pods deleted under load
+    report = verify(APP, "kind", cluster=CLUSTER, settle=1, timeout=300, drill=True)
+    steps = {s.name: s for s in report.steps}
+    why = [(s.name, s.status, s.detail, s.events) for s in report.steps if s.status != "ok"]
+    assert report.drill is not None and report.drill.simulation is False
+    for name in ("drill: rolling update under load", "drill: broken revision does not take traffic", "drill: rollback"):
+        assert steps[name].status == "ok", why
+    assert "Progressing reason ProgressDeadlineExceeded" in steps["drill: broken revision does not take traffic"].detail
+    rolling = report.drill.steps[0]
+    assert rolling["load"]["sent"] > 0 and rolling["load"]["failed"] == 0
+    assert steps["drill: graceful stop"].status in ("ok", "warning"), why  # the tiny app's PID 1 ignores SIGTERM
