@@ -61,8 +61,8 @@ def relativize(command: str, workdir: str | None) -> str:
     ``uwsgi --ini /srv/app/deploy/uwsgi.ini`` run in ``/srv/app`` -> ``uwsgi --ini deploy/uwsgi.ini``.
     """
     root = (workdir or "").rstrip("/")
-    if not root.startswith("/") or "{{" in root or "%" in root:
-        return command
+    if not root.startswith("/") or "{{" in root or "%" in root or root not in command:
+        return command  # (no word can be under a root the text does not contain: nothing to split)
     argv = split(command)
     out = relativize_words(argv, workdir)
     return join(out) if out != argv else command
