@@ -36,25 +36,39 @@ _SETTINGS_BASES = {"pydantic.BaseSettings", "pydantic_settings.BaseSettings", "B
 def env_reads(mod: PyModule) -> Iterator[Item]:
     """One env finding (and maybe a SecretFinding) per place the module reads an environment variable."""
     env_objs, decouple_objs = _env_objects(mod)
+    # def app(environ, start_response): a bare `environ` is the request's WSGI dict, whose PATH_INFO /
+    # HTTP_* keys are request data, not configuration (os.environ still counts)
+    request_dict = _wsgi_environ(mod)
+    environs = _ENVIRON - {"environ"} if request_dict else _ENVIRON
     # variables with a default in an environ.Env(...) scheme are not required where read bare
     schemed = {kw.arg for call in mod.nodes(ast.Call) if mod.qualname(call.func) in _ENV_FACTORIES
                for kw in call.keywords if kw.arg} if env_objs else set()
     for call in mod.nodes(ast.Call):
-        yield from _call(mod, call, env_objs, decouple_objs, schemed)
+        if not (request_dict and str(mod.qualname(call.func)).startswith("environ.")):
+            yield from _call(mod, call, env_objs, decouple_objs, schemed)
     for sub in mod.nodes(ast.Subscript):
-        if isinstance(sub.ctx, ast.Load) and mod.qualname(sub.value) in _ENVIRON:
+        if isinstance(sub.ctx, ast.Load) and mod.qualname(sub.value) in environs:
             name = mod.string(sub.slice)
             if name:
                 yield base.env_var(name, mod.src(sub), base.D, required=True)
     for cmp in mod.nodes(ast.Compare):
         # "X" in os.environ: an optional variable
         membership = len(cmp.ops) == 1 and isinstance(cmp.ops[0], (ast.In, ast.NotIn))
-        if membership and mod.qualname(cmp.comparators[0]) in _ENVIRON:
+        if membership and mod.qualname(cmp.comparators[0]) in environs:
             name = mod.string(cmp.left)
             if name:
                 yield base.env_var(name, mod.src(cmp), base.D, required=False)
     for cls in mod.nodes(ast.ClassDef):
         yield from _settings_class(mod, cls)
+
+
+def _wsgi_environ(mod: PyModule) -> bool:
+    """A function of the module takes a parameter named ``environ`` (a WSGI app or middleware), and
+    nothing imports that name."""
+    if "environ" in mod.imports:
+        return False
+    signatures = [fn.args for fn in mod.nodes(ast.FunctionDef)] + [fn.args for fn in mod.nodes(ast.Lambda)]
+    return any(a.arg == "environ" for sig in signatures for a in [*sig.posonlyargs, *sig.args, *sig.kwonlyargs])
 
 
 def _env_objects(mod: PyModule) -> tuple[set[str], set[str]]:

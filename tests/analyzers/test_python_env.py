@@ -282,3 +282,22 @@ def test_constants_that_label_secrets_are_not_secrets(run_analyzer):
             parser.add_argument("--url", help="a URL such as https://user:token@host/path")
         """})
     assert sorted((s.line, s.name) for s in r.secrets) == [(10, "REAL_TOKEN"), (11, "admin_password")]
+
+
+def test_a_wsgi_environ_parameter_is_request_data_not_configuration(run_analyzer):
+    # a hand-written WSGI app reads PATH_INFO and HTTP_* off its `environ` argument: no ConfigMap entry;
+    # os.environ (and `from os import environ` elsewhere) still reads the process environment
+    app = (
+        "import os\n"
+        "LOG_LEVEL = os.environ.get('LOG_LEVEL', 'info')\n"
+        "def application(environ, start_response):\n"
+        "    path = environ.get('PATH_INFO', '/')\n"
+        "    agent = environ['HTTP_USER_AGENT']\n"
+        "    if 'HTTP_X_FORWARDED_FOR' in environ:\n"
+        "        pass\n"
+        "    start_response('200 OK', [])\n"
+        "    return [os.environ['BANNER'].encode()]\n"
+    )
+    other = "from os import environ\nTOKEN_TTL = environ.get('TOKEN_TTL', '60')\n"
+    r = run_analyzer(python_code, {"app/wsgi.py": app, "app/settings.py": other})
+    assert sorted(f.key for f in r.of(E)) == ["BANNER", "LOG_LEVEL", "LOG_LEVEL", "TOKEN_TTL", "TOKEN_TTL"]
