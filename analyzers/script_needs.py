@@ -152,7 +152,8 @@ class _Needs:
                 self.write(d, True, src, "tar in the script")
 
     def write(self, path: str, is_dir: bool, src: Src, what: str) -> None:
-        if not path.startswith("/") or any(c in path for c in "$`*?[{") or ":" in path.split("/", 2)[1]:
+        if not path.startswith("/") or not path.isprintable() or any(c in path for c in "$`*?[{") \
+                or ":" in path.split("/", 2)[1]:
             return
         path = posixpath.normpath(path)
         directory = path if is_dir else posixpath.dirname(path)

@@ -22,7 +22,7 @@ import logging
 import os
 import traceback
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -418,34 +418,51 @@ def _legacy_dirs(subjects: Mapping[Kind, tuple[Subject, ...]]) -> list[str]:
     return sorted(dirs, key=len, reverse=True)  # the deepest first: /srv/app/current before /srv/app
 
 
+def _rewrite_commands(subjects: dict[Kind, tuple[Subject, ...]],
+                      rewrite: Callable[[Subject, Fact], Subject | None]) -> dict[Kind, tuple[Subject, ...]]:
+    """Each subject of the command kinds whose command is a string, through ``rewrite`` (None: as it was)."""
+    out = dict(subjects)
+    for kind in _COMMAND_KINDS:
+        if kind not in out:
+            continue
+        changed = []
+        for subject in subjects[kind]:
+            fact = subject.facts.get("command")
+            if fact is not None and isinstance(fact.value, str):
+                subject = rewrite(subject, fact) or subject
+            changed.append(subject)
+        out[kind] = tuple(changed)
+    return out
+
+
+def _with_command(subject: Subject, fact: Fact, new: str, why: str, meaning: CommandMeaning | None) -> Subject:
+    facts = {**subject.facts, "command": Fact("command", new, fact.candidates, fact.conflict, f"{fact.reason}; {why}")}
+    return replace(subject, facts=facts, meaning=meaning)
+
+
 def _relativize_commands(subjects: dict[Kind, tuple[Subject, ...]]) -> dict[Kind, tuple[Subject, ...]]:
     """``/opt/notes/scripts/backup.sh`` -> ``scripts/backup.sh`` when the app lived in /opt/notes: in the
     image the app directory is the working directory, and the host path does not exist there."""
     dirs = _legacy_dirs(subjects)
     if not dirs:
         return subjects
-    out = dict(subjects)
-    for kind in _COMMAND_KINDS:
-        changed = []
-        for subject in subjects.get(kind, ()):
-            fact = subject.facts.get("command")
-            if fact is not None and isinstance(fact.value, str):
-                meaning = subject.meaning if subject.meaning and subject.meaning.text == fact.value else None
-                new = fact.value
-                for d in dirs:
-                    if meaning is not None:  # the words are known: move them, and the text with them
-                        meaning = meaning.in_dir(d)
-                        new = meaning.text
-                    else:
-                        new = relativize(new, d)
-                if new != fact.value:
-                    reason = f"{fact.reason}; host paths under the legacy app directory made relative to the image's"
-                    facts = {**subject.facts, "command": Fact("command", new, fact.candidates, fact.conflict, reason)}
-                    subject = replace(subject, facts=facts, meaning=meaning)
-            changed.append(subject)
-        if kind in out:
-            out[kind] = tuple(changed)
-    return out
+
+    def rewrite(subject: Subject, fact: Fact) -> Subject | None:
+        assert isinstance(fact.value, str)
+        meaning = subject.meaning if subject.meaning and subject.meaning.text == fact.value else None
+        new = fact.value
+        for d in dirs:
+            if meaning is not None:  # the words are known: move them, and the text with them
+                meaning = meaning.in_dir(d)
+                new = meaning.text
+            else:
+                new = relativize(new, d)
+        if new == fact.value:
+            return None
+        return _with_command(subject, fact, new, "host paths under the legacy app directory made relative to the "
+                             "image's", meaning)
+
+    return _rewrite_commands(subjects, rewrite)
 
 
 def _run_scripts(subjects: dict[Kind, tuple[Subject, ...]],
@@ -455,22 +472,17 @@ def _run_scripts(subjects: dict[Kind, tuple[Subject, ...]],
     still runs (:mod:`migrator.script_commands`)."""
     if not heads:
         return subjects
-    out = dict(subjects)
-    for kind in _COMMAND_KINDS:
-        changed = []
-        for subject in subjects.get(kind, ()):
-            fact = subject.facts.get("command")
-            if fact is not None and isinstance(fact.value, str):
-                new, scripts = through_interpreter(fact.value, heads)
-                if scripts:
-                    how = ", ".join(f"{s} ({heads[s] or 'no shebang'})" for s in scripts)
-                    reason = f"{fact.reason}; run through the interpreter of {how}, whatever its git mode"
-                    facts = {**subject.facts, "command": Fact("command", new, fact.candidates, fact.conflict, reason)}
-                    subject = replace(subject, facts=facts, meaning=None)  # another text: understood anew
-            changed.append(subject)
-        if kind in out:
-            out[kind] = tuple(changed)
-    return out
+
+    def rewrite(subject: Subject, fact: Fact) -> Subject | None:
+        assert isinstance(fact.value, str)
+        new, scripts = through_interpreter(fact.value, heads)
+        if not scripts:
+            return None
+        how = ", ".join(f"{s} ({heads[s] or 'no shebang'})" for s in scripts)
+        # another text: understood anew
+        return _with_command(subject, fact, new, f"run through the interpreter of {how}, whatever its git mode", None)
+
+    return _rewrite_commands(subjects, rewrite)
 
 
 def _understand_commands(subjects: dict[Kind, tuple[Subject, ...]]) -> dict[Kind, tuple[Subject, ...]]:
