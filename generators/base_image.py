@@ -15,7 +15,7 @@ from migrator.model import AppModel
 # (manylinux wheels install without compilers), and apt for the system packages the app needs.
 _IMAGES: dict[str, tuple[str, str, str]] = {
     "python": ("python", "{version}-slim", "3.11"),
-    "node": ("node", "{version}-slim", "20"),
+    "node": ("node", "{version}-slim", "22"),  # the active LTS line (analyzers/providers/node/version.py)
     "ruby": ("ruby", "{version}-slim", "3.3"),
 }
 DEFAULT_LANGUAGE = "python"
@@ -67,8 +67,15 @@ def is_python2(base: BaseImage) -> bool:
     return base.language == "python" and base.version.startswith("2.")
 
 
+# Node lines whose end of life had come when this table was last checked (the generated files never depend
+# on the day they are generated): analyzers/providers/node/version.py END_OF_LIFE, up to this date.
+NODE_EOL_CHECKED = "2026-12-01"
+
+
 def end_of_life(base: BaseImage) -> str | None:
-    """The open question to ask when the image's Python no longer gets security fixes, else None."""
+    """The open question to ask when the image's runtime no longer gets security fixes, else None."""
+    if base.language == "node":
+        return _node_end_of_life(base)
     ended = PYTHON_END_OF_LIFE.get(base.version) if base.language == "python" else None
     if ended is None:
         return None
@@ -80,6 +87,17 @@ def end_of_life(base: BaseImage) -> str | None:
     else:
         text += " Move to a maintained Python 3 release and regenerate."
     return text
+
+
+def _node_end_of_life(base: BaseImage) -> str | None:
+    from analyzers.providers.node.version import END_OF_LIFE
+
+    major = int(base.version) if base.version.isdigit() else None
+    ended = END_OF_LIFE.get(major) if major is not None else None
+    if ended is None or ended > NODE_EOL_CHECKED:
+        return None
+    return (f"Node.js {major} reached its end of life on {ended}: it gets no more security fixes and the "
+            f"{base.image} image is no longer rebuilt. Move to a maintained LTS line (22 or 24) and regenerate.")
 
 
 def _major_minor(value: object) -> str | None:

@@ -17,6 +17,7 @@ import posixpath
 import re
 
 from analyzers.providers.node.installs import Installs, installs
+from generators.base_image import end_of_life
 from generators.image.argv import uses_init
 from generators.image.plan import BuildPlan, Stage, apt, user_lines
 from generators.image.steps import build_step, serve
@@ -89,6 +90,9 @@ def plan(spec: AppSpec) -> BuildPlan:
         env.append(f"PORT={spec.port}")
     stages.append(Stage("runtime stage", spec.base.image, tuple(runtime_blocks), env=tuple(env)))
     header = [f"base image {spec.base.image}: {spec.base.reason}"]
+    if end_of_life(spec.base):
+        header.append(f"end of life: Node.js {spec.base.version} gets no security fixes (see MIGRATION.md, open "
+                      "questions)")
     if tool.note:
         header.append(f"{manager}: {tool.note}")
     return BuildPlan(tuple(header), tuple(stages), buildkit=spec.buildkit)

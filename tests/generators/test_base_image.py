@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from analyzers import base
 from analyzers.base import H, Src
-from generators.base_image import choose
+from generators.base_image import choose, end_of_life
 from migrator.planner import plan
 
 
@@ -26,4 +26,10 @@ def test_override_wins_and_other_runtimes_are_known() -> None:
     assert choose(m, "mirror.local/python:3.12-slim").image == "mirror.local/python:3.12-slim"
     node = plan("a", [base.runtime(Src("package_json", "package.json", 3), language="node", version="18")])
     assert choose(node).image == "node:18-slim"
-    assert choose(plan("a", [base.runtime(Src("x", "x", 1), language="node")])).image == "node:20-slim"
+    assert choose(plan("a", [base.runtime(Src("x", "x", 1), language="node")])).image == "node:22-slim"
+
+
+def test_a_node_line_past_its_end_of_life_is_an_open_question() -> None:
+    old = choose(plan("a", [base.runtime(Src("x", ".nvmrc", 1), language="node", version="16")]))
+    assert "Node.js 16 reached its end of life on 2023-09-11" in (end_of_life(old) or "")
+    assert end_of_life(choose(plan("a", [base.runtime(Src("x", ".nvmrc", 1), language="node", version="22")]))) is None
