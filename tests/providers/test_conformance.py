@@ -183,7 +183,7 @@ def test_protocol_members_are_what_this_suite_checks() -> None:
     # a member added to the Protocol must be added to test_provider_satisfies_the_protocol as well
     attrs, methods = _protocol_members()
     assert set(attrs) == {"NAME", "HEROKU_BUILDPACKS", "SOURCE_SUFFIXES", "PRUNED", "ANALYZERS", "SERVERS",
-                          "STEP_RULES"}
+                          "STEP_RULES", "INIT_PROGRAMS"}
     assert set(methods) == {"detect", "unwrap", "program", "classify", "container_argv", "host_program"}
 
 
@@ -198,6 +198,8 @@ def test_provider_satisfies_the_protocol(provider: ModuleType) -> None:
         assert isinstance(value, tuple) and all(isinstance(v, str) and v for v in value), name
     assert provider.SOURCE_SUFFIXES and all(s.startswith(".") for s in provider.SOURCE_SUFFIXES)
     assert isinstance(provider.PRUNED, PrunedDirs)
+    assert isinstance(provider.INIT_PROGRAMS, frozenset) and all(
+        isinstance(n, str) and n and "/" not in n for n in provider.INIT_PROGRAMS)
     assert all(isinstance(n, str) and "/" not in n for n in provider.PRUNED.names)
     assert isinstance(provider.ANALYZERS, Mapping) and isinstance(provider.SERVERS, Mapping)
     assert isinstance(provider.STEP_RULES, tuple) and all(isinstance(r, StepRule) for r in provider.STEP_RULES)
