@@ -41,6 +41,7 @@ class BuildPlan:
     header: tuple[str, ...]  # comment lines (without "# ") under the generated mark
     stages: tuple[Stage, ...]
     buildkit: bool = False  # BuildKit-only syntax is used (cache mounts): the syntax line goes first
+    source: str = ""  # what the plan was made from when it is not the analysis ("migrate.toml [image]")
 
     @property
     def runtime(self) -> Stage:
