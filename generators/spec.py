@@ -14,7 +14,6 @@ import re
 from dataclasses import dataclass, field
 
 from generators.allowed_hosts import host_policy, probe_host, with_allowed_hosts
-from generators.base_image import BaseImage, choose
 from generators.facts import (
     CRON,
     EnvSpec,
@@ -29,8 +28,9 @@ from generators.facts import (
     volume_specs,
 )
 from generators.image.argv import container_argv
-from generators.image_secrets import SecretFile, secret_files
-from generators.resources import Resources, resources_for
+from generators.image.base_image import BaseImage, choose
+from generators.image.image_secrets import SecretFile, secret_files
+from generators.k8s.resources import Resources, resources_for
 from generators.values import Value, bounded_int, origin, slug
 from generators.writable import log_redirects, with_log_redirects
 from migrator import names

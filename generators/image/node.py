@@ -17,8 +17,8 @@ import posixpath
 import re
 
 from analyzers.providers.node.installs import Installs, installs
-from generators.base_image import end_of_life
 from generators.image.argv import uses_init
+from generators.image.base_image import end_of_life
 from generators.image.plan import BuildPlan, Stage, apt, user_lines
 from generators.image.steps import build_step, serve
 from generators.spec import UID, AppSpec

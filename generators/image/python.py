@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import json
 
-from generators.base_image import end_of_life, is_python2
-from generators.debian_release import release_of
+from generators.image.base_image import end_of_life, is_python2
+from generators.image.debian_release import release_of
 from generators.image.plan import BuildPlan, Stage, apt, user_lines
+from generators.image.python_install import TOOL_ENV, VENV, python_install, tool_pin
 from generators.image.steps import build_step, serve
-from generators.python_install import TOOL_ENV, VENV, python_install, tool_pin
 from generators.spec import UID, AppSpec, Step
 from generators.values import APP_DIR
 from migrator.textsafe import inline

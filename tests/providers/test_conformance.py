@@ -61,8 +61,8 @@ from migrator.repo import RepoView
 from migrator.report import to_dict
 from migrator.writer import write
 from tests.conftest import FIXTURES, NO_IMAGE
+from tests.generators.image.test_dockerfile import hadolint
 from tests.generators.k8s_helpers import docs, validate
-from tests.generators.test_dockerfile import hadolint
 from tests.providers.runtimes import BUILD_TOOL_RUNTIMES, FIXTURE_RUNTIMES, RUNTIME_TOKENS, fixture_names
 from tests.report_schemas import validate_report
 from tests.test_generate_fixtures import kustomize

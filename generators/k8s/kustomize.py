@@ -6,11 +6,11 @@ are the values an operator changes per environment; everything else stays in the
 
 from __future__ import annotations
 
-from generators.k8s_pod import resources_block
-from generators.kubernetes import BASE, HEADER, resource_files
+from generators.k8s.k8s_pod import resources_block
+from generators.k8s.kubernetes import BASE, HEADER, resource_files
+from generators.k8s.yamlout import cmap, cseq, dump, note
 from generators.output import OutputFile
 from generators.spec import AppSpec
-from generators.yamlout import cmap, cseq, dump, note
 
 OVERLAY = "deploy/k8s/overlays/production"
 API = "kustomize.config.k8s.io/v1beta1"

@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from generators.image import node, plan, python
+from generators.image.image_secrets import excluded
 from generators.image.plan import BuildPlan
 from generators.image.plan import user_lines as user_lines
 from generators.image.steps import build_env as build_env
-from generators.image_secrets import excluded
 from generators.output import OutputFile
 from generators.spec import AppSpec, Step
 from migrator.secret_files import dockerignore_escape, dockerignore_lines

@@ -14,9 +14,9 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedMap
 
-from generators.resources import Resources
+from generators.k8s.resources import Resources
+from generators.k8s.yamlout import cmap, cseq, note
 from generators.spec import UID, AppSpec, ProcessSpec
-from generators.yamlout import cmap, cseq, note
 
 STARTUP_SECONDS = 150  # startupProbe budget: periodSeconds 5 x failureThreshold 30, for slow starters
 

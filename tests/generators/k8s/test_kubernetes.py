@@ -1,4 +1,4 @@
-"""generators/kubernetes.py (+ k8s_pod.py): the base manifests, by value, line comments and schema."""
+"""generators/k8s/kubernetes.py (+ k8s_pod.py): the base manifests, by value, line comments and schema."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 from analyzers import base
 from analyzers.base import Src
-from generators import kubernetes
+from generators.k8s import kubernetes
 from generators.output import OutputFile
 from migrator.config import GenerateSettings
 from migrator.errors import UserError

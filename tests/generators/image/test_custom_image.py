@@ -15,7 +15,7 @@ from migrator.generate import generate_checked
 from migrator.planner import analyze
 from migrator.report import to_dict
 from tests.conftest import FIXTURES
-from tests.generators.test_dockerfile import hadolint
+from tests.generators.image.test_dockerfile import hadolint
 
 Tree = Callable[[dict[str, str | bytes]], Path]
 LEDGER = FIXTURES / "rust-ledger"

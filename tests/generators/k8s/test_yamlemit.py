@@ -1,4 +1,4 @@
-"""generators/yamlemit.py writes exactly what ruamel writes: on every fixture's manifests, and on
+"""generators/k8s/yamlemit.py writes exactly what ruamel writes: on every fixture's manifests, and on
 generated documents full of strings that need quoting, comments and nesting."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml.comments import CommentedMap
 
-from generators import yamlemit, yamlout
-from generators.yamlout import cmap, cseq, note, note_before
+from generators.k8s import yamlemit, yamlout
+from generators.k8s.yamlout import cmap, cseq, note, note_before
 from migrator import config
 from migrator.generate import generate_from_model
 from migrator.planner import analyze
@@ -135,7 +135,7 @@ def test_generated_documents(doc: CommentedMap) -> None:
 
 def test_the_fast_path_is_the_common_path(tmp_path: Path) -> None:
     """A CronJob as the generators build it never needs ruamel (that was 4 ms each)."""
-    from generators import kubernetes
+    from generators.k8s import kubernetes
     from tests.generators.models import spec
 
     s = spec()

@@ -16,13 +16,13 @@ import pytest
 
 from analyzers import base
 from analyzers.base import I, Src
-from generators import dockerfile
-from generators.base_image import BaseImage
+from generators.image import dockerfile
 from generators.image.argv import INIT
+from generators.image.base_image import BaseImage
 from generators.spec import AppSpec
 from migrator.model import Candidate, Confidence, Fact, Kind, Source, Subject
+from tests.generators.image.test_dockerfile import hadolint
 from tests.generators.models import minimal_web, spec
-from tests.generators.test_dockerfile import hadolint
 
 PKG = Source("package.json", 7, "node_packaging", Confidence.DECLARED)
 

@@ -14,7 +14,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from generators.yamlemit import emit
+from generators.k8s.yamlemit import emit
 from migrator.textsafe import inline
 
 
@@ -81,7 +81,7 @@ def dump(*documents: Any, header: str | None = None) -> str:
 
 
 def ruamel_dump(out: io.StringIO, *documents: Any) -> None:
-    """ruamel's own rendering (what :mod:`generators.yamlemit` reproduces for the common shapes)."""
+    """ruamel's own rendering (what :mod:`generators.k8s.yamlemit` reproduces for the common shapes)."""
     y = yaml()
     if len(documents) == 1:
         y.dump(documents[0], out)

@@ -21,11 +21,11 @@ import hashlib
 
 from ruamel.yaml.comments import CommentedMap
 
-from generators.k8s_pod import config_name, container, metadata, pod_spec, secret_name, selector
+from generators.k8s.k8s_pod import config_name, container, metadata, pod_spec, secret_name, selector
+from generators.k8s.resources import resources_for
+from generators.k8s.yamlout import cmap, cseq, dump, note, note_before
 from generators.output import OutputFile
-from generators.resources import resources_for
 from generators.spec import AppSpec, ProcessSpec, ScheduleSpec
-from generators.yamlout import cmap, cseq, dump, note, note_before
 from migrator.model import Kind, ProcessRole, Subject
 
 BASE = "deploy/k8s/base"

@@ -1,11 +1,11 @@
-"""generators/debian_release.py: the Debian release a base image is built on, from its tag."""
+"""generators/image/debian_release.py: the Debian release a base image is built on, from its tag."""
 
 from __future__ import annotations
 
 import pytest
 
-from generators.base_image import BaseImage
-from generators.debian_release import release_of
+from generators.image.base_image import BaseImage
+from generators.image.debian_release import release_of
 
 
 @pytest.mark.parametrize(

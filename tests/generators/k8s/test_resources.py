@@ -1,10 +1,10 @@
-"""generators/resources.py: legacy limits, then [resources] settings, then documented defaults."""
+"""generators/k8s/resources.py: legacy limits, then [resources] settings, then documented defaults."""
 
 from __future__ import annotations
 
 from analyzers import base
 from analyzers.base import Src
-from generators.resources import DEFAULTS, millicores, resources_for
+from generators.k8s.resources import DEFAULTS, millicores, resources_for
 from migrator.config import GenerateSettings
 from migrator.model import Subject
 from migrator.planner import OVERRIDE_ANALYZER, plan

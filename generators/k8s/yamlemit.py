@@ -9,7 +9,7 @@ plain (its own ``analyze_scalar`` and resolver) and, when not, how it quotes it 
 
 Anything outside the subset (multi-line strings, floats, other comment placements, several documents)
 makes :func:`emit` return None, and the caller uses ruamel for the whole document. The output is
-what ``YAML(typ="rt")`` with :func:`generators.yamlout.yaml`'s settings writes; tests compare the two
+what ``YAML(typ="rt")`` with :func:`generators.k8s.yamlout.yaml`'s settings writes; tests compare the two
 on every fixture's manifests and on generated documents.
 """
 
@@ -38,7 +38,7 @@ def _ruamel() -> tuple[Any, Any, Any]:
     """A configured YAML instance, its resolver and an emitter (for ``analyze_scalar``), made once."""
     from ruamel.yaml.emitter import Emitter
 
-    from generators.yamlout import yaml
+    from generators.k8s.yamlout import yaml
 
     y = yaml()
     return y, y.resolver, Emitter(io.StringIO(), allow_unicode=True)

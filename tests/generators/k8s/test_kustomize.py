@@ -1,4 +1,4 @@
-"""generators/kustomize.py: base and production overlay resolve with `kubectl kustomize` (offline)."""
+"""generators/k8s/kustomize.py: base and production overlay resolve with `kubectl kustomize` (offline)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from generators import kubernetes, kustomize
+from generators.k8s import kubernetes, kustomize
 from migrator.config import GenerateSettings
 from migrator.writer import write
 from tests.generators.k8s_helpers import docs, validate

@@ -1,10 +1,10 @@
-"""generators/base_image.py: one place chooses the base image, for any runtime."""
+"""generators/image/base_image.py: one place chooses the base image, for any runtime."""
 
 from __future__ import annotations
 
 from analyzers import base
 from analyzers.base import H, Src
-from generators.base_image import choose, end_of_life
+from generators.image.base_image import choose, end_of_life
 from migrator.planner import plan
 
 

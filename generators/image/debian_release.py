@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 
 from analyzers.debian_names import DEFAULT_RELEASE
-from generators.base_image import BaseImage
+from generators.image.base_image import BaseImage
 
 _NAMED = ("trixie", "bookworm", "bullseye", "buster", "stretch")
 _NOT_DEBIAN = re.compile(r"(^|-)(alpine|ubi\d*|ubuntu|jammy|noble|focal|windowsservercore|nanoserver)")

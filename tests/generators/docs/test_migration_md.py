@@ -1,11 +1,13 @@
-"""generators/migration_md.py: what was generated and why, what is left to do, how to roll out."""
+"""generators/docs/migration_md.py: what was generated and why, what is left to do, how to roll out."""
 
 from __future__ import annotations
 
 from analyzers import base
 from analyzers.base import Src
-from generators import dockerfile, kubernetes, migration_md
-from generators.kubernetes import release_name
+from generators.docs import migration_md
+from generators.image import dockerfile
+from generators.k8s import kubernetes
+from generators.k8s.kubernetes import release_name
 from generators.spec import build_spec
 from migrator.config import GenerateSettings
 from migrator.model import SecretFinding, Warning

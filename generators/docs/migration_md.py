@@ -7,8 +7,8 @@ never carries a control character into the document, and a newline in one never 
 from __future__ import annotations
 
 from analyzers.dockerfile import is_dockerfile
-from generators import base_image, custom_image, dockerfile
-from generators.kubernetes import release_name
+from generators.image import base_image, custom_image, dockerfile
+from generators.k8s.kubernetes import release_name
 from generators.output import OutputFile
 from generators.spec import AppSpec
 from migrator.model import AppModel, Kind

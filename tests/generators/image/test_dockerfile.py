@@ -1,4 +1,4 @@
-"""generators/dockerfile.py: the image the manifests run, checked by value and by hadolint."""
+"""generators/image/dockerfile.py: the image the manifests run, checked by value and by hadolint."""
 
 from __future__ import annotations
 
@@ -12,12 +12,12 @@ import pytest
 
 from analyzers import base
 from analyzers.base import I, Src
-from generators import dockerfile
+from generators.image import dockerfile
 from migrator.config import GenerateSettings
 from migrator.model import Finding
 from tests.generators.models import django_findings, minimal_web, spec
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def hadolint(text: str, tmp_path: Path) -> str:
@@ -138,7 +138,7 @@ def _manager(manager: str, *files: str) -> list[Finding]:
     ],
 )
 def test_package_manager_is_respected(manager: str, files: tuple[str, ...], expected: str, tmp_path: Path) -> None:
-    from generators.python_install import tool_pin
+    from generators.image.python_install import tool_pin
 
     text = dockerfile.render(spec(_manager(manager, *files)))
     assert expected in text
@@ -185,7 +185,7 @@ def test_dockerignore_keeps_secrets_and_vcs_out() -> None:
 
 
 def test_secret_files_the_app_needs_are_blockers_not_exclusions() -> None:
-    from generators import migration_md
+    from generators.docs import migration_md
     from generators.spec import build_spec
     from migrator.model import SecretFinding
     from tests.generators.models import model

@@ -13,13 +13,14 @@ import pytest
 
 from analyzers import base
 from analyzers.base import H, I, Src
-from generators import dockerfile, migration_md
-from generators.base_image import PYTHON_END_OF_LIFE, PYTHON_IMAGE_VERSIONS, choose, end_of_life
+from generators.docs import migration_md
+from generators.image import dockerfile
+from generators.image.base_image import PYTHON_END_OF_LIFE, PYTHON_IMAGE_VERSIONS, choose, end_of_life
 from migrator.config import GenerateSettings
 from migrator.model import Finding
 from migrator.planner import plan
+from tests.generators.image.test_dockerfile import hadolint
 from tests.generators.models import django_findings, model, spec
-from tests.generators.test_dockerfile import hadolint
 
 
 def with_version(version: str, findings: list[Finding] | None = None) -> list[Finding]:

@@ -13,8 +13,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from generators import dockerfile
-from generators.image import plan
+from generators.image import dockerfile, plan
 from generators.image.plan import BuildPlan, Stage
 from generators.output import OutputFile
 from generators.spec import UID, AppSpec
@@ -62,7 +61,7 @@ def unsupported(model: AppModel) -> Unsupported | None:
 
 
 def generate(spec: AppSpec, image: CustomImage, language: str, *, root_ignore: bool = True) -> list[OutputFile]:
-    """The Dockerfile from ``[image]`` and its ignore files (as :func:`generators.dockerfile.generate`)."""
+    """The Dockerfile from ``[image]`` and its ignore files (as :func:`generators.image.dockerfile.generate`)."""
     ignore = dockerfile.dockerignore(spec, IGNORE)
     files = [OutputFile(dockerfile.DOCKERFILE, render(spec, image, language), "dockerfile"),
              OutputFile(dockerfile.DOCKERFILE_IGNORE, ignore)]

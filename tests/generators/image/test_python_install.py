@@ -1,4 +1,4 @@
-"""generators/python_install.py: uv, poetry and pdm install from their lock with git deps, indexes and path deps.
+"""generators/image/python_install.py: uv, poetry and pdm install from their lock with git deps, indexes and path deps.
 
 Git dependencies and private indexes cannot be fetched from this build machine, so these Dockerfiles
 are checked by value and by hadolint, not built (uv-workspace-app's path dependency is built and booted
@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from generators.python_install import tool_pin
+from generators.image.python_install import tool_pin
 from migrator.config import GenerateSettings
 from migrator.generate import generate
-from tests.generators.test_dockerfile import hadolint, index_of
+from tests.generators.image.test_dockerfile import hadolint, index_of
 
 UV = """
     [project]
