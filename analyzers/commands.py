@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 
-from analyzers import docker_cli
+from analyzers.deploy import docker_cli
 from analyzers.lib.argv import basename as basename
 from analyzers.lib.argv import parse_bind as parse_bind
 from analyzers.lib.argv import positional as positional

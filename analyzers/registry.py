@@ -15,13 +15,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
 
-from analyzers import (
+from analyzers.base import Analyzer
+from analyzers.commands import meaning, parse_command
+from analyzers.deploy import (
     app_json,
     caddy,
     compose,
     cron,
     dockerfile,
     dotenv,
+    fabric,
     generic_steps,
     haproxy,
     makefile,
@@ -33,9 +36,6 @@ from analyzers import (
     supervisor,
     systemd,
 )
-from analyzers.base import Analyzer
-from analyzers.commands import meaning, parse_command
-from analyzers.deploy import fabric
 from analyzers.providers import markers, python
 from analyzers.providers.markers import Marker
 from analyzers.providers.protocol import Detection, Provider, PrunedDirs, StepRule, Tier

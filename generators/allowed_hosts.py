@@ -1,7 +1,7 @@
 """The Host header probes and verify send, and the ``ALLOWED_HOSTS`` value that lets the app accept it.
 
 The kubelet's HTTP probe sends ``Host: <pod IP>:<port>``, which a Django allow-list rejects (400
-DisallowedHost). From how the app builds ``ALLOWED_HOSTS`` (:mod:`analyzers.python_hosts`):
+DisallowedHost). From how the app builds ``ALLOWED_HOSTS`` (:mod:`analyzers.providers.python.python_hosts`):
 
 - a literal list: the probes send the Ingress host when the list allows it, else the first concrete
   host of the list (``localhost``, ``example.com`` for ``.example.com``); nothing can be changed;

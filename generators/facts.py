@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from analyzers.debian_names import for_release
+from analyzers.lib.debian_names import for_release
 from generators.image.base_image import BaseImage
 from generators.image.debian_release import release_of
 from generators.values import APP_DIR, Value, origin, slug

@@ -54,7 +54,7 @@ from migrator.textsafe import block, inline
 log = logging.getLogger(__name__)
 
 OVERRIDE_ANALYZER = "migrate.toml"
-SCRIPT_NEEDS = "script_needs"  # analyzers.script_needs: findings held for the scripts workloads run
+SCRIPT_NEEDS = "script_needs"  # analyzers.deploy.script_needs: findings held for the scripts workloads run
 
 # Fields where agreement is not required: any True wins (a var is secret if any source says so).
 _ANY_TRUE = {(Kind.ENV, "secret"), (Kind.ENV, "required")}
@@ -506,7 +506,7 @@ def _understand_commands(subjects: dict[Kind, tuple[Subject, ...]]) -> dict[Kind
 
 
 def _workload_scoped(findings: list[Finding], warnings: list[Warning]) -> tuple[list[Finding], list[Warning]]:
-    """What a script needs in the pod (:mod:`analyzers.script_needs`: programs, writable paths, localhost
+    """What a script needs in the pod (:mod:`analyzers.deploy.script_needs`: programs, writable paths, localhost
     peers) holds only for a script that a schedule, a process or a release step runs: kept for those,
     dropped for the others (a deploy script's ``curl localhost`` runs on the host)."""
     run_by: set[str] = set()

@@ -45,7 +45,7 @@ def test_meaning_text_is_the_container_command():
 
 
 def test_the_planner_imports_no_helper_from_the_analyzers():
-    # it used to import analyzers.hostcfg.relativize and analyzers.commands.split back from the analyzers
+    # it used to import analyzers.deploy.hostcfg.relativize and analyzers.commands.split back from the analyzers
     tree = ast.parse((ROOT / "migrator" / "planner.py").read_text())
     imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
     assert not {m for m in imported if m.startswith("analyzers.") and m not in ("analyzers.base", "analyzers.registry")}

@@ -170,7 +170,7 @@ def test_checkov_kubernetes_checks_pass(manifests: Any, tmp_path: Path) -> None:
 def test_no_command_runs_a_container_cli_or_a_host_daemon(fixture: str, generated: Any, manifests: Any) -> None:
     # `docker exec web python manage.py migrate` became `python manage.py migrate`; caddy is the Ingress
     from analyzers.commands import HOST_PROGRAMS
-    from analyzers.docker_cli import TOOLS
+    from analyzers.deploy.docker_cli import TOOLS
 
     forbidden = TOOLS | set(HOST_PROGRAMS)
     for obj in manifests[fixture]:

@@ -2,7 +2,7 @@
 
 A reader of PM2's ``ecosystem.config.js`` (through :mod:`analyzers.lib.jsobject`) and of ``process.json``
 or ``ecosystem.yml`` (through this module) then walks the same values. JSON lines come from
-:func:`analyzers.jsonlines.key_lines` (the line of a member's key, or of an array element), YAML lines from
+:func:`analyzers.lib.jsonlines.key_lines` (the line of a member's key, or of an array element), YAML lines from
 ruamel.yaml's round-trip positions. A document that does not parse is an :class:`Unknown` at the line
 of the error; its message names the problem, never the text.
 """
@@ -13,7 +13,7 @@ import datetime
 import json
 from typing import Any
 
-from analyzers.jsonlines import Path, key_lines
+from analyzers.lib.jsonlines import Path, key_lines
 from analyzers.lib.jsvalue import JsArray, JsObject, JsScalar, JsValue, Unknown
 
 

@@ -8,7 +8,7 @@ which then come from tree-sitter too). Trying bashlex only where it can succeed 
 from being re-parsed at every halving. Only a statement neither parser reads (a genuine syntax
 error) is left as an unparsed region, which the walker reads line by line with a warning; everything
 around it is parsed normally. Without tree-sitter (not
-installed, or a parse past its time bound) the text is split by :func:`analyzers.shelltext.chunks`
+installed, or a parse past its time bound) the text is split by :func:`analyzers.lib.shelltext.chunks`
 and what bashlex cannot parse is unparsed, as before tree-sitter was used.
 """
 
@@ -18,8 +18,7 @@ import bisect
 import re
 from typing import Any
 
-from analyzers import shelltext
-from analyzers.lib import shell_bashlex, shell_treesitter, treesitter
+from analyzers.lib import shell_bashlex, shell_treesitter, shelltext, treesitter
 from analyzers.lib.shellsyntax import Heredocs, Node, Region
 
 

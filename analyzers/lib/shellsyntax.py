@@ -2,7 +2,7 @@
 
 bashlex parses most scripts; tree-sitter-bash parses what bashlex cannot (``case``, ``[[ ]]``, arrays,
 ``select``, ``$(( ))`` ...). :mod:`analyzers.lib.shell_bashlex` and :mod:`analyzers.lib.shell_treesitter`
-convert their trees into the nodes below, and :class:`analyzers.shellwalk.ShellWalker` walks only these.
+convert their trees into the nodes below, and :class:`analyzers.deploy.shellwalk.ShellWalker` walks only these.
 Every node carries absolute line numbers (the line in the file, not in the piece that was parsed).
 
 Only what the walker needs is kept: the words of each simple command as written (quotes and ``$X``
@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TypeAlias
 
-from analyzers.shelltext import Heredoc
+from analyzers.lib.shelltext import Heredoc
 
 
 @dataclass(frozen=True)

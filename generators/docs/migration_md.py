@@ -6,7 +6,7 @@ never carries a control character into the document, and a newline in one never 
 
 from __future__ import annotations
 
-from analyzers.dockerfile import is_dockerfile
+from analyzers.deploy.dockerfile import is_dockerfile
 from generators.image import base_image, custom_image, dockerfile
 from generators.k8s.kubernetes import release_name
 from generators.output import OutputFile

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from analyzers.debian_names import DEFAULT_RELEASE
+from analyzers.lib.debian_names import DEFAULT_RELEASE
 from generators.image.base_image import BaseImage
 
 _NAMED = ("trixie", "bookworm", "bullseye", "buster", "stretch")

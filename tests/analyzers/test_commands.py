@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from analyzers.commands import classify, container_command, core_argv, join, parse_bind, split, step_kind
-from analyzers.runners import run_wrapper
+from analyzers.providers.python.runners import run_wrapper
 from migrator.model import ProcessRole
 
 WEB, WORKER, SCHED, REL = ProcessRole.WEB, ProcessRole.WORKER, ProcessRole.SCHEDULER, ProcessRole.RELEASE

@@ -1,13 +1,13 @@
 """Any crontab gives findings or warnings, never an exception or a hang; every schedule it makes is
-valid five-field cron and no command starts with a time field (analyzers/cron.py)."""
+valid five-field cron and no command starts with a time field (analyzers/deploy/cron.py)."""
 
 from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from analyzers import cron
-from analyzers.cron_schedule import ScheduleError, from_fields
+from analyzers.deploy import cron
+from analyzers.lib.cron_schedule import ScheduleError, from_fields
 from tests.properties import harness
 from tests.properties.strategies import COMMANDS, content, document, fragment, words
 

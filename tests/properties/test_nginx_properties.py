@@ -1,12 +1,12 @@
 """Any nginx config (unbalanced braces, unterminated quotes, includes that loop) gives findings or
-warnings, never an exception or a hang (analyzers/nginx.py, nginx_parse.py)."""
+warnings, never an exception or a hang (analyzers/deploy/nginx.py, nginx_parse.py)."""
 
 from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from analyzers import nginx
+from analyzers.deploy import nginx
 from tests.properties import harness
 from tests.properties.strategies import content, document, fragment, numbered, words
 

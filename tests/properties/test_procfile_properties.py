@@ -1,11 +1,11 @@
-"""Any Procfile gives findings or warnings, never an exception or a hang (analyzers/procfile.py)."""
+"""Any Procfile gives findings or warnings, never an exception or a hang (analyzers/deploy/procfile.py)."""
 
 from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from analyzers import procfile
+from analyzers.deploy import procfile
 from tests.properties import harness
 from tests.properties.strategies import COMMANDS, content, document, fragment, numbered, words
 

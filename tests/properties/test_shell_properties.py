@@ -1,4 +1,4 @@
-"""Property tests (hypothesis) for the shell-script parser: analyzers/shell.py and the Makefile analyzer
+"""Property tests (hypothesis) for the shell-script parser: analyzers/deploy/shell.py and the Makefile analyzer
 (whose recipes go through the same walker), with bashlex and tree-sitter-bash behind them.
 
 Any input gives findings or warnings, never an exception or a hang. Inputs mix shell keywords,
@@ -21,9 +21,9 @@ from types import FrameType, ModuleType
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analyzers import makefile, shell
 from analyzers.base import Item, Src
-from analyzers.shellwalk import ShellWalker
+from analyzers.deploy import makefile, shell
+from analyzers.deploy.shellwalk import ShellWalker
 from migrator.model import Finding, SecretFinding, Warning
 from migrator.repo import RepoView
 

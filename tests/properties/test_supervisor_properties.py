@@ -1,12 +1,14 @@
 """Any supervisord config (and any uWSGI ini) gives findings or warnings, never an exception or a hang
-(analyzers/supervisor.py, analyzers/uwsgi_ini.py through analyzers/appserver_config.py)."""
+(analyzers/deploy/supervisor.py, analyzers/providers/python/uwsgi_ini.py through
+analyzers/providers/python/appserver_config.py)."""
 
 from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from analyzers import appserver_config, supervisor
+from analyzers.deploy import supervisor
+from analyzers.providers.python import appserver_config
 from tests.properties import harness
 from tests.properties.strategies import COMMANDS, content, document, fragment, numbered, numeric, words
 

@@ -1,5 +1,5 @@
 """Any systemd unit (service, timer, socket, drop-in) gives findings or warnings, never an exception or
-a hang; OnCalendar= either converts to valid cron or says why not (analyzers/systemd.py, unitfile.py,
+a hang; OnCalendar= either converts to valid cron or says why not (analyzers/deploy/systemd.py, unitfile.py,
 oncalendar.py)."""
 
 from __future__ import annotations
@@ -7,9 +7,9 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from analyzers import systemd
-from analyzers.cron_schedule import from_fields
-from analyzers.oncalendar import CalendarError, interval_to_cron, parse_timespan, to_cron
+from analyzers.deploy import systemd
+from analyzers.lib.cron_schedule import from_fields
+from analyzers.lib.oncalendar import CalendarError, interval_to_cron, parse_timespan, to_cron
 from tests.properties import harness
 from tests.properties.strategies import COMMANDS, content, document, fragment, numbered, numeric, words
 

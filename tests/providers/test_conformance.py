@@ -50,8 +50,9 @@ from typing import Any, get_type_hints
 
 import pytest
 
-from analyzers import generic_steps, registry
+from analyzers import registry
 from analyzers.commands import parse_command
+from analyzers.deploy import generic_steps
 from analyzers.providers.protocol import Detection, Provider, PrunedDirs, ServerSpec, StepRule, Tier
 from generators.output import OutputFile
 from migrator.generate import generate_checked

@@ -3,8 +3,8 @@
 Everything is read through :mod:`ast`; nothing from the repo is imported or run. Starting from each
 task, the analyzer walks the task body and the helpers it calls (directly or via ``execute``), keeping
 the context a command runs in (``cd``, ``prefix``, ``settings``, ``shell_env``, the user, the hosts),
-resolves command strings statically (:mod:`analyzers.pyresolve`), splits ``&&``/``;`` lists and hands
-each command to :func:`analyzers.deploy_commands.interpret`. On top of that it reports files copied to
+resolves command strings statically (:mod:`analyzers.providers.python.pyresolve`), splits ``&&``/``;`` lists and hands
+each command to :func:`analyzers.deploy.deploy_commands.interpret`. On top of that it reports files copied to
 the hosts (``put``/``upload_template``), the run-as user of processes started by hand, a replicas hint
 from the number of hosts a web-deploying task targets, and hard-coded secrets (``env.password``).
 
@@ -27,7 +27,7 @@ from analyzers.deploy.fabric.loading import Loader, _candidates, _flavor
 from analyzers.deploy.fabric.model import NAME as NAME
 from analyzers.deploy.fabric.model import _OutOfBudget
 from analyzers.deploy.fabric.module import Module
-from analyzers.pyast import parse_source
+from analyzers.providers.python.pyast import parse_source
 from migrator.repo import RepoView
 
 

@@ -26,7 +26,7 @@ from analyzers.deploy.fabric.model import (
     _string_or_text,
 )
 from analyzers.deploy.fabric.statements import Statements
-from analyzers.pyresolve import NOT_HANDLED, Namespace, Resolver, Unknown
+from analyzers.providers.python.pyresolve import NOT_HANDLED, Namespace, Resolver, Unknown
 
 _FAB1_COMMANDS = {"run", "sudo", "local"}
 _FAB1_CONTEXTS = {"cd", "lcd", "prefix", "settings", "shell_env", "hide", "show", "quiet", "warn_only", "path",

@@ -15,11 +15,11 @@ from typing import Any
 from analyzers import base
 from analyzers.base import H, Src
 from analyzers.commands import basename, meaning
+from analyzers.deploy.deploy_commands import interpret, parse_at
 from analyzers.deploy.fabric.model import _REPO, NAME, Conn, CtxChange, _cd, _string
 from analyzers.deploy.fabric.state import State
-from analyzers.deploy_commands import interpret, parse_at
-from analyzers.pyresolve import text
-from analyzers.shelltext import split_list
+from analyzers.lib.shelltext import split_list
+from analyzers.providers.python.pyresolve import text
 from migrator.commands import ParsedCommand
 from migrator.model import Finding, Kind, ProcessRole, SecretFinding
 from migrator.repo import normalize

@@ -12,7 +12,7 @@ from typing import Any
 
 from analyzers.deploy.fabric.model import CtxChange, FuncRef, HostSpec, _flatten, _named, _string
 from analyzers.deploy.fabric.output import Output
-from analyzers.pyresolve import Namespace, Resolver, label
+from analyzers.providers.python.pyresolve import Namespace, Resolver, label
 
 _WEB_ROLE = re.compile(r"^(web|www|app|apps|application|frontend|front|webservers?|appservers?|wsgi|django)\d*$", re.I)
 

@@ -1,6 +1,6 @@
 """Finding and loading task files: which ``.py`` files are Fabric 1, Fabric 2 or Invoke task files
 (their imports say which), and the :class:`Loader` that reads the module-level facts of the sibling
-modules a task file imports, once, through the Python 2/3 capable :func:`analyzers.pyast.parse_source`.
+modules a task file imports, once, through the Python 2/3 capable :func:`analyzers.providers.python.pyast.parse_source`.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import re
 
 from analyzers.deploy.fabric.model import _OutOfBudget
 from analyzers.deploy.fabric.module import Module
-from analyzers.pyast import parse_source
+from analyzers.providers.python.pyast import parse_source
 from migrator.repo import RepoView
 
 

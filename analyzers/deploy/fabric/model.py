@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from analyzers.pyresolve import Unknown, text
+from analyzers.providers.python.pyresolve import Unknown, text
 
 NAME = "fabric"
 

@@ -12,7 +12,7 @@ from analyzers.base import H, Item, Src
 from analyzers.deploy.fabric.calls import Calls
 from analyzers.deploy.fabric.model import _BUDGET, NAME, Frame, FuncRef, _OutOfBudget
 from analyzers.deploy.fabric.output import _dedupe
-from analyzers.pyresolve import Namespace, Resolver
+from analyzers.providers.python.pyresolve import Namespace, Resolver
 from migrator.model import ProcessRole
 
 

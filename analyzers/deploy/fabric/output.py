@@ -11,7 +11,7 @@ from analyzers import base
 from analyzers.base import Item, Src
 from analyzers.deploy.fabric.effects import Effects
 from analyzers.deploy.fabric.model import NAME
-from analyzers.pyresolve import label
+from analyzers.providers.python.pyresolve import label
 from migrator.model import Finding, SecretFinding
 from migrator.secrets import REDACTED, scrub
 

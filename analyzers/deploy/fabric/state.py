@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from analyzers.base import Item
 from analyzers.deploy.fabric.model import _BUDGET, _REPO, Ctx, HostSpec
-from analyzers.pyresolve import Hooks
+from analyzers.providers.python.pyresolve import Hooks
 from migrator.repo import RepoView
 
 if TYPE_CHECKING:

@@ -10,7 +10,7 @@ from typing import Any
 
 from analyzers.deploy.fabric.hosts import Hosts
 from analyzers.deploy.fabric.model import Conn, Ctx, Frame, _changes, _named, _OutOfBudget
-from analyzers.pyresolve import Resolver, Unknown, label, text
+from analyzers.providers.python.pyresolve import Resolver, Unknown, label, text
 
 _MAX_LOOP = 10
 

@@ -17,7 +17,7 @@ from analyzers.lib.jsobject import Evaluator
 from analyzers.lib.jsvalue import as_str
 from analyzers.providers.node import codecalls, codeenv, codeschemas, nest, queries, workers
 from analyzers.providers.node.facts import CodeFacts
-from analyzers.python_routes import judge
+from analyzers.providers.python.python_routes import judge
 from migrator.model import Confidence
 
 TRIGGERS = (b"process.env", b"listen(", b".get(", b".route(", b".use(", b"Queue", b"Worker(", b"schedule", b"CronJob",

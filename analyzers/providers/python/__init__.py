@@ -1,7 +1,7 @@
 """The Python provider: Python's analyzers, its detection, its servers and step rules, and how its
 commands look on a legacy host (virtualenv paths, ``python -m``, project runners).
 
-The analyzers still live at their old paths (``analyzers/requirements.py`` ...: other branches edit
+The analyzers still live at their old paths (``analyzers/providers/python/requirements.py`` ...: other branches edit
 them); this package is where the registry finds them, and their NAMEs are unchanged because reports
 print them.
 """
@@ -11,7 +11,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from analyzers import (
+from analyzers.base import Analyzer
+from analyzers.lib.argv import basename
+from analyzers.providers import common
+from analyzers.providers.protocol import PrunedDirs, ServerSpec, StepRule, Tier
+from analyzers.providers.python import (
     appserver_config,
     ci_python,
     pipenv,
@@ -22,15 +26,12 @@ from analyzers import (
     python_version,
     python_writes,
     requirements,
+    servers,
     setuptools,
+    steps,
 )
-from analyzers.base import Analyzer
-from analyzers.lib.argv import basename
-from analyzers.providers import common
-from analyzers.providers.protocol import PrunedDirs, ServerSpec, StepRule, Tier
-from analyzers.providers.python import servers, steps
 from analyzers.providers.python.detect import detect as detect
-from analyzers.runners import run_wrapper
+from analyzers.providers.python.runners import run_wrapper
 from migrator.commands import CommandMeaning, ParsedCommand
 
 NAME = "python"
@@ -62,7 +63,7 @@ _VENV_BIN = re.compile(r"(^|/)(\.?venv|env|virtualenv|\.virtualenvs/[^/]+|pyenv/
 
 def unwrap(argv: Sequence[str]) -> tuple[tuple[str, ...], str, str | None] | None:
     """``uv run --extra dev x`` / ``poetry run x`` / ``newrelic-admin run-program x`` / ``ddtrace-run x`` -> x,
-    with the runner's words and what its options imply for the image (:mod:`analyzers.runners`)."""
+    with the runner's words and what its options imply for the image (:mod:`analyzers.providers.python.runners`)."""
     if not argv:
         return None
     head = basename(argv[0])

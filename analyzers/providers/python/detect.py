@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from analyzers import appserver_config, ci_python, python_version
 from analyzers.providers.protocol import Detection, Evidence
+from analyzers.providers.python import appserver_config, ci_python, python_version
 from migrator.model import Confidence, Finding
 from migrator.repo import RepoView
 

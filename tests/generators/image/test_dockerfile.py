@@ -278,7 +278,7 @@ def test_build_env_quotes_values_for_the_shell() -> None:
 
 
 def _ldap_app(version: str = "3.12") -> list[Finding]:
-    from analyzers.python_deps import dependency_findings
+    from analyzers.providers.python.python_deps import dependency_findings
 
     src = Src("requirements", "requirements.txt", 4)
     return [base.runtime(Src("python_version", ".python-version", 1), language="python", version=version),
@@ -299,7 +299,7 @@ def test_system_packages_are_named_as_the_base_images_release_names_them(tmp_pat
 
 
 def test_a_pin_without_a_wheel_for_the_images_python_gets_a_compiler_there_only() -> None:
-    from analyzers.python_deps import dependency_findings
+    from analyzers.providers.python.python_deps import dependency_findings
 
     src = Src("requirements", "requirements.txt", 2)
     findings = [*dependency_findings("numpy", src, pin="1.24.4"), *minimal_web()]
@@ -323,7 +323,7 @@ def test_git_alone_needs_no_compiler(tmp_path: Path) -> None:
 
 
 def test_a_package_any_source_needs_on_every_python_stays() -> None:
-    from analyzers.python_deps import dependency_findings
+    from analyzers.providers.python.python_deps import dependency_findings
 
     findings = [base.runtime(Src("python_version", "runtime.txt", 1), language="python", version="3.11"),
                 *dependency_findings("numpy", Src("requirements", "requirements.txt", 2), pin="1.24.4"),

@@ -1,7 +1,7 @@
 """node/native.py: native modules found in package.json and lockfiles, and their Debian packages.
 
 The Docker test asks bookworm's apt index (from one throwaway debian:bookworm-slim container, as
-tests/analyzers/test_debian_names.py does for the Python table) whether every name in the table is a real
+tests/analyzers/lib/test_debian_names.py does for the Python table) whether every name in the table is a real
 package there: a wrong name fails the generated image's apt-get install.
 """
 
