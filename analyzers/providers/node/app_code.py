@@ -183,6 +183,8 @@ def _listen(run: _Run) -> Iterator[Item]:
                 yield base.process(run.key, src, I, port_env=lst.port_env)
             if lst.port is not None:
                 yield base.process(run.key, src, I if lst.port_declared else DEF, port=lst.port)
+            if lst.host_env:  # the image can set it (HOST=0.0.0.0) instead of patching the code
+                yield base.process(run.key, src, I, host_env=lst.host_env)
             if lst.loopback:
                 how = f"set {lst.host_env}=0.0.0.0 in the image" if lst.host_env else "listen on 0.0.0.0"
                 yield base.warning(src, f"the server listens on {lst.host} (loopback) by default: a pod must listen "

@@ -20,7 +20,6 @@ host step). Only the production section (else the first) is read; other sections
 from __future__ import annotations
 
 import posixpath
-import re
 from collections.abc import Iterator
 
 from analyzers import base
@@ -29,7 +28,7 @@ from analyzers.commands import join, meaning, parse_argv, split
 from analyzers.image_command import chain
 from analyzers.lib import treesitter
 from analyzers.providers.node import pm2
-from analyzers.providers.node.appfiles import closure, resolve_module
+from analyzers.providers.node.appfiles import closure, process_key, resolve_module
 from analyzers.providers.node.code import read_code
 from analyzers.providers.node.pm2cli import pm2_command
 from analyzers.shellwalk import ShellWalker
@@ -39,7 +38,6 @@ NAME = "pm2"
 
 MAX_INSTANCES_REPLICAS = 2  # instances 'max': PM2 starts one per CPU of the host; a pod runs one process
 _PRODUCTION = ("production", "prod", "live")
-_KEY = re.compile(r"[^a-z0-9-]+")
 
 
 def analyze(repo: RepoView) -> Iterator[Item]:
@@ -55,7 +53,7 @@ def analyze(repo: RepoView) -> Iterator[Item]:
         env_name = _env_name(eco, deploy)
         web = None
         for app in eco.apps:
-            key = app_key(app)
+            key = process_key(app)
             items = list(_app(repo, app, key, env_name))
             if web is None and any(getattr(i, "fields", {}).get("role") == "web" for i in items):
                 web = key
@@ -66,12 +64,6 @@ def analyze(repo: RepoView) -> Iterator[Item]:
             else:
                 yield base.warning(Src(NAME, rel, d.line), f"deploy.{d.env_name}: another deploy environment than "
                                                            f"deploy.{deploy.env_name if deploy else '?'}; not migrated")
-
-
-def app_key(app: pm2.Pm2App) -> str:
-    """The process key: the app's name (``api``), else its script's stem."""
-    name = app.name or posixpath.splitext(posixpath.basename(app.script or "app"))[0]
-    return _KEY.sub("-", name.lower()).strip("-") or "app"
 
 
 def _current(eco: pm2.Ecosystem) -> pm2.Pm2Deploy | None:

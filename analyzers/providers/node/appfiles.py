@@ -40,6 +40,10 @@ _DEFAULT_ENTRIES = ("server.js", "app.js", "index.js", "main.js", "src/main.ts",
                     "src/server.js", "src/index.ts", "src/index.js", "src/app.ts", "src/app.js", "bin/www")
 _SPEC = re.compile(r"""(?:require\s*\(\s*|\bfrom\s+|\bimport\s*\(?\s*)['"]([^'"\n]+)['"]""")
 _RUNNERS = {"node", "nodejs", "ts-node", "ts-node-dev", "tsx", "nodemon", "babel-node", "node-dev"}
+# development scripts and watchers: what the developers ran, not a production process
+_DEV_SCRIPT = re.compile(r"^(dev|develop|watch|test|debug|lint|storybook|serve:dev|start:dev)\b", re.IGNORECASE)
+_WATCHERS = {"nodemon", "ts-node-dev", "node-dev"}
+_KEY = re.compile(r"[^a-z0-9-]+")
 
 
 @dataclass(frozen=True)
@@ -230,9 +234,12 @@ def _entries(repo: RepoView, pkg: Package, ts: TsLayout) -> list[Entry]:
             if app.script and (app.interpreter or "node") not in ("none", "bash", "sh", "python", "python3"):
                 where = posixpath.join(posixpath.dirname(rel), app.cwd or "", app.script)
                 add(posixpath.relpath(posixpath.normpath(where), pkg.dir) if pkg.dir != "." else where,
-                    app.line, None, app.args, rel, app.name)
+                    app.line, None, app.args, rel, process_key(app))
     for entry in pkg.scripts:
         words = _split(entry.value)
+        if _DEV_SCRIPT.match(entry.name) or "--watch" in words or not _WATCHERS.isdisjoint(
+                posixpath.basename(w) for w in words):
+            continue
         for i, word in enumerate(words[:-1]):
             if posixpath.basename(word) in _RUNNERS:
                 target = next((w for w in words[i + 1:] if not w.startswith("-")), None)
@@ -249,6 +256,12 @@ def _entries(repo: RepoView, pkg: Package, ts: TsLayout) -> list[Entry]:
         if repo.exists(base + name) and treesitter.grammar_for(base + name) is not None:
             add(name, None, declared=False)
     return list(found.values())
+
+
+def process_key(app: pm2.Pm2App) -> str:
+    """A PM2 app's process key: its name (``api``, ``Site Web`` -> ``site-web``), else its script's stem."""
+    name = app.name or posixpath.splitext(posixpath.basename(app.script or "app"))[0]
+    return _KEY.sub("-", name.lower()).strip("-") or "app"
 
 
 def _split(text: str) -> list[str]:

@@ -126,6 +126,25 @@ def test_a_pm2_app_gets_facts_under_its_name_and_no_second_command(run_analyzer)
     assert r.field(P, "api", "port_env") == "PORT"
 
 
+def test_pm2_names_are_the_keys_the_pm2_analyzer_uses(run_analyzer):
+    r = run_analyzer(app_code, {
+        **EXPRESS,
+        "process.json": '{"apps": [{"name": "Ops API", "script": "server.js"}]}\n',
+    })
+    assert r.keys(P) == ["ops-api"]
+
+
+def test_development_scripts_and_watchers_are_no_processes(run_analyzer):
+    r = run_analyzer(app_code, {
+        "package.json": pkg(scripts={"start": "node server.js", "dev": "node dev-server.js",
+                                     "serve": "nodemon other.js", "hot": "node --watch hot.js"}),
+        **{f: "require('http').createServer().listen(process.env.PORT || 3000);\n"
+           for f in ("server.js", "dev-server.js", "other.js", "hot.js")},
+    })
+    assert r.keys(P) == ["web"]
+    assert r.field(P, "web", "command") == "node server.js"
+
+
 def test_a_module_that_an_entry_requires_is_not_a_second_process(run_analyzer):
     r = run_analyzer(app_code, {
         "package.json": pkg(scripts={"start": "node server.js"}),
@@ -226,6 +245,7 @@ def test_fixture_nest_media_queue():
     note = [f for f in r.of(P, "worker") if "note" in f.fields]
     assert [(f.source.file, f.source.line) for f in note] == [("src/jobs/thumbnails.processor.ts", 4)]
     assert [(w.file, w.line) for w in r.warnings if "loopback" in w.message] == [("src/main.ts", 8)]
+    assert r.field(P, "web", "host_env") == "HOST"
     assert len([w for w in r.warnings if "no SIGTERM handler" in w.message]) == 2
     check = r.one(Kind.HEALTH_CHECK)
     assert (check.key, check.source.file, check.source.line) == ("/health", "src/health.controller.ts", 9)
