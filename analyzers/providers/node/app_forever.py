@@ -79,7 +79,7 @@ def _app(app: ForeverApp) -> Iterator[Item]:
         if v.hardcoded:
             yield base.hardcoded_secret(at, v.name, v.hardcoded)
         yield base.env_var(v.name, at, base.D, default=v.value, secret=True if v.secret else None,
-                           set_by=f"forever {app.file}")
+                           description=f"set by forever {app.file}")
         if v.name == "PORT" and v.value and v.value.isdigit():
             yield base.process(key, at, base.D, port=int(v.value))
 

@@ -147,7 +147,7 @@ def _app(repo: RepoView, app: pm2.Pm2App, key: str, env_name: str | None) -> Ite
             yield base.hardcoded_secret(at, v.name, v.hardcoded)
         where = f"env_{env_name}" if v.name in overlaid else "env"
         yield base.env_var(v.name, at, base.D, default=v.value, secret=True if v.secret else None,
-                           set_by=f"pm2 app {app.name or key} {where}")
+                           description=f"set by pm2 app {app.name or key} {where}")
     if app.cron_restart:
         yield base.warning(src, f"PM2 app {key} restarts on cron_restart {app.cron_restart!r}: a workaround (a leak, "
                                 "a stale cache), not a job; not a CronJob. Fix the cause, or roll the Deployment "
@@ -186,7 +186,7 @@ def _deploy(rel: str, d: pm2.Pm2Deploy, web: str | None) -> Iterator[Item]:
         if v.hardcoded:
             yield base.hardcoded_secret(src.at(v.line), v.name, v.hardcoded)
         yield base.env_var(v.name, src.at(v.line), base.D, default=v.value, secret=True if v.secret else None,
-                           set_by=f"pm2 deploy.{d.env_name}.env")
+                           description=f"set by pm2 deploy.{d.env_name}.env")
     walker = ShellWalker(Src(NAME, rel))
     for hook in d.hooks:
         walker.walk_text(hook.command, hook.line)

@@ -82,8 +82,8 @@ def test_ecosystem_fields_translate_to_kubernetes_terms(run_analyzer):
 def test_the_env_the_deploy_runs_with_and_its_secrets(run_analyzer):
     r = run_analyzer(app_pm2, {"ecosystem.config.js": ECOSYSTEM})
     port = [f for f in r.of(E, "PORT")]
-    assert [(f.fields["default"], f.source.line, f.fields["set_by"]) for f in port] == [
-        ("8080", 14, "pm2 app api env_production")]
+    assert [(f.fields["default"], f.source.line, f.fields["description"]) for f in port] == [
+        ("8080", 14, "set by pm2 app api env_production")]
     assert r.one(E, "NODE_ENV").fields["default"] == "development"  # env applies under env_production too
     token = r.one(E, "API_TOKEN")
     assert token.fields["secret"] is True and "default" not in token.fields
