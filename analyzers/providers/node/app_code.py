@@ -24,6 +24,7 @@ from analyzers.commands import join, meaning, parse_command
 from analyzers.lib import treesitter
 from analyzers.providers.node.appfiles import AppFiles, Entry, app_files, closure
 from analyzers.providers.node.code import health_routes, read_code
+from analyzers.providers.node.declared import declared_keys, key_for
 from analyzers.providers.node.facts import CodeFacts
 from migrator.repo import RepoView
 
@@ -52,7 +53,7 @@ class _Run:
     entry: Entry
     facts: tuple[CodeFacts, ...]
     key: str
-    pm2: bool  # PM2 declares this process (its analyzer gives the command)
+    declared: bool  # PM2, a unit or the Procfile declares this process (its reader gives the command)
 
     @property
     def listens(self) -> bool:
@@ -101,16 +102,18 @@ def _runs(repo: RepoView, app: AppFiles, facts: Mapping[str, CodeFacts]) -> list
     """The entries that start a process: declared ones, and usual names no other entry requires."""
     reach = {e.file: closure(repo, [e.file], app.packages) for e in app.entries}
     required = {f for e, files in reach.items() for f in files if f != e}
+    declared = declared_keys(repo, app.workspaces)
     out = []
     for e in app.entries:
         if not e.declared and e.file in required:
             continue  # app.js that server.js requires is a module, not a process
         got = tuple(facts[f] for f in reach[e.file] if f in facts)
-        run = _Run(e, got, "", e.name is not None)
+        named = e.name or key_for(e.runs, declared)
+        run = _Run(e, got, "", named is not None)
         if not (run.listens or run.consumes or any(f.schedules for f in got)):
             continue  # a script, a CLI, a library entry: nothing that serves or consumes
         role = "web" if run.listens else "worker"
-        key = e.name or meaning(parse_command(join(["node", e.runs]))).name or role
+        key = named or meaning(parse_command(join(["node", e.runs]))).name or role
         out.append(replace(run, key=key))
     return _unique_keys(out)
 
@@ -122,7 +125,7 @@ def _unique_keys(runs: list[_Run]) -> list[_Run]:
     for run in runs:
         n = seen.get(run.key, 0) + 1
         seen[run.key] = n
-        out.append(run if n == 1 or run.pm2 else replace(run, key=f"{run.key}-{n}"))
+        out.append(run if n == 1 or run.declared else replace(run, key=f"{run.key}-{n}"))
     return out
 
 
@@ -150,21 +153,21 @@ def _health(facts: Mapping[str, CodeFacts], repo: RepoView) -> Iterator[Item]:
 
 
 def _process(run: _Run) -> Iterator[Item]:
+    """The process an entry starts: its role from what its code does (a HEURISTIC command when no deploy
+    file declares it), its port, the queue it consumes, the singleton its schedules make it."""
     e, key = run.entry, run.key
     role = "web" if run.listens else "worker"
-    at = Src(NAME, e.file, 1)
-    if not run.pm2:
-        command = join(["node", e.runs, *e.args])
-        yield base.process(key, at, H, role=role, command=command)
+    if not run.declared:
+        yield base.process(key, Src(NAME, e.file, 1), H, role=role, command=join(["node", e.runs, *e.args]))
     if role == "web":
         yield from _listen(run)
-    else:
-        worker = next(w for f in run.facts for w in f.workers) if run.consumes else None
-        if worker is not None:
-            src = Src(NAME, next(f.file for f in run.facts if worker in f.workers), worker.line)
-            queue = f" of queue {worker.queue!r}" if worker.queue else ""
-            what = f"{worker.library} consumer{queue}"
-            yield base.process(key, src, I, role="worker", note=what)
+    worker = next((w for f in run.facts for w in f.workers), None)
+    if worker is not None and role == "worker":
+        src = Src(NAME, next(f.file for f in run.facts if worker in f.workers), worker.line)
+        queue = f" of queue {worker.queue!r}" if worker.queue else ""
+        yield base.process(key, src, I, role="worker", note=f"{worker.library} consumer{queue}")
+    elif role == "worker" and run.declared:
+        yield base.process(key, Src(NAME, e.file, 1), I, role="worker")
     for f in run.facts:
         for s in f.schedules:
             src = Src(NAME, f.file, s.line)
@@ -179,6 +182,7 @@ def _listen(run: _Run) -> Iterator[Item]:
     for f in run.facts:
         for lst in f.listens:
             src = Src(NAME, f.file, lst.line)
+            yield base.process(run.key, src, I, role="web")
             if lst.port_env:
                 yield base.process(run.key, src, I, port_env=lst.port_env)
             if lst.port is not None:

@@ -67,6 +67,7 @@ class AppFiles:
     entries: tuple[Entry, ...]
     partial: bool  # MAX_FILES cut the list
     packages: dict[str, str]  # workspace package name -> its directory
+    workspaces: tuple[Package, ...] = ()
 
 
 def app_files(repo: RepoView) -> AppFiles | None:
@@ -76,6 +77,7 @@ def app_files(repo: RepoView) -> AppFiles | None:
         return None
     pkg, by_name = root, {}
     ws = workspaces(repo, root)
+    members: tuple[Package, ...] = ws.packages if ws is not None else ()
     if ws is not None:
         by_name = {p.name: p.dir for p in ws.packages if p.name}
         choice = app_package(ws, root, _hints(repo))
@@ -85,7 +87,7 @@ def app_files(repo: RepoView) -> AppFiles | None:
     scope = pkg.dir if ws is not None else "."
     own = [f for f in _sources(repo, scope) if not (ws is not None and pkg is root and _in_workspace(f, by_name))]
     ordered = list(dict.fromkeys([e.file for e in entries] + closure(repo, [e.file for e in entries], by_name) + own))
-    return AppFiles(pkg, tuple(ordered[:MAX_FILES]), tuple(entries), len(ordered) > MAX_FILES, by_name)
+    return AppFiles(pkg, tuple(ordered[:MAX_FILES]), tuple(entries), len(ordered) > MAX_FILES, by_name, members)
 
 
 def _in_workspace(rel: str, by_name: dict[str, str]) -> bool:

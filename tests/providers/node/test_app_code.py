@@ -174,10 +174,36 @@ def test_the_monorepo_app_workspace_and_the_workspace_packages_it_requires(run_a
     })
     assert r.keys(E) == ["GREETING", "PORT"]  # not the other app's WEB_PORT
     assert where(r.of(E, "GREETING")) == [("packages/shared/lib.js", 1, D), ("packages/shared/lib.js", 1, H)]
-    assert r.field(P, "web", "command") == "node apps/api/src/index.js"
+    # the Procfile's web runs apps/api's start script, node src/index.js: the facts join that process
+    assert r.keys(P) == ["web"]
+    assert not [f for f in r.of(P) if "command" in f.fields]
+    assert r.field(P, "web", "role") == "web"
     assert r.one(Kind.HEALTH_CHECK).key == "/status"
     assert [(s.key, s.source.file, s.source.line) for s in r.of(Kind.SERVICE)] == [
         ("mongodb", "apps/api/package.json", 9)]
+
+
+def test_an_undeclared_workspace_app_runs_by_its_repo_path(run_analyzer):
+    r = run_analyzer(app_code, {
+        "package.json": pkg(workspaces=["apps/*"]),
+        "apps/api/package.json": pkg(name="@x/api", scripts={"start": "node src/index.js"},
+                                     dependencies={"express": "^4"}),
+        "apps/api/src/index.js": "require('express')().listen(process.env.PORT || 3000);\n",
+        "apps/cli/package.json": pkg(name="@x/cli", scripts={"start": "node cli.js"}),
+        "apps/cli/cli.js": "console.log(process.env.CLI_ONLY);\n",
+    })
+    assert r.field(P, "web", "command") == "node apps/api/src/index.js"
+    assert r.keys(E) == ["PORT"]
+
+
+def test_a_systemd_unit_declares_the_process_by_an_absolute_path(run_analyzer):
+    r = run_analyzer(app_code, {
+        **EXPRESS,
+        "deploy/app.service": "[Service]\nWorkingDirectory=/srv/app\nExecStart=/usr/bin/node /srv/app/server.js\n",
+    })
+    assert r.keys(P) == ["app"]
+    assert not [f for f in r.of(P) if "command" in f.fields]
+    assert [(f.source.file, f.source.line) for f in r.of(P, "app") if "role" in f.fields] == [("server.js", 8)]
 
 
 def test_a_typescript_entry_runs_as_its_build_output(run_analyzer):
@@ -240,12 +266,15 @@ def test_fixture_nest_media_queue():
     assert r.one(E, "JWT_SECRET").fields["required"] is True
     assert [(s.file, s.line) for s in r.secrets] == [("src/config.ts", 11)]
     assert "Pl4nted" not in repr(r.items)
-    assert r.field(P, "web", "command") == "node dist/main.js"
-    assert r.field(P, "worker", "command") == "node dist/worker.js"
-    note = [f for f in r.of(P, "worker") if "note" in f.fields]
+    # the systemd units run dist/main.js and /opt/media-api/dist/worker.js: facts go to their processes
+    assert r.keys(P) == ["media-api", "media-worker"]
+    assert not [f for f in r.of(P) if "command" in f.fields]
+    assert r.field(P, "media-api", "role") == "web"
+    assert r.field(P, "media-worker", "role") == "worker"
+    note = [f for f in r.of(P, "media-worker") if "note" in f.fields]
     assert [(f.source.file, f.source.line) for f in note] == [("src/jobs/thumbnails.processor.ts", 4)]
     assert [(w.file, w.line) for w in r.warnings if "loopback" in w.message] == [("src/main.ts", 8)]
-    assert r.field(P, "web", "host_env") == "HOST"
+    assert r.field(P, "media-api", "host_env") == "HOST"
     assert len([w for w in r.warnings if "no SIGTERM handler" in w.message]) == 2
     check = r.one(Kind.HEALTH_CHECK)
     assert (check.key, check.source.file, check.source.line) == ("/health", "src/health.controller.ts", 9)
@@ -258,8 +287,8 @@ def test_fixture_workspaces_monorepo():
     assert r.one(E, "SESSION_KEY").fields["secret"] is True and r.one(E, "COOKIE_SECRET").fields["secret"] is True
     assert [(s.file, s.line) for s in r.secrets] == [("apps/api/src/config.js", 4)]  # one literal, once
     assert "Pl4nted" not in repr(r.items)
-    assert r.keys(P) == ["web"]
-    assert r.field(P, "web", "command") == "node apps/api/src/index.js"
+    assert r.keys(P) == ["web"]  # the Procfile's
+    assert not [f for f in r.of(P) if "command" in f.fields]
     assert r.field(P, "web", "handles_sigterm") is True
     assert not [w for w in r.warnings if "SIGTERM" in w.message or "loopback" in w.message]
     check = r.one(Kind.HEALTH_CHECK)
