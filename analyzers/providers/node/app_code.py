@@ -24,7 +24,7 @@ from analyzers.commands import join, meaning, parse_command
 from analyzers.lib import treesitter
 from analyzers.providers.node.appfiles import AppFiles, Entry, app_files, closure
 from analyzers.providers.node.code import health_routes, read_code
-from analyzers.providers.node.declared import declared_keys, key_for
+from analyzers.providers.node.declared import Declared, declared_processes, declaring
 from analyzers.providers.node.facts import CodeFacts
 from migrator.repo import RepoView
 
@@ -54,6 +54,7 @@ class _Run:
     facts: tuple[CodeFacts, ...]
     key: str
     declared: bool  # PM2, a unit or the Procfile declares this process (its reader gives the command)
+    by: Declared | None = None  # the unit or Procfile entry (with the env it sets)
 
     @property
     def listens(self) -> bool:
@@ -102,14 +103,15 @@ def _runs(repo: RepoView, app: AppFiles, facts: Mapping[str, CodeFacts]) -> list
     """The entries that start a process: declared ones, and usual names no other entry requires."""
     reach = {e.file: closure(repo, [e.file], app.packages) for e in app.entries}
     required = {f for e, files in reach.items() for f in files if f != e}
-    declared = declared_keys(repo, app.workspaces)
+    declared = declared_processes(repo, app.workspaces)
     out = []
     for e in app.entries:
         if not e.declared and e.file in required:
             continue  # app.js that server.js requires is a module, not a process
         got = tuple(facts[f] for f in reach[e.file] if f in facts)
-        named = e.name or key_for(e.runs, declared)
-        run = _Run(e, got, "", named is not None)
+        by = declaring(e.runs, declared)
+        named = e.name or (by.key if by else None)
+        run = _Run(e, got, "", named is not None, by if not e.name else None)
         if not (run.listens or run.consumes or any(f.schedules for f in got)):
             continue  # a script, a CLI, a library entry: nothing that serves or consumes
         role = "web" if run.listens else "worker"
@@ -187,6 +189,10 @@ def _listen(run: _Run) -> Iterator[Item]:
                 yield base.process(run.key, src, I, port_env=lst.port_env)
             if lst.port is not None:
                 yield base.process(run.key, src, I if lst.port_declared else DEF, port=lst.port)
+            set_there = run.by.env_value(lst.port_env) if run.by and lst.port_env else None
+            if set_there is not None and set_there[0].isdigit():
+                # the unit sets the variable this listen reads: that is the port (cited where it is set)
+                yield base.process(run.key, Src(NAME, set_there[1], set_there[2]), I, port=int(set_there[0]))
             if lst.host_env:  # the image can set it (HOST=0.0.0.0) instead of patching the code
                 yield base.process(run.key, src, I, host_env=lst.host_env)
             if lst.loopback:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
 from analyzers import systemd
 from analyzers.commands import core_argv, split
@@ -23,18 +24,30 @@ from migrator.repo import RepoView
 _NODE = ("node", "nodejs")
 
 
-def declared_keys(repo: RepoView, workspaces: Sequence[Package] = ()) -> list[tuple[str, str]]:
-    """(the script a declared process runs, as written, joined to its directory; its process key)."""
+@dataclass(frozen=True)
+class Declared:
+    """A process a deploy file declares: the script it runs (as written, relative to its working
+    directory when it is under it), its key, and the env it sets there (name -> value, file, line)."""
+
+    script: str
+    key: str
+    env: tuple[tuple[str, str, str, int], ...] = ()
+
+    def env_value(self, name: str) -> tuple[str, str, int] | None:
+        return next(((v, f, n) for k, v, f, n in self.env if k == name), None)
+
+
+def declared_processes(repo: RepoView, workspaces: Sequence[Package] = ()) -> list[Declared]:
     return list(_systemd(repo)) + list(_procfile(repo, workspaces))
 
 
-def key_for(runs: str, declared: Sequence[tuple[str, str]]) -> str | None:
-    """The key of the declared process that runs file ``runs`` (repo-relative), if one does."""
+def declaring(runs: str, declared: Sequence[Declared]) -> Declared | None:
+    """The declared process that runs file ``runs`` (repo-relative), if one does."""
     stem = runs.removesuffix(".js")
-    for script, key in declared:
-        path = posixpath.normpath(script).removesuffix(".js")
+    for d in declared:
+        path = posixpath.normpath(d.script).removesuffix(".js")
         if path == stem or path.endswith("/" + stem):
-            return key
+            return d
     return None
 
 
@@ -46,7 +59,7 @@ def _script(argv: Sequence[str]) -> str | None:
     return next((w for w in core[1:] if not w.startswith("-")), None)
 
 
-def _systemd(repo: RepoView) -> Iterator[tuple[str, str]]:
+def _systemd(repo: RepoView) -> Iterator[Declared]:
     for rel in systemd.unit_files(repo):
         if not rel.endswith(".service"):
             continue
@@ -59,10 +72,16 @@ def _systemd(repo: RepoView) -> Iterator[tuple[str, str]]:
         where = workdir.value.lstrip("-") if workdir is not None else ""
         if where and script.startswith(where.rstrip("/") + "/"):
             script = script[len(where.rstrip("/")) + 1:]
-        yield script, systemd.service_key(unit)
+        env = []
+        for assignment in unit.values("Service", "Environment"):
+            for token in split(assignment.value):
+                name, eq, value = token.partition("=")
+                if eq:
+                    env.append((name, value, assignment.file or rel, assignment.line))
+        yield Declared(script, systemd.service_key(unit), tuple(env))
 
 
-def _procfile(repo: RepoView, workspaces: Sequence[Package]) -> Iterator[tuple[str, str]]:
+def _procfile(repo: RepoView, workspaces: Sequence[Package]) -> Iterator[Declared]:
     root = root_package(repo)
     for line in (repo.read_text("Procfile") or "").splitlines():
         ptype, sep, command = line.partition(":")
@@ -77,4 +96,4 @@ def _procfile(repo: RepoView, workspaces: Sequence[Package]) -> Iterator[tuple[s
             base = "" if found.package.dir == "." else found.package.dir + "/"
             script = base + inner if inner else None
         if script:
-            yield script, ptype.strip()
+            yield Declared(script, ptype.strip())

@@ -270,6 +270,10 @@ def test_fixture_nest_media_queue():
     assert r.keys(P) == ["media-api", "media-worker"]
     assert not [f for f in r.of(P) if "command" in f.fields]
     assert r.field(P, "media-api", "role") == "web"
+    # the unit's Environment= PORT=4000 is what `listen(process.env.PORT ?? 3000)` reads
+    assert [(f.fields["port"], f.source.file, f.source.line, f.source.confidence)
+            for f in r.of(P, "media-api") if "port" in f.fields] == [
+        (3000, "src/main.ts", 8, DEF), (4000, "deploy/systemd/media-api.service", 12, I)]
     assert r.field(P, "media-worker", "role") == "worker"
     note = [f for f in r.of(P, "media-worker") if "note" in f.fields]
     assert [(f.source.file, f.source.line) for f in note] == [("src/jobs/thumbnails.processor.ts", 4)]
