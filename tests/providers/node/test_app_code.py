@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from analyzers.providers.node import app_code
-from migrator.model import Confidence, Kind
+from migrator.model import Confidence, Finding, Kind
 from migrator.repo import RepoView
 from tests.conftest import FIXTURES, Result
 
@@ -22,7 +22,7 @@ def fixture(name: str) -> Result:
     return Result(app_code.analyze(repo), repo)
 
 
-def where(findings: list) -> list[tuple[str, int | None, Confidence]]:  # type: ignore[type-arg]
+def where(findings: list[Finding]) -> list[tuple[str, int | None, Confidence]]:
     return [(f.source.file, f.source.line, f.source.confidence) for f in findings]
 
 
