@@ -26,6 +26,7 @@ from analyzers.providers.node.appfiles import AppFiles, Entry, app_files, closur
 from analyzers.providers.node.code import health_routes, read_code
 from analyzers.providers.node.declared import Declared, declared_processes, declaring
 from analyzers.providers.node.facts import CodeFacts
+from analyzers.providers.node.frameworks import frameworks
 from migrator.repo import RepoView
 
 NAME = "node_code"
@@ -89,6 +90,8 @@ def analyze(repo: RepoView) -> Iterator[Item]:
             yield base.warning(Src(NAME, f.file), "file read in part (too large or too slow to query): facts may "
                                                   "be missing")
     runs = _runs(repo, app, facts)
+    if not runs and not frameworks(app.package):
+        return  # package.json for assets or tooling only (webpack next to Django): not a Node app's code
     needed = {f: r.entry.file for r in runs for f in (x.file for x in r.facts)}
     yield from _env(facts, needed)
     yield from _health(facts, repo)

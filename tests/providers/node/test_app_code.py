@@ -234,6 +234,15 @@ def test_a_typescript_entry_runs_as_its_build_output(run_analyzer):
     assert (check.key, check.source.line, check.fields.get("probe")) == ("/status/live", 4, "liveness")
 
 
+def test_an_assets_only_package_says_nothing(run_analyzer):
+    r = run_analyzer(app_code, {
+        "package.json": pkg(scripts={"build": "webpack"}, devDependencies={"webpack": "^5"}),
+        "frontend/app.js": "const api = process.env.API_URL || 'http://localhost:8000';\n",
+        "manage.py": "import os\n",
+    })
+    assert r.items == []
+
+
 def test_without_a_package_json_nothing_is_said(run_analyzer):
     assert run_analyzer(app_code, {"server.js": "require('http').createServer().listen(80);\n"}).items == []
 
