@@ -170,7 +170,8 @@ def _process(run: _Run) -> Iterator[Item]:
     if worker is not None and role == "worker":
         src = Src(NAME, next(f.file for f in run.facts if worker in f.workers), worker.line)
         queue = f" of queue {worker.queue!r}" if worker.queue else ""
-        yield base.process(key, src, I, role="worker", note=f"{worker.library} consumer{queue}")
+        n = f" (concurrency {worker.concurrency})" if worker.concurrency else ""
+        yield base.process(key, src, I, role="worker", note=f"{worker.library} consumer{queue}{n}")
     elif role == "worker" and run.declared:
         yield base.process(key, Src(NAME, e.file, 1), I, role="worker")
     for f in run.facts:
@@ -209,8 +210,9 @@ def _signals(runs: list[_Run]) -> Iterator[Item]:
     """Kubernetes stops a pod with SIGTERM; node as PID 1 without a handler ignores it."""
     said: set[tuple[str, int | None]] = set()
     for run in runs:
-        if any(f.sigterm for f in run.facts):
-            yield base.process(run.key, Src(NAME, run.entry.file), I, handles_sigterm=True)
+        handler = next(((f.file, f.sigterm[0]) for f in run.facts if f.sigterm), None)
+        if handler is not None:
+            yield base.process(run.key, Src(NAME, *handler), I, handles_sigterm=True)
             continue
         yield base.process(run.key, Src(NAME, run.entry.file), I, handles_sigterm=False)
         sigint = next(((f.file, f.sigint[0]) for f in run.facts if f.sigint), None)

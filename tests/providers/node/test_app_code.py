@@ -106,7 +106,7 @@ def test_a_queue_consumer_with_a_schedule_is_a_singleton_worker_never_a_cronjob(
     assert r.field(P, "worker", "command") == "node jobs/worker.js --queue mail"
     assert r.field(P, "worker", "role") == "worker"
     note = [f for f in r.of(P, "worker") if "note" in f.fields]
-    assert [(f.fields["note"], f.source.line) for f in note] == [("bullmq consumer of queue 'mail'", 3)]
+    assert [(f.fields["note"], f.source.line) for f in note] == [("bullmq consumer of queue 'mail' (concurrency 4)", 3)]
     single = [f for f in r.of(P, "worker") if "replicas" in f.fields]
     assert [(f.fields["replicas"], f.source.file, f.source.line) for f in single] == [(1, "jobs/worker.js", 4)]
     assert [(w.file, w.line) for w in r.warnings if "one replica" in w.message] == [("jobs/worker.js", 4)]
@@ -302,7 +302,8 @@ def test_fixture_workspaces_monorepo():
     assert "Pl4nted" not in repr(r.items)
     assert r.keys(P) == ["web"]  # the Procfile's
     assert not [f for f in r.of(P) if "command" in f.fields]
-    assert r.field(P, "web", "handles_sigterm") is True
+    assert [(f.source.file, f.source.line) for f in r.of(P, "web") if f.fields.get("handles_sigterm")] == [
+        ("apps/api/src/index.js", 31)]
     assert not [w for w in r.warnings if "SIGTERM" in w.message or "loopback" in w.message]
     check = r.one(Kind.HEALTH_CHECK)
     assert (check.key, check.source.file, check.source.line) == ("/healthz", "apps/api/src/index.js", 16)
