@@ -38,6 +38,9 @@ NAME = "pm2"
 
 MAX_INSTANCES_REPLICAS = 2  # instances 'max': PM2 starts one per CPU of the host; a pod runs one process
 _PRODUCTION = ("production", "prod", "live")
+# PM2's interpreter by extension (lib/API/interpreter.json); anything else runs under node
+_BY_EXTENSION = {".sh": "bash", ".py": "python", ".rb": "ruby", ".php": "php", ".pl": "perl",
+                 ".coffee": "coffee", ".ls": "lsc"}
 
 
 def analyze(repo: RepoView) -> Iterator[Item]:
@@ -93,9 +96,16 @@ def _script_path(app: pm2.Pm2App) -> tuple[str, str | None]:
     return joined, None
 
 
-def _argv(app: pm2.Pm2App, script: str) -> list[str]:
+def _argv(repo: RepoView, app: pm2.Pm2App, script: str) -> list[str]:
+    """How PM2 runs the script: its interpreter (by option, else by the script's extension as PM2 maps
+    it), or the script itself (``interpreter: 'none'``, or a program such as ``npm`` that is no repo file)."""
     interpreter = app.interpreter
     args = list(app.args)
+    ext = posixpath.splitext(script)[1]
+    if interpreter is None and ext in _BY_EXTENSION:
+        interpreter = _BY_EXTENSION[ext]
+    elif interpreter is None and not ext and "/" not in script and not repo.exists(script):
+        return [script, *args]  # script: 'npm', args: 'start' runs npm from the PATH
     if interpreter == "none":
         return [script if "/" in script else f"./{script}", *args]
     program = "node" if interpreter is None or posixpath.basename(interpreter) in ("node", "nodejs") else \
@@ -125,7 +135,7 @@ def _app(repo: RepoView, app: pm2.Pm2App, key: str, env_name: str | None) -> Ite
         yield base.warning(src, f"PM2 app {key} has no script; no process made")
         return
     script, workdir = _script_path(app)
-    argv = _argv(app, script)
+    argv = _argv(repo, app, script)
     command = join(argv)
     cmd = parse_argv(command, argv, src(), cwd=workdir)
     info = meaning(cmd)

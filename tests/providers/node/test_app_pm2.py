@@ -33,6 +33,7 @@ ECOSYSTEM = """\
         },
         { name: 'jobs', script: 'jobs.py', interpreter: 'python3', interpreter_args: '-u' },
         { name: 'cli', script: 'bin/run', interpreter: 'none', instances: 'max' },
+        { name: 'npm-start', script: 'npm', args: 'start' }, { name: 'cleanup', script: 'scripts/clean.sh' },
       ],
       deploy: {
         production: {
@@ -48,7 +49,9 @@ ECOSYSTEM = """\
 
 def test_ecosystem_apps_are_processes_as_the_container_runs_them(run_analyzer):
     r = run_analyzer(app_pm2, {"ecosystem.config.js": ECOSYSTEM, "server.js": "// no listen here\n"})
-    assert r.keys(P) == ["api", "cli", "jobs"]
+    assert r.keys(P) == ["api", "cleanup", "cli", "jobs", "npm-start"]
+    assert r.field(P, "npm-start", "command") == "npm start"
+    assert r.field(P, "cleanup", "command") == "bash scripts/clean.sh"
     assert r.field(P, "api", "command") == "node server.js --trust-proxy"
     assert r.field(P, "api", "role") == "web"  # PORT in the env it runs with (the code does not listen)
     assert r.field(P, "api", "legacy_name") == "pm2 app api"
@@ -67,7 +70,7 @@ def test_ecosystem_fields_translate_to_kubernetes_terms(run_analyzer):
     r = run_analyzer(app_pm2, {"ecosystem.config.js": ECOSYSTEM})
     assert _ports(r, "api") == [(8080, 14, D)]  # env_production: the deploy hook's --env production
     replicas = _values(r, "api", "replicas")
-    assert replicas == [(3, 3, D), (3, 20, H)]  # instances, then the hosts hint of deploy.production
+    assert replicas == [(3, 3, D), (3, 21, H)]  # instances, then the hosts hint of deploy.production
     assert _values(r, "api", "memory_limit") == [("1024Mi", 3, D)]
     assert _values(r, "api", "stop_timeout") == [(3, 3, D)]
     assert r.field(P, "jobs", "command") == "python3 -u jobs.py"
@@ -94,12 +97,12 @@ def test_the_env_the_deploy_runs_with_and_its_secrets(run_analyzer):
 def test_deploy_hooks_are_steps_classified_by_the_step_rules(run_analyzer):
     r = run_analyzer(app_pm2, {"ecosystem.config.js": ECOSYSTEM})
     [release] = r.of(Kind.RELEASE_STEP)
-    assert (release.key, release.source.line) == ("npx knex migrate:latest", 23)
-    assert [(f.key, f.source.line) for f in r.of(Kind.HOST_STEP) if f.key == "npm ci"] == [("npm ci", 23)]
+    assert (release.key, release.source.line) == ("npx knex migrate:latest", 24)
+    assert [(f.key, f.source.line) for f in r.of(Kind.HOST_STEP) if f.key == "npm ci"] == [("npm ci", 24)]
     pm2_line = [f for f in r.of(Kind.HOST_STEP) + r.of(Kind.UNCLASSIFIED) if f.key.startswith("pm2 ")]
-    assert [f.source.line for f in pm2_line] == [23]  # a host step once the provider adds node/commands' rules
+    assert [f.source.line for f in pm2_line] == [24]  # a host step once the provider adds node/commands' rules
     assert r.field(Kind.RUNTIME, "", "legacy_app_dir") == "/srv/app/current"
-    assert [w.line for w in r.warnings if "deploy.staging" in w.message] == [25]
+    assert [w.line for w in r.warnings if "deploy.staging" in w.message] == [26]
     assert not [f for f in r.findings if f.key == "npm install"]  # the retired section is not migrated
 
 
