@@ -7,9 +7,10 @@ sources and its entries; :func:`.code.read_code` reads each file that holds a tr
 runs on its own, what it requires (transitively) decides its role: a ``listen`` makes it web (port from
 the env var's default or a literal), a queue consumer makes it a worker, an in-process schedule makes it
 a singleton (one replica; never a CronJob: the schedule lives in the process). The process key is the
-PM2 app's name when PM2 runs that file (then only facts are added to the process PM2 declares), else
-what the providers call ``node <file>``, else its role; a process proposed from code alone is HEURISTIC,
-so any process a deploy file declares supersedes it.
+PM2 app's, unit's, supervisor program's or Procfile entry's that runs the file (:mod:`.declared`; then
+only facts are added to that process), else what the providers call ``node <file>``, else its role. A
+process proposed from code alone (command ``node <file>``) is INFERRED when package.json names the entry
+(a ``node X`` script, ``main``) and HEURISTIC when only a usual file name does (``server.js``).
 """
 
 from __future__ import annotations
@@ -163,7 +164,9 @@ def _process(run: _Run) -> Iterator[Item]:
     e, key = run.entry, run.key
     role = "web" if run.listens else "worker"
     if not run.declared:
-        yield base.process(key, Src(NAME, e.file, 1), H, role=role, command=join(["node", e.runs, *e.args]))
+        # package.json (a script, main) or PM2 names the entry: INFERRED; only a usual file name: HEURISTIC
+        conf = I if e.declared else H
+        yield base.process(key, Src(NAME, e.file, 1), conf, role=role, command=join(["node", e.runs, *e.args]))
     if role == "web":
         yield from _listen(run)
     worker = next((w for f in run.facts for w in f.workers), None)

@@ -2,8 +2,10 @@
 code's facts (role, port, signals, singleton) attach to that process instead of a second one.
 
 Read here (with the readers' own key rules, never a second notion of a key): PM2 apps (their name),
-systemd units (:func:`analyzers.systemd.service_key`) and Procfile entries (the process type; a package
-script such as ``npm start -w apps/api`` is followed to the ``node X`` it runs). A command names a
+systemd units (:func:`analyzers.systemd.service_key`), supervisor programs (the command's canonical
+name, else the program name, as :mod:`analyzers.supervisor` keys them; included files are not
+followed) and Procfile entries (the process type; a package script such as ``npm start -w apps/api``
+is followed to the ``node X`` it runs). A command names a
 file relative to its working directory or by an absolute host path: it matches an entry whose path
 is a suffix of it.
 """
@@ -11,17 +13,20 @@ is a suffix of it.
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from analyzers import systemd
-from analyzers.commands import core_argv, split
+from analyzers import supervisor, systemd
+from analyzers.commands import core_argv, meaning, parse_command, split
 from analyzers.providers.node.pkg import Package, root_package
 from analyzers.providers.node.scripts import resolve, script_ref
 from analyzers.unitfile import read_unit
 from migrator.repo import RepoView
 
 _NODE = ("node", "nodejs")
+_KEY = re.compile(r"[^a-z0-9-]+")
+_ENV_PAIR = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)=(\"[^\"]*\"|'[^']*'|[^,]*)")
 
 
 @dataclass(frozen=True)
@@ -38,7 +43,7 @@ class Declared:
 
 
 def declared_processes(repo: RepoView, workspaces: Sequence[Package] = ()) -> list[Declared]:
-    return list(_systemd(repo)) + list(_procfile(repo, workspaces))
+    return list(_systemd(repo)) + list(_supervisor(repo)) + list(_procfile(repo, workspaces))
 
 
 def declaring(runs: str, declared: Sequence[Declared]) -> Declared | None:
@@ -79,6 +84,29 @@ def _systemd(repo: RepoView) -> Iterator[Declared]:
                 if eq:
                     env.append((name, value, assignment.file or rel, assignment.line))
         yield Declared(script, systemd.service_key(unit), tuple(env))
+
+
+def _supervisor(repo: RepoView) -> Iterator[Declared]:
+    for rel in supervisor.config_files(repo):
+        sections, _ = supervisor.parse_ini(repo.lines(rel))
+        for section in sections:
+            kind, _, name = section.name.partition(":")
+            command = section.options.get("command")
+            if kind not in ("program", "fcgi-program") or not name.strip() or command is None:
+                continue
+            script = _script(split(command.value))
+            if script is None:
+                continue
+            directory = section.options.get("directory")
+            where = directory.value.rstrip("/") if directory is not None else ""
+            if where and script.startswith(where + "/"):
+                script = script[len(where) + 1:]
+            program = name.strip()
+            key = meaning(parse_command(command.value)).name or _KEY.sub("-", program.lower()).strip("-") or program
+            environment = section.options.get("environment")
+            pairs = _ENV_PAIR.findall(environment.value) if environment is not None else []
+            env = tuple((n, v.strip("'\""), rel, environment.line) for n, v in pairs if environment is not None)
+            yield Declared(script, key, env)
 
 
 def _procfile(repo: RepoView, workspaces: Sequence[Package]) -> Iterator[Declared]:

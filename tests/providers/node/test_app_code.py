@@ -61,7 +61,7 @@ def test_express_app_env_port_health_secret_signals_services(run_analyzer):
     assert "S3ss10n" not in repr(r.items)
 
     web = [f for f in r.of(P, "web") if "command" in f.fields]
-    assert [(f.fields["command"], f.fields["role"], f.source.confidence) for f in web] == [("node server.js", "web", H)]
+    assert [(f.fields["command"], f.fields["role"], f.source.confidence) for f in web] == [("node server.js", "web", I)]
     assert r.field(P, "web", "port_env") == "PORT"
     assert [(f.fields["port"], f.source.line, f.source.confidence) for f in r.of(P, "web") if "port" in f.fields] \
         == [(3000, 8, DEF)]
@@ -143,6 +143,26 @@ def test_development_scripts_and_watchers_are_no_processes(run_analyzer):
     })
     assert r.keys(P) == ["web"]
     assert r.field(P, "web", "command") == "node server.js"
+
+
+def test_an_entry_known_only_by_its_usual_name_is_heuristic(run_analyzer):
+    r = run_analyzer(app_code, {
+        "package.json": pkg(dependencies={"koa": "^2"}),
+        "app.js": "const Koa = require('koa');\nnew Koa().listen(3000);\n",
+    })
+    assert [(f.fields["command"], f.source.confidence) for f in r.of(P, "web") if "command" in f.fields] == [
+        ("node app.js", H)]
+
+
+def test_supervisor_programs_declare_processes_with_their_env(run_analyzer):
+    r = run_analyzer(app_code, {
+        **EXPRESS,
+        "deploy/supervisor/app.conf": "[program:Ops-API]\ncommand=node server.js\ndirectory=/srv/app\n"
+                                      "environment=NODE_ENV=production,PORT=\"9000\"\n",
+    })
+    assert r.keys(P) == ["ops-api"]
+    assert [(f.fields["port"], f.source.file, f.source.line) for f in r.of(P, "ops-api") if "port" in f.fields] == [
+        (3000, "server.js", 8), (9000, "deploy/supervisor/app.conf", 4)]
 
 
 def test_a_module_that_an_entry_requires_is_not_a_second_process(run_analyzer):
