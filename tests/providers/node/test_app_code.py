@@ -327,3 +327,13 @@ def test_fixture_workspaces_monorepo():
     assert not [w for w in r.warnings if "SIGTERM" in w.message or "loopback" in w.message]
     check = r.one(Kind.HEALTH_CHECK)
     assert (check.key, check.source.file, check.source.line) == ("/healthz", "apps/api/src/index.js", 16)
+
+
+def test_deeply_wrapped_reads_are_read_without_climbing_every_wrapper(run_analyzer):
+    deep = 20_000  # climbing each of these would be quadratic in tree-sitter (about 30 s)
+    r = run_analyzer(app_code, {
+        "package.json": pkg(scripts={"start": "node server.js"}),
+        "server.js": "const b = " + "(" * deep + "process.env.B" + ")" * deep + " || 'x';\n"
+                     "require('http').createServer().listen(3000);\n",
+    })
+    assert where(r.of(E, "B")) == [("server.js", 1, D)]
