@@ -18,11 +18,12 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from analyzers.commands import split
+from analyzers.commands import core_argv, split
 from analyzers.lib import treesitter
 from analyzers.lib.jsdata import from_json
 from analyzers.lib.jsvalue import JsObject, as_str
 from analyzers.providers.node import pm2
+from analyzers.providers.node.commands import unwrap_manager
 from analyzers.providers.node.pkg import Package, root_package
 from analyzers.providers.node.workspaces import Hint, app_package, workspaces
 from migrator.repo import RepoView
@@ -242,6 +243,9 @@ def _entries(repo: RepoView, pkg: Package, ts: TsLayout) -> list[Entry]:
         if _DEV_SCRIPT.match(entry.name) or "--watch" in words or not _WATCHERS.isdisjoint(
                 posixpath.basename(w) for w in words):
             continue
+        managed = unwrap_manager(core_argv(words))  # pm2 start server.js -i 4, forever start server.js
+        if managed is not None:
+            words = list(managed[0])
         for i, word in enumerate(words[:-1]):
             if posixpath.basename(word) in _RUNNERS:
                 target = next((w for w in words[i + 1:] if not w.startswith("-")), None)

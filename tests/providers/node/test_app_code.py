@@ -145,6 +145,15 @@ def test_development_scripts_and_watchers_are_no_processes(run_analyzer):
     assert r.field(P, "web", "command") == "node server.js"
 
 
+def test_a_script_that_starts_the_app_through_a_process_manager_names_the_entry(run_analyzer):
+    r = run_analyzer(app_code, {
+        "package.json": pkg(scripts={"start": "NODE_ENV=production pm2 start lib/boot.js -i 2 --name api"}),
+        "lib/boot.js": "require('http').createServer().listen(process.env.PORT || 3000);\n",
+    })
+    assert [(f.fields["command"], f.source.confidence) for f in r.of(P, "web") if "command" in f.fields] == [
+        ("node lib/boot.js", I)]
+
+
 def test_an_entry_known_only_by_its_usual_name_is_heuristic(run_analyzer):
     r = run_analyzer(app_code, {
         "package.json": pkg(dependencies={"koa": "^2"}),
