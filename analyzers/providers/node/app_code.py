@@ -121,7 +121,7 @@ def _runs(repo: RepoView, app: AppFiles, facts: Mapping[str, CodeFacts]) -> list
         role = "web" if run.listens else "worker"
         key = named or meaning(parse_command(join(["node", e.runs]))).name or role
         out.append(replace(run, key=key))
-    return _unique_keys(out)
+    return _unique_keys(sorted(out, key=lambda r: not r.declared))  # a declared key is never renamed
 
 
 def _unique_keys(runs: list[_Run]) -> list[_Run]:
@@ -166,7 +166,8 @@ def _process(run: _Run) -> Iterator[Item]:
     if not run.declared:
         # package.json (a script, main) or PM2 names the entry: INFERRED; only a usual file name: HEURISTIC
         conf = I if e.declared else H
-        yield base.process(key, Src(NAME, e.file, 1), conf, role=role, command=join(["node", e.runs, *e.args]))
+        command = join(["node", *e.options, e.runs, *e.args])
+        yield base.process(key, Src(NAME, e.file, 1), conf, role=role, command=command)
     if role == "web":
         yield from _listen(run)
     worker = next((w for f in run.facts for w in f.workers), None)

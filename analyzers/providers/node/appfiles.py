@@ -45,6 +45,11 @@ _RUNNERS = {"node", "nodejs", "ts-node", "ts-node-dev", "tsx", "nodemon", "babel
 _DEV_SCRIPT = re.compile(r"^(dev|develop|watch|test|debug|lint|storybook|serve:dev|start:dev)\b", re.IGNORECASE)
 _WATCHERS = {"nodemon", "ts-node-dev", "node-dev"}
 _KEY = re.compile(r"[^a-z0-9-]+")
+_OPERATORS = {"&&", "||", ";", "|", "&"}
+# node (and ts-node, nodemon) options whose value is the next word: -r dotenv/config is no script
+_NODE_VALUE_OPTIONS = {"-r", "--require", "--import", "--loader", "--experimental-loader", "-e", "--eval", "-p",
+                       "--print", "--env-file", "--inspect-port", "--title", "--max-old-space-size", "-P", "--project",
+                       "-O", "--compiler-options"}
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,7 @@ class Entry:
     args: tuple[str, ...] = ()
     name: str | None = None  # the PM2 app that runs it (its process name)
     declared: bool = True  # named by a script, main or PM2; False: only a usual file name
+    options: tuple[str, ...] = ()  # node's own options in the script (-r ./tracing.js)
 
 
 @dataclass(frozen=True)
@@ -121,9 +127,9 @@ def _sources(repo: RepoView, scope: str) -> Iterator[str]:
 
 
 def resolve_module(repo: RepoView, module: str) -> str | None:
-    """``routes/health`` -> ``routes/health.js`` (a file of the repo), or None."""
-    module = posixpath.normpath(module)
-    return next((module + s for s in _RESOLVE if repo.exists(module + s) and (module + s).endswith(SUFFIXES)), None)
+    """``routes/health`` -> ``routes/health.js``, ``.`` -> ``index.js`` (a file of the repo), or None."""
+    candidates = (posixpath.normpath(module + s) for s in _RESOLVE)
+    return next((c for c in candidates if c.endswith(SUFFIXES) and repo.exists(c)), None)
 
 
 def closure(repo: RepoView, starts: Sequence[str], packages: dict[str, str]) -> list[str]:
@@ -219,7 +225,8 @@ def _entries(repo: RepoView, pkg: Package, ts: TsLayout) -> list[Entry]:
     found: dict[str, Entry] = {}
 
     def add(path: str, said_line: int | None, script: str | None = None, args: tuple[str, ...] = (),
-            said_file: str = pkg.file, name: str | None = None, declared: bool = True) -> None:
+            said_file: str = pkg.file, name: str | None = None, declared: bool = True,
+            options: tuple[str, ...] = ()) -> None:
         joined = posixpath.normpath(base + path)
         source = resolve_module(repo, joined)
         runs = source
@@ -229,7 +236,7 @@ def _entries(repo: RepoView, pkg: Package, ts: TsLayout) -> list[Entry]:
         elif source.endswith((".ts", ".tsx", ".mts")):
             runs = ts.output_of(source)
         if source is not None and runs is not None and source not in found:
-            found[source] = Entry(source, runs, said_file, said_line, script, args, name, declared)
+            found[source] = Entry(source, runs, said_file, said_line, script, args, name, declared, options)
 
     for rel in pm2.ecosystem_files(repo):
         eco = pm2.read_ecosystem(repo, rel)
@@ -248,12 +255,10 @@ def _entries(repo: RepoView, pkg: Package, ts: TsLayout) -> list[Entry]:
             words = list(managed[0])
         for i, word in enumerate(words[:-1]):
             if posixpath.basename(word) in _RUNNERS:
-                target = next((w for w in words[i + 1:] if not w.startswith("-")), None)
-                if target and target not in ("&&", ";", "|"):
-                    rest = words[words.index(target, i + 1) + 1:]
-                    args = tuple(w for w in rest[:next((k for k, w in enumerate(rest) if w in ("&&", ";", "|")),
-                                                          len(rest))])
-                    add(target, entry.line, entry.name, args)
+                script = node_script(words[i + 1:])
+                if script is not None:
+                    options = script[2] if posixpath.basename(word) in ("node", "nodejs") else ()
+                    add(script[0], entry.line, entry.name, script[1], options=options)
                 break
     main = pkg.main
     if main is not None:
@@ -262,6 +267,23 @@ def _entries(repo: RepoView, pkg: Package, ts: TsLayout) -> list[Entry]:
         if repo.exists(base + name) and treesitter.grammar_for(base + name) is not None:
             add(name, None, declared=False)
     return list(found.values())
+
+
+def node_script(args: Sequence[str]) -> tuple[str, tuple[str, ...], tuple[str, ...]] | None:
+    """(script, its arguments, node's options) of ``node``'s arguments (``-r ./tracing server.js --port 80``):
+    node's own options (and their values) come before the script; its arguments run to the end of the
+    simple command."""
+    i = 0
+    while i < len(args):
+        word = args[i]
+        if word in _OPERATORS:
+            return None
+        if not word.startswith("-"):
+            rest = list(args[i + 1:])
+            end = next((k for k, w in enumerate(rest) if w in _OPERATORS), len(rest))
+            return word, tuple(rest[:end]), tuple(args[:i])
+        i += 2 if word in _NODE_VALUE_OPTIONS else 1
+    return None
 
 
 def process_key(app: pm2.Pm2App) -> str:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from analyzers import supervisor, systemd
 from analyzers.commands import core_argv, meaning, parse_command, split
+from analyzers.providers.node.appfiles import node_script
 from analyzers.providers.node.pkg import Package, root_package
 from analyzers.providers.node.scripts import resolve, script_ref
 from analyzers.unitfile import read_unit
@@ -61,7 +62,8 @@ def _script(argv: Sequence[str]) -> str | None:
     core = core_argv(argv)
     if not core or posixpath.basename(core[0]) not in _NODE:
         return None
-    return next((w for w in core[1:] if not w.startswith("-")), None)
+    found = node_script(core[1:])
+    return found[0] if found else None
 
 
 def _systemd(repo: RepoView) -> Iterator[Declared]:

@@ -154,6 +154,14 @@ def test_a_script_that_starts_the_app_through_a_process_manager_names_the_entry(
         ("node lib/boot.js", I)]
 
 
+def test_node_options_and_their_values_are_not_the_script(run_analyzer):
+    r = run_analyzer(app_code, {
+        "package.json": pkg(scripts={"start": "node -r dotenv/config --max-old-space-size 512 . --port 80 && true"}),
+        "index.js": "require('http').createServer().listen(process.env.PORT || 3000);\n",
+    })
+    assert r.field(P, "web", "command") == "node -r dotenv/config --max-old-space-size 512 index.js --port 80"
+
+
 def test_an_entry_known_only_by_its_usual_name_is_heuristic(run_analyzer):
     r = run_analyzer(app_code, {
         "package.json": pkg(dependencies={"koa": "^2"}),
