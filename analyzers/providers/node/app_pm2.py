@@ -28,7 +28,7 @@ from analyzers.commands import join, meaning, parse_argv, split
 from analyzers.image_command import chain
 from analyzers.lib import treesitter
 from analyzers.providers.node import pm2
-from analyzers.providers.node.appfiles import closure, process_key, resolve_module
+from analyzers.providers.node.appfiles import TsLayout, closure, process_key, resolve_module
 from analyzers.providers.node.code import read_code
 from analyzers.providers.node.pm2cli import pm2_command
 from analyzers.shellwalk import ShellWalker
@@ -113,11 +113,12 @@ def _argv(repo: RepoView, app: pm2.Pm2App, script: str) -> list[str]:
     return [program, *app.interpreter_args, script, *args]
 
 
-def _listens(repo: RepoView, script: str) -> bool:
-    """Whether the script (or what it requires) calls ``listen``: it serves, so it is the web process."""
-    start = resolve_module(repo, script)
+def _listens(repo: RepoView, script: str) -> bool | None:
+    """Whether the script (or what it requires) calls ``listen``: it serves, so it is the web process; None
+    when the script is not in the repository (nor the TypeScript source of a build output)."""
+    start = resolve_module(repo, script) or TsLayout(repo, ".").source_of(repo, script)
     if start is None:
-        return False
+        return None
     try:
         for rel in closure(repo, [start], {}):
             data = repo.read_bytes(rel)
@@ -125,7 +126,7 @@ def _listens(repo: RepoView, script: str) -> bool:
             if facts is not None and (facts.listens or any(c.callee == "NestFactory.create" for c in facts.constructs)):
                 return True
     except treesitter.Unavailable:
-        return False
+        return None
     return False
 
 
@@ -143,10 +144,11 @@ def _app(repo: RepoView, app: pm2.Pm2App, key: str, env_name: str | None) -> Ite
                                     working_dir=workdir, app_server=info.server), cmd, info)
     env = app.env_for(env_name)
     port = next((v for v in env if v.name == "PORT"), None)
-    if port is not None or _listens(repo, script):
-        yield base.process(key, src, I, role="web")
+    listens = _listens(repo, script) if port is None else True
+    if listens is None:
+        yield base.process(key, src, H, role="worker")  # neither a PORT nor code to read
     else:
-        yield base.process(key, src, I, role="worker")
+        yield base.process(key, src, I, role="web" if listens else "worker")
     if port is not None and port.value and port.value.isdigit():
         yield base.process(key, src.at(port.line), base.D, port=int(port.value))
     yield from _scale(app, key, src)

@@ -120,6 +120,18 @@ def test_a_worker_is_web_when_its_code_listens_and_json_configs_read_alike(run_a
     assert {f.source.file for f in r.of(P, "site-web")} == {"process.json"}
 
 
+def test_the_role_of_a_typescript_build_output_comes_from_its_source(run_analyzer):
+    r = run_analyzer(app_pm2, {
+        "ecosystem.config.js": "module.exports = { apps: [{ name: 'api', script: 'dist/main.js' },"
+                               " { name: 'gone', script: 'old/server.js' }] };\n",
+        "tsconfig.json": '{"compilerOptions": {"outDir": "dist", "rootDir": "src"}}\n',
+        "src/main.ts": "const app = await NestFactory.create(AppModule);\nawait app.listen(3000);\n",
+    })
+    assert [(f.fields["role"], f.source.confidence) for f in r.of(P, "api") if "role" in f.fields] == [
+        ("web", Confidence.INFERRED)]
+    assert [(f.fields["role"], f.source.confidence) for f in r.of(P, "gone") if "role" in f.fields] == [("worker", H)]
+
+
 def test_fixture_pm2_ops_api():
     repo = RepoView(FIXTURES / "pm2-ops-api")
     r = Result(app_pm2.analyze(repo), repo)
