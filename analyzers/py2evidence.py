@@ -8,7 +8,7 @@ care). Both count only while no other file of the app uses Python-3-only syntax 
 gets a warning naming both sides instead of an image it cannot run on.
 
 What is *not* weighed here: fabfiles (their syntax is the operator's interpreter, see
-:mod:`analyzers.fabric`), tests, docs and ``setup.py``, which :mod:`analyzers.python_code` skips.
+:mod:`analyzers.deploy.fabric`), tests, docs and ``setup.py``, which :mod:`analyzers.python_code` skips.
 """
 
 from __future__ import annotations

@@ -22,7 +22,6 @@ from analyzers import (
     cron,
     dockerfile,
     dotenv,
-    fabric,
     generic_steps,
     haproxy,
     makefile,
@@ -36,6 +35,7 @@ from analyzers import (
 )
 from analyzers.base import Analyzer
 from analyzers.commands import meaning, parse_command
+from analyzers.deploy import fabric
 from analyzers.providers import markers, python
 from analyzers.providers.markers import Marker
 from analyzers.providers.protocol import Detection, Provider, PrunedDirs, StepRule, Tier

@@ -25,7 +25,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from generators.dockerfile import DOCKERFILE  # noqa: E402
+from generators.image.dockerfile import DOCKERFILE  # noqa: E402
 from migrator import writer  # noqa: E402
 from migrator.generate import generate  # noqa: E402
 from migrator.verify.build import BuildFiles, build_image  # noqa: E402

@@ -7,8 +7,8 @@ import re
 from dataclasses import dataclass
 
 from analyzers.debian_names import for_release
-from generators.base_image import BaseImage
-from generators.debian_release import release_of
+from generators.image.base_image import BaseImage
+from generators.image.debian_release import release_of
 from generators.values import APP_DIR, Value, origin, slug
 from migrator.model import AppModel, Kind, Subject
 from migrator.secrets import bears_secret, is_secret_name

@@ -14,7 +14,6 @@ import re
 from dataclasses import dataclass, field
 
 from generators.allowed_hosts import host_policy, probe_host, with_allowed_hosts
-from generators.base_image import BaseImage, choose
 from generators.facts import (
     CRON,
     EnvSpec,
@@ -29,8 +28,9 @@ from generators.facts import (
     volume_specs,
 )
 from generators.image.argv import container_argv
-from generators.image_secrets import SecretFile, secret_files
-from generators.resources import Resources, resources_for
+from generators.image.base_image import BaseImage, choose
+from generators.image.image_secrets import SecretFile, secret_files
+from generators.k8s.resources import Resources, resources_for
 from generators.values import Value, bounded_int, origin, slug
 from generators.writable import log_redirects, with_log_redirects
 from migrator import names
@@ -127,6 +127,10 @@ class AppSpec:
     # the Host header for HTTP health checks, from how the app builds its host allow-list
     # (:mod:`generators.allowed_hosts`): the Ingress host it allows, else one it does
     probe_host: str | None = None
+    # the primary runtime's own facts (a Node app's lockfile, package manager, app package): its image planner
+    # reads them; and the files the analysis read (a planner finds the manifests to copy before the code)
+    runtime_subject: Subject | None = field(default=None, repr=False)
+    files_read: tuple[str, ...] = field(default=(), repr=False)
 
     @property
     def port(self) -> int | None:
@@ -199,6 +203,8 @@ def build_spec(model: AppModel, settings: GenerateSettings) -> AppSpec:
         package_indexes=tuple((str(n), str(u)) for n, u in runtime.get("package_indexes") or ()),
         renamed=(*notes_renamed.values(), *(s.renamed for s in schedules if s.renamed)),
         probe_host=probe,
+        runtime_subject=model.primary.subject if model.primary is not None else None,
+        files_read=model.files_read,
     )
 
 

@@ -12,7 +12,9 @@ import shlex
 from collections.abc import Sequence
 from typing import Any
 
-from generators import custom_image, dockerfile, kubernetes, kustomize, migration_md
+from generators.docs import migration_md
+from generators.image import custom_image, dockerfile
+from generators.k8s import kubernetes, kustomize
 from generators.output import OutputFile
 from generators.spec import AppSpec, build_spec
 from migrator import config

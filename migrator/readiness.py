@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from generators.custom_image import unsupported
+from generators.image.custom_image import unsupported
 from generators.spec import AppSpec
 from migrator.model import AppModel, Kind
 from migrator.secrets import scrub

@@ -40,8 +40,8 @@ from typing import Any
 
 from ruamel.yaml.error import YAMLError
 
+from generators.k8s.yamlout import yaml
 from generators.output import OutputFile
-from generators.yamlout import yaml
 from migrator.safe_fs import Existing, SafeDir, parts_of
 
 STATE_FILE = ".migrate/state.json"

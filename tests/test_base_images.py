@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from generators.base_image import PYTHON_IMAGE_VERSIONS
+from generators.image.base_image import PYTHON_IMAGE_VERSIONS
 
 pytestmark = pytest.mark.docker
 

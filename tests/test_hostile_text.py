@@ -17,7 +17,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from generators import dockerfile
+from generators.image import dockerfile
 from generators.spec import build_spec
 from migrator import config
 from migrator.cli import main

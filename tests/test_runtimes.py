@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from generators.base_image import choose as choose_image
+from generators.image.base_image import choose as choose_image
 from migrator import planner, report
 from migrator.commands import CommandMeaning
 from migrator.config import load_overrides

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from generators.dockerfile import DOCKERFILE
+from generators.image.dockerfile import DOCKERFILE
 from migrator.config import GenerateSettings
 from migrator.generate import generate_from_model
 from migrator.model import Kind

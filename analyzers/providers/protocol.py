@@ -128,6 +128,9 @@ class Provider(Protocol):
     ANALYZERS: Mapping[Tier, tuple[Analyzer, ...]]
     SERVERS: Mapping[str, ServerSpec]
     STEP_RULES: tuple[StepRule, ...]
+    # programs that, as PID 1, ignore SIGTERM unless the app installs a handler (the kernel gives PID 1 no
+    # default signal action): their container command starts with an init (tini), which forwards signals
+    INIT_PROGRAMS: frozenset[str]
 
     def detect(self, repo: RepoView) -> Detection | None: ...
 

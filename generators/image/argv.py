@@ -3,7 +3,9 @@
 The provider that owns the command rewrites what is its own (a Python server's listen address, log
 and pid options: ``Provider.container_argv``); what is left is runtime-neutral: ``$VAR`` references need
 a shell, because an exec-form CMD and a Kubernetes ``command`` do not expand them, so such commands
-run through ``sh -c 'exec ...'`` (``exec`` keeps the program PID 1, so it gets the signals).
+run through ``sh -c 'exec ...'`` (``exec`` keeps the program PID 1, so it gets the signals). A program
+the provider lists in ``INIT_PROGRAMS`` (node: as PID 1 it ignores SIGTERM unless the app handles it)
+runs under ``tini``, which forwards the signals; the image planner installs tini when a command uses it.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import shlex
 
 from analyzers import registry
+from analyzers.lib.argv import basename
 from migrator.commands import CommandMeaning
 
 
@@ -20,11 +23,19 @@ def container_argv(meaning: CommandMeaning | None, port: int | None) -> tuple[tu
         return (), None
     provider = registry.provider(meaning.provider) if meaning.provider else None
     argv, note = provider.container_argv(meaning, port) if provider is not None else (meaning.container, None)
+    init = INIT if provider is not None and argv and basename(argv[0]) in provider.INIT_PROGRAMS else ()
     if list(argv[:2]) in (["sh", "-c"], ["bash", "-c"]):
-        return tuple(argv), note
+        return (*init, *argv), note
     if any("$" in a for a in argv):
-        return ("sh", "-c", "exec " + " ".join(_shell_word(a) for a in argv)), note
-    return tuple(argv), note
+        return (*init, "sh", "-c", "exec " + " ".join(_shell_word(a) for a in argv)), note
+    return (*init, *argv), note
+
+
+INIT = ("tini", "--")  # Debian's tini: reaps children and forwards SIGTERM to the program
+
+
+def uses_init(argv: tuple[str, ...]) -> bool:
+    return argv[: len(INIT)] == INIT
 
 
 def _shell_word(token: str) -> str:

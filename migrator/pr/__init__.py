@@ -82,7 +82,7 @@ def commit_message(app: str, files: list[str], head: str) -> str:
 def open_pr(path: str | os.PathLike[str], options: PrOptions, *, env: Mapping[str, str] | None = None,
             client: GitHub | None = None, progress: Callable[[str], None] | None = None) -> PrResult:
     """Run the whole bot for the checkout at ``path``; see the module docstring."""
-    from generators import custom_image
+    from generators.image import custom_image
     from generators.spec import build_spec
     from migrator import config
     from migrator.generate import generate_from_model

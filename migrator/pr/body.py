@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from generators import custom_image, dockerfile
-from generators.k8s_pod import secret_name
+from generators.image import custom_image, dockerfile
+from generators.k8s.k8s_pod import secret_name
 from generators.output import OutputFile
 from generators.spec import AppSpec
 from migrator import readiness

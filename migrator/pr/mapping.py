@@ -15,7 +15,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-from generators.kubernetes import BASE
+from generators.k8s.kubernetes import BASE
 from generators.output import OutputFile
 from generators.spec import AppSpec
 from migrator.model import AppModel, Kind, ProcessRole, Subject

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from generators.dockerfile import DOCKERFILE, GENERATED_MARK, ROOT_IGNORE
+from generators.image.dockerfile import DOCKERFILE, GENERATED_MARK, ROOT_IGNORE
 from migrator.errors import UserError
 from migrator.verify.report import LOG_TAIL, StepFailed
 

@@ -156,7 +156,7 @@ def test_not_a_container_cli() -> None:
 
 
 def test_fabric_tasks_running_docker(run_analyzer: Any) -> None:
-    from analyzers import fabric
+    from analyzers.deploy import fabric
 
     result = run_analyzer(fabric, {"fabfile.py": """\
         from fabric.api import cd, env, run, sudo, task

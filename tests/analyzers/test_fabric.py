@@ -1,4 +1,4 @@
-"""Tests for analyzers/fabric.py: Fabric 1, Fabric 2 and Invoke task files read through ast."""
+"""Tests for analyzers/deploy/fabric/: Fabric 1, Fabric 2 and Invoke task files read through ast."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from analyzers import fabric
+from analyzers.deploy import fabric
 from analyzers.shelltext import split_list
 from migrator.model import Confidence, Finding, Kind
 

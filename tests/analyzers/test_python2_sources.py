@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from analyzers import appserver_config, fabric, python_code, python_version, setuptools
+from analyzers import appserver_config, python_code, python_version, setuptools
+from analyzers.deploy import fabric
 from migrator.model import Confidence, Finding, Kind, SecretFinding, Warning
 
 FABFILE_PY3 = """\

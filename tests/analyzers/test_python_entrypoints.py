@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from analyzers import python_entrypoints
-from generators.dockerfile import DOCKERFILE
+from generators.image.dockerfile import DOCKERFILE
 from migrator.cli import main
 from migrator.model import Confidence, Kind
 from migrator.planner import analyze

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from analyzers import fabric, makefile, shell, systemd
+from analyzers import makefile, shell, systemd
+from analyzers.deploy import fabric
 from analyzers.step_accounting import HEREDOC_WRITE_REASON, READS_ONLY_REASON, REASON
 from migrator.model import Kind
 from migrator.planner import analyze

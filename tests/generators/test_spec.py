@@ -7,7 +7,7 @@ from pathlib import Path
 
 from analyzers import base
 from analyzers.base import Src
-from generators import kubernetes
+from generators.k8s import kubernetes
 from generators.spec import build_spec
 from migrator import config
 from migrator.generate import generate, generate_from_model

@@ -49,6 +49,9 @@ ANALYZERS: Mapping[Tier, tuple[Analyzer, ...]] = {
 }
 SERVERS: Mapping[str, ServerSpec] = servers.SERVERS
 STEP_RULES: tuple[StepRule, ...] = steps.STEP_RULES
+# Python's servers and queue workers install their own SIGTERM handlers (gunicorn, uwsgi, celery ...), and a
+# bare `python app.py` dies of SIGTERM's KeyboardInterrupt-free default only when not PID 1: none listed yet
+INIT_PROGRAMS: frozenset[str] = frozenset()
 
 INTERPRETER = re.compile(r"^python[0-9.]*$")
 # Programs a virtualenv installs: a host path to one (/srv/app/env/bin/celery) is the bare name in the image.
