@@ -20,6 +20,7 @@ from migrator.secrets import bears_secret, is_secret_name, secret_kind
 _WRAPPERS = frozenset({"parenthesized_expression", "as_expression", "satisfies_expression", "non_null_expression",
                        "type_assertion"})
 _CONVERSIONS = frozenset({"Number", "parseInt", "parseFloat", "String"})
+_MAX_CLIMB = 64
 
 
 def env_reads(ev: Evaluator, grammar: str) -> tuple[list[EnvRead], bool]:
@@ -72,8 +73,12 @@ def _read(ev: Evaluator, node: Any, name: str, via: str) -> EnvRead:
 def _fallback_expression(ev: Evaluator, node: Any) -> Any:
     """The widest expression around ``node`` that only converts it or falls back from it."""
     top = node
-    while top.parent is not None:
+    # tree-sitter finds a node's parent by walking down from the root: climbing is quadratic in the depth,
+    # so it stops after a few dozen wrappers (real fallbacks are a handful deep)
+    for _ in range(_MAX_CLIMB):
         parent = top.parent
+        if parent is None:
+            break
         if parent.type in _WRAPPERS:
             top = parent
         elif parent.type == "arguments" and parent.parent is not None and parent.parent.type == "call_expression" \
