@@ -1,6 +1,6 @@
 """Read the Node app's own JS/TS code (through tree-sitter, never run): env vars, secrets, ports, health
 routes, queue workers, in-process schedules, signal handling and the backing services its dependencies
-name. The Node counterpart of :mod:`analyzers.python_code`, emitting the same kinds and field names.
+name. The Node counterpart of :mod:`analyzers.providers.python.python_code`, emitting the same kinds and field names.
 
 Files: :mod:`.appfiles` picks the app package (the workspace that is the app, in a monorepo), its
 sources and its entries; :func:`.code.read_code` reads each file that holds a trigger. For each entry that

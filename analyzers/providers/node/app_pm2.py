@@ -25,13 +25,13 @@ from collections.abc import Iterator
 from analyzers import base
 from analyzers.base import DEF, H, I, Item, Src
 from analyzers.commands import join, meaning, parse_argv, split
-from analyzers.image_command import chain
+from analyzers.deploy.image_command import chain
+from analyzers.deploy.shellwalk import ShellWalker
 from analyzers.lib import treesitter
 from analyzers.providers.node import pm2
 from analyzers.providers.node.appfiles import TsLayout, closure, process_key, resolve_module
 from analyzers.providers.node.code import read_code
 from analyzers.providers.node.pm2cli import pm2_command
-from analyzers.shellwalk import ShellWalker
 from migrator.repo import RepoView
 
 NAME = "pm2"

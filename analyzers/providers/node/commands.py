@@ -23,7 +23,7 @@ from migrator.commands import ParsedCommand, ProcessFact, StepKind
 from migrator.model import Confidence, Source
 
 _HOST_PM = "process manager on the old hosts: Kubernetes runs, restarts and rolls out the processes"
-# global positions among every provider's and the generic rules (see analyzers.generic_steps)
+# global positions among every provider's and the generic rules (see analyzers.deploy.generic_steps)
 STEP_RULES: tuple[StepRule, ...] = (
     StepRule(StepKind.HOST, re.compile(r"^(pm2|pm2-runtime)\s+(\S+\s+)*?(reload|restart|gracefulReload|startOrReload|"
                                        r"startOrRestart|startOrGracefulReload|save|startup|unstartup|resurrect|"

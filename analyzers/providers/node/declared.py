@@ -2,8 +2,8 @@
 code's facts (role, port, signals, singleton) attach to that process instead of a second one.
 
 Read here (with the readers' own key rules, never a second notion of a key): PM2 apps (their name),
-systemd units (:func:`analyzers.systemd.service_key`), supervisor programs (the command's canonical
-name, else the program name, as :mod:`analyzers.supervisor` keys them; included files are not
+systemd units (:func:`analyzers.deploy.systemd.service_key`), supervisor programs (the command's canonical
+name, else the program name, as :mod:`analyzers.deploy.supervisor` keys them; included files are not
 followed) and Procfile entries (the process type; a package script such as ``npm start -w apps/api``
 is followed to the ``node X`` it runs). A command names a
 file relative to its working directory or by an absolute host path: it matches an entry whose path
@@ -17,12 +17,12 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from analyzers import supervisor, systemd
 from analyzers.commands import core_argv, meaning, parse_command, split
+from analyzers.deploy import supervisor, systemd
+from analyzers.lib.unitfile import read_unit
 from analyzers.providers.node.appfiles import node_script
 from analyzers.providers.node.pkg import Package, root_package
 from analyzers.providers.node.scripts import resolve, script_ref
-from analyzers.unitfile import read_unit
 from migrator.repo import RepoView
 
 _NODE = ("node", "nodejs")
