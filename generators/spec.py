@@ -252,7 +252,8 @@ def _process(p: Subject, app: str, label: str, settings: GenerateSettings, *, we
                          else f"default: {DEFAULT_PORT}")
     elif bounded_int(p.get("port"), 1, 65535):
         port = Value(bounded_int(p.get("port"), 1, 65535), origin(p, "port") or "")
-    argv, note = container_argv(p.meaning, int(port.value) if port else None)
+    argv, note = container_argv(p.meaning, int(port.value) if port else None,
+                                handles_sigterm=p.get("handles_sigterm") is True)
     pinned = p.facts.get("replicas")
     if role == ProcessRole.SCHEDULER.value:
         replicas = Value(1, "schedulers run exactly once")

@@ -17,13 +17,16 @@ from analyzers.lib.argv import basename
 from migrator.commands import CommandMeaning
 
 
-def container_argv(meaning: CommandMeaning | None, port: int | None) -> tuple[tuple[str, ...], str | None]:
-    """(argv, note): the command as the container runs it; ``note`` says what was rewritten and why."""
+def container_argv(meaning: CommandMeaning | None, port: int | None, *, handles_sigterm: bool = False
+                   ) -> tuple[tuple[str, ...], str | None]:
+    """(argv, note): the command as the container runs it; ``note`` says what was rewritten and why.
+    ``handles_sigterm``: the process's code installs a SIGTERM handler (then it needs no init)."""
     if meaning is None:
         return (), None
     provider = registry.provider(meaning.provider) if meaning.provider else None
     argv, note = provider.container_argv(meaning, port) if provider is not None else (meaning.container, None)
-    init = INIT if provider is not None and argv and basename(argv[0]) in provider.INIT_PROGRAMS else ()
+    init = INIT if (provider is not None and not handles_sigterm and argv
+                    and basename(argv[0]) in provider.INIT_PROGRAMS) else ()
     if list(argv[:2]) in (["sh", "-c"], ["bash", "-c"]):
         return (*init, *argv), note
     if any("$" in a for a in argv):
