@@ -55,12 +55,11 @@ def main(debug: bool) -> None:
 @handle_errors
 def analyze(path: Path, fmt: str, output: Path | None, explain: bool, color: bool | None) -> None:
     """Report what the app in PATH is, with the evidence (file:line) for every fact."""
-    from migrator.config import load_overrides
-    from migrator.planner import analyze as run_analysis
+    from migrator.pipeline import Pipeline
     from migrator.report import render
 
     check_root(path)
-    model = run_analysis(path, overrides=load_overrides(path))
+    model = Pipeline(path).model
     use_color = (output is None and sys.stdout.isatty()) if color is None else color
     text = render(model, fmt, explain=explain, color=use_color)
     if output is None:
@@ -123,12 +122,12 @@ def generate(path: Path, output: Path | None, dry_run: bool, show_diff: bool, fo
     """Write a Dockerfile, Kubernetes manifests (kustomize), migrate.toml and MIGRATION.md for PATH."""
     from migrator.config import GenerateSettings
     from migrator.errors import UserError
-    from migrator.generate import generate_checked
+    from migrator.pipeline import Pipeline
     from migrator.writer import diff, write
 
     check_root(path)
-    options = GenerateSettings(image=image, namespace=namespace, base_image=base_image, buildkit=buildkit)
-    files, problem = generate_checked(path, options)
+    run = Pipeline(path, GenerateSettings(image=image, namespace=namespace, base_image=base_image, buildkit=buildkit))
+    files, problem = run.files, run.problem
     target = output or path
     if show_diff:
         click.echo(diff(files, target, force=force), nl=False)

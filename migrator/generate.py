@@ -1,7 +1,8 @@
 """``generate(path, options) -> list[OutputFile]``: the library function behind ``migrate generate``.
 
 It analyzes the repo (with migrate.toml overrides), resolves one deployment spec, and asks each
-generator for its files. Nothing is written here: :mod:`migrator.writer` does that, so the CLI, the
+generator for its files; :class:`migrator.pipeline.Pipeline` runs these steps once each for every
+command that needs them. Nothing is written here: :mod:`migrator.writer` does that, so the CLI, the
 snapshot tests and the PR bot share the same output.
 """
 
@@ -20,7 +21,6 @@ from generators.spec import AppSpec, build_spec
 from migrator import config
 from migrator.config import CONFIG_NAME, Default, GenerateSettings
 from migrator.model import AppModel
-from migrator.planner import analyze
 from migrator.repo import RepoView
 
 
@@ -41,27 +41,27 @@ def generate_checked(
     analyzers: Sequence[Any] | None = None,
 ) -> tuple[list[OutputFile], str | None]:
     """The generated files, and what makes them incomplete (:func:`generate_problem`) or None."""
-    settings = config.load_settings(path)
-    if options is not None:
-        settings = settings.with_options(**{k: v for k, v in vars(options).items() if v not in (None, {}, False)})
-    model = analyze(path, overrides=config.load_overrides(path), analyzers=analyzers)
-    files = generate_from_model(model, settings, own_dockerignore=own_dockerignore(path))
-    return files, generate_problem(model, settings)
+    from migrator.pipeline import Pipeline  # the pipeline calls back into this module's functions
+
+    run = Pipeline(path, options, analyzers=analyzers)
+    return run.files, run.problem
 
 
-def generate_problem(model: AppModel, settings: GenerateSettings) -> str | None:
+def generate_problem(model: AppModel, settings: GenerateSettings, *, spec: AppSpec | None = None) -> str | None:
     """What makes the generated files incomplete, which ``migrate generate`` exits 1 with: a runtime no
-    provider knows (and no migrate.toml [image]), else :func:`start_command_unknown`; None when nothing does."""
+    provider knows (and no migrate.toml [image]), else :func:`start_command_unknown`; None when nothing does.
+    ``spec``: ``build_spec(model, settings)`` when the caller has it already."""
     gap = custom_image.unsupported(model)
     if gap is not None and settings.custom_image is None:
         return gap.message
-    return start_command_unknown(model, settings)
+    return start_command_unknown(model, settings, spec=spec)
 
 
-def start_command_unknown(model: AppModel, settings: GenerateSettings) -> str | None:
+def start_command_unknown(model: AppModel, settings: GenerateSettings, *, spec: AppSpec | None = None
+                          ) -> str | None:
     """The message ``migrate generate`` exits 1 with when nothing says how the app starts (no
     long-running process and no schedule), after writing what it could; None when something does."""
-    spec = build_spec(model, settings)
+    spec = build_spec(model, settings) if spec is None else spec
     if spec.processes or spec.schedules:
         return None
     return ("start command unknown: no Procfile, systemd unit, supervisor program, deploy script, "
@@ -77,12 +77,12 @@ def own_dockerignore(path: str | os.PathLike[str]) -> bool:
     return text is not None and dockerfile.GENERATED_MARK not in "\n".join(text.splitlines()[:3])
 
 
-def generate_from_model(model: AppModel, settings: GenerateSettings, *, own_dockerignore: bool = False
-                        ) -> list[OutputFile]:
+def generate_from_model(model: AppModel, settings: GenerateSettings, *, own_dockerignore: bool = False,
+                        spec: AppSpec | None = None) -> list[OutputFile]:
     """The files for an already planned model (pure: no I/O). Image files go under
     ``deploy/image/``, never over the repo's own Dockerfile; the root ``.dockerignore`` only when the
-    repo has none of its own."""
-    spec = build_spec(model, settings)
+    repo has none of its own. ``spec``: ``build_spec(model, settings)`` when the caller has it already."""
+    spec = build_spec(model, settings) if spec is None else spec
     gap = custom_image.unsupported(model)
     if settings.custom_image is not None:  # the user's image, whatever the runtime
         language = gap.language if gap else spec.base.language

@@ -20,6 +20,7 @@ from migrator.model import AppModel, Kind
 
 if TYPE_CHECKING:
     from migrator.fleet.worker import WorkerOptions
+    from migrator.pipeline import Pipeline
 
 # analyzers that read how the app is deployed (as opposed to what it is built from)
 DEPLOY_TOOLS = frozenset({"procfile", "app_json", "appserver_config", "systemd", "supervisor", "cron", "nginx",
@@ -53,22 +54,19 @@ def secret_counts(model: AppModel) -> tuple[SecretFileCount, ...]:
 
 
 def collect(root: Path, options: WorkerOptions, timings: dict[str, float]) -> Found:
-    """Analyze ``root`` (a :class:`Failed` when that fails) and run the stages ``options`` ask for."""
-    from generators.spec import build_spec
-    from migrator import config
-    from migrator.generate import generate_from_model, generate_problem, own_dockerignore
-    from migrator.planner import analyze
+    """Analyze ``root`` (a :class:`Failed` when that fails) and run the stages ``options`` ask for, every one
+    from the same analysis (one :class:`~migrator.pipeline.Pipeline`)."""
+    from migrator.pipeline import Pipeline
 
     found = Found()
+    run = Pipeline(root)
     with stage("analyze", timings):
-        settings = config.load_settings(root)
-        model = analyze(root, overrides=config.load_overrides(root))
-        spec = build_spec(model, settings)
+        model, spec = run.model, run.spec
     rt = model.runtime
     found.values.update(
         runtime={k: str(rt.get(k)) for k in ("language", "version", "framework") if rt.get(k)},
         deploy_tools=deploy_tools(model), secrets=secret_counts(model), workloads=_workloads(spec))
-    problem = generate_problem(model, settings)
+    problem = run.problem
     verify_ok: bool | None = None
     failed_steps: list[str] = []
     try:
@@ -76,15 +74,17 @@ def collect(root: Path, options: WorkerOptions, timings: dict[str, float]) -> Fo
             with stage("generate", timings):
                 from migrator.writer import write
 
-                files = generate_from_model(model, spec.settings, own_dockerignore=own_dockerignore(root))
-                write(files, root, force=True)
+                write(run.files, root, force=True)
         if options.verify and not options.pr and not problem:
             with stage("verify", timings):
-                verify_ok, failed_steps = (options.verifier or default_verifier)(
-                    root, options.backend, options.verify_timeout)
+                if options.verifier is not None:
+                    verify_ok, failed_steps = options.verifier(root, options.backend, options.verify_timeout)
+                else:
+                    verify_ok, failed_steps = default_verifier(root, options.backend, options.verify_timeout,
+                                                               pipeline=run)
         if options.pr:
             with stage("pr", timings):
-                verify_ok = _open_pr(root, options, found)
+                verify_ok = _open_pr(root, options, found, run)
     except Failed as failed:
         found.errors.append(StageError(failed.stage, str(failed)))
         if failed.stage == "generate":
@@ -111,20 +111,22 @@ def _workloads(spec: Any) -> tuple[Workload, ...]:
     return tuple(found)
 
 
-def default_verifier(root: Path, backend: str, timeout: float) -> tuple[bool, list[str]]:
-    """``migrate verify`` on the generated checkout: whether it booted, and the steps that failed."""
+def default_verifier(root: Path, backend: str, timeout: float, *,
+                     pipeline: Pipeline | None = None) -> tuple[bool, list[str]]:
+    """``migrate verify`` on the generated checkout: whether it booted, and the steps that failed
+    (``pipeline``: the run that generated it, whose analysis verify reuses)."""
     from migrator.verify import verify
 
-    report = verify(root, backend, timeout=timeout)
+    report = verify(root, backend, timeout=timeout, pipeline=pipeline)
     return report.ok, [s.name for s in report.failed_steps]
 
 
-def _open_pr(root: Path, options: WorkerOptions, found: Found) -> bool | None:
+def _open_pr(root: Path, options: WorkerOptions, found: Found, run: Pipeline) -> bool | None:
     from migrator.pr import PrOptions, open_pr
 
     base = options.pr_options or PrOptions()
     # the clone is fresh: what generate wrote is the only change, and the PR commits exactly that
     result = open_pr(root, dataclasses.replace(base, verify=options.verify, verify_backend=options.backend,
-                                               allow_dirty=True))
+                                               allow_dirty=True), pipeline=run)
     found.values["pr_url"] = result.pull.url if result.pull else None
     return result.verify_ok

@@ -15,13 +15,16 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from migrator.config import GenerateSettings
 from migrator.errors import UserError
 from migrator.pr.git import Author, Repo
 from migrator.pr.github import DEFAULT_API, GitHub, PullRequest
 from migrator.safe_fs import SafeDir, UnsafePath
+
+if TYPE_CHECKING:
+    from migrator.pipeline import Pipeline
 
 DEFAULT_BRANCH = "migrate/containerize"
 _SLUG = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
@@ -80,13 +83,15 @@ def commit_message(app: str, files: list[str], head: str) -> str:
 
 
 def open_pr(path: str | os.PathLike[str], options: PrOptions, *, env: Mapping[str, str] | None = None,
-            client: GitHub | None = None, progress: Callable[[str], None] | None = None) -> PrResult:
-    """Run the whole bot for the checkout at ``path``; see the module docstring."""
+            client: GitHub | None = None, progress: Callable[[str], None] | None = None,
+            pipeline: Pipeline | None = None) -> PrResult:
+    """Run the whole bot for the checkout at ``path``; see the module docstring.
+
+    ``pipeline``: a run over the same checkout that already analyzed it (the fleet): its analysis is
+    reused when the migrate.toml the branch is generated with pins the same facts."""
     from generators.image import custom_image
-    from generators.spec import build_spec
     from migrator import config
-    from migrator.generate import generate_from_model
-    from migrator.planner import analyze
+    from migrator.pipeline import Pipeline
     from migrator.pr import body as pr_body
     from migrator.writer import STATE_FILE, write
 
@@ -127,17 +132,16 @@ def open_pr(path: str | os.PathLike[str], options: PrOptions, *, env: Mapping[st
         # a migrate.toml edited on the branch (in the PR) is the user's word: it wins over the checkout's
         # (only a regular file reached without a symlink: the branch's files are as untrusted as the repo)
         config_root = out_dir if _regular(tree, repo.prefix, config.CONFIG_NAME) else checkout
-        settings = config.load_settings(config_root)
-        if options.settings is not None:
-            settings = settings.with_options(**{k: v for k, v in vars(options.settings).items()
-                                                if v not in (None, {}, False)})
+        if pipeline is None:
+            run = Pipeline(checkout, options.settings, config_root=config_root)
+        else:
+            run = pipeline.reconfigured(config_root, options.settings)
         say("analyzing and generating")
-        model = analyze(checkout, overrides=config.load_overrides(config_root))
-        spec = build_spec(model, settings)
+        model, spec = run.model, run.spec
         gap = custom_image.unsupported(model)
-        if gap is not None and settings.custom_image is None:  # a PR without an image that can work: no
+        if gap is not None and spec.settings.custom_image is None:  # a PR without an image that can work: no
             raise UserError(gap.message)
-        files = generate_from_model(model, spec.settings)
+        files = run.files
         try:
             # the writer walks the app's directory inside the worktree too: a committed symlink there
             # (or at any generated path) is refused before anything is written or staged
@@ -153,7 +157,8 @@ def open_pr(path: str | os.PathLike[str], options: PrOptions, *, env: Mapping[st
         notes += [f"`{p}` is generated but ignored by .gitignore: not committed" for p in sorted(ignored)]
         verify_json, verify_ok = None, None
         if options.verify:
-            verify_json, verify_ok = _verify(out_dir, options.verify_backend, say, drill=options.verify_drill)
+            verify_json, verify_ok = _verify(out_dir, options.verify_backend, say, drill=options.verify_drill,
+                                             pipeline=run)
         message = commit_message(model.root_name, paths, head)
         new = repo.commit_paths(tree, paths, message, options.author)
     tip = new or start
@@ -199,11 +204,12 @@ def _regular(tree: Path, prefix: str, name: str) -> bool:
 
 
 def _verify(out_dir: Path, backend: str, say: Callable[[str], None], *,
-            drill: bool = False) -> tuple[dict[str, Any], bool]:
-    """Run ``migrate verify`` on the generated tree (when the verify package is installed)."""
+            drill: bool = False, pipeline: Pipeline | None = None) -> tuple[dict[str, Any], bool]:
+    """Run ``migrate verify`` on the generated tree (when the verify package is installed), with the hints
+    of the analysis that generated it."""
     try:
         from migrator.verify import verify
     except ImportError as exc:  # pragma: no cover - verify ships with migrate; a partial install
         raise UserError("--verify needs migrator.verify, which is not installed") from exc
-    report = verify(out_dir, backend, drill=drill, progress=say)
+    report = verify(out_dir, backend, drill=drill, progress=say, pipeline=pipeline)
     return report.to_json(), report.ok

@@ -160,7 +160,7 @@ def verdict(model: AppModel, spec: AppSpec, ctx: BodyContext) -> readiness.Readi
     failed = [str(s.get("name")) for s in (report or {}).get("steps", []) if s.get("status") == "failed"]
     from migrator.generate import generate_problem
 
-    return readiness.assess(model, spec, generate_problem=generate_problem(model, spec.settings),
+    return readiness.assess(model, spec, generate_problem=generate_problem(model, spec.settings, spec=spec),
                             verify_ok=verify_ok, verify_failed=failed)
 
 

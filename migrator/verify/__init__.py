@@ -37,6 +37,8 @@ from migrator.verify.plan import AnalysisHints, VerifyPlan, make_plan, name_of
 from migrator.verify.report import SKIPPED, WARNING, Step, StepFailed, VerifyReport
 
 if TYPE_CHECKING:
+    from migrator.model import AppModel
+    from migrator.pipeline import Pipeline
     from migrator.verify.drill import DrillBackend
 
 log = logging.getLogger(__name__)
@@ -81,16 +83,18 @@ def choose_backend(requested: str, kube_context: str | None = None) -> str:
 
 
 def analysis_hints(root: Path) -> AnalysisHints:
-    """What the analysis knows that manifests may not say: backing services, env names the app reads,
-    health paths. Empty when the analysis fails: verification must not depend on every analyzer."""
-    try:
-        from migrator.model import Kind
-        from migrator.planner import analyze
+    """What the analysis of ``root`` (with its migrate.toml) knows that manifests may not say: backing
+    services, env names the app reads, health paths. Empty when the analysis fails: verification must not
+    depend on every analyzer. ``migrate pr`` and the fleet hand :func:`verify` their pipeline instead."""
+    from migrator.pipeline import Pipeline
 
-        model = analyze(root)
-    except Exception as exc:
-        log.debug("analysis for verify hints failed: %s", exc)
-        return AnalysisHints()
+    return Pipeline(root).hints
+
+
+def hints_from(model: AppModel) -> AnalysisHints:
+    """The :class:`AnalysisHints` of an analyzed model (see :func:`analysis_hints`)."""
+    from migrator.model import Kind
+
     return AnalysisHints(
         services=tuple(s.key for s in model.of(Kind.SERVICE)),
         env_names=tuple(e.key for e in model.env),
@@ -119,8 +123,12 @@ def verify(
     drill: bool = False,
     progress: Callable[[str], None] | None = None,
     client: Any = None,
+    pipeline: Pipeline | None = None,
 ) -> VerifyReport:
-    """Verify the migration generated in ``root``; the report says whether it booted and why not."""
+    """Verify the migration generated in ``root``; the report says whether it booted and why not.
+
+    ``pipeline``: the run that generated ``root`` (``migrate pr``, the fleet); its analysis gives the hints
+    (backing services, env names, health paths, secret files) instead of analyzing ``root`` again."""
     root = Path(root)
     if not root.is_dir():
         raise UserError(f"{root} is not a directory")
@@ -134,6 +142,7 @@ def verify(
     files = build_files(root)  # only the Dockerfile migrate generated is ever built
     marks = offline_jobs(root)  # an invalid migrate.toml is a usage error too
     client = client or docker_client()
+    hints = pipeline.hints if pipeline is not None else analysis_hints(root)  # before any image work
     be: Backend
     if kind == "kind":
         from migrator.verify.kind_backend import KindBackend
@@ -146,7 +155,7 @@ def verify(
     # the checkout directory may be called anything (owner+name, "My App", Näme): the tag must be valid
     tag = f"{names.image_repository(root.resolve().name, 'migrate-verify')}:{names.image_tag(run_id)}"
     try:
-        _run(root, be, report, manifests, files, client, tag, settle, marks, drill)
+        _run(root, be, report, manifests, files, hints, client, tag, settle, marks, drill)
     except StepFailed:
         pass  # recorded on its step; the remaining steps do not run
     finally:
@@ -180,8 +189,9 @@ def _remove_image(client: Any, tag: str) -> None:
         client.images.remove(tag, noprune=True)
 
 
-def _run(root: Path, be: Backend, report: VerifyReport, manifests: mf.Manifests, files: BuildFiles, client: Any,
-         tag: str, settle: float, marks: dict[str, str], drill: bool = False) -> None:
+def _run(root: Path, be: Backend, report: VerifyReport, manifests: mf.Manifests, files: BuildFiles,
+         hints: AnalysisHints, client: Any, tag: str, settle: float, marks: dict[str, str],
+         drill: bool = False) -> None:
     with report.step("validate manifests") as step:
         errors = mf.validate(manifests.objects)
         if errors:
@@ -192,7 +202,6 @@ def _run(root: Path, be: Backend, report: VerifyReport, manifests: mf.Manifests,
         result = build_image(client, root, tag, labels={"migrate.verify": "image"}, files=files, progress=report.say)
         step.detail = (f"{files.dockerfile} -> {tag}: {result.steps} steps ({result.cached_steps} cached) "
                        f"in {result.seconds:.1f}s")
-    hints = analysis_hints(root)
     with report.step("scan image for secrets") as step:
         scan = scan_image(client, tag, dict(hints.secret_files), labels={"migrate.verify": report.run_id})
         step.detail = scan.describe()
