@@ -36,7 +36,7 @@ from analyzers import (
 )
 from analyzers.base import Analyzer
 from analyzers.commands import meaning, parse_command
-from analyzers.providers import markers, python
+from analyzers.providers import markers, node, python
 from analyzers.providers.markers import Marker
 from analyzers.providers.protocol import Detection, Provider, PrunedDirs, StepRule, Tier
 from migrator.commands import CommandMeaning, StepKind
@@ -52,7 +52,7 @@ DEPLOY: Mapping[Tier, tuple[Analyzer, ...]] = {
     Tier.HEURISTICS: (dotenv, secret_files),
 }
 # Provider order is the last tie-break between runtimes too (python first).
-PROVIDERS: tuple[Provider, ...] = (python,)
+PROVIDERS: tuple[Provider, ...] = (python, node)
 MARKERS: tuple[Marker, ...] = markers.ALL  # languages without a provider yet
 # Directories no provider's source lives in: VCS metadata, editor and tool state.
 CORE_PRUNED = frozenset({".git", ".hg", ".svn", ".bzr", ".idea", ".vscode", ".cache", ".terraform", ".direnv",
