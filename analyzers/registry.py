@@ -13,7 +13,7 @@ A provider's analyzers run only when its ``detect`` found evidence (:func:`analy
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 
 from analyzers import (
     app_json,
@@ -120,6 +120,17 @@ def understand(command: str, source: Source | None = None) -> CommandMeaning:
     """What ``command`` means (parsed once, asked of the providers): for the planner, which sees
     commands as text when no reader parsed them (migrate.toml, a chain, a command whose secret it lifted)."""
     return meaning(parse_command(command, source))
+
+
+def resolve_commands(repo: RepoView, commands: Iterable[str]) -> dict[str, tuple[str, str]]:
+    """``{command: (what the container runs instead, why)}`` for the commands a provider resolves
+    (``npm start`` -> its package.json script): the planner's I/O step, before its pure merge."""
+    out: dict[str, tuple[str, str]] = {}
+    for command in dict.fromkeys(commands):
+        found = next((r for p in PROVIDERS if (r := p.resolve(repo, command)) is not None), None)
+        if found is not None:
+            out[command] = found
+    return out
 
 
 def detect(repo: RepoView, on_error: Callable[[str, Exception], None]) -> tuple[Detection, ...]:

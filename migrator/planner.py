@@ -92,6 +92,7 @@ def analyze(
     findings.extend(overrides)
     commands = [str(f.fields["command"]) for f in findings if f.kind in _COMMAND_KINDS and f.fields.get("command")]
     scripts = script_heads(repo, commands)
+    resolved = registry.resolve_commands(repo, commands)
     return plan(
         repo.root.name,
         findings,
@@ -100,6 +101,7 @@ def analyze(
         files_read=repo.files_read,
         analyzer_order=order,
         scripts=scripts,
+        resolved=resolved,
     )
 
 
@@ -136,9 +138,12 @@ def plan(
     files_read: Iterable[str] = (),
     analyzer_order: Mapping[str, int] | None = None,
     scripts: Mapping[str, str] | None = None,
+    resolved: Mapping[str, tuple[str, str]] | None = None,
 ) -> AppModel:
     """Merge findings into an AppModel (pure: no I/O). ``scripts``: the first line of each repo file a
-    command may run (:func:`migrator.script_commands.script_heads`)."""
+    command may run (:func:`migrator.script_commands.script_heads`); ``resolved``: the command a
+    provider runs instead of one that only names a manifest script (``npm start`` -> ``node server.js``:
+    :func:`analyzers.registry.resolve_commands`)."""
     order = dict(analyzer_order or {})
     files_read = tuple(files_read)
     findings, warnings = _workload_scoped(list(findings), list(warnings))
@@ -163,6 +168,7 @@ def plan(
 
     final = {kind: tuple(sorted(items, key=_subject_sort)) for kind, items in subjects.items()}
     final = _enforce_invariants(final)
+    final = _resolve_scripts(final, resolved or {})
     final = _relativize_commands(final)
     final = _run_scripts(final, scripts or {})
     final = _understand_commands(final)
@@ -461,6 +467,26 @@ def _relativize_commands(subjects: dict[Kind, tuple[Subject, ...]]) -> dict[Kind
             return None
         return _with_command(subject, fact, new, "host paths under the legacy app directory made relative to the "
                              "image's", meaning)
+
+    return _rewrite_commands(subjects, rewrite)
+
+
+def _resolve_scripts(subjects: dict[Kind, tuple[Subject, ...]],
+                     resolved: Mapping[str, tuple[str, str]]) -> dict[Kind, tuple[Subject, ...]]:
+    """``npm start`` -> ``node server.js`` for processes and schedules: a package manager must not be the
+    container's PID 1 (npm does not pass SIGTERM on). Build and release steps keep the script command,
+    which also runs its pre/post hooks."""
+    if not resolved:
+        return subjects
+
+    def rewrite(subject: Subject, fact: Fact) -> Subject | None:
+        if subject.kind not in (Kind.PROCESS, Kind.SCHEDULE):
+            return None
+        found = resolved.get(str(fact.value)) or next(
+            (r for c in fact.candidates[:1] if (r := resolved.get(str(c.value)))), None)
+        if found is None or found[0] == fact.value:
+            return None
+        return _with_command(subject, fact, found[0], found[1], None)  # another text: understood anew
 
     return _rewrite_commands(subjects, rewrite)
 

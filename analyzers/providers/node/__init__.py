@@ -18,8 +18,10 @@ from analyzers.lib.argv import basename
 from analyzers.providers import common
 from analyzers.providers.node import runtime_packaging, runtime_version, servers, steps
 from analyzers.providers.node.detect import detect as detect
+from analyzers.providers.node.resolve import resolve_command
 from analyzers.providers.protocol import PrunedDirs, ServerSpec, StepRule, Tier
 from migrator.commands import CommandMeaning, ParsedCommand
+from migrator.repo import RepoView
 
 NAME = "node"
 HEROKU_BUILDPACKS: tuple[str, ...] = ("nodejs", "heroku/nodejs", "node")
@@ -104,3 +106,9 @@ def container_argv(meaning: CommandMeaning, port: int | None) -> tuple[tuple[str
     argv, listen = common.listen_note(meaning, spec, argv, port)
     notes = [n for n in (launched, listen) if n]
     return tuple(argv), "; ".join(notes) or None
+
+
+def resolve(repo: RepoView, command: str) -> tuple[str, str] | None:
+    """``npm start`` -> the script it runs (``node server.js``), and why (:mod:`.resolve`); None when
+    ``command`` runs no package.json script this repo has."""
+    return resolve_command(repo, command)

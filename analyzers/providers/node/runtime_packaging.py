@@ -70,7 +70,7 @@ def _app_facts(app: App) -> Iterator[Item]:
     elif app.choice.package is not None:
         src = Src(NAME, app.choice.file or pkg.file, app.choice.line)
         yield base.runtime(src, app.choice.confidence or Confidence.INFERRED, language="node", app_root=pkg.dir,
-                           workspace=pkg.name, reason=app.choice.reason)
+                           workspace=pkg.name, app_root_reason=app.choice.reason)
     else:
         ws = app.workspaces
         yield base.warning(Src(NAME, ws.file if ws else app.root.file, ws.globs[0].line if ws else None),
