@@ -39,7 +39,7 @@ from analyzers.commands import meaning, parse_command
 from analyzers.providers import markers, node, python
 from analyzers.providers.markers import Marker
 from analyzers.providers.protocol import Detection, Provider, PrunedDirs, StepRule, Tier
-from migrator.commands import CommandMeaning, StepKind
+from migrator.commands import CommandMeaning, ParsedCommand, StepKind
 from migrator.model import Source
 from migrator.repo import RepoView
 
@@ -122,12 +122,15 @@ def understand(command: str, source: Source | None = None) -> CommandMeaning:
     return meaning(parse_command(command, source))
 
 
-def resolve_commands(repo: RepoView, commands: Iterable[str]) -> dict[str, tuple[str, str]]:
+def resolve_commands(repo: RepoView, commands: Iterable[tuple[str, ParsedCommand]]) -> dict[str, tuple[str, str]]:
     """``{command: (what the container runs instead, why)}`` for the commands a provider resolves
-    (``npm start`` -> its package.json script): the planner's I/O step, before its pure merge."""
+    (``npm start`` -> its package.json script), from (command field, the reader's parsed command) pairs:
+    the planner's I/O step, before its pure merge."""
     out: dict[str, tuple[str, str]] = {}
-    for command in dict.fromkeys(commands):
-        found = next((r for p in PROVIDERS if (r := p.resolve(repo, command)) is not None), None)
+    for command, parsed in commands:
+        if command in out:
+            continue
+        found = next((r for p in PROVIDERS if (r := p.resolve(repo, parsed)) is not None), None)
         if found is not None:
             out[command] = found
     return out

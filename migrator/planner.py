@@ -92,7 +92,9 @@ def analyze(
     findings.extend(overrides)
     commands = [str(f.fields["command"]) for f in findings if f.kind in _COMMAND_KINDS and f.fields.get("command")]
     scripts = script_heads(repo, commands)
-    resolved = registry.resolve_commands(repo, commands)
+    resolved = registry.resolve_commands(repo, [(str(f.fields["command"]), f.parsed) for f in findings
+                                                if f.kind in _RESOLVED_KINDS and f.parsed is not None
+                                                and f.fields.get("command")])
     return plan(
         repo.root.name,
         findings,
@@ -409,6 +411,7 @@ def _enforce_invariants(subjects: dict[Kind, tuple[Subject, ...]]) -> dict[Kind,
 
 # Sections whose ``command`` runs inside the image.
 _COMMAND_KINDS = (Kind.PROCESS, Kind.SCHEDULE, Kind.RELEASE_STEP, Kind.BUILD_STEP)
+_RESOLVED_KINDS = (Kind.PROCESS, Kind.SCHEDULE)  # their command is PID 1: never a package manager
 
 
 def _legacy_dirs(subjects: Mapping[Kind, tuple[Subject, ...]]) -> list[str]:
@@ -480,7 +483,7 @@ def _resolve_scripts(subjects: dict[Kind, tuple[Subject, ...]],
         return subjects
 
     def rewrite(subject: Subject, fact: Fact) -> Subject | None:
-        if subject.kind not in (Kind.PROCESS, Kind.SCHEDULE):
+        if subject.kind not in _RESOLVED_KINDS:
             return None
         found = resolved.get(str(fact.value)) or next(
             (r for c in fact.candidates[:1] if (r := resolved.get(str(c.value)))), None)

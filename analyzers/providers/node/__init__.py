@@ -108,7 +108,7 @@ def container_argv(meaning: CommandMeaning, port: int | None) -> tuple[tuple[str
     return tuple(argv), "; ".join(notes) or None
 
 
-def resolve(repo: RepoView, command: str) -> tuple[str, str] | None:
+def resolve(repo: RepoView, cmd: ParsedCommand) -> tuple[str, str] | None:
     """``npm start`` -> the script it runs (``node server.js``), and why (:mod:`.resolve`); None when
-    ``command`` runs no package.json script this repo has."""
-    return resolve_command(repo, command)
+    ``cmd`` runs no package.json script this repo has."""
+    return resolve_command(repo, cmd)

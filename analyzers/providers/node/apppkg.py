@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from analyzers.commands import core_argv
+from analyzers.commands import parse_command
 from analyzers.providers.node.pkg import Package, root_package
 from analyzers.providers.node.workspaces import AppChoice, Hint, Workspaces, app_package, workspaces
-from migrator.commands import split
+from migrator.model import Confidence, Source
 from migrator.repo import RepoView
 
 
@@ -34,8 +34,8 @@ def procfile_hints(repo: RepoView) -> list[Hint]:
     for number, line in enumerate(repo.lines("Procfile"), 1):
         name, sep, command = line.partition(":")
         if sep and name.strip() and not name.lstrip().startswith("#") and command.strip():
-            argv = core_argv(split(command.strip()))  # env assignments, exec ... stripped
-            out.append(Hint(tuple(argv), command.strip(), "Procfile", number))
+            parsed = parse_command(command.strip(), Source("Procfile", number, "node_packaging", Confidence.DECLARED))
+            out.append(Hint(parsed.core, command.strip(), "Procfile", number))  # env assignments, exec stripped
     return out
 
 

@@ -14,22 +14,22 @@ from __future__ import annotations
 
 from analyzers.commands import parse_command
 from analyzers.providers.node.apppkg import the_app
-from analyzers.providers.node.scripts import hooks, resolve, script_ref
-from migrator.commands import join, split
+from analyzers.providers.node.scripts import ScriptRef, hooks, resolve, script_ref
+from migrator.commands import ParsedCommand, join
+from migrator.model import Confidence, Source
 from migrator.repo import RepoView
 
 _MAX_HOPS = 4  # a script that runs a script that runs a script ...
 _SHELL = ("&&", "||", ";", "|", ">", "<", "$(", "`")
 
 
-def resolve_command(repo: RepoView, command: str) -> tuple[str, str] | None:
+def resolve_command(repo: RepoView, cmd: ParsedCommand) -> tuple[str, str] | None:
     """(the command the script runs, why) for a package-manager script command; None otherwise."""
+    ref = script_ref(cmd.core)
+    if ref is None:
+        return None
     app = the_app(repo)
     if app is None:
-        return None
-    core = parse_command(command).core
-    ref = script_ref(core)
-    if ref is None:
         return None
     packages = app.workspaces.packages if app.workspaces else ()
     steps: list[str] = []
@@ -41,13 +41,13 @@ def resolve_command(repo: RepoView, command: str) -> tuple[str, str] | None:
         text = entry.value.strip()
         if any(op in text for op in _SHELL) or any(h is not None for h in hooks(pkg, entry.name)):
             return None
-        argv = split(text)
+        argv = parse_command(text, Source(pkg.file, entry.line, "node_packaging", Confidence.DECLARED)).argv
         if not argv or "=" in argv[0]:
             return None
         steps.append(f"{pkg.file}:{entry.line} scripts.{entry.name} is `{text}`")
         inner = script_ref(argv)
         if inner is not None:
-            ref = inner if inner.workspace or pkg.dir == "." else inner.__class__(
+            ref = inner if inner.workspace or pkg.dir == "." else ScriptRef(
                 inner.manager, inner.script, pkg.dir, inner.dir, inner.args)
             continue
         words = [*argv, *ref.args]
@@ -56,6 +56,6 @@ def resolve_command(repo: RepoView, command: str) -> tuple[str, str] | None:
             words = [words[0], *(f"{pkg.dir}/{w}" if not w.startswith("-") and repo.exists(f"{pkg.dir}/{w}") else w
                                  for w in words[1:])]
             cwd_note = f"; npm ran it in {pkg.dir}, the image runs it from the root (process.cwd() is the root)"
-        return join(words), (f"`{command}` runs {'; '.join(steps)}: the container runs that itself (npm and yarn "
-                             f"do not pass SIGTERM on){cwd_note}")
+        return join(words), (f"`{cmd.text.strip()}` runs {'; '.join(steps)}: the container runs that itself "
+                             f"(npm and yarn do not pass SIGTERM on){cwd_note}")
     return None

@@ -54,7 +54,9 @@ def _manager(repo: RepoView, app: App) -> Iterator[Item]:
         yield base.runtime(Src(NAME, lock.file, lock.line), Confidence.DECLARED, language="node",
                            lockfile=lock.file, lockfile_version=lock.lock_version)
     for other in choice.conflicts:
-        yield base.runtime(Src(NAME, other.file, other.line), other.confidence, language="node",
+        # INFERRED at most: still a conflict in the report, and the precedence's winner stays the winner
+        confidence = min(other.confidence, Confidence.INFERRED)
+        yield base.runtime(Src(NAME, other.file, other.line), confidence, language="node",
                            package_manager=other.manager)
 
 

@@ -38,7 +38,9 @@ def _spec(framework: str) -> ServerSpec:
     name = fw.server
     examples = {"next": (("next start -p 4000", "web", 4000),), "nuxt": (("nuxt start --port 4001", "web", 4001),),
                 "sails": (("sails lift --port 1340", "web", 1340),)}.get(name, ())
-    return ServerSpec(name, WEB, fw.default_port, fw.listen_options, fw.listen_add, examples=examples)
+    # options go after the subcommand: `next start -p 3000` (before it, `next -p 3000 start` ignores them)
+    anchor = "lift" if name == "sails" else "start"
+    return ServerSpec(name, WEB, fw.default_port, fw.listen_options, fw.listen_add, anchor=anchor, examples=examples)
 
 
 SERVERS: dict[str, ServerSpec] = {
@@ -100,14 +102,16 @@ def classify(core: Sequence[str]) -> CommandMeaning | None:
         sub = args[0] if args else ""
         if sub == "start":
             watch = "--watch" in args or "-w" in args
-            return meaning(server="node", entrypoint=option(args, "--entryFile", "-e") or "dist/main",
+            entry = option(args, "--entryFile", "-e") or "dist/main"
+            return meaning(script_role(entry), server="node", entrypoint=entry,
                            dev_server=watch, notes=("nest start builds, then runs node dist/main.js: the image "
                                                     "builds once and runs node dist/main.js",))
         return meaning()
     if prog == "nodemon":
         watched = nodemon_command(core)
         script = watched[0] if watched else None
-        return meaning(server="node" if script else None, entrypoint=script, dev_server=True,
+        return meaning(script_role(script) if script else None, server="node" if script else None,
+                       entrypoint=script, dev_server=True,
                        notes=("nodemon is a development watcher: the container runs node on the script",))
     if prog in ("pm2", "pm2-runtime", "pm2-docker"):
         return _pm2(core)

@@ -35,6 +35,9 @@ STEP_RULES: tuple[StepRule, ...] = (
     StepRule(StepKind.HOST, re.compile(r"(^|\s)pm2\s+(reload|restart|save|startup|unstartup|stop|delete|kill|"
                                        r"resurrect|update|flush|reloadLogs|gracefulReload|install)\b"),
              PM_WHY.format("pm2"), 61),
+    StepRule(StepKind.HOST, re.compile(r"\b(deb|rpm)\.nodesource\.com/setup_|^(nvm|nodenv|fnm)\s+(install|use|alias)\b"
+                                       r"|^n\s+(install\s+)?(lts|latest|v?\d+)\b"),
+             "installs node on the host: the image's node base image pins it", 63),
     StepRule(StepKind.HOST, re.compile(r"(^|\s)forever\s+(stop|stopall|restart|restartall|list|logs|cleanlogs)\b"),
              PM_WHY.format("forever"), 62),
 )

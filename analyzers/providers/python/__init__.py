@@ -74,7 +74,7 @@ def unwrap(argv: Sequence[str]) -> tuple[tuple[str, ...], str, str | None] | Non
     return None
 
 
-def resolve(repo: RepoView, command: str) -> tuple[str, str] | None:
+def resolve(repo: RepoView, cmd: ParsedCommand) -> tuple[str, str] | None:
     """None: Python has no script table whose entries a deploy command names by key (a console script
     such as ``celery`` is the program itself, which the image's virtualenv has on its PATH)."""
     return None
