@@ -60,7 +60,8 @@ SCRIPT_NEEDS = "script_needs"  # analyzers.script_needs: findings held for the s
 _ANY_TRUE = {(Kind.ENV, "secret"), (Kind.ENV, "required")}
 # Fields that describe rather than decide; differing values there are not conflicts.
 _NO_CONFLICT = {"legacy_name", "description", "reason", "stage", "dev_server", "note", "evidence", "started_by",
-                "written_by", "written", "purpose"}  # purpose: a volume's label (media or uploads), not a decision
+                "written_by", "written", "purpose",  # purpose: a volume's label (media or uploads), not a decision
+                "version_spec"}  # a runtime version as written (18.x, >=18): the version itself is what decides
 # Single-instance roles: schedulers must never run twice.
 _SINGLETON_ROLES = {ProcessRole.SCHEDULER.value}
 

@@ -1,6 +1,7 @@
 """``node_version``: which node major the app runs, with every source as a candidate (:mod:`.version`).
 
-The winner's major is ``version`` (and ``version_full`` when it pins an exact release: ``20.11.1``). Every
+The winner's major is ``version`` (and ``version_full`` when it pins an exact release: ``20.11.1``;
+``version_spec`` is each source as written, a description the planner never calls a conflict). Every
 other source is a candidate too, so ``analyze --explain`` shows it: a source that contradicts the winner
 (another pin, or a range that excludes it: ``.nvmrc`` 16 against ``engines.node`` ``>=18``) keeps its
 confidence, and the planner reports the disagreement as a conflict; a range the winner satisfies
@@ -55,7 +56,7 @@ def analyze(repo: RepoView) -> Iterator[Item]:
     full = win.spec.lstrip("v") if win.exact and _FULL.match(win.spec) else None
     where = Src(NAME, win.file or "package.json", win.line)
     yield base.runtime(where, win.confidence, language="node", version=str(major), version_full=full,
-                       written=win.spec if win.origin != "default" else None)
+                       version_spec=win.spec if win.origin != "default" else None)
     for loser in choice.losers:
         agrees = loser.major == major
         conflict = loser in choice.conflicts
@@ -63,4 +64,4 @@ def analyze(repo: RepoView) -> Iterator[Item]:
         if loser.major is None:
             continue
         yield base.runtime(Src(NAME, loser.file, loser.line), confidence, language="node",
-                           version=str(loser.major), written=loser.spec)
+                           version=str(loser.major), version_spec=loser.spec)
