@@ -4,7 +4,8 @@ Findings, each with its file and line: ``language`` (the package.json), ``packag
 ``package_manager_version`` from ``packageManager``, ``lockfile``, ``lockfile_version``, ``yarn_flavor``;
 another manager's lockfile is a candidate of its own, so the planner reports the conflict), ``framework``
 (the app package's dependency, INFERRED: the code confirms it), ``app_root`` and ``workspace`` (a
-monorepo's app package), ``start_script``; the build steps package.json runs in Heroku's order; the
+monorepo's app package) with ``workspace_manifests`` (the root's and every workspace's package.json: one
+install at the root needs them all), ``start_script``; the build steps package.json runs in Heroku's order; the
 Debian packages native modules need (:mod:`.native`); and, when no deploy file declares a process,
 Heroku's default web process: ``scripts.start``, else ``node server.js`` (DEFAULT).
 """
@@ -26,8 +27,9 @@ from migrator.repo import RepoView
 
 NAME = "node_packaging"
 # Files that declare the app's processes: when one exists, Heroku's default web process is not inferred.
-_DECLARING = ("Procfile", "*.service", "supervisord.conf", "*.supervisor.conf", "supervisor/*.conf",
-              *pm2.FILE_PATTERNS)
+_DECLARING = ("Procfile", "*.service", "supervisord.conf", "*.supervisor.conf", "*supervisor/*.conf",
+              "*supervisor.d/*.conf", "Dockerfile", "docker-compose*.yml", "docker-compose*.yaml", "compose.yml",
+              "compose.yaml", *pm2.FILE_PATTERNS)
 
 
 def analyze(repo: RepoView) -> Iterator[Item]:
@@ -67,6 +69,11 @@ def _app_facts(app: App) -> Iterator[Item]:
         hit = hits[0]  # most specific first: nest before the express it runs on
         yield base.runtime(Src(NAME, hit.file, hit.dependency.line), Confidence.INFERRED, language="node",
                            framework=hit.framework.name)
+    ws = app.workspaces
+    if ws is not None:  # one install at the root needs every workspace's manifest (npm ci refuses otherwise)
+        manifests = (app.root.file, *(p.file for p in ws.packages))
+        yield base.runtime(Src(NAME, ws.file, ws.globs[0].line), Confidence.DECLARED, language="node",
+                           workspace_manifests=manifests)
     if app.choice is None:
         yield base.runtime(Src(NAME, pkg.file), Confidence.DECLARED, language="node", app_root=".")
     elif app.choice.package is not None:
@@ -74,7 +81,6 @@ def _app_facts(app: App) -> Iterator[Item]:
         yield base.runtime(src, app.choice.confidence or Confidence.INFERRED, language="node", app_root=pkg.dir,
                            workspace=pkg.name, app_root_reason=app.choice.reason)
     else:
-        ws = app.workspaces
         yield base.warning(Src(NAME, ws.file if ws else app.root.file, ws.globs[0].line if ws else None),
                            "no workspace is clearly the app (" + ", ".join(app.choice.candidates or ("none",))
                            + "): name it with a process command (npm start -w DIR) or migrate.toml")

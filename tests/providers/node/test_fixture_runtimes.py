@@ -51,6 +51,7 @@ def test_pm2_ops_api() -> None:
     assert "yarn_flavor" not in m.primary.subject.facts and "package_manager_version" not in m.primary.subject.facts
     assert fact(m, "framework") == ("express", "package.json", 22, Confidence.INFERRED)
     assert fact(m, "app_root")[0] == "." and "workspace" not in m.primary.subject.facts
+    assert "workspace_manifests" not in m.primary.subject.facts
     assert fact(m, "start_script") == ("node server.js", "package.json", 11, Confidence.DECLARED)
     assert runtime_conflicts(m) == []
     # bcrypt compiles: the build stage needs node-gyp's tools
@@ -101,6 +102,10 @@ def test_workspaces_monorepo() -> None:
     # the Procfile names the workspace: apps/api is the app, declared
     assert fact(m, "app_root") == ("apps/api", "Procfile", 1, Confidence.DECLARED)
     assert fact(m, "workspace")[0] == "@acme/api"
+    # npm ci at the root needs the root's and the four workspaces' manifests
+    assert fact(m, "workspace_manifests") == (
+        ("package.json", "apps/api/package.json", "apps/web/package.json", "packages/shared/package.json",
+         "tools/seed/package.json"), "package.json", 6, Confidence.DECLARED)
     assert fact(m, "framework") == ("fastify", "apps/api/package.json", 13, Confidence.INFERRED)
     assert fact(m, "start_script") == ("node src/index.js", "apps/api/package.json", 7, Confidence.DECLARED)
     # Heroku runs heroku-postbuild instead of build

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -235,6 +236,16 @@ def test_heroku_default_is_server_js_without_a_start_script(tree: Tree, tmp_path
     web = model.web_process
     assert web is not None and web.get("command") == "node server.js"
     assert web.facts["command"].candidates[0].source.file == "server.js"
+
+
+@pytest.mark.parametrize("declared", ["Procfile", "ecosystem.config.js", "deploy/supervisor/app.conf", "Dockerfile",
+                                      "docker-compose.yml"])
+def test_a_process_declaring_file_turns_the_default_off(run_analyzer: Any, declared: str) -> None:
+    from analyzers.providers.node import runtime_packaging
+
+    files = {"package.json": pkg(scripts={"start": "node app.js"}), "app.js": ""}
+    assert run_analyzer(runtime_packaging, files).of(Kind.PROCESS)
+    assert not run_analyzer(runtime_packaging, {**files, declared: ""}).of(Kind.PROCESS)
 
 
 def test_no_default_web_process_when_a_deploy_file_declares_processes(tree: Tree) -> None:
