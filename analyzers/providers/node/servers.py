@@ -40,7 +40,8 @@ def _spec(framework: str) -> ServerSpec:
                 "sails": (("sails lift --port 1340", "web", 1340),)}.get(name, ())
     # options go after the subcommand: `next start -p 3000` (before it, `next -p 3000 start` ignores them)
     anchor = "lift" if name == "sails" else "start"
-    return ServerSpec(name, WEB, fw.default_port, fw.listen_options, fw.listen_add, anchor=anchor, examples=examples)
+    add = fw.listen_add or (fw.listen_options[0], "{port}")  # sails lift --port N (it binds every interface)
+    return ServerSpec(name, WEB, fw.default_port, fw.listen_options, add, anchor=anchor, examples=examples)
 
 
 SERVERS: dict[str, ServerSpec] = {

@@ -255,3 +255,12 @@ def test_no_default_web_process_when_a_deploy_file_declares_processes(tree: Tree
     assert not [s for p in model.processes for f in p.facts.values() for c in f.candidates
                 for s in (c.source,) if s.analyzer == "node_packaging"]
     assert model.of(Kind.PROCESS)[0].get("command") == "node app.js"
+
+
+@pytest.mark.parametrize(("spec", "example"), [(s, e) for s in node.SERVERS.values() for e in s.examples])
+def test_server_examples_classify_as_their_table_says(spec: Any, example: tuple[str, str | None, int | None]) -> None:
+    text, name, port = example
+    m = meaning(parse_command(text))
+    assert (m.provider, m.server, m.name, m.port, m.role) == ("node", spec.name, name, port, spec.role)
+    argv, note = node.container_argv(m, 8080)
+    assert note is not None and "8080" in argv and ("0.0.0.0" in argv or spec.name == "sails"), argv  # noqa: S104
