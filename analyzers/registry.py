@@ -13,7 +13,7 @@ A provider's analyzers run only when its ``detect`` found evidence (:func:`analy
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 
 from analyzers.base import Analyzer
 from analyzers.commands import meaning, parse_command
@@ -36,10 +36,10 @@ from analyzers.deploy import (
     supervisor,
     systemd,
 )
-from analyzers.providers import markers, python
+from analyzers.providers import markers, node, python
 from analyzers.providers.markers import Marker
 from analyzers.providers.protocol import Detection, Provider, PrunedDirs, StepRule, Tier
-from migrator.commands import CommandMeaning, StepKind
+from migrator.commands import CommandMeaning, ParsedCommand, StepKind
 from migrator.model import Source
 from migrator.repo import RepoView
 
@@ -52,7 +52,7 @@ DEPLOY: Mapping[Tier, tuple[Analyzer, ...]] = {
     Tier.HEURISTICS: (dotenv, secret_files),
 }
 # Provider order is the last tie-break between runtimes too (python first).
-PROVIDERS: tuple[Provider, ...] = (python,)
+PROVIDERS: tuple[Provider, ...] = (python, node)
 MARKERS: tuple[Marker, ...] = markers.ALL  # languages without a provider yet
 # Directories no provider's source lives in: VCS metadata, editor and tool state.
 CORE_PRUNED = frozenset({".git", ".hg", ".svn", ".bzr", ".idea", ".vscode", ".cache", ".terraform", ".direnv",
@@ -120,6 +120,20 @@ def understand(command: str, source: Source | None = None) -> CommandMeaning:
     """What ``command`` means (parsed once, asked of the providers): for the planner, which sees
     commands as text when no reader parsed them (migrate.toml, a chain, a command whose secret it lifted)."""
     return meaning(parse_command(command, source))
+
+
+def resolve_commands(repo: RepoView, commands: Iterable[tuple[str, ParsedCommand]]) -> dict[str, tuple[str, str]]:
+    """``{command: (what the container runs instead, why)}`` for the commands a provider resolves
+    (``npm start`` -> its package.json script), from (command field, the reader's parsed command) pairs:
+    the planner's I/O step, before its pure merge."""
+    out: dict[str, tuple[str, str]] = {}
+    for command, parsed in commands:
+        if command in out:
+            continue
+        found = next((r for p in PROVIDERS if (r := p.resolve(repo, parsed)) is not None), None)
+        if found is not None:
+            out[command] = found
+    return out
 
 
 def detect(repo: RepoView, on_error: Callable[[str, Exception], None]) -> tuple[Detection, ...]:

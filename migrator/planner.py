@@ -60,7 +60,8 @@ SCRIPT_NEEDS = "script_needs"  # analyzers.deploy.script_needs: findings held fo
 _ANY_TRUE = {(Kind.ENV, "secret"), (Kind.ENV, "required")}
 # Fields that describe rather than decide; differing values there are not conflicts.
 _NO_CONFLICT = {"legacy_name", "description", "reason", "stage", "dev_server", "note", "evidence", "started_by",
-                "written_by", "written", "purpose"}  # purpose: a volume's label (media or uploads), not a decision
+                "written_by", "written", "purpose",  # purpose: a volume's label (media or uploads), not a decision
+                "version_spec"}  # a runtime version as written (18.x, >=18): the version itself is what decides
 # Single-instance roles: schedulers must never run twice.
 _SINGLETON_ROLES = {ProcessRole.SCHEDULER.value}
 
@@ -92,6 +93,9 @@ def analyze(
     findings.extend(overrides)
     commands = [str(f.fields["command"]) for f in findings if f.kind in _COMMAND_KINDS and f.fields.get("command")]
     scripts = script_heads(repo, commands)
+    resolved = registry.resolve_commands(repo, [(str(f.fields["command"]), f.parsed) for f in findings
+                                                if f.kind in _RESOLVED_KINDS and f.parsed is not None
+                                                and f.fields.get("command")])
     return plan(
         repo.root.name,
         findings,
@@ -100,6 +104,7 @@ def analyze(
         files_read=repo.files_read,
         analyzer_order=order,
         scripts=scripts,
+        resolved=resolved,
     )
 
 
@@ -136,9 +141,12 @@ def plan(
     files_read: Iterable[str] = (),
     analyzer_order: Mapping[str, int] | None = None,
     scripts: Mapping[str, str] | None = None,
+    resolved: Mapping[str, tuple[str, str]] | None = None,
 ) -> AppModel:
     """Merge findings into an AppModel (pure: no I/O). ``scripts``: the first line of each repo file a
-    command may run (:func:`migrator.script_commands.script_heads`)."""
+    command may run (:func:`migrator.script_commands.script_heads`); ``resolved``: the command a
+    provider runs instead of one that only names a manifest script (``npm start`` -> ``node server.js``:
+    :func:`analyzers.registry.resolve_commands`)."""
     order = dict(analyzer_order or {})
     files_read = tuple(files_read)
     findings, warnings = _workload_scoped(list(findings), list(warnings))
@@ -163,6 +171,7 @@ def plan(
 
     final = {kind: tuple(sorted(items, key=_subject_sort)) for kind, items in subjects.items()}
     final = _enforce_invariants(final)
+    final = _resolve_scripts(final, resolved or {})
     final = _relativize_commands(final)
     final = _run_scripts(final, scripts or {})
     final = _understand_commands(final)
@@ -403,6 +412,7 @@ def _enforce_invariants(subjects: dict[Kind, tuple[Subject, ...]]) -> dict[Kind,
 
 # Sections whose ``command`` runs inside the image.
 _COMMAND_KINDS = (Kind.PROCESS, Kind.SCHEDULE, Kind.RELEASE_STEP, Kind.BUILD_STEP)
+_RESOLVED_KINDS = (Kind.PROCESS, Kind.SCHEDULE)  # their command is PID 1: never a package manager
 
 
 def _legacy_dirs(subjects: Mapping[Kind, tuple[Subject, ...]]) -> list[str]:
@@ -461,6 +471,26 @@ def _relativize_commands(subjects: dict[Kind, tuple[Subject, ...]]) -> dict[Kind
             return None
         return _with_command(subject, fact, new, "host paths under the legacy app directory made relative to the "
                              "image's", meaning)
+
+    return _rewrite_commands(subjects, rewrite)
+
+
+def _resolve_scripts(subjects: dict[Kind, tuple[Subject, ...]],
+                     resolved: Mapping[str, tuple[str, str]]) -> dict[Kind, tuple[Subject, ...]]:
+    """``npm start`` -> ``node server.js`` for processes and schedules: a package manager must not be the
+    container's PID 1 (npm does not pass SIGTERM on). Build and release steps keep the script command,
+    which also runs its pre/post hooks."""
+    if not resolved:
+        return subjects
+
+    def rewrite(subject: Subject, fact: Fact) -> Subject | None:
+        if subject.kind not in _RESOLVED_KINDS:
+            return None
+        found = resolved.get(str(fact.value)) or next(
+            (r for c in fact.candidates[:1] if (r := resolved.get(str(c.value)))), None)
+        if found is None or found[0] == fact.value:
+            return None
+        return _with_command(subject, fact, found[0], found[1], None)  # another text: understood anew
 
     return _rewrite_commands(subjects, rewrite)
 

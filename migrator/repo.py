@@ -36,6 +36,7 @@ PRUNED_DIRS = frozenset(
         ".tox", ".nox", ".venv", "venv", ".virtualenv", "virtualenv",
         ".mypy_cache", ".pytest_cache", ".ruff_cache", ".cache", "site-packages", ".eggs",
         ".idea", ".vscode", ".terraform", ".direnv", "htmlcov", ".sass-cache",
+        ".npm", ".pnpm-store", ".turbo", ".nyc_output", ".parcel-cache", ".svelte-kit",
     }
 )
 

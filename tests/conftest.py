@@ -16,12 +16,12 @@ from migrator.repo import RepoView
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
-# Fixtures of a runtime whose provider has not landed yet (issue 11: Node). Their files are real and the leak
-# tests read them; only the snapshots of today's Python-only analysis (and assertions about it) leave them out,
-# until the provider's commit snapshots what it finds. Remove a name here when its provider lands.
+# Fixtures whose provider's analysis has landed but whose image plan has not (issue 11: the Node provider is
+# wired, its Dockerfile plan is not): their reports are snapshotted (tests/test_fixtures.py), their generated
+# files are not yet. Remove a name here when its image plan lands.
 AWAITING_PROVIDER = frozenset({"pm2-ops-api", "nest-media-queue", "workspaces-monorepo"})
 # Fixtures whose primary runtime no provider knows: generate writes no Dockerfile for them (design §4.8).
-NO_IMAGE = AWAITING_PROVIDER | {"rust-ledger"}
+NO_IMAGE = frozenset({"rust-ledger"})
 
 
 def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:

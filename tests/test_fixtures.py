@@ -20,12 +20,11 @@ from migrator.planner import analyze
 from migrator.pr import body
 from migrator.report import render, to_dict
 from migrator.writer import write
-from tests.conftest import AWAITING_PROVIDER
 from tests.report_schemas import FROZEN, validate_report
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = sorted(p for p in (ROOT / "fixtures").iterdir() if p.is_dir())
-SNAPSHOTTED = [p for p in FIXTURES if p.name not in AWAITING_PROVIDER]
+SNAPSHOTTED = list(FIXTURES)  # every fixture's report (the Node ones since the Node provider landed)
 
 
 def planted_secrets(owner: str | None = None) -> list[str]:
@@ -100,7 +99,14 @@ def test_no_rendering_contains_a_planted_secret(fixture, tmp_path):
             assert value not in text, f"{fixture.name}: planted secret found in the {name} rendering"
 
 
-@pytest.mark.parametrize("fixture", SNAPSHOTTED, ids=[f.name for f in SNAPSHOTTED])
+# The web process's command of these comes from an analyzer that has not landed yet: strict xfail, so the
+# merge that lands it must remove the name here.
+WEB_COMMAND_AWAITS = {"pm2-ops-api": "the web command comes from ecosystem.config.js (node app_pm2, not merged)"}
+TEXTED = [pytest.param(f, id=f.name, marks=pytest.mark.xfail(reason=WEB_COMMAND_AWAITS[f.name], strict=True))
+          if f.name in WEB_COMMAND_AWAITS else pytest.param(f, id=f.name) for f in FIXTURES]
+
+
+@pytest.mark.parametrize("fixture", TEXTED)
 def test_text_says_what_was_read_and_why_the_web_process_won(fixture):
     model = analyze(fixture)
     text = render(model, "text")

@@ -12,17 +12,20 @@ from migrator.repo import PRUNED_DIRS, RepoView
 # The tie-break order reports have always used (earlier wins among equal confidence): built from tiers
 # now, and it must not move, or every tie in every report could change winner.
 ORDER = ["procfile", "app_json", "appserver_config", "systemd", "supervisor", "cron", "nginx", "caddy", "haproxy",
-         "python_version", "requirements", "pipenv", "pyproject", "setuptools", "ci_python", "fabric", "shell",
+         "python_version", "requirements", "pipenv", "pyproject", "setuptools", "ci_python", "node_version",
+         "node_packaging", "fabric", "shell",
          "script_needs", "makefile", "python_code", "python_entrypoints", "python_writes", "python_hosts", "dockerfile",
          "compose", "dotenv", "secret_files"]
 PYTHON = ["appserver_config", "python_version", "requirements", "pipenv", "pyproject", "setuptools", "ci_python",
           "python_code", "python_entrypoints", "python_writes", "python_hosts"]
+NODE = ["node_version", "node_packaging"]
 
 
 def test_analyzers_come_out_of_the_tiers_in_todays_order():
     assert [a.NAME for a in registry.ANALYZERS] == ORDER
-    assert [a.NAME for a in registry.analyzers({"python"})] == ORDER
-    assert [a.NAME for a in registry.analyzers(set())] == [n for n in ORDER if n not in PYTHON]
+    assert [a.NAME for a in registry.analyzers({"python", "node"})] == ORDER
+    assert [a.NAME for a in registry.analyzers({"python"})] == [n for n in ORDER if n not in NODE]
+    assert [a.NAME for a in registry.analyzers(set())] == [n for n in ORDER if n not in PYTHON + NODE]
     assert sorted(a.NAME for tier in python.ANALYZERS.values() for a in tier) == sorted(PYTHON)
 
 
@@ -32,7 +35,9 @@ def test_names_are_unique_and_providers_are_found_by_name_and_buildpack():
     assert not {p.NAME for p in registry.PROVIDERS} & set(analyzer_names)  # a report names both apart
     assert registry.provider("python") is python and registry.provider("cobol") is None
     assert registry.provider_for_buildpack("python") == "python"
-    assert registry.provider_for_buildpack("nodejs") == "node"  # a marker
+    assert registry.provider_for_buildpack("nodejs") == "node"
+    assert registry.provider_for_buildpack("heroku/nodejs") == "node"
+    assert registry.provider_for_buildpack("ruby") == "ruby"  # a marker
     assert registry.provider_for_buildpack("cobol") is None
 
 

@@ -147,6 +147,8 @@ def schedule_name(command: str | Sequence[str], fallback: str) -> str:
     elif prog in ("php", "node", "ruby", "perl", "bash", "sh") and positional:
         script = positional[0].rsplit("/", 1)[-1]
         name = positional[1] if script in ("artisan", "console") and len(positional) > 1 else script
+    elif prog in ("npm", "yarn", "pnpm", "bun") and positional:  # npm run report:nightly -> report-nightly
+        name = positional[1] if positional[0] in ("run", "run-script") and len(positional) > 1 else positional[0]
     elif prog in ("curl", "wget") and positional:
         name = positional[-1].split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
     elif prog:

@@ -6,7 +6,7 @@ ruby, with ``.ruby-version``'s version), so the primary-runtime rule (:mod:`migr
 the language, and ``migrate generate`` says it is unsupported instead of writing a Python image for it.
 
 A marker is what stands between "we know this language exists" and a provider: its deploy commands
-(``rake db:migrate``, ``npm run build``) are still classified, so a Rails or Node repo's steps are
+(``rake db:migrate``, ``go build``) are still classified, so a Rails or Go repo's steps are
 reported for what they are. Adding a provider for a language means deleting its marker and moving its
 rules into ``analyzers/providers/<lang>/steps.py``. ``order`` follows
 :class:`analyzers.providers.protocol.StepRule` (today's index x 10).
@@ -52,26 +52,6 @@ RUBY = Marker(
     runs=frozenset({"ruby", "bundle", "rails", "rackup", "puma", "unicorn", "thin", "sidekiq", "resque", "rake"}),
     versions=((".ruby-version", re.compile(r"^\s*(?:ruby-)?(\d+\.\d+(?:\.\d+)?)")),),
 )
-# Node's rules wait here for the Node provider (its analyzers are being written: analyzers/providers/node/).
-NODE = Marker(
-    "node",
-    step_rules=(
-        StepRule(StepKind.RELEASE, re.compile(r"\bknex\s+migrate:latest\b"), _RELEASE, 50),
-        StepRule(StepKind.RELEASE, re.compile(r"\bnpx\s+(prisma\s+migrate\s+deploy|sequelize(-cli)?\s+db:migrate)\b"),
-                 _RELEASE, 60),
-        StepRule(StepKind.BUILD, re.compile(r"\b(npm|yarn|pnpm)\s+(run\s+)?(build|assets|webpack|compile)\b"),
-                 _BUILD, 20),
-        StepRule(StepKind.BUILD, re.compile(r"\b(webpack|gulp|grunt)\b(?!-)"), _BUILD, 30),
-        StepRule(StepKind.HOST, re.compile(r"\b(npm|yarn|pnpm)\s+(install|ci)\b"),
-                 "dependency install: done in the image build", 60),
-    ),
-    program_names=frozenset({"node", "npm"}),
-    heroku_buildpacks=("nodejs",),
-    files=("package.json", ".nvmrc", ".node-version"),
-    runs=frozenset({"node", "npm", "npx", "yarn", "pnpm", "pm2", "pm2-runtime", "forever", "nodemon", "ts-node"}),
-    versions=((".nvmrc", re.compile(r"^\s*v?(\d+(?:\.\d+){0,2})\s*$")),
-              (".node-version", re.compile(r"^\s*v?(\d+(?:\.\d+){0,2})\s*$"))),
-)
 PHP = Marker("php", heroku_buildpacks=("php",), files=("composer.json", "composer.lock", "artisan", "wp-config.php"),
              runs=frozenset({"php", "php-fpm", "php-cgi", "frankenphp"}))
 GO = Marker("go", heroku_buildpacks=("go",), files=("go.mod",), runs=frozenset({"go"}),
@@ -84,7 +64,7 @@ RUST = Marker("rust", files=("Cargo.toml", "Cargo.lock"), runs=frozenset({"cargo
               step_rules=(StepRule(StepKind.BUILD, re.compile(r"^\s*cargo\s+build\b"), _BUILD, 60),))
 ELIXIR = Marker("elixir", files=("mix.exs", "mix.lock"), runs=frozenset({"mix", "elixir", "iex"}))
 DOTNET = Marker("dotnet", files=("*.csproj", "*.fsproj", "*.sln", "global.json"), runs=frozenset({"dotnet"}))
-ALL: tuple[Marker, ...] = (RUBY, NODE, PHP, GO, JAVA, RUST, ELIXIR, DOTNET)
+ALL: tuple[Marker, ...] = (RUBY, PHP, GO, JAVA, RUST, ELIXIR, DOTNET)
 
 
 NAME = ANALYZER

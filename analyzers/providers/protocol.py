@@ -152,6 +152,12 @@ class Provider(Protocol):
         0.0.0.0:``port``, no log or pid files), and what was rewritten and why."""
         ...
 
+    def resolve(self, repo: RepoView, cmd: ParsedCommand) -> tuple[str, str] | None:
+        """(the command the container runs instead, why) when ``cmd`` only names a script of the
+        repo's manifests (``npm start`` -> ``node server.js``: npm must not be PID 1); else None. The one
+        place a provider reads the repo for a command: the planner asks it once per command text."""
+        ...
+
     def host_program(self, argv0: str) -> str | None:
         """The program as the image runs it when ``argv0`` is a host path of this language's
         (``/srv/app/venv/bin/gunicorn`` -> ``gunicorn``, ``python3.8`` -> ``python``); else None."""

@@ -51,10 +51,10 @@ NATIVE: dict[str, NativeModule] = {
     "re2": NativeModule(), "cpu-features": NativeModule(note="an optional dependency of ssh2"),
 }
 # Install scripts that compile nothing: they pick a prebuilt binary that came from npm itself (an optional
-# per-platform package), print a banner, or generate code.
+# per-platform package), print a banner (@nestjs/core's opencollective message), or generate code.
 NO_COMPILE = frozenset({"esbuild", "msgpackr-extract", "@parcel/watcher", "@swc/core", "fsevents", "core-js",
                         "core-js-pure", "protobufjs", "es5-ext", "husky", "nodemon", "prisma", "@prisma/client",
-                        "@prisma/engines", "@biomejs/biome", "lefthook", "cypress", "electron"})
+                        "@prisma/engines", "@nestjs/core", "@biomejs/biome", "lefthook", "cypress", "electron"})
 BUILD_HELPERS = frozenset({"node-gyp", "node-pre-gyp", "@mapbox/node-pre-gyp", "prebuild-install", "node-addon-api",
                            "nan", "node-gyp-build"})
 

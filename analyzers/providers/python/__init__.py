@@ -33,6 +33,7 @@ from analyzers.providers.python import (
 from analyzers.providers.python.detect import detect as detect
 from analyzers.providers.python.runners import run_wrapper
 from migrator.commands import CommandMeaning, ParsedCommand
+from migrator.repo import RepoView
 
 NAME = "python"
 HEROKU_BUILDPACKS: tuple[str, ...] = ("python",)
@@ -74,6 +75,12 @@ def unwrap(argv: Sequence[str]) -> tuple[tuple[str, ...], str, str | None] | Non
     runner = run_wrapper(list(argv))
     if runner is not None:
         return runner.command, " ".join(runner.wrapper), runner.note()
+    return None
+
+
+def resolve(repo: RepoView, cmd: ParsedCommand) -> tuple[str, str] | None:
+    """None: Python has no script table whose entries a deploy command names by key (a console script
+    such as ``celery`` is the program itself, which the image's virtualenv has on its PATH)."""
     return None
 
 

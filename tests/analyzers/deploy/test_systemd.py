@@ -81,7 +81,7 @@ def test_cpu_quantity(text: str, expected: str | None) -> None:
 
 def test_memory_warnings_and_infinity(run_analyzer: Any) -> None:
     result = run_analyzer(systemd, {
-        "a.service": "[Service]\nExecStart=/usr/bin/node server.js\nMemoryLimit=infinity\nCPUQuota=lots\n",
+        "a.service": "[Service]\nExecStart=/opt/app/bin/serve-things\nMemoryLimit=infinity\nCPUQuota=lots\n",
         "b.service": "[Service]\nExecStart=/usr/bin/node worker.js\nMemoryMax=40%\nTimeoutStopSec=forever\n",
     })
     assert result.keys(Kind.PROCESS) == ["a", "b"]
@@ -90,6 +90,9 @@ def test_memory_warnings_and_infinity(run_analyzer: Any) -> None:
     # unknown commands: a long-running worker, heuristically; the key is the unit name
     role = [f for f in result.of(Kind.PROCESS, "a") if "role" in f.fields][0]
     assert (role.fields["role"], role.source.confidence.label) == ("worker", "heuristic")
+    # a node script named as a worker: the node provider says so, inferred
+    role = [f for f in result.of(Kind.PROCESS, "b") if "role" in f.fields][0]
+    assert (role.fields["role"], role.source.confidence.label) == ("worker", "inferred")
 
 
 def test_exec_prefixes_environment_quoting_and_secrets(run_analyzer: Any) -> None:
