@@ -63,11 +63,19 @@ def env_specs(model: AppModel) -> tuple[tuple[EnvSpec, ...], tuple[EnvSpec, ...]
     secret: list[EnvSpec] = []
     optional: list[EnvSpec] = []
     workdirs = legacy_dirs(model)
+    # the variables a server's listen address is read from (``app.listen(PORT, process.env.HOST ?? '127.0.0.1')``)
+    listen_hosts = {str(p.get("host_env")) for p in model.processes if p.get("host_env")}
     for e in model.env:
         if e.key == "PORT" or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", e.key):
             continue
         where = _read_site(e)
         default = e.get("default")
+        if e.key in listen_hosts and not e.get("secret") and str(default) not in _ALL_INTERFACES:
+            # a pod is reached on its own IP (the Service, the probes): loopback, or a host's address, is not it
+            was = f", not its default {default}" if default is not None else ""
+            config.append(EnvSpec(e.key, "0.0.0.0", f"{where} as the server's listen address: every interface{was}",  # noqa: S104
+                                  bool(e.get("required"))))
+            continue
         required = bool(e.get("required"))
         is_url = bool(_CREDENTIAL_URL_NAME.search(e.key) and _SERVICE_URL_HINT.search(e.key))
         # the ConfigMap's gate: whatever an analyzer said, a secret name or a secret-bearing value
@@ -88,6 +96,9 @@ def env_specs(model: AppModel) -> tuple[tuple[EnvSpec, ...], tuple[EnvSpec, ...]
         else:
             optional.append(EnvSpec(e.key, None, where, False))
     return tuple(config), tuple(secret), tuple(optional)
+
+
+_ALL_INTERFACES = ("0.0.0.0", "::", "[::]")  # noqa: S104 - what a pod must listen on
 
 
 def legacy_dirs(model: AppModel) -> list[str]:
@@ -191,8 +202,11 @@ def packages(model: AppModel, stage: str, base: BaseImage | None = None) -> tupl
     release = release_of(base)[0] if base else None
     python = base.version if base else None
     out: dict[str, str] = {}
+    provided = IMAGE_PROVIDES.get(base.language, frozenset()) if base else frozenset()
     for p in model.of(Kind.SYSTEM_PACKAGE):
         if p.get("stage", "runtime") != stage or not re.fullmatch(r"[a-z0-9][a-z0-9+.-]*", p.key):
+            continue
+        if p.key in provided:  # the legacy host installed the runtime itself: the base image is that runtime
             continue
         if not _needed(p, python):
             continue
@@ -202,6 +216,14 @@ def packages(model: AppModel, stage: str, base: BaseImage | None = None) -> tupl
             why += f"; {release} calls {p.key} {name}"
         out.setdefault(name, why)
     return tuple(out.items())
+
+
+# Debian packages of a runtime that its own base image already is (a NodeSource or Debian nodejs installed
+# on the legacy host): installing them again would put a second node beside the image's. Python's are left
+# out by the install-line reader already (analyzers.lib.debian_names).
+IMAGE_PROVIDES: dict[str, frozenset[str]] = {
+    "node": frozenset({"nodejs", "npm", "yarnpkg", "node-gyp", "corepack", "libnode-dev", "nodejs-dev"}),
+}
 
 
 def _needed(p: Subject, python: str | None) -> bool:
@@ -219,7 +241,10 @@ def package_notes(model: AppModel, base: BaseImage) -> tuple[str, ...]:
     the image's Debian release, or not checkable (a non-Debian base image)."""
     release, why = release_of(base)
     out: list[str] = []
-    subjects = [p for p in model.of(Kind.SYSTEM_PACKAGE) if _needed(p, base.version)]
+    provided = IMAGE_PROVIDES.get(base.language, frozenset())
+    subjects = [p for p in model.of(Kind.SYSTEM_PACKAGE) if _needed(p, base.version) and p.key not in provided]
+    out += [f"System package `{p.key}` ({', '.join(s.where() for s in p.sources)}) is left out: the {base.image} "
+            f"image is that runtime already" for p in model.of(Kind.SYSTEM_PACKAGE) if p.key in provided]
     if subjects and release is None:
         out.append(f"System packages ({', '.join(p.key for p in subjects)}) are installed with apt, but {why}")
     for p in subjects:

@@ -16,10 +16,6 @@ from migrator.repo import RepoView
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
-# Fixtures whose provider's analysis has landed but whose image plan has not (issue 11: the Node provider is
-# wired, its Dockerfile plan is not): their reports are snapshotted (tests/test_fixtures.py), their generated
-# files are not yet. Remove a name here when its image plan lands.
-AWAITING_PROVIDER = frozenset({"pm2-ops-api", "nest-media-queue", "workspaces-monorepo"})
 # Fixtures whose primary runtime no provider knows: generate writes no Dockerfile for them (design §4.8).
 NO_IMAGE = frozenset({"rust-ledger"})
 

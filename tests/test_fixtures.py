@@ -99,14 +99,7 @@ def test_no_rendering_contains_a_planted_secret(fixture, tmp_path):
             assert value not in text, f"{fixture.name}: planted secret found in the {name} rendering"
 
 
-# The web process's command of these comes from an analyzer that has not landed yet: strict xfail, so the
-# merge that lands it must remove the name here.
-WEB_COMMAND_AWAITS = {"pm2-ops-api": "the web command comes from ecosystem.config.js (node app_pm2, not merged)"}
-TEXTED = [pytest.param(f, id=f.name, marks=pytest.mark.xfail(reason=WEB_COMMAND_AWAITS[f.name], strict=True))
-          if f.name in WEB_COMMAND_AWAITS else pytest.param(f, id=f.name) for f in FIXTURES]
-
-
-@pytest.mark.parametrize("fixture", TEXTED)
+@pytest.mark.parametrize("fixture", FIXTURES, ids=lambda f: f.name)
 def test_text_says_what_was_read_and_why_the_web_process_won(fixture):
     model = analyze(fixture)
     text = render(model, "text")

@@ -21,13 +21,12 @@ import pytest
 from generators.output import OutputFile
 from migrator.generate import generate
 from migrator.writer import write
-from tests.conftest import AWAITING_PROVIDER, NO_IMAGE
+from tests.conftest import NO_IMAGE
 from tests.generators.k8s_helpers import VERSIONS, docs
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = sorted(p for p in (ROOT / "fixtures").iterdir() if p.is_dir() and any(p.iterdir()))
 IDS = [f.name for f in FIXTURES]
-SNAPSHOTTED = [name for name in IDS if name not in AWAITING_PROVIDER]
 IMAGED = [name for name in IDS if name not in NO_IMAGE]
 IMAGE_FILES = {"deploy/image/Dockerfile", "deploy/image/Dockerfile.dockerignore"}
 # checkov rules we do not follow, and why. Anything else failing fails the test.
@@ -79,7 +78,7 @@ def test_fixtures_exist() -> None:
     assert len(FIXTURES) >= 4, "the fixtures under fixtures/ are missing"
 
 
-@pytest.mark.parametrize("fixture", SNAPSHOTTED)
+@pytest.mark.parametrize("fixture", IDS)
 def test_output_matches_snapshots(fixture: str, generated: Any, snapshot: Any) -> None:
     files, _ = generated[fixture]
     paths = [f.path for f in files]

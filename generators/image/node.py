@@ -85,7 +85,10 @@ def plan(spec: AppSpec) -> BuildPlan:
         runtime_blocks += [*copy_inputs, f"# {why_install}\nRUN {tool.prod}", "COPY . ."]
     runtime_blocks.append(f"USER {UID}:{UID}")
     runtime_blocks += serve(spec, _healthcheck(spec) if spec.port else None)
-    env = ["NODE_ENV=production"]
+    # the dependencies' own programs (knex, prisma, next ...) are on PATH, as npm run and npx put them; npm
+    # itself, when a command still runs it, keeps its cache in the pod's /tmp (the root is read-only)
+    env = ["NODE_ENV=production", f'PATH="{APP_DIR}/node_modules/.bin:$PATH"', "NPM_CONFIG_CACHE=/tmp/.npm",
+           "NPM_CONFIG_UPDATE_NOTIFIER=false"]
     if spec.port:
         env.append(f"PORT={spec.port}")
     stages.append(Stage("runtime stage", spec.base.image, tuple(runtime_blocks), env=tuple(env)))

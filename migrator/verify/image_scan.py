@@ -8,9 +8,12 @@ Docker API, and every file is judged by its path and its first bytes:
   files, dotenv files (templates such as ``.env.example`` are fine), Kubernetes Secret manifests;
 - every file where the analysis located a hard-coded secret (``secrets_found``).
 
-Only file names and kinds are reported, never a byte of a file. A file whose only secrets are fallback
-defaults the deployment overrides (``os.getenv("SECRET_KEY", "...")`` in settings the app imports) is
-reported as a warning: the app cannot run without the file, and MIGRATION.md says to remove the value.
+Installed dependencies (``node_modules`` and the other directories no provider's source lives in) are the
+package manager's files, not the build context's: they are not judged (dotenv's README carries an
+example key block). Only file names and kinds are reported, never a byte of a file. A file whose only
+secrets are fallback defaults the deployment overrides (``os.getenv("SECRET_KEY", "...")`` in settings
+the app imports) is reported as a warning: the app cannot run without the file, and MIGRATION.md says
+to remove the value.
 """
 
 from __future__ import annotations
@@ -72,7 +75,10 @@ def judge(app_dir: str, members: Iterable[tuple[str, bytes]], secret_files: Mapp
     secrets: list[tuple[str, str]] = []
     fallbacks: list[tuple[str, str]] = []
     count = 0
+    skipped = _dependency_dirs()
     for rel, head in members:
+        if skipped.intersection(rel.split("/")[:-1]):
+            continue
         count += 1
         if rel in secret_files:
             if secret_files[rel]:
@@ -86,6 +92,12 @@ def judge(app_dir: str, members: Iterable[tuple[str, bytes]], secret_files: Mapp
         if kind is not None:
             secrets.append((rel, kind.replace("_", " ")))
     return ImageScan(app_dir, count, tuple(sorted(secrets)), tuple(sorted(fallbacks)))
+
+
+def _dependency_dirs() -> frozenset[str]:
+    from analyzers import registry
+
+    return frozenset(registry.pruned().names) - {".git"}  # a .git in the image is the context's: judged
 
 
 def _members(stream: io.RawIOBase) -> Iterator[tuple[str, bytes]]:

@@ -15,7 +15,7 @@ from migrator.planner import analyze
 from migrator.pr import body
 from migrator.pr.mapping import Mapping, Workload, mermaid
 from migrator.verify.report import FAILED, OK, Step, VerifyReport
-from tests.conftest import AWAITING_PROVIDER, FIXTURES
+from tests.conftest import FIXTURES
 
 NAMES = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir())
 SECRETS = [line.split("\t", 1) for line in (FIXTURES / "SECRETS.txt").read_text().splitlines() if "\t" in line]
@@ -28,7 +28,7 @@ def render(fixture: Path, ctx: body.BodyContext | None = None, limit: int = body
     return model, body.render(model, spec, files, ctx or body.BodyContext(repo=f"acme/{fixture.name}"), limit)
 
 
-@pytest.mark.parametrize("name", [n for n in NAMES if n not in AWAITING_PROVIDER])
+@pytest.mark.parametrize("name", NAMES)
 def test_body_snapshot_without_secret_values(name, snapshot):
     model, text = render(FIXTURES / name)
     assert text == snapshot

@@ -28,13 +28,13 @@ provider is checked the moment it is added to ``PROVIDERS``. Ids are ``<runtime>
    ``pnpm install`` is not ``npm ``); comments count (a comment citing another runtime's files means
    the plan mixed runtimes).
 
-Nothing is skipped. A fixture whose runtime has no registered provider (today: node, rust) is checked
+Nothing is skipped. A fixture whose runtime has no registered provider (today: rust) is checked
 for the documented current behaviour instead: its primary runtime is that language, known only from its
 marker files (``supported`` False), ``generate`` writes no Dockerfile, and says "<runtime> is not
 supported yet" (the generate problem and MIGRATION.md). ``tests/conftest.py``'s NO_IMAGE must be
-exactly those fixtures. When the Node provider is added to ``registry.PROVIDERS``, the consistency
-test fails until its fixtures leave ``AWAITING_PROVIDER``; from then on the same parametrized tests run
-the real detection, hadolint and foreign-token checks on them, with no edit to this file.
+exactly those fixtures. When a provider is added to ``registry.PROVIDERS``, the consistency test fails
+until its fixtures leave NO_IMAGE; from then on the same parametrized tests run the real detection,
+hadolint and foreign-token checks on them, with no edit to this file (as they do for node).
 """
 
 from __future__ import annotations
@@ -163,7 +163,7 @@ def test_foreign_token_rule_catches_what_it_must_and_allows_build_tools() -> Non
 def test_every_fixture_has_a_runtime_and_no_image_is_exactly_the_unprovided_ones() -> None:
     assert NAMES and sorted(FIXTURE_RUNTIMES) == NAMES, "tests/providers/runtimes.py must name every fixture"
     unprovided = {name for name in NAMES if registry.provider(FIXTURE_RUNTIMES[name]) is None}
-    # a provider landing without its fixtures leaving AWAITING_PROVIDER (or the reverse) fails here
+    # a provider landing without its fixtures leaving NO_IMAGE (or the reverse) fails here
     assert set(NO_IMAGE) == unprovided
     assert set(RUNTIME_TOKENS) >= set(PROVIDER_IDS), "every provider needs its tokens in RUNTIME_TOKENS"
     for p in registry.PROVIDERS:

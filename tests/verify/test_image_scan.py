@@ -105,3 +105,11 @@ def test_files_named_by_the_analysis_fail_unless_only_fallbacks() -> None:
     assert [p for p, _ in scan.secrets] == ["billing/settings.py"]
     assert [p for p, _ in scan.fallbacks] == ["proj/settings.py"]
     assert "fallback defaults baked into the image" in scan.describe()
+
+
+def test_installed_dependencies_are_not_the_contexts_files() -> None:
+    key = b"-----BEGIN RSA PRIVATE KEY-----\nMIIB\n"
+    members = [("node_modules/dotenv/README.md", key), ("apps/api/node_modules/x/test/key.pem", key),
+               ("deploy/id_rsa", key), ("server.js", b"")]
+    scan = judge("/app", members, {})
+    assert [p for p, _ in scan.secrets] == ["deploy/id_rsa"] and scan.files == 2

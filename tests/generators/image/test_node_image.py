@@ -61,7 +61,7 @@ def test_plain_npm_app_installs_frozen_before_the_code_in_one_stage(tmp_path: Pa
     assert len(stages(text)) == 1
     assert text.index("COPY package-lock.json package.json ./") < text.index("RUN npm ci --omit=dev") \
         < text.index("COPY . .")
-    assert "ENV NODE_ENV=production \\\n    PORT=3000" in text
+    assert "ENV NODE_ENV=production \\\n    PATH=\"/app/node_modules/.bin:$PATH\"" in text and "    PORT=3000" in text
     assert 'CMD ["node", "server.js"]' in text and "npm start" not in text
     assert "USER 10001:10001" in text
     assert not any(t in text for t in PYTHON_TOKENS)
