@@ -185,7 +185,7 @@ def test_protocol_members_are_what_this_suite_checks() -> None:
     attrs, methods = _protocol_members()
     assert set(attrs) == {"NAME", "HEROKU_BUILDPACKS", "SOURCE_SUFFIXES", "PRUNED", "ANALYZERS", "SERVERS",
                           "STEP_RULES", "INIT_PROGRAMS"}
-    assert set(methods) == {"detect", "unwrap", "program", "classify", "container_argv", "host_program"}
+    assert set(methods) == {"detect", "unwrap", "program", "classify", "container_argv", "host_program", "resolve"}
 
 
 @pytest.mark.parametrize("provider", registry.PROVIDERS, ids=PROVIDER_IDS)
