@@ -204,7 +204,8 @@ def _listen(run: _Run) -> Iterator[Item]:
             if lst.host_env:  # the image can set it (HOST=0.0.0.0) instead of patching the code
                 yield base.process(run.key, src, I, host_env=lst.host_env)
             if lst.loopback:
-                how = f"set {lst.host_env}=0.0.0.0 in the image" if lst.host_env else "listen on 0.0.0.0"
+                how = (f"the generated ConfigMap sets {lst.host_env}=0.0.0.0" if lst.host_env
+                       else "change the code to listen on 0.0.0.0: the address is a literal")
                 yield base.warning(src, f"the server listens on {lst.host} (loopback) by default: a pod must listen "
                                         f"on every interface for its Service and probes ({how})")
             return  # the first listen of the entry's files is the server's
@@ -226,11 +227,12 @@ def _signals(runs: list[_Run]) -> Iterator[Item]:
         said.add(where)
         if sigint:
             message = (f"{run.key} handles SIGINT only (what pm2 reload sends), not SIGTERM (what Kubernetes sends): "
-                       "node must not be PID 1 alone (run it under an init such as tini, or handle SIGTERM)")
+                       "node must not be PID 1 alone: the generated image runs it under tini, which forwards SIGTERM; "
+                       "handle SIGTERM too, to finish requests and jobs before the pod stops")
         else:
             message = (f"{run.key}: no SIGTERM handler in {run.entry.file} or what it requires: node as PID 1 "
-                       "ignores SIGTERM, so the pod is killed after the grace period (run it under an init such "
-                       "as tini, or handle SIGTERM)")
+                       "ignores SIGTERM, so the pod would be killed after the grace period: the generated image runs "
+                       "it under tini, which forwards SIGTERM; handle SIGTERM too, to finish requests and jobs first")
         yield base.warning(Src(NAME, *where), message)
 
 

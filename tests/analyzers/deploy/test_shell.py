@@ -563,7 +563,7 @@ def test_tree_sitter_is_imported_only_when_a_script_needs_it(tmp_path):
     import sys
     from pathlib import Path
 
-    probe = ("import sys; from analyzers import shell; from migrator.repo import RepoView; "
+    probe = ("import sys; from analyzers.deploy import shell; from migrator.repo import RepoView; "
              "list(shell.analyze(RepoView(sys.argv[1]))); print('tree_sitter' in sys.modules)")
     root = Path(__file__).resolve().parents[3]
 
