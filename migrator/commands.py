@@ -166,6 +166,7 @@ class CommandMeaning:
     config_file: str | None = None
     entrypoint: str | None = None
     dev_server: bool = False
+    daemon: bool = False  # the program detaches by itself (forever start, pm2 start): it keeps running
     facts: tuple[ProcessFact, ...] = ()
     notes: tuple[str, ...] = field(default=())
 

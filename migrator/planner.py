@@ -351,13 +351,38 @@ def _command_confidence(p: Subject) -> Confidence:
 
 def _superseded(p: Subject, processes: tuple[Subject, ...]) -> bool:
     """A guessed process (e.g. "gunicorn app:app" proposed from dependencies) is only a fallback:
-    it goes when another process of the same role has a command some file actually states."""
+    it goes when another process of the same role has a command some file actually states. So does a
+    process an older deploy script started by hand (``forever start server.js``) when a declaration
+    (the PM2 ecosystem file, a unit) runs the same entrypoint of the same provider under another name."""
+    role = p.get("role")
+    if _command_confidence(p) < Confidence.DECLARED and p.meaning is not None and p.meaning.entrypoint:
+        mine = (p.meaning.provider, p.meaning.entrypoint)
+        if any(q is not p and q.get("role") == role and _command_confidence(q) >= Confidence.DECLARED
+               and q.meaning is not None and (q.meaning.provider, q.meaning.entrypoint) == mine for q in processes):
+            return True
     if _command_confidence(p) > Confidence.HEURISTIC:
         return False
-    role = p.get("role")
     return any(
         q is not p and q.get("role") == role and _command_confidence(q) >= Confidence.INFERRED for q in processes
     )
+
+
+def _twin(p: Subject, processes: tuple[Subject, ...]) -> Subject | None:
+    """The host step a process superseded by a declared one of the same entrypoint becomes, else None."""
+    command = p.facts.get("command")
+    if command is None or p.meaning is None:
+        return None
+    q = next((q for q in processes if q is not p and q.meaning is not None and q.get("role") == p.get("role")
+              and (q.meaning.provider, q.meaning.entrypoint) == (p.meaning.provider, p.meaning.entrypoint)), None)
+    if q is None:
+        return None
+    text = str(command.value)
+    where = q.facts["command"].source.where()
+    reason = (f"started {p.meaning.entrypoint} on the old hosts, as process {q.key} ({where}) does now: its "
+              "Deployment replaces this")
+    facts = {"command": Fact("command", text, command.candidates, False, command.reason),
+             "reason": Fact("reason", reason, (Candidate(reason, command.source),), False, "")}
+    return Subject(Kind.HOST_STEP, text, facts)
 
 
 _ROLE_NAMES = {"web": ProcessRole.WEB, "worker": ProcessRole.WORKER, "beat": ProcessRole.SCHEDULER,
@@ -383,9 +408,13 @@ def _enforce_invariants(subjects: dict[Kind, tuple[Subject, ...]]) -> dict[Kind,
     """Rules that hold whatever the sources say: a scheduler runs exactly once; a guessed process
     does not duplicate a declared one."""
     procs = []
+    replaced: list[Subject] = []
     all_procs = tuple(_with_role(p) for p in subjects.get(Kind.PROCESS, ()))
     for p in all_procs:
         if _superseded(p, all_procs):
+            twin = _twin(p, all_procs)
+            if twin is not None:  # not dropped silently: listed as the legacy host step it was
+                replaced.append(twin)
             continue
         if p.get("role") in _SINGLETON_ROLES and p.get("replicas") != 1:
             facts = dict(p.facts)
@@ -398,6 +427,9 @@ def _enforce_invariants(subjects: dict[Kind, tuple[Subject, ...]]) -> dict[Kind,
         procs.append(p)
     if procs:
         subjects = {**subjects, Kind.PROCESS: tuple(procs)}
+    if replaced:
+        host = sorted([*subjects.get(Kind.HOST_STEP, ()), *replaced], key=_subject_sort)
+        subjects = {**subjects, Kind.HOST_STEP: tuple(host)}
     env = []
     for e in subjects.get(Kind.ENV, ()):
         if e.get("secret") and "default" in e.facts:

@@ -118,7 +118,7 @@ def _interpret(cmd: ParsedCommand, src: Src, *, background: bool = False) -> Ite
         return
 
     info = meaning(cmd)
-    if info.role is not None and info.role.value != "release" and (background or _daemonized(core)):
+    if info.role is not None and info.role.value != "release" and (background or info.daemon or _daemonized(core)):
         # a long-running process started by hand on the host
         run = replace(info, container=foreground(info.container))
         yield base.stating(base.process(

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from functools import partial
 
-from analyzers.lib.argv import int_value, option
+from analyzers.lib.argv import basename, int_value, option
 from analyzers.providers.node.forever import forever_command, nodemon_command
 from analyzers.providers.node.frameworks import BY_NAME
 from analyzers.providers.node.pm2cli import pm2_command
@@ -121,7 +121,7 @@ def classify(core: Sequence[str]) -> CommandMeaning | None:
         if app is not None and app.action == "start" and app.script:
             inner = classify(["node", app.script, *app.args])
             note = "forever ran it as a daemon: the container runs the script itself (no forever, logs to stdout)"
-            return replace(inner, notes=(*inner.notes, note)) if inner else None
+            return replace(inner, daemon=True, notes=(*inner.notes, note)) if inner else None
         return meaning()
     ref = script_ref(core)
     if ref is not None:
@@ -158,7 +158,9 @@ def _pm2(core: Sequence[str]) -> CommandMeaning:
     inner = classify([app.interpreter or "node", *app.interpreter_args, app.script or "", *app.args]) or meaning()
     note = ("pm2 ran it" + (f" in {app.instances_written} instances" if app.instances_written else "")
             + ": the container runs the script itself, the replicas are pods")
-    return replace(inner, name=app.name or inner.name, workers=None, notes=(*inner.notes, note))
+    # ``pm2 start`` returns once its daemon runs the app; pm2-runtime (pm2-docker) stays in the foreground
+    daemon = basename(core[0]) == "pm2"
+    return replace(inner, name=app.name or inner.name, workers=None, daemon=daemon, notes=(*inner.notes, note))
 
 
 def launched(argv: Sequence[str]) -> tuple[list[str], str | None]:

@@ -264,3 +264,28 @@ def test_server_examples_classify_as_their_table_says(spec: Any, example: tuple[
     assert (m.provider, m.server, m.name, m.port, m.role) == ("node", spec.name, name, port, spec.role)
     argv, note = node.container_argv(m, 8080)
     assert note is not None and "8080" in argv and ("0.0.0.0" in argv or spec.name == "sails"), argv  # noqa: S104
+
+
+@pytest.mark.parametrize(("text", "daemon"), [
+    ("forever start -l /var/log/app.log -a server.js", True),
+    ("pm2 start app.js -i 4 --name api", True),
+    ("pm2-runtime app.js", False),  # stays in the foreground: what a container would run
+    ("node server.js", False),
+])
+def test_process_managers_that_detach_say_so(text: str, daemon: bool) -> None:
+    assert meaning(parse_command(text)).daemon is daemon
+
+
+def test_an_old_scripts_forever_start_is_the_declared_pm2_app_not_a_second_web(tree: Tree) -> None:
+    root = tree({
+        "package.json": '{"name": "api", "dependencies": {"express": "^4"}, "scripts": {"start": "node server.js"}}',
+        "ecosystem.config.js": "module.exports = { apps: [{ name: 'api', script: 'server.js', "
+                               "env: { PORT: 8080 } }] };\n",
+        "server.js": "const app = require('express')();\napp.listen(process.env.PORT || 3000);\n",
+        "deploy/old-deploy.sh": "#!/bin/sh\nforever stop server.js\nPORT=8080 forever start -a server.js\n",
+    })
+    model = analyze(root)
+    assert [p.key for p in model.processes] == ["api"]
+    twin = next(s for s in model.of(Kind.HOST_STEP) if "forever start" in s.key)
+    assert "as process api (ecosystem.config.js:1) does now" in twin.get("reason")
+    assert twin.facts["command"].source.where() == "deploy/old-deploy.sh:3"
