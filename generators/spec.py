@@ -67,6 +67,7 @@ class ProcessSpec:
     legacy_name: str | None
     renamed: str | None = None  # why ``label`` is not the key's own sanitised name (a collision)
     pre_stop_sleep: Value | None = None  # seconds a preStop hook waits before SIGTERM (migrate.toml)
+    singleton: Value | None = None  # why two copies must never run at once (an in-process schedule)
 
     @property
     def grace_seconds(self) -> int:
@@ -255,8 +256,11 @@ def _process(p: Subject, app: str, label: str, settings: GenerateSettings, *, we
     argv, note = container_argv(p.meaning, int(port.value) if port else None,
                                 handles_sigterm=p.get("handles_sigterm") is True)
     pinned = p.facts.get("replicas")
+    singleton = Value(str(p.get("singleton")), origin(p, "singleton") or "") if p.get("singleton") else None
     if role == ProcessRole.SCHEDULER.value:
         replicas = Value(1, "schedulers run exactly once")
+    elif singleton is not None:
+        replicas = Value(1, f"one replica: {singleton.value} ({singleton.origin}) must not run twice")
     elif single_writer is not None and not (web and settings.replicas) and not (
             pinned is not None and pinned.source.analyzer == "migrate.toml"):
         replicas = Value(1, f"one replica: {single_writer.name} is a ReadWriteOnce claim ({single_writer.origin})")
@@ -284,6 +288,7 @@ def _process(p: Subject, app: str, label: str, settings: GenerateSettings, *, we
         legacy_name=p.get("legacy_name"),
         renamed=renamed,
         pre_stop_sleep=Value(sleep, origin(p, "pre_stop_sleep") or "") if sleep else None,
+        singleton=singleton,
     )
 
 

@@ -134,7 +134,7 @@ def _single_node(spec: AppSpec) -> bool:
 
 
 def deployment(spec: AppSpec, p: ProcessSpec) -> CommentedMap:
-    singleton = p.role == ProcessRole.SCHEDULER.value
+    singleton = p.role == ProcessRole.SCHEDULER.value or p.singleton is not None
     attached = _single_node(spec) and int(p.replicas.value) == 1
     strategy = (cmap(type="Recreate") if singleton or attached else
                 cmap(type="RollingUpdate", rollingUpdate=cmap(maxUnavailable=0, maxSurge=1)))

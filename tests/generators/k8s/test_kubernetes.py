@@ -71,6 +71,16 @@ def test_scheduler_is_a_single_recreated_pod() -> None:
     assert command == ["celery", "-A", "proj", "beat", "--schedule", "/tmp/celerybeat-schedule"]
 
 
+def test_a_worker_holding_an_in_process_schedule_is_one_recreated_pod() -> None:
+    # the worker runs a node-cron schedule itself: a second pod (more replicas, or a rolling update's surge)
+    # would send every mail twice
+    held = [*django_findings(), base.process("worker", Src("node_code", "worker.js", 25), base.I, replicas=1,
+                                             singleton="in-process node-cron schedule '0 */6 * * *'")]
+    worker = objs(held)["deployment-worker.yaml"]
+    assert worker["spec"]["replicas"] == 1 and worker["spec"]["strategy"] == {"type": "Recreate"}
+    assert objs()["deployment-worker.yaml"]["spec"]["replicas"] == 3  # the same worker without it: supervisor's
+
+
 def test_probes_http_on_health_path_tcp_fallback_none_for_workers() -> None:
     c = pod(objs()["deployment-web.yaml"])["containers"][0]
     for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
