@@ -26,7 +26,7 @@ from analyzers.lib.argv import positional as positional
 from migrator.commands import CommandMeaning, ParsedCommand, StepKind
 from migrator.commands import join as join
 from migrator.commands import split as split
-from migrator.model import Source
+from migrator.model import Confidence, Source
 
 if TYPE_CHECKING:
     from analyzers.providers.markers import Marker
@@ -109,6 +109,12 @@ def parse_command(text: str, source: Source | None = None, *, cwd: str | None = 
     command line is tokenised: every rule reads the value)."""
     return parse_argv(text, split(text), source, cwd=cwd, user=user, env=env, hosts=hosts, background=background,
                       origin=origin)
+
+
+def words(text: str, file: str, line: int | None, analyzer: str) -> tuple[str, ...]:
+    """The words of a command written at ``file:line`` (a package.json script, a hook, a unit's ExecStart=
+    read by another reader too): parsed into a ParsedCommand with that source, never split on the side."""
+    return parse_command(text, Source(file, line, analyzer, Confidence.DECLARED)).argv
 
 
 def parse_argv(text: str, argv: Sequence[str], source: Source | None = None, *, cwd: str | None = None,

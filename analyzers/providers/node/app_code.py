@@ -28,6 +28,7 @@ from analyzers.providers.node.code import health_routes, read_code
 from analyzers.providers.node.declared import Declared, declared_processes, declaring
 from analyzers.providers.node.facts import CodeFacts
 from analyzers.providers.node.frameworks import frameworks
+from migrator.model import Source
 from migrator.repo import RepoView
 
 NAME = "node_code"
@@ -119,7 +120,7 @@ def _runs(repo: RepoView, app: AppFiles, facts: Mapping[str, CodeFacts]) -> list
         if not (run.listens or run.consumes or any(f.schedules for f in got)):
             continue  # a script, a CLI, a library entry: nothing that serves or consumes
         role = "web" if run.listens else "worker"
-        key = named or meaning(parse_command(join(["node", e.runs]))).name or role
+        key = named or meaning(parse_command(join(["node", e.runs]), Source(e.file, None, NAME, I))).name or role
         out.append(replace(run, key=key))
     return _unique_keys(sorted(out, key=lambda r: not r.declared))  # a declared key is never renamed
 

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 
 from analyzers import base
 from analyzers.base import I, Item, Src
-from analyzers.commands import join, meaning, parse_argv, split
+from analyzers.commands import join, meaning, parse_argv, words
 from analyzers.providers.node.forever import ForeverApp, forever_command, read_forever_config, read_nodemon
 from analyzers.providers.node.pkg import root_package
 from migrator.repo import RepoView
@@ -44,7 +44,7 @@ def _configs(repo: RepoView) -> list[str]:
     found: set[str] = set()
     pkg = root_package(repo)
     for entry in pkg.scripts if pkg else ():
-        parts = split(entry.value)
+        parts = list(words(entry.value, pkg.file if pkg else "package.json", entry.line, NAME))
         start = next((i for i, w in enumerate(parts) if posixpath.basename(w) == "forever"), None)
         app = forever_command(parts[start:]) if start is not None else None
         if app is not None and app.config_file and repo.exists(posixpath.normpath(app.config_file)):

@@ -24,7 +24,7 @@ from collections.abc import Iterator
 
 from analyzers import base
 from analyzers.base import DEF, H, I, Item, Src
-from analyzers.commands import join, meaning, parse_argv, split
+from analyzers.commands import join, meaning, parse_argv, words
 from analyzers.deploy.image_command import chain
 from analyzers.deploy.shellwalk import ShellWalker
 from analyzers.lib import treesitter
@@ -53,7 +53,7 @@ def analyze(repo: RepoView) -> Iterator[Item]:
             yield base.warning(Src(NAME, unknown.file or rel, unknown.line),
                                f"PM2 ecosystem value not known without running the file: {unknown.reason}")
         deploy = _current(eco)
-        env_name = _env_name(eco, deploy)
+        env_name = _env_name(eco, deploy, rel)
         web = None
         for app in eco.apps:
             key = process_key(app)
@@ -73,11 +73,11 @@ def _current(eco: pm2.Ecosystem) -> pm2.Pm2Deploy | None:
     return next((d for d in eco.deploys if d.env_name.lower() in _PRODUCTION), eco.deploys[0] if eco.deploys else None)
 
 
-def _env_name(eco: pm2.Ecosystem, deploy: pm2.Pm2Deploy | None) -> str | None:
+def _env_name(eco: pm2.Ecosystem, deploy: pm2.Pm2Deploy | None, rel: str) -> str | None:
     """The ``--env`` the deploy starts the apps with; else ``production`` when an app has ``env_production``."""
     for hook in deploy.hooks if deploy else ():
         for part in chain(hook.command):
-            cmd = pm2_command(split(part))
+            cmd = pm2_command(words(part, rel, hook.line, NAME))
             if cmd is not None and cmd.env_name:
                 return cmd.env_name
     if any(name == "production" for app in eco.apps for name, _ in app.env):

@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from analyzers.commands import core_argv, split
+from analyzers.commands import core_argv, words
 from analyzers.lib import treesitter
 from analyzers.lib.jsdata import from_json
 from analyzers.lib.jsvalue import JsObject, as_str
@@ -35,6 +35,7 @@ _RESOLVE = ("", ".js", ".ts", ".cjs", ".mjs", ".jsx", ".tsx", "/index.js", "/ind
 _SKIP_DIRS = {"node_modules", "bower_components", "test", "tests", "__tests__", "__mocks__", "spec", "e2e",
               "coverage", "docs", "doc", "examples", "example", "fixtures", "public", "static", "assets",
               "vendor", ".next", ".nuxt", ".output", "build", "dist", "out", "tmp", "storybook", ".storybook"}
+_ANALYZER = "node_code"  # the analyzer these files are read for (the sources of the commands it parses)
 _SKIP_NAME = re.compile(r"(\.(test|spec|stories|d)\.[cm]?[jt]sx?$)|(^(jest|vitest|webpack|rollup|vite|babel|"
                         r"eslint|prettier|karma|gulpfile|gruntfile|playwright|cypress)\b)", re.IGNORECASE)
 _DEFAULT_ENTRIES = ("server.js", "app.js", "index.js", "main.js", "src/main.ts", "src/main.js", "src/server.ts",
@@ -107,7 +108,7 @@ def _hints(repo: RepoView) -> list[Hint]:
     for i, line in enumerate((repo.read_text("Procfile") or "").splitlines(), 1):
         _, sep, command = line.partition(":")
         if sep and command.strip() and not line.lstrip().startswith("#"):
-            out.append(Hint(tuple(split(command.strip())), command.strip(), "Procfile", i))
+            out.append(Hint(words(command.strip(), "Procfile", i, _ANALYZER), command.strip(), "Procfile", i))
     for rel in pm2.ecosystem_files(repo):
         eco = pm2.read_ecosystem(repo, rel)
         for app in eco.apps if eco else ():
@@ -246,16 +247,16 @@ def _entries(repo: RepoView, pkg: Package, ts: TsLayout) -> list[Entry]:
                 add(posixpath.relpath(posixpath.normpath(where), pkg.dir) if pkg.dir != "." else where,
                     app.line, None, app.args, rel, process_key(app))
     for entry in pkg.scripts:
-        words = _split(entry.value)
-        if _DEV_SCRIPT.match(entry.name) or "--watch" in words or not _WATCHERS.isdisjoint(
-                posixpath.basename(w) for w in words):
+        argv = list(words(entry.value, pkg.file, entry.line, _ANALYZER))
+        if _DEV_SCRIPT.match(entry.name) or "--watch" in argv or not _WATCHERS.isdisjoint(
+                posixpath.basename(w) for w in argv):
             continue
-        managed = unwrap_manager(core_argv(words))  # pm2 start server.js -i 4, forever start server.js
+        managed = unwrap_manager(core_argv(argv))  # pm2 start server.js -i 4, forever start server.js
         if managed is not None:
-            words = list(managed[0])
-        for i, word in enumerate(words[:-1]):
+            argv = list(managed[0])
+        for i, word in enumerate(argv[:-1]):
             if posixpath.basename(word) in _RUNNERS:
-                script = node_script(words[i + 1:])
+                script = node_script(argv[i + 1:])
                 if script is not None:
                     options = script[2] if posixpath.basename(word) in ("node", "nodejs") else ()
                     add(script[0], entry.line, entry.name, script[1], options=options)
@@ -291,6 +292,3 @@ def process_key(app: pm2.Pm2App) -> str:
     name = app.name or posixpath.splitext(posixpath.basename(app.script or "app"))[0]
     return _KEY.sub("-", name.lower()).strip("-") or "app"
 
-
-def _split(text: str) -> list[str]:
-    return list(split(text))

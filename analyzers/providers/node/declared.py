@@ -17,13 +17,16 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from analyzers.commands import core_argv, meaning, parse_command, split
+from analyzers.commands import core_argv, meaning, parse_command, split, words
 from analyzers.deploy import supervisor, systemd
 from analyzers.lib.unitfile import read_unit
 from analyzers.providers.node.appfiles import node_script
 from analyzers.providers.node.pkg import Package, root_package
 from analyzers.providers.node.scripts import resolve, script_ref
+from migrator.model import Confidence, Source
 from migrator.repo import RepoView
+
+_ANALYZER = "node_code"  # these declarations are read for node_code (the source of the commands it parses)
 
 _NODE = ("node", "nodejs")
 _KEY = re.compile(r"[^a-z0-9-]+")
@@ -72,7 +75,8 @@ def _systemd(repo: RepoView) -> Iterator[Declared]:
             continue
         unit, _ = read_unit(repo, rel)
         entry = unit.last("Service", "ExecStart")
-        script = _script(split(systemd.exec_command(entry.value))) if entry is not None else None
+        script = (_script(words(systemd.exec_command(entry.value), entry.file or rel, entry.line, _ANALYZER))
+                  if entry is not None else None)
         if script is None:
             continue
         workdir = unit.last("Service", "WorkingDirectory")
@@ -96,7 +100,8 @@ def _supervisor(repo: RepoView) -> Iterator[Declared]:
             command = section.options.get("command")
             if kind not in ("program", "fcgi-program") or not name.strip() or command is None:
                 continue
-            script = _script(split(command.value))
+            parsed = parse_command(command.value, Source(rel, command.line, _ANALYZER, Confidence.DECLARED))
+            script = _script(parsed.argv)
             if script is None:
                 continue
             directory = section.options.get("directory")
@@ -104,7 +109,7 @@ def _supervisor(repo: RepoView) -> Iterator[Declared]:
             if where and script.startswith(where + "/"):
                 script = script[len(where) + 1:]
             program = name.strip()
-            key = meaning(parse_command(command.value)).name or _KEY.sub("-", program.lower()).strip("-") or program
+            key = meaning(parsed).name or _KEY.sub("-", program.lower()).strip("-") or program
             environment = section.options.get("environment")
             pairs = _ENV_PAIR.findall(environment.value) if environment is not None else []
             env = tuple((n, v.strip("'\""), rel, environment.line) for n, v in pairs if environment is not None)
@@ -113,16 +118,16 @@ def _supervisor(repo: RepoView) -> Iterator[Declared]:
 
 def _procfile(repo: RepoView, workspaces: Sequence[Package]) -> Iterator[Declared]:
     root = root_package(repo)
-    for line in (repo.read_text("Procfile") or "").splitlines():
+    for number, line in enumerate((repo.read_text("Procfile") or "").splitlines(), 1):
         ptype, sep, command = line.partition(":")
         if not sep or line.lstrip().startswith("#"):
             continue
-        argv = split(command.strip())
+        argv = words(command.strip(), "Procfile", number, _ANALYZER)
         script = _script(argv)
         ref = script_ref(core_argv(argv)) if script is None else None
         found = resolve(ref, root, workspaces) if ref is not None else None
         if found is not None:
-            inner = _script(split(found.script.value))
+            inner = _script(words(found.script.value, found.package.file, found.script.line, _ANALYZER))
             base = "" if found.package.dir == "." else found.package.dir + "/"
             script = base + inner if inner else None
         if script:
