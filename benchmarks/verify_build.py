@@ -1,4 +1,4 @@
-"""Benchmark: the generated Dockerfile of fixtures/flask-gunicorn against a plain single-stage one.
+"""Benchmark: the generated Dockerfile of fixtures/python/flask-gunicorn against a plain single-stage one.
 
 For each Dockerfile: a cold build (no layer cache), a warm rebuild after a code-only change (the
 dependency layer must come from the cache), the time from `docker run` to the first 200 on /health,
@@ -93,7 +93,7 @@ def main() -> None:
     client = docker.from_env(timeout=900)
     work = Path(tempfile.mkdtemp(prefix="verify-bench-"))
     root = work / "flask-gunicorn"
-    shutil.copytree(ROOT / "fixtures" / "flask-gunicorn", root)
+    shutil.copytree(ROOT / "fixtures" / "python" / "flask-gunicorn", root)
     writer.write(generate(root), root)
     (root / "Dockerfile.reference").write_text(REFERENCE)
     network = client.networks.create("migrate-verify-bench", labels=LABEL)

@@ -15,7 +15,25 @@ from migrator.model import Finding, Kind, SecretFinding, Warning
 from migrator.repo import RepoView
 
 ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = ROOT / "fixtures"
+FIXTURES = ROOT / "fixtures"  # fixtures/<runtime>/<app>/, and SECRETS.txt (the planted values of every app)
+
+
+SECRETS_FILE = FIXTURES / "SECRETS.txt"
+
+
+def fixture_dirs() -> list[Path]:
+    """Every fixture app (``fixtures/<runtime>/<app>/``, a directory with files), sorted by app name."""
+    apps = [app for group in FIXTURES.iterdir() if group.is_dir() for app in group.iterdir()
+            if app.is_dir() and any(app.iterdir())]
+    return sorted(apps, key=lambda p: p.name)
+
+
+def fixture_path(name: str) -> Path:
+    """The fixture app called ``name``, whatever runtime group it is in."""
+    found = [app for app in fixture_dirs() if app.name == name]
+    if len(found) != 1:
+        raise LookupError(f"fixture {name!r}: {len(found)} directories under {FIXTURES}")
+    return found[0]
 # Fixtures whose primary runtime no provider knows: generate writes no Dockerfile for them (design §4.8).
 NO_IMAGE = frozenset({"rust-ledger"})
 

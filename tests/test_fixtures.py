@@ -20,15 +20,16 @@ from migrator.planner import analyze
 from migrator.pr import body
 from migrator.report import render, to_dict
 from migrator.writer import write
+from tests.conftest import SECRETS_FILE, fixture_dirs, fixture_path
 from tests.report_schemas import FROZEN, validate_report
 
 ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = sorted(p for p in (ROOT / "fixtures").iterdir() if p.is_dir())
+FIXTURES = fixture_dirs()
 SNAPSHOTTED = list(FIXTURES)  # every fixture's report (the Node ones since the Node provider landed)
 
 
 def planted_secrets(owner: str | None = None) -> list[str]:
-    lines = (ROOT / "fixtures" / "SECRETS.txt").read_text().splitlines()
+    lines = SECRETS_FILE.read_text().splitlines()
     pairs = [line.split("\t", 1) for line in lines if "\t" in line and not line.startswith("#")]
     return [value for fixture, value in pairs if owner in (None, fixture)]
 
@@ -47,9 +48,9 @@ def test_there_are_fixtures_and_planted_secrets():
     assert len(FIXTURES) >= 8
     assert len(planted_secrets()) >= 10
     assert len(set(planted_secrets("planted-secrets"))) >= 40
-    for fixture in {line.split("\t", 1)[0] for line in (ROOT / "fixtures" / "SECRETS.txt").read_text().splitlines()
+    for fixture in {line.split("\t", 1)[0] for line in SECRETS_FILE.read_text().splitlines()
                     if "\t" in line and not line.startswith("#")}:
-        text = "".join(p.read_text(errors="replace") for p in (ROOT / "fixtures" / fixture).rglob("*") if p.is_file())
+        text = "".join(p.read_text(errors="replace") for p in fixture_path(fixture).rglob("*") if p.is_file())
         for value in planted_secrets(fixture):  # a stale list would make every leak test pass
             assert value in text, f"{value!r} is not planted in fixtures/{fixture}"
     for fixture in FIXTURES:

@@ -21,11 +21,11 @@ import pytest
 from generators.output import OutputFile
 from migrator.generate import generate
 from migrator.writer import write
-from tests.conftest import NO_IMAGE
+from tests.conftest import NO_IMAGE, SECRETS_FILE, fixture_dirs, fixture_path
 from tests.generators.k8s_helpers import VERSIONS, docs
 
 ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = sorted(p for p in (ROOT / "fixtures").iterdir() if p.is_dir() and any(p.iterdir()))
+FIXTURES = fixture_dirs()
 IDS = [f.name for f in FIXTURES]
 IMAGED = [name for name in IDS if name not in NO_IMAGE]
 IMAGE_FILES = {"deploy/image/Dockerfile", "deploy/image/Dockerfile.dockerignore"}
@@ -39,7 +39,7 @@ WORKLOADS = ("Deployment", "Job", "CronJob")
 
 
 def planted_secrets() -> list[tuple[str, str]]:
-    path = ROOT / "fixtures" / "SECRETS.txt"
+    path = SECRETS_FILE
     lines = path.read_text().splitlines() if path.is_file() else []
     return [tuple(line.split("\t", 1)) for line in lines if "\t" in line and not line.startswith("#")]  # type: ignore[misc]
 
@@ -95,7 +95,7 @@ def test_output_matches_snapshots(fixture: str, generated: Any, snapshot: Any) -
 def test_generated_files_never_shadow_the_repos_own(fixture: str, generated: Any) -> None:
     # compose-django has its own Dockerfile, docker/prod.dockerfile and compose file: none is a path we write
     files, _ = generated[fixture]
-    own = {p.relative_to(ROOT / "fixtures" / fixture).as_posix() for p in (ROOT / "fixtures" / fixture).rglob("*")}
+    own = {p.relative_to(fixture_path(fixture)).as_posix() for p in fixture_path(fixture).rglob("*")}
     # migrate.toml is create-only: one the repo has is the user's and is kept, never shadowed
     assert not {f.path for f in files if not f.create_only} & own
 
@@ -221,6 +221,6 @@ def test_configmaps_hold_no_secret(manifests: Any) -> None:
 def test_second_run_changes_nothing(fixture: str, generated: Any) -> None:
     files, root = generated[fixture]
     state = (root / ".migrate/state.json").read_text()
-    again = write(generate(ROOT / "fixtures" / fixture), root)
+    again = write(generate(fixture_path(fixture)), root)
     assert {a.action for a in again} == {"unchanged"}
     assert (root / ".migrate/state.json").read_text() == state

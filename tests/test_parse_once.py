@@ -25,9 +25,10 @@ from migrator.commands import ParsedCommand
 from migrator.config import GenerateSettings
 from migrator.generate import generate, generate_from_model
 from migrator.planner import analyze
+from tests.conftest import fixture_dirs, fixture_path
 
 ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = sorted(p for p in (ROOT / "fixtures").iterdir() if p.is_dir())
+FIXTURES = fixture_dirs()
 
 
 class Count:
@@ -72,7 +73,7 @@ def test_every_command_is_split_once_per_parse(fixture: Path, count: Count) -> N
 
 
 def test_generators_read_meanings_from_the_model(count: Count) -> None:
-    model = analyze(ROOT / "fixtures" / "fabric1-systemd")
+    model = analyze(fixture_path("fabric1-systemd"))
     built = sum(count.parsed.values())
     generate_from_model(model, GenerateSettings())
     assert sum(count.parsed.values()) == built, "a generator parsed a command again"

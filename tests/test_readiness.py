@@ -9,13 +9,12 @@ from generators.spec import build_spec
 from migrator.config import GenerateSettings, load_settings
 from migrator.planner import analyze
 from migrator.readiness import Readiness, Reason, Verdict, assess, decide, generate_failed
-
-FIXTURES = Path(__file__).parent.parent / "fixtures"
+from tests.conftest import fixture_path
 
 
 def _assess(name: str, **kwargs: Any) -> Readiness:
-    model = analyze(FIXTURES / name)
-    return assess(model, build_spec(model, load_settings(FIXTURES / name)), **kwargs)
+    model = analyze(fixture_path(name))
+    return assess(model, build_spec(model, load_settings(fixture_path(name))), **kwargs)
 
 
 def test_no_reason_is_ready_only_when_verified() -> None:

@@ -12,8 +12,8 @@ from migrator.repo import PRUNED_DIRS, RepoView
 # The tie-break order reports have always used (earlier wins among equal confidence): built from tiers
 # now, and it must not move, or every tie in every report could change winner.
 ORDER = ["procfile", "app_json", "appserver_config", "systemd", "supervisor", "cron", "nginx", "caddy", "haproxy",
-         "pm2", "forever", "python_version", "requirements", "pipenv", "pyproject", "setuptools", "ci_python", "node_version",
-         "node_packaging", "fabric", "shell",
+         "pm2", "forever", "python_version", "requirements", "pipenv", "pyproject", "setuptools", "ci_python",
+         "node_version", "node_packaging", "fabric", "shell",
          "script_needs", "makefile", "python_code", "python_entrypoints", "python_writes", "python_hosts", "node_code",
          "dockerfile",
          "compose", "dotenv", "secret_files"]

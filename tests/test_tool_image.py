@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, fixture_path
 
 TAG = "migrate-tool:test"  # kept after the run: the next build reuses its layers
 
@@ -40,7 +40,7 @@ def test_image_builds_and_runs_the_cli() -> None:
            "security_opt": ["no-new-privileges"], "tmpfs": {"/tmp": "size=64m"}}  # noqa: S108
     version = client.containers.run(TAG, ["--version"], **run).decode()
     assert version.strip().startswith("migrate, version ")
-    fixture = ROOT / "fixtures" / "pipenv-celery"
+    fixture = fixture_path("pipenv-celery")
     out = client.containers.run(TAG, ["analyze", "/repo", "--format", "json"],
                                 volumes={str(fixture): {"bind": "/repo", "mode": "ro"}}, **run)
     report = json.loads(out)

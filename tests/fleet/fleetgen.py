@@ -15,6 +15,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.conftest import fixture_dirs, fixture_path
+
 FIXTURES = Path(__file__).resolve().parent.parent.parent / "fixtures"
 HOSTILE = '<b>&"x"</b>'
 GIT_ENV = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid",
@@ -43,7 +45,7 @@ def commit_all(repo: Path, message: str) -> None:
 
 
 def fixture_names() -> list[str]:
-    return sorted(p.name for p in FIXTURES.iterdir() if p.is_dir() and (p / "README.md").is_file())
+    return [p.name for p in fixture_dirs() if (p / "README.md").is_file()]
 
 
 def _vary(repo: Path, index: int) -> None:
@@ -70,7 +72,7 @@ def make_fleet(root: Path, copies: int = 2) -> Fleet:
         for copy in range(copies):
             dirname = f"{name}-{copy}" if index != 5 else f"{name}-{HOSTILE}"
             dest = root / "repos" / dirname
-            shutil.copytree(FIXTURES / name, dest, symlinks=True)
+            shutil.copytree(fixture_path(name), dest, symlinks=True)
             _vary(dest, index)
             git(dest, "init", "-q", "-b", "main")
             commit_all(dest, f"import {name}")
@@ -79,7 +81,7 @@ def make_fleet(root: Path, copies: int = 2) -> Fleet:
     good = tuple(lines)
     (root / "not-a-repo.txt").write_text("a path that is a file, not a repository\n", encoding="utf-8")
     bad_config = root / "repos" / "broken-config"
-    shutil.copytree(FIXTURES / "flask-gunicorn", bad_config)
+    shutil.copytree(fixture_path("flask-gunicorn"), bad_config)
     (bad_config / "migrate.toml").write_text("[processes.web]\nreplicas = 'many'\n", encoding="utf-8")
     git(bad_config, "init", "-q", "-b", "main")
     commit_all(bad_config, "import")

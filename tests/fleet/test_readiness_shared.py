@@ -12,12 +12,12 @@ from migrator.fleet.facts import collect
 from migrator.fleet.worker import WorkerOptions
 from migrator.planner import analyze
 from migrator.pr import body
-from tests.fleet.fleetgen import FIXTURES
+from tests.conftest import fixture_path
 
 
 @pytest.mark.parametrize("name", ["pipenv-celery", "compose-django", "poetry-fastapi", "planted-secrets"])
 def test_same_verdict_in_record_and_pr_body(name: str) -> None:
-    root = FIXTURES / name
+    root = fixture_path(name)
     found = collect(root, WorkerOptions(), {})
     model = analyze(root, overrides=config.load_overrides(root))
     verdict = body.verdict(model, build_spec(model, config.load_settings(root)), body.BodyContext())

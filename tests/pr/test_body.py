@@ -15,9 +15,9 @@ from migrator.planner import analyze
 from migrator.pr import body
 from migrator.pr.mapping import Mapping, Workload, mermaid
 from migrator.verify.report import FAILED, OK, Step, VerifyReport
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, fixture_dirs, fixture_path
 
-NAMES = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir())
+NAMES = [p.name for p in fixture_dirs()]
 SECRETS = [line.split("\t", 1) for line in (FIXTURES / "SECRETS.txt").read_text().splitlines() if "\t" in line]
 
 
@@ -30,7 +30,7 @@ def render(fixture: Path, ctx: body.BodyContext | None = None, limit: int = body
 
 @pytest.mark.parametrize("name", NAMES)
 def test_body_snapshot_without_secret_values(name, snapshot):
-    model, text = render(FIXTURES / name)
+    model, text = render(fixture_path(name))
     assert text == snapshot
     for _fixture, value in SECRETS:  # no fixture's planted value, in any fixture's body
         assert value.strip() not in text
@@ -44,7 +44,7 @@ def test_body_snapshot_without_secret_values(name, snapshot):
 
 
 def test_planted_secrets_are_listed_with_advice_to_rotate():
-    model, text = render(FIXTURES / "planted-secrets")
+    model, text = render(fixture_path("planted-secrets"))
     assert model.secrets_found
     assert "**Rotate each one**" in text
     section = text.split("## Hard-coded secrets", 1)[1].split("## Unclassified deploy commands", 1)[0]
@@ -52,10 +52,10 @@ def test_planted_secrets_are_listed_with_advice_to_rotate():
 
 
 def test_a_long_body_is_cut_to_the_limit_table_rows_first():
-    full = render(FIXTURES / "planted-secrets")[1]
+    full = render(fixture_path("planted-secrets"))[1]
     limit = 9000
     assert len(full) > limit
-    text = render(FIXTURES / "planted-secrets", limit=limit)[1]
+    text = render(fixture_path("planted-secrets"), limit=limit)[1]
     assert len(text) <= limit
     note = r"\| … \| \d+ more rows omitted to fit GitHub's size limit: run `migrate analyze --explain` \|"
     assert re.search(note, text)
@@ -72,7 +72,7 @@ def test_verify_result_is_reported():
     report = VerifyReport("docker", "abc123")
     report.steps += [Step("build image", OK, 12.5), Step("wait for web", FAILED, 30.0, "readiness probe failed | 503")]
     ctx = body.BodyContext(repo="acme/shop", verify=report.to_json())
-    text = render(FIXTURES / "heroku-django", ctx)[1]
+    text = render(fixture_path("heroku-django"), ctx)[1]
     section = text.split("## Verification", 1)[1].split("## Evidence", 1)[0]
     assert "**FAILED** with the docker backend" in section
     assert "| `build image` | ok |  |" in section
@@ -90,7 +90,7 @@ def test_drill_figures_and_advice_are_reported():
         {"name": "graceful stop", "stops": [{"workload": "shop-web", "seconds": 0.4, "grace_s": 30, "killed": False}],
          "in_flight": 4, "dropped": 4},
     ], ["shop-web: requests were dropped at SIGTERM | add `[processes.web] pre_stop_sleep = 5` in migrate.toml"])
-    text = render(FIXTURES / "heroku-django", body.BodyContext(verify=report.to_json()))[1]
+    text = render(fixture_path("heroku-django"), body.BodyContext(verify=report.to_json()))[1]
     section = text.split("### Rollout drill", 1)[1].split("## Evidence", 1)[0]
     assert "(simulated on plain containers by the Docker backend)" in section
     assert "| `rolling update` | 32 | 0 | 0.8 s | `shop-web 6.1s` |" in section
@@ -116,7 +116,7 @@ def test_mermaid_labels_cannot_break_the_diagram():
 
 
 def test_title_names_the_repository():
-    model = analyze(FIXTURES / "flask-gunicorn")
+    model = analyze(fixture_path("flask-gunicorn"))
     expected = "Containerize linkshort: Dockerfile and Kubernetes manifests (migrate)"
     assert body.title(model, "acme/linkshort") == expected
     assert body.title(model).startswith("Containerize flask-gunicorn:")

@@ -13,14 +13,14 @@ from migrator import config
 from migrator.generate import generate_from_model
 from migrator.planner import analyze
 from migrator.pr.mapping import manifest_head, manifest_objects
-from tests.conftest import FIXTURES
+from tests.conftest import fixture_dirs, fixture_path
 
-NAMES = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir())
+NAMES = [p.name for p in fixture_dirs()]
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_the_head_scan_agrees_with_a_yaml_parser_on_every_generated_manifest(name: str) -> None:
-    root = FIXTURES / name
+    root = fixture_path(name)
     files = generate_from_model(analyze(root, overrides=config.load_overrides(root)), config.load_settings(root))
     loader = YAML(typ="safe")
     checked = 0

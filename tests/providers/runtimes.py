@@ -1,37 +1,17 @@
-"""Which runtime each fixture under ``fixtures/`` is an app of: the one table the provider conformance
-suite (``tests/providers/test_conformance.py``) reads.
+"""Which runtime each fixture is an app of, for the provider conformance suite
+(``tests/providers/test_conformance.py``): the group directory it lives in, ``fixtures/<runtime>/<app>/``.
 
 The runtime is the fixture's *primary* runtime as its README describes the app (a Django app with a
-webpack build would still be ``python``). A runtime with no registered provider is listed too (rust):
-the suite then asserts what migrate does today for it (no Dockerfile, "is not supported yet"). Adding a
-fixture means adding its line here; the suite fails on a fixture directory this table does not name.
+webpack build is under ``python/``). A runtime with no registered provider has its group too (rust/):
+the suite then asserts what migrate does today for it (no Dockerfile, "is not supported yet"). A group
+that names no provider and no marker language fails the suite.
 """
 
 from __future__ import annotations
 
-from tests.conftest import FIXTURES
+from tests.conftest import fixture_dirs
 
-FIXTURE_RUNTIMES: dict[str, str] = {
-    "compose-django": "python",
-    "django-sqlite-systemd": "python",
-    "fabric1-py27": "python",
-    "fabric1-systemd": "python",
-    "fabric2-supervisor": "python",
-    "flask-gunicorn": "python",
-    "heroku-django": "python",
-    "nest-media-queue": "node",  # NestJS API + Bull worker, systemd units, Node 20
-    "pipenv-celery": "python",
-    "planted-secrets": "python",
-    "pm2-ops-api": "node",  # Express under PM2 cluster mode, Node 18
-    "poetry-fastapi": "python",
-    "rust-ledger": "rust",  # a runtime migrate has no provider for
-    "shell-case-deploy": "python",
-    "shell-deployed": "python",
-    "supervisor-caddy": "python",
-    "uv-workspace-app": "python",
-    "workspaces-monorepo": "node",  # npm workspaces on Heroku, Node 22
-    "wsgiref-dashboard": "python",
-}
+FIXTURE_RUNTIMES: dict[str, str] = {app.name: app.parent.name for app in fixture_dirs()}
 
 # Words in a generated Dockerfile that only an image of that runtime has a reason to contain
 # (matched case-sensitively, not preceded by a letter, digit or underscore: see test_conformance).
@@ -48,8 +28,8 @@ BUILD_TOOL_RUNTIMES: dict[str, frozenset[str]] = {
 
 
 def fixture_names() -> list[str]:
-    """Every fixture directory (a non-empty directory under ``fixtures/``), sorted."""
-    return sorted(p.name for p in FIXTURES.iterdir() if p.is_dir() and any(p.iterdir()))
+    """Every fixture app (``fixtures/<runtime>/<app>/``), sorted by name."""
+    return [p.name for p in fixture_dirs()]
 
 
 def runtime_of(fixture: str) -> str:

@@ -61,7 +61,7 @@ from migrator.planner import analyze
 from migrator.repo import RepoView
 from migrator.report import to_dict
 from migrator.writer import write
-from tests.conftest import FIXTURES, NO_IMAGE
+from tests.conftest import NO_IMAGE, fixture_path
 from tests.generators.image.test_dockerfile import hadolint
 from tests.generators.k8s_helpers import docs, validate
 from tests.providers.runtimes import BUILD_TOOL_RUNTIMES, FIXTURE_RUNTIMES, RUNTIME_TOKENS, fixture_names
@@ -78,19 +78,19 @@ FIXTURE_IDS = [f"{FIXTURE_RUNTIMES.get(name, 'unknown')}-{name}" for name in NAM
 
 @cache
 def analysis(name: str) -> AppModel:
-    return analyze(FIXTURES / name)
+    return analyze(fixture_path(name))
 
 
 @cache
 def generated(name: str) -> tuple[tuple[OutputFile, ...], str | None]:
-    files, problem = generate_checked(FIXTURES / name)
+    files, problem = generate_checked(fixture_path(name))
     return tuple(files), problem
 
 
 @cache
 def detection(provider: str, name: str) -> Detection | None:
     pruned = registry.pruned()  # the walk the planner does
-    repo = RepoView(FIXTURES / name, prune=pruned.names, prune_paths=pruned.paths)
+    repo = RepoView(fixture_path(name), prune=pruned.names, prune_paths=pruned.paths)
     p = registry.provider(provider)
     assert p is not None
     return p.detect(repo)
@@ -161,7 +161,9 @@ def test_foreign_token_rule_catches_what_it_must_and_allows_build_tools() -> Non
 
 
 def test_every_fixture_has_a_runtime_and_no_image_is_exactly_the_unprovided_ones() -> None:
-    assert NAMES and sorted(FIXTURE_RUNTIMES) == NAMES, "tests/providers/runtimes.py must name every fixture"
+    assert NAMES and sorted(FIXTURE_RUNTIMES) == NAMES
+    known = {p.NAME for p in registry.PROVIDERS} | {m.language for m in registry.MARKERS}
+    assert set(FIXTURE_RUNTIMES.values()) <= known, "a fixtures/<group>/ that is no runtime migrate knows"
     unprovided = {name for name in NAMES if registry.provider(FIXTURE_RUNTIMES[name]) is None}
     # a provider landing without its fixtures leaving NO_IMAGE (or the reverse) fails here
     assert set(NO_IMAGE) == unprovided

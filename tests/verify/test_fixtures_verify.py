@@ -32,7 +32,7 @@ from migrator.generate import generate
 from migrator.verify import cleanup_run, verify
 from migrator.verify.report import VerifyReport, render
 
-from ..conftest import FIXTURES
+from ..conftest import FIXTURES, fixture_path
 
 pytestmark = pytest.mark.docker
 
@@ -40,7 +40,7 @@ pytestmark = pytest.mark.docker
 def generated(name: str, tmp: Path) -> Path:
     """A copy of fixtures/NAME with `migrate generate`'s output written into it."""
     root = tmp / name
-    shutil.copytree(FIXTURES / name, root)
+    shutil.copytree(fixture_path(name), root)
     writer.write(generate(root), root)
     return root
 
@@ -223,7 +223,7 @@ def test_django_sqlite_logs_allowed_hosts_and_a_0644_cron_script(tmp_path: Path)
     # allows only env.list("ALLOWED_HOSTS") hosts; the nightly backup script is not executable in git
     import docker
 
-    assert (FIXTURES / "django-sqlite-systemd/deploy/backup.sh").stat().st_mode & 0o111 == 0
+    assert (fixture_path("django-sqlite-systemd") / "deploy/backup.sh").stat().st_mode & 0o111 == 0
     root = generated("django-sqlite-systemd", tmp_path)
     assert (root / "deploy/backup.sh").stat().st_mode & 0o111 == 0  # the build context keeps the mode
     report = verify(root, "docker", settle=3, timeout=240, keep=True)
@@ -315,7 +315,7 @@ def test_planted_secrets_image_holds_no_planted_file_and_the_log_no_planted_valu
     values = _planted("planted-secrets")
     root = generated("planted-secrets", tmp_path)
     planted_files = sorted(
-        str(p.relative_to(FIXTURES / "planted-secrets")) for p in (FIXTURES / "planted-secrets").rglob("*")
+        str(p.relative_to(fixture_path("planted-secrets"))) for p in (fixture_path("planted-secrets")).rglob("*")
         if p.is_file() and any(v in p.read_text(errors="replace") for v in values))
     assert {"deploy/id_rsa", "k8s/secret.yaml", "sub/.env", "sub/server.key", "sub/cert.pem", ".env",
             "fabfile.py", "deploy.sh", "billing/local_settings.py"} <= set(planted_files)

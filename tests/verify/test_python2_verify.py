@@ -1,4 +1,4 @@
-"""`migrate verify --backend docker` end to end on fixtures/fabric1-py27: a Python 2.7 Flask app (print
+"""`migrate verify --backend docker` end to end on fixtures/python/fabric1-py27: a Python 2.7 Flask app (print
 statements, ``except E, e`` in its own code) deployed by a Fabric 1 fabfile, gunicorn under supervisord,
 and a cron.d job. It builds FROM the python:2.7-slim stand-in, which carries a real CPython 2.7.
 

@@ -38,4 +38,4 @@ def test_workflow_runs_the_drill_on_one_fixture_with_kind() -> None:
     wf = YAML(typ="safe").load(WORKFLOW.read_text())
     runs = [str(s.get("run", "")) for s in wf["jobs"]["kind-tests"]["steps"]]
     drill = [r for r in runs if "--drill" in r]
-    assert len(drill) == 1 and "--backend kind" in drill[0] and "fixtures/flask-gunicorn" in drill[0]
+    assert len(drill) == 1 and "--backend kind" in drill[0] and "fixtures/python/flask-gunicorn" in drill[0]

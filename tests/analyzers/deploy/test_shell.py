@@ -11,6 +11,7 @@ from analyzers.deploy import shell
 from analyzers.deploy.deploy_commands import interpret
 from analyzers.lib import shelltext
 from migrator.model import Confidence, Finding, Kind, SecretFinding
+from tests.conftest import fixture_path
 
 P = Kind.PROCESS
 HOST = Kind.HOST_STEP
@@ -638,11 +639,10 @@ def test_echo_and_printf_print_their_words_and_run_nothing(run_analyzer):
 
 
 def test_the_case_deploy_fixture_is_read_from_its_case_arms():
-    from pathlib import Path
 
     from migrator.repo import RepoView
 
-    repo = RepoView(Path(__file__).resolve().parents[3] / "fixtures" / "shell-case-deploy")
+    repo = RepoView(fixture_path("shell-case-deploy"))
     items = list(shell.analyze(repo))
     assert not [i for i in items if not isinstance(i, Finding | SecretFinding)]  # no warning: nothing skipped
     found = {(f.kind, f.key, f.source.line) for f in items if isinstance(f, Finding) and f.kind is not P}

@@ -14,11 +14,11 @@ from migrator.cli import main
 from migrator.generate import generate_checked
 from migrator.planner import analyze
 from migrator.report import to_dict
-from tests.conftest import FIXTURES
+from tests.conftest import fixture_path
 from tests.generators.image.test_dockerfile import hadolint
 
 Tree = Callable[[dict[str, str | bytes]], Path]
-LEDGER = FIXTURES / "rust-ledger"
+LEDGER = fixture_path("rust-ledger")
 IMAGE = """
 [image]
 base = "rust:1.80-slim"

@@ -17,9 +17,9 @@ from generators.k8s.yamlout import cmap, cseq, note, note_before
 from migrator import config
 from migrator.generate import generate_from_model
 from migrator.planner import analyze
-from tests.conftest import FIXTURES
+from tests.conftest import fixture_dirs, fixture_path
 
-FIXTURE_NAMES = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir())
+FIXTURE_NAMES = [p.name for p in fixture_dirs()]
 
 
 def ruamel(doc: Any) -> str:
@@ -37,7 +37,7 @@ def test_every_fixture_manifest_is_written_as_ruamel_writes_it(name: str, monkey
         return yamlemit.emit(doc)
 
     monkeypatch.setattr(yamlout, "emit", recording)
-    root = FIXTURES / name
+    root = fixture_path(name)
     generate_from_model(analyze(root, overrides=config.load_overrides(root)), config.load_settings(root))
     assert seen
     for doc in seen:

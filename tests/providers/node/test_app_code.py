@@ -7,7 +7,7 @@ import json
 from analyzers.providers.node import app_code
 from migrator.model import Confidence, Finding, Kind
 from migrator.repo import RepoView
-from tests.conftest import FIXTURES, Result
+from tests.conftest import Result, fixture_path
 
 P, E = Kind.PROCESS, Kind.ENV
 D, I, H, DEF = Confidence.DECLARED, Confidence.INFERRED, Confidence.HEURISTIC, Confidence.DEFAULT  # noqa: E741
@@ -18,7 +18,7 @@ def pkg(**fields: object) -> str:
 
 
 def fixture(name: str) -> Result:
-    repo = RepoView(FIXTURES / name)
+    repo = RepoView(fixture_path(name))
     return Result(app_code.analyze(repo), repo)
 
 

@@ -10,7 +10,7 @@ from analyzers.providers.node.commands import STEP_RULES, manager_facts, unwrap_
 from migrator.commands import StepKind
 from migrator.model import Confidence, Kind
 from migrator.repo import RepoView
-from tests.conftest import FIXTURES, Result
+from tests.conftest import Result, fixture_path
 
 P, E = Kind.PROCESS, Kind.ENV
 D, H, DEF = Confidence.DECLARED, Confidence.HEURISTIC, Confidence.DEFAULT
@@ -133,7 +133,7 @@ def test_the_role_of_a_typescript_build_output_comes_from_its_source(run_analyze
 
 
 def test_fixture_pm2_ops_api():
-    repo = RepoView(FIXTURES / "pm2-ops-api")
+    repo = RepoView(fixture_path("pm2-ops-api"))
     r = Result(app_pm2.analyze(repo), repo)
     assert r.keys(P) == ["api", "mailer"]
     assert r.field(P, "api", "command") == "node server.js"

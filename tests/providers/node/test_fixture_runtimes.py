@@ -10,12 +10,12 @@ import pytest
 
 from migrator.model import AppModel, Confidence, Kind
 from migrator.planner import analyze
-from tests.conftest import FIXTURES
+from tests.conftest import fixture_path
 
 
 @cache
 def model(name: str) -> AppModel:
-    return analyze(FIXTURES / name)
+    return analyze(fixture_path(name))
 
 
 def fact(m: AppModel, name: str) -> tuple[Any, str, int | None, Confidence]:
