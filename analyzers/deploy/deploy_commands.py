@@ -112,10 +112,11 @@ def _interpret(cmd: ParsedCommand, src: Src, *, background: bool = False) -> Ite
         return
     if prog in ("curl", "wget", "http") and any(_HEALTH_URL.search(a) for a in core[1:]):
         checks = list(_health(core[1:], src))
-        yield from checks
-        if not checks:  # a webhook, a download: not a health check, and no rule knows what it is
-            yield unclassified(command, src, meaning(cmd))
-        return
+        if checks:
+            yield from checks
+            return
+        # a webhook, a download: not a health check; the step rules may know it (NodeSource's setup script
+        # installs node on the host), else it is unclassified like any command no rule knows
 
     info = meaning(cmd)
     if info.role is not None and info.role.value != "release" and (background or info.daemon or _daemonized(core)):
