@@ -18,7 +18,7 @@ from analyzers import base
 from analyzers.base import DEF, H, I, Item, Src
 from analyzers.commands import meaning, parse_command
 from analyzers.deploy import docker_cli
-from analyzers.deploy.step_accounting import last_bucket, unclassified
+from analyzers.deploy.step_accounting import last_bucket
 from analyzers.lib import debian_names
 from migrator.commands import ParsedCommand, StepKind
 from migrator.model import Confidence, Finding, Kind, SecretFinding
