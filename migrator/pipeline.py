@@ -25,13 +25,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from generators import spec as spec_module
-from generators.output import OutputFile
 from migrator import config, planner
 from migrator.config import GenerateSettings
 from migrator.model import AppModel, Finding
 
 if TYPE_CHECKING:
+    from generators.output import OutputFile
     from generators.spec import AppSpec
     from migrator.verify.plan import AnalysisHints
 
@@ -86,6 +85,8 @@ class Pipeline:
     @property
     def spec(self) -> AppSpec:
         """Every generated value, resolved from the model and the settings."""
+        from generators import spec as spec_module  # `migrate analyze` never needs the generators
+
         return self._once("spec", lambda: spec_module.build_spec(self.model, self.settings))
 
     @property

@@ -16,10 +16,8 @@ from collections.abc import Mapping, Sequence
 from analyzers.base import Analyzer
 from analyzers.lib.argv import basename
 from analyzers.providers import common
+from analyzers.providers.common import LazyAnalyzer
 from analyzers.providers.node import (
-    app_code,
-    app_forever,
-    app_pm2,
     commands,
     runtime_packaging,
     runtime_version,
@@ -44,10 +42,10 @@ PRUNED = PrunedDirs(
 )
 ANALYZERS: Mapping[Tier, tuple[Analyzer, ...]] = {
     # PM2 ecosystem apps -> processes and pm2 deploy hooks; forever's JSON configs and nodemon
-    Tier.HOST_CONFIG: (app_pm2, app_forever),
+    Tier.HOST_CONFIG: (LazyAnalyzer("pm2", f"{__name__}.app_pm2"), LazyAnalyzer("forever", f"{__name__}.app_forever")),
     Tier.PACKAGING: (runtime_version, runtime_packaging),
     # env reads, ports, health routes, queue workers, in-process schedules, services, SIGTERM handling
-    Tier.CODE: (app_code,),
+    Tier.CODE: (LazyAnalyzer("node_code", f"{__name__}.app_code"),),
 }
 SERVERS: Mapping[str, ServerSpec] = servers.SERVERS
 # migrations, builds and installs (steps), and the process managers' own chores (commands)

@@ -289,3 +289,15 @@ def test_an_old_scripts_forever_start_is_the_declared_pm2_app_not_a_second_web(t
     twin = next(s for s in model.of(Kind.HOST_STEP) if "forever start" in s.key)
     assert "as process api (ecosystem.config.js:1) does now" in twin.get("reason")
     assert twin.facts["command"].source.where() == "deploy/old-deploy.sh:3"
+
+
+def test_the_lazy_analyzers_are_their_modules() -> None:
+    # a Python repo never imports the Node code readers; once they run, each is the module its NAME says
+    import importlib
+
+    from analyzers.providers.common import LazyAnalyzer
+
+    lazy = [a for tier in node.ANALYZERS.values() for a in tier if isinstance(a, LazyAnalyzer)]
+    assert {a.NAME for a in lazy} == {"pm2", "forever", "node_code"}
+    for a in lazy:
+        assert importlib.import_module(a.module).NAME == a.NAME
