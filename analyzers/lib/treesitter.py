@@ -35,6 +35,7 @@ _GRAMMARS: dict[str, tuple[str, str]] = {
     "javascript": ("tree_sitter_javascript", "language"),  # JSX is part of this grammar
     "typescript": ("tree_sitter_typescript", "language_typescript"),
     "tsx": ("tree_sitter_typescript", "language_tsx"),  # TypeScript's grammar rejects JSX, tsx accepts it
+    "ruby": ("tree_sitter_ruby", "language"),
 }
 # File suffix -> grammar, for the languages whose files are found by name (shell scripts are found by content).
 _SUFFIXES: dict[str, str] = {
