@@ -223,6 +223,12 @@ def packages(model: AppModel, stage: str, base: BaseImage | None = None) -> tupl
 # out by the install-line reader already (analyzers.lib.debian_names).
 IMAGE_PROVIDES: dict[str, frozenset[str]] = {
     "node": frozenset({"nodejs", "npm", "yarnpkg", "node-gyp", "corepack", "libnode-dev", "nodejs-dev"}),
+    # Debian's ruby, its versioned packages (ruby3.1, ruby2.7-dev) and Bundler; rbenv and ruby-build build
+    # a ruby on the host: the ruby image is one (its headers included, for native gems)
+    "ruby": frozenset({"ruby", "ruby-full", "ruby-dev", "rubygems", "rubygems-integration", "ruby-bundler", "bundler",
+                       "rbenv", "ruby-build", "rake"}
+                      | {f"ruby{v}{dev}" for v in ("1.9.1", "2.0", "2.1", "2.2", "2.3", "2.5", "2.7", "3.0", "3.1",
+                                                   "3.2", "3.3", "3.4") for dev in ("", "-dev")}),
 }
 
 

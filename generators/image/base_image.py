@@ -72,10 +72,23 @@ def is_python2(base: BaseImage) -> bool:
 NODE_EOL_CHECKED = "2026-12-01"
 
 
+# When each Ruby series reached its end of life (ruby-lang.org's branch maintenance list), up to
+# NODE_EOL_CHECKED's date: 3.3 is maintained until 2027-03.
+RUBY_END_OF_LIFE = {"1.9": "2015-02-23", "2.0": "2016-02-24", "2.1": "2017-03-31", "2.2": "2018-03-31",
+                    "2.3": "2019-03-31", "2.4": "2020-03-31", "2.5": "2021-04-05", "2.6": "2022-04-12",
+                    "2.7": "2023-03-31", "3.0": "2024-04-23", "3.1": "2025-03-26", "3.2": "2026-03-31"}
+
+
 def end_of_life(base: BaseImage) -> str | None:
     """The open question to ask when the image's runtime no longer gets security fixes, else None."""
     if base.language == "node":
         return _node_end_of_life(base)
+    if base.language == "ruby":
+        ended = RUBY_END_OF_LIFE.get(base.version)
+        return None if ended is None else (
+            f"Ruby {base.version} reached its end of life on {ended}: it gets no more security fixes and the "
+            f"{base.image} image is no longer rebuilt. Move to a maintained Ruby (3.3 or 3.4), check the gems "
+            "against it, and regenerate.")
     ended = PYTHON_END_OF_LIFE.get(base.version) if base.language == "python" else None
     if ended is None:
         return None
