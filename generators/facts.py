@@ -3,6 +3,7 @@ files, and the notes on what could not be generated (for MIGRATION.md's open que
 
 from __future__ import annotations
 
+import posixpath
 import re
 from dataclasses import dataclass
 
@@ -34,10 +35,13 @@ class VolumeSpec:
     mount_path: str
     legacy_path: str
     origin: str
-    storage: str = "pvc"  # pvc: a PersistentVolumeClaim (data that outlives the pod) | emptyDir: scratch
+    # pvc: a PersistentVolumeClaim (data that outlives the pod) | emptyDir: scratch | secret: one file the
+    # legacy hosts kept outside the releases (Capistrano's linked_files), a key of the files Secret
+    storage: str = "pvc"
     access_mode: str = "ReadWriteMany"
     purpose: str = ""
     note: str = ""
+    key: str = ""  # storage "secret": the file's key in the files Secret (mounted with subPath)
 
 
 @dataclass(frozen=True)
@@ -138,7 +142,8 @@ def _unused(v: Subject, model: AppModel, redirected: set[str]) -> bool:
 def volume_specs(model: AppModel, app: str, redirected: set[str] | None = None) -> tuple[VolumeSpec, ...]:
     """One volume per directory the app writes (or serves uploads from): a PersistentVolumeClaim for
     data that must outlive the pod, an emptyDir for logs and scratch; the first source per mount path
-    wins, and a claim wins over an emptyDir at the same path."""
+    wins, and a claim wins over an emptyDir at the same path. A file the legacy hosts linked into every
+    release (``storage = "secret"``) is a key of the files Secret, mounted at its place."""
     workdirs = legacy_dirs(model)
     out: dict[str, VolumeSpec] = {}
     for v in model.of(Kind.VOLUME):
@@ -149,6 +154,9 @@ def volume_specs(model: AppModel, app: str, redirected: set[str] | None = None) 
         if not _mountable(mount):
             continue  # reported by notes()
         purpose = str(v.get("purpose") or "")
+        if v.get("storage") == "secret":
+            _secret_file(out, app, v, legacy, mount)
+            continue
         storage = "emptyDir" if v.get("storage") == "emptyDir" else "pvc"
         sqlite = purpose == "sqlite"
         same = next((o for o in out.values() if o.mount_path == mount), None)
@@ -167,6 +175,20 @@ def volume_specs(model: AppModel, app: str, redirected: set[str] | None = None) 
         out[name] = VolumeSpec(name, mount, legacy if legacy != "." else "", origin(v, "path") or "", storage,
                                "ReadWriteOnce" if sqlite else "ReadWriteMany", purpose, why)
     return tuple(out.values())
+
+
+def _secret_file(out: dict[str, VolumeSpec], app: str, v: Subject, legacy: str, mount: str) -> None:
+    """A linked file as a key of the files Secret: the key is the file's name (its path, dashed, when two
+    files share a name), the volume is named after the key."""
+    if any(o.mount_path == mount for o in out.values()):
+        return
+    keys = {o.key for o in out.values() if o.storage == "secret"}
+    key = re.sub(r"[^-._a-zA-Z0-9]", "-", posixpath.basename(mount)) or "file"
+    if key in keys:
+        key = re.sub(r"[^-._a-zA-Z0-9]", "-", mount.removeprefix(APP_DIR + "/"))
+    name = f"{app}-file-{slug(key, 'file')}"
+    out[name] = VolumeSpec(name, mount, legacy, origin(v, "path") or "", "secret", "ReadOnlyMany",
+                           str(v.get("purpose") or "linked_file"), str(v.get("note") or ""), key)
 
 
 def _mount_path(legacy: str, workdirs: list[str]) -> str:

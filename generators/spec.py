@@ -132,6 +132,8 @@ class AppSpec:
     # reads them; and the files the analysis read (a planner finds the manifests to copy before the code)
     runtime_subject: Subject | None = field(default=None, repr=False)
     files_read: tuple[str, ...] = field(default=(), repr=False)
+    # how many old releases the legacy deploy kept (Capistrano's keep_releases): the rollback history
+    revision_history: Value | None = None
 
     @property
     def port(self) -> int | None:
@@ -206,6 +208,7 @@ def build_spec(model: AppModel, settings: GenerateSettings) -> AppSpec:
         probe_host=probe,
         runtime_subject=model.primary.subject if model.primary is not None else None,
         files_read=model.files_read,
+        revision_history=_revision_history(model),
     )
 
 
@@ -316,6 +319,14 @@ def _step(s: Subject) -> Step:
     argv, _ = container_argv(s.meaning, None)
     command = s.meaning.text if s.meaning and s.meaning.container else str(s.get("command")).strip()
     return Step(command, argv, origin(s, "command") or "")
+
+
+def _revision_history(model: AppModel) -> Value | None:
+    """``keep_releases`` (Capistrano, Mina, Deployer): the old ReplicaSets a Deployment keeps to roll back to."""
+    kept = model.runtime.get("keep_releases")
+    if isinstance(kept, int) and not isinstance(kept, bool) and 1 <= kept <= 100:
+        return Value(kept, origin(model.runtime, "keep_releases") or "")
+    return None
 
 
 def _build_steps(model: AppModel) -> tuple[Step, ...]:

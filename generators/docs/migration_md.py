@@ -109,6 +109,11 @@ def generate(model: AppModel, spec: AppSpec, files: list[OutputFile]) -> OutputF
                            f"({v.note or v.origin}); it is empty at each start and gone with the pod (logs belong "
                            "on stdout).")
                 continue
+            if v.storage == "secret":
+                out.append(f"- File {md_code(v.mount_path)} from the Secret `{v.name.rsplit('-file-', 1)[0]}-files` "
+                           f"(key `{_cell(v.key)}`; {v.origin}): the legacy hosts linked it into every release "
+                           "from the shared directory; create the Secret from that file (`secret-files.yaml`).")
+                continue
             legacy = f"legacy {md_code(v.legacy_path)} " if v.legacy_path else ""
             extra = f" {v.note}." if v.note else ""
             out.append(f"- PersistentVolumeClaim `{v.name}` ({v.access_mode}, 10Gi default) mounted at "

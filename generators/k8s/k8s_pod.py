@@ -50,6 +50,11 @@ def secret_name(spec: AppSpec) -> str:
     return f"{spec.name}-secrets"
 
 
+def files_secret_name(spec: AppSpec) -> str:
+    """The Secret holding the files the legacy hosts linked into every release (config/database.yml)."""
+    return f"{spec.name}-files"
+
+
 def container(
     spec: AppSpec,
     name: str,
@@ -90,6 +95,10 @@ def container(
     )
     mounts = [cmap(name="tmp", mountPath="/tmp")]  # noqa: S108 - an emptyDir, private to the pod
     for vol in spec.volumes:
+        if vol.storage == "secret":  # one file in place, read-only: the directory around it stays the image's
+            mount = cmap(name=vol.name, mountPath=vol.mount_path, subPath=vol.key, readOnly=True)
+            mounts.append(note(mount, "mountPath", f"linked into every legacy release: {vol.origin}"))
+            continue
         where = (f"legacy {vol.legacy_path}: {vol.origin}" if vol.storage == "pvc"
                  else f"the app writes here: {vol.origin}")
         mounts.append(note(cmap(name=vol.name, mountPath=vol.mount_path), "mountPath", where))
@@ -145,6 +154,10 @@ def pod_spec(spec: AppSpec, containers: list[CommentedMap], *, grace: int | None
         if vol.storage == "emptyDir":  # logs and scratch the app writes: private to the pod, gone with it
             volumes.append(note(cmap(name=vol.name, emptyDir=cmap(sizeLimit="256Mi")), "name",
                                 f"written by the app: {vol.note or vol.origin}"))
+        elif vol.storage == "secret":
+            item = cmap(key=vol.key, path=vol.key)
+            volumes.append(cmap(name=vol.name, secret=cmap(secretName=files_secret_name(spec), items=cseq(item),
+                                                           defaultMode=0o440)))
         else:
             volumes.append(cmap(name=vol.name, persistentVolumeClaim=cmap(claimName=vol.name)))
     pod = cmap(

@@ -21,7 +21,15 @@ import hashlib
 
 from ruamel.yaml.comments import CommentedMap
 
-from generators.k8s.k8s_pod import config_name, container, metadata, pod_spec, secret_name, selector
+from generators.k8s.k8s_pod import (
+    config_name,
+    container,
+    files_secret_name,
+    metadata,
+    pod_spec,
+    secret_name,
+    selector,
+)
 from generators.k8s.resources import resources_for
 from generators.k8s.yamlout import cmap, cseq, dump, note, note_before
 from generators.output import OutputFile
@@ -68,13 +76,15 @@ def generate(spec: AppSpec) -> list[OutputFile]:
     files = [OutputFile(f"{BASE}/{name}", dump(obj, header=HEADER), "yaml") for name, obj in objects.items()]
     if spec.secret_env:
         files.append(OutputFile(f"{BASE}/secret.yaml", dump(secret(spec), header=_HOW_TO_CREATE), "yaml"))
+    if any(v.storage == "secret" for v in spec.volumes):
+        files.append(OutputFile(f"{BASE}/secret-files.yaml", dump(files_secret(spec), header=_HOW_TO_CREATE), "yaml"))
     return files
 
 
 def resource_files(files: list[OutputFile]) -> list[str]:
     """The base files kustomize applies (file names relative to the base directory)."""
     names = [f.path.rsplit("/", 1)[-1] for f in files if f.path.startswith(BASE + "/")]
-    return [n for n in names if n not in ("secret.yaml", "kustomization.yaml")]
+    return [n for n in names if n not in ("secret.yaml", "secret-files.yaml", "kustomization.yaml")]
 
 
 def service_account(spec: AppSpec) -> CommentedMap:
@@ -129,6 +139,20 @@ def secret(spec: AppSpec) -> CommentedMap:
     return obj
 
 
+def files_secret(spec: AppSpec) -> CommentedMap:
+    """The Secret of the files each legacy release linked from the shared directory, one key per file."""
+    data = CommentedMap()
+    for vol in spec.volumes:
+        if vol.storage == "secret":
+            data[vol.key] = ""
+            note(data, vol.key, f"the file at {vol.mount_path}: {vol.origin}")
+    obj = cmap(apiVersion="v1", kind="Secret", metadata=metadata(spec, files_secret_name(spec)), type="Opaque",
+               stringData=data)
+    note(obj, "stringData", f"kubectl -n {spec.namespace.value} create secret generic {files_secret_name(spec)} "
+                            "--from-file=KEY=path/to/the/legacy/shared/file")
+    return obj
+
+
 def _single_node(spec: AppSpec) -> bool:
     return any(v.storage == "pvc" and v.access_mode == "ReadWriteOnce" for v in spec.volumes)
 
@@ -146,11 +170,13 @@ def deployment(spec: AppSpec, p: ProcessSpec) -> CommentedMap:
         extra["annotations"] = cmap(*_WORKER_PROBE_SKIPS)
     body = cmap(
         replicas=int(p.replicas.value),
-        revisionHistoryLimit=REVISION_HISTORY,
+        revisionHistoryLimit=int(spec.revision_history.value) if spec.revision_history else REVISION_HISTORY,
         selector=cmap(matchLabels=selector(spec, p.label)),
         strategy=strategy,
         template=template,
     )
+    if spec.revision_history:
+        note(body, "revisionHistoryLimit", f"releases kept for rollback: {spec.revision_history.origin}")
     note(body, "replicas", f"{p.replicas.origin}" + ("; the HPA scales from here" if p is spec.web
                                                     and not _single_node(spec) else ""))
     note(body, "strategy", "a scheduler must never run twice" if singleton else
