@@ -46,9 +46,9 @@ def plan(spec: AppSpec) -> BuildPlan:
     lockfile = _str(_get(facts, "lockfile"))
     rails = _framework(facts) == "rails"
     build_packages = list(spec.build_packages)
-    git_gems = bool(_get(facts, "git_gems"))
+    git_gems = bool(_get(facts, "bundle_git_gems")) and not _get(facts, "bundle_cache")
     if git_gems and not any(p == "git" for p, _ in build_packages):
-        build_packages.append(("git", f"Bundler clones the git gems ({origin(facts, 'git_gems') or 'Gemfile'})"))
+        build_packages.append(("git", f"Bundler clones the git gems ({origin(facts, 'bundle_git_gems') or 'Gemfile'})"))
     js = [s for s in spec.build_steps if _JS_TOOLS.search(s.command)] or _js_build(spec)
     if js and not any(p == "nodejs" for p, _ in build_packages):
         why = "the JavaScript build (" + ", ".join(s.origin for s in js if isinstance(s, Step)) + ")"
@@ -130,6 +130,8 @@ def _without(facts: Subject | None) -> list[str]:
     value = _get(facts, "bundle_without")
     if isinstance(value, str) and value:
         return [g for g in re.split(r"[\s:,]+", value) if g]
+    if isinstance(value, (list, tuple)):
+        return [str(g) for g in value if str(g)]
     return ["development", "test"]
 
 
@@ -138,19 +140,19 @@ def _install(facts: Subject | None, lockfile: str | None) -> str:
     in the same layer; Bundler 1 locks get their Bundler first (Bundler 2 refuses to run them frozen)."""
     where = origin(facts, "package_manager") if facts is not None else None
     said = f"Bundler ({where})" if where else "Bundler"
-    local = bool(_get(facts, "vendor_cache"))
+    local = bool(_get(facts, "bundle_cache"))
     notes = [f"# {said}: " + (f"frozen install from {lockfile}" if lockfile else "no lockfile: not reproducible")]
     if local:
-        notes.append(f"# vendor/cache ({origin(facts, 'vendor_cache') or 'vendor/cache'}): installed from the "
+        notes.append(f"# vendor/cache ({origin(facts, 'bundle_cache') or 'vendor/cache'}): installed from the "
                      "vendored gems, nothing is fetched")
     without = _without(facts)
     if without:
         notes.append(f"# groups left out: {', '.join(without)} ({origin(facts, 'bundle_without') or 'default'})")
     lines = []
-    bundler = _str(_get(facts, "bundler_version"))
+    bundler = _str(_get(facts, "package_manager_version"))
     if bundler and bundler.split(".")[0] == "1":
         lines.append(f"gem install bundler -v {shlex.quote(bundler)} --no-document")
-        notes.append(f"# Gemfile.lock was BUNDLED WITH {bundler} ({origin(facts, 'bundler_version')}): that "
+        notes.append(f"# Gemfile.lock was BUNDLED WITH {bundler} ({origin(facts, 'package_manager_version')}): that "
                      "Bundler is installed first")
     lines.append("bundle install" + (" --local" if local else "") + " --jobs 4 --retry 3")
     lines.append(f'rm -rf ~/.bundle "{BUNDLE_PATH}"/ruby/*/cache "{BUNDLE_PATH}"/ruby/*/bundler/gems/*/.git')
@@ -164,10 +166,12 @@ def dependency_files(spec: AppSpec, facts: Subject | None,
     files = {_str(_get(facts, "gemfile")) or "Gemfile"}
     if lockfile and not lockfile.startswith(("/", "../")):
         files.add(lockfile)
-    files.update(_items(_get(facts, "install_inputs")))
-    dirs = set(_items(_get(facts, "path_gems")))
-    if _get(facts, "vendor_cache"):
-        dirs.add("vendor/cache")
+    # ruby file: ".ruby-version" (Bundler 2.4+) makes the Gemfile read it
+    files.update(f for f in spec.files_read if f in (".ruby-version", ".tool-versions") and f != lockfile)
+    dirs = set(_items(_get(facts, "bundle_path_dirs")))
+    cache = _get(facts, "bundle_cache")
+    if cache:
+        dirs.add(str(cache))
     order = lambda f: (f.count("/"), f)  # noqa: E731
     return tuple(sorted(files, key=order)), tuple(sorted(dirs - {"."}, key=order))
 
@@ -224,7 +228,7 @@ def _js_build(spec: AppSpec) -> list[Step]:
     """Build steps whose Rails task runs a JavaScript bundler (jsbundling hooks ``javascript:build`` into
     ``assets:precompile``; webpacker's ``webpacker:compile`` too)."""
     facts = spec.runtime_subject
-    if _get(facts, "js_bundler"):
+    if _get(facts, "assets_need_node"):
         return [s for s in spec.build_steps if _PRECOMPILE.search(s.command)]
     return []
 

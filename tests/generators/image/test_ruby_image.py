@@ -31,13 +31,14 @@ def runtime(**fields: Any) -> Subject:
 
 
 def ruby_spec(*extra: Any, argv: tuple[str, ...] = ("bundle", "exec", "puma", "-C", "config/puma.rb"),
-              version: str = "3.3", **facts: Any) -> AppSpec:
+              version: str = "3.3", files: tuple[str, ...] = ("Gemfile", "Gemfile.lock"), **facts: Any) -> AppSpec:
     s = spec([*minimal_web("bundle exec puma -C config/puma.rb", port=3000), *extra])
     fields = {"language": "ruby", "version": version, "package_manager": "bundler", "lockfile": "Gemfile.lock",
               **facts}
     s = dataclasses.replace(s, base=BaseImage(f"ruby:{version}-slim", "ruby", version,
                                               f"ruby {version}: .ruby-version:1"),
                             runtime_subject=runtime(**{k: v for k, v in fields.items() if v is not None}),
+                            files_read=files,
                             processes=tuple(dataclasses.replace(p, argv=argv) for p in s.processes))
     return dataclasses.replace(s, web=s.processes[0])
 
@@ -66,7 +67,7 @@ def test_native_gems_compile_in_a_build_stage_and_only_the_libraries_reach_the_r
     pkgs = [base.system_package("build-essential", src, I, stage="build"),
             base.system_package("libpq-dev", src, I, stage="build"),
             base.system_package("libpq5", src, I, stage="runtime")]
-    text = dockerfile.render(ruby_spec(*pkgs, git_gems=True))
+    text = dockerfile.render(ruby_spec(*pkgs, bundle_git_gems=("private_gem",)))
     build, runtime_stage = stages(text)
     assert build.startswith("ruby:3.3-slim AS build")
     assert "build-essential" in build and "libpq-dev" in build and "git" in build
@@ -78,8 +79,8 @@ def test_native_gems_compile_in_a_build_stage_and_only_the_libraries_reach_the_r
 
 
 def test_vendored_gems_install_locally_and_a_bundler_1_lock_gets_its_bundler(tmp_path: Path) -> None:
-    text = dockerfile.render(ruby_spec(vendor_cache=True, bundler_version="1.17.3", version="2.6",
-                                       install_inputs=".ruby-version"))
+    text = dockerfile.render(ruby_spec(bundle_cache="vendor/cache", package_manager_version="1.17.3",
+                                       version="2.6", files=("Gemfile", ".ruby-version")))
     assert "COPY vendor/cache vendor/cache/" in text
     assert "COPY .ruby-version Gemfile Gemfile.lock ./" in text
     assert "bundle install --local" in text
@@ -110,7 +111,7 @@ def test_rails_assets_precompile_builds_without_real_secrets(tmp_path: Path) -> 
 
 def test_a_javascript_build_gets_node_in_the_build_stage_only(tmp_path: Path) -> None:
     step = base.build_step("bundle exec rake assets:precompile", Src("capistrano", "Capfile", 9))
-    text = dockerfile.render(ruby_spec(step, framework="rails", framework_version="7.0.8", js_bundler="esbuild"))
+    text = dockerfile.render(ruby_spec(step, framework="rails", framework_version="7.0.8", assets_need_node=True))
     build, runtime_stage = stages(text)
     assert "nodejs" in build and "npm" in build
     assert "nodejs" not in runtime_stage
