@@ -48,6 +48,7 @@ class Gem:
     platforms: tuple[str, ...] = ()  # ("ruby",), ("jruby",), ("mingw", "x64_mingw"): () means every platform
     condition: str | None = None  # the text of an enclosing ``if``/``unless`` (``if ENV["X"]``)
     location: str | None = None  # the git URL, github slug or path
+    force_ruby_platform: bool = False  # force_ruby_platform: true (compiles even where a native gem exists)
 
 
 @dataclass(frozen=True)
@@ -213,7 +214,8 @@ class _Reader:
                 break
         require = f.kwarg(call, "require")
         self.gems[name] = Gem(name, ", ".join(reqs) or None, groups or ("default",), rel, call.line, source,
-                              require is not False, platforms, ctx.condition, location)
+                              require is not False, platforms, ctx.condition, location,
+                              f.kwarg(call, "force_ruby_platform") is True)
 
     def _ruby(self, f: RubyFile, call: Call, rel: str) -> None:
         version = rb.text_of(f.arg(call, 0))

@@ -45,6 +45,7 @@ class Lock:
     bundled_with: tuple[str, int] | None = None
     garbage: tuple[int, ...] = ()  # lines that fit no section's grammar
     conflict_markers: tuple[int, ...] = ()  # <<<<<<< / ======= / >>>>>>> lines
+    platforms_line: int | None = None  # the PLATFORMS header
 
     def versions(self) -> dict[str, str]:
         """name -> its locked version (the first spec of each name: platform variants share the version)."""
@@ -83,6 +84,7 @@ def parse_lock(text: str, file: str = "Gemfile.lock") -> Lock:
     markers: list[int] = []
     section = ""
     remote: str | None = None
+    platforms_line: int | None = None
     for number, raw in enumerate(text.splitlines(), 1):
         line = raw.rstrip("\r")
         if not line.strip():
@@ -92,6 +94,8 @@ def parse_lock(text: str, file: str = "Gemfile.lock") -> Lock:
             continue
         if not line[0].isspace():
             section, remote = line.strip(), None
+            if section == "PLATFORMS":
+                platforms_line = number
             if section not in _KNOWN:
                 garbage.append(number)
             continue
@@ -120,4 +124,5 @@ def parse_lock(text: str, file: str = "Gemfile.lock") -> Lock:
             continue
         else:
             garbage.append(number)
-    return Lock(file, tuple(specs), deps, tuple(platforms), ruby, bundled, tuple(garbage), tuple(markers))
+    return Lock(file, tuple(specs), deps, tuple(platforms), ruby, bundled, tuple(garbage), tuple(markers),
+                platforms_line)
