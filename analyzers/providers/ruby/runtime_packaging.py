@@ -14,11 +14,14 @@ and ``note``, as node_packaging's (:mod:`.native`). Problems with the Gemfile or
 
 from __future__ import annotations
 
+import fnmatch
+import posixpath
 import re
 from collections.abc import Iterator
 
 from analyzers import base
 from analyzers.base import Item, Src
+from analyzers.commands import meaning, parse_command
 from analyzers.providers.ruby import frameworks, native
 from analyzers.providers.ruby.detect import has_ruby
 from analyzers.providers.ruby.gemfile import Bundle, bundle
@@ -30,6 +33,11 @@ NAME = "ruby_packaging"
 WITHOUT = frozenset({"development", "test", "doc", "docs", "ci", "debug", "tools", "lint", "linters", "deploy",
                      "deployment", "profiling", "benchmark", "benchmarks", "guard", "spec", "cucumber", "local",
                      "darwin", "console", "rubocop", "danger", "documentation", "capistrano", "e2e", "system_tests"})
+# Files that declare the app's processes: when one exists, Heroku's default web process is not inferred
+# (Capistrano's config/deploy.rb is not one: its readers state the processes they find as "web" too, and
+# win over a DEFAULT)
+_DECLARING = ("Procfile", "*.service", "supervisord.conf", "*.supervisor.conf", "*supervisor/*.conf",
+              "*supervisor.d/*.conf", "*.god", "*.monitrc", "Procfile.*")
 _BUNDLE_CONFIG = re.compile(r"""^\s*(BUNDLE_[A-Z_]+)\s*:\s*["']?([^"'#\n]*?)["']?\s*$""")
 
 
@@ -60,6 +68,7 @@ def analyze(repo: RepoView) -> Iterator[Item]:
     yield from _platforms(b)
     yield from _framework(repo, b)
     yield from _native(b)
+    yield from _default_web(repo, b)
 
 
 def bundle_config(repo: RepoView) -> dict[str, tuple[str, int]]:
@@ -156,3 +165,30 @@ def _native(b: Bundle) -> Iterator[Item]:
             for name in names:
                 yield base.system_package(name, src, need.confidence, stage=stage, reason=f"native gem {need.gem}",
                                           note=need.note or None)
+
+
+def _default_web(repo: RepoView, b: Bundle) -> Iterator[Item]:
+    """Heroku's rule when no deploy file declares a process: puma with its config when the bundle has puma
+    and config/puma.rb, else ``bin/rails server`` for Rails, else ``rackup config.ru``."""
+    if any(fnmatch.fnmatchcase(posixpath.basename(f), p) or fnmatch.fnmatchcase(f, p)
+           for f in repo.files() for p in _DECLARING):
+        return
+    rails = frameworks.framework(repo, b)
+    if b.has("puma") and repo.exists("config/puma.rb"):
+        text, src = "bundle exec puma -C config/puma.rb", Src(NAME, "config/puma.rb")
+        why = "no deploy file declares a process: the web process runs puma with config/puma.rb"
+    elif rails is not None and rails.name == "rails":
+        text = "bin/rails server" if repo.exists("bin/rails") else "bundle exec rails server"
+        src = Src(NAME, rails.file, rails.line)
+        why = "Heroku's default for Rails: the web process runs rails server"
+    elif repo.exists("config.ru"):
+        text, src = "bundle exec rackup config.ru", Src(NAME, "config.ru")
+        why = "Heroku's default for Rack: the web process runs rackup config.ru"
+    else:
+        return
+    parsed = parse_command(text, src(Confidence.DEFAULT))
+    info = meaning(parsed)
+    found = base.process("web", src, Confidence.DEFAULT, role="web", command=text, reason=why)
+    yield base.stating(found, parsed, info)
+    if info.port is not None:  # the server's documented default; its config file's reader says better
+        yield base.process("web", src, Confidence.DEFAULT, port=info.port)

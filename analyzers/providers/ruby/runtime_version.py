@@ -42,11 +42,16 @@ def analyze(repo: RepoView) -> Iterator[Item]:
                        version_full=win.full, version_spec=win.spec)
     for loser in choice.losers:
         conflict = loser in choice.conflicts
-        confidence = loser.confidence if conflict else min(loser.confidence, Confidence.HEURISTIC)
+        # a conflict stays visible (INFERRED at least: the planner reports it) but never outranks the winner,
+        # whose precedence is this module's (the planner would break an equal-confidence tie by file name)
+        confidence = min(loser.confidence, max(Confidence.INFERRED, Confidence(win.confidence - 1))) if conflict \
+            else min(loser.confidence, Confidence.HEURISTIC)
         # a requirement the winner meets says the winner's minor (its own lowest bound is no claim)
         shown = loser.version if conflict or loser.exact else win.version
+        # a release conflict within the same minor is one of version_full (Bundler refuses the other patch)
+        full = loser.full if conflict and loser.version == win.version else None
         yield base.runtime(Src(NAME, loser.file, loser.line), confidence, language="ruby", version=shown,
-                           version_spec=loser.spec)
+                           version_full=full, version_spec=loser.spec)
 
 
 def _other_engines(repo: RepoView) -> Iterator[Item]:

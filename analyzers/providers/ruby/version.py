@@ -1,15 +1,17 @@
 """Which Ruby an app runs: every source of a version with its file, line and confidence, and the rule.
 
-Sources, best first at equal confidence (:data:`ORIGINS`): ``.ruby-version`` (``ruby-2.7.8``, ``2.7``),
-``.tool-versions`` (``ruby 3.1.2``), the Gemfile's ``ruby "3.1.2"`` (also ``ruby file: ".ruby-version"``,
-read through), Gemfile.lock's ``RUBY VERSION`` (what Bundler ran when it locked), all DECLARED; then what
+Sources, best first at equal confidence (:data:`ORIGINS`): the Gemfile's ``ruby "3.1.2"`` (Bundler
+enforces it: ``bundle install`` refuses any other Ruby, patch level included; ``ruby file: ".ruby-version"``
+is read through), ``.ruby-version`` (``ruby-2.7.8``, ``2.7``), ``.tool-versions`` (``ruby 3.1.2``),
+Gemfile.lock's ``RUBY VERSION`` (what Bundler ran when it locked), all DECLARED; then what
 the legacy hosts ran, INFERRED: ``.rvmrc`` (``rvm use ruby-1.9.3-p551@app``) and Capistrano's
 ``set :rbenv_ruby``/``:rvm_ruby_version``/``:chruby_ruby`` in ``config/deploy.rb`` and its stage files.
 A requirement (``ruby "~> 3.1"``, ``">= 2.7"``) gives the lowest version it allows, INFERRED when it pins
 a minor (``~> 3.1.2``), HEURISTIC when it allows several. Every version is compared by ``major.minor``
 (the image tag); a candidate whose minor the winner contradicts (another pin, or a requirement that
-excludes it) is a conflict. Another engine (``jruby-9.4``, ``truffleruby``) is no MRI version: it is kept
-as a note, never a candidate.
+excludes it) is a conflict, and so is a release that differs from an exact Gemfile ``ruby`` (2.6.6 in
+``.ruby-version`` against ``ruby "2.6.10"``: Bundler refuses to run on 2.6.6). Another engine
+(``jruby-9.4``, ``truffleruby``) is no MRI version: it is kept as a note, never a candidate.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from analyzers.providers.ruby.gemfile import Bundle
 from migrator.model import Confidence
 from migrator.repo import RepoView
 
-ORIGINS = (".ruby-version", ".tool-versions", "Gemfile", "Gemfile.lock", ".rvmrc", "capistrano")
+ORIGINS = ("Gemfile", ".ruby-version", ".tool-versions", "Gemfile.lock", ".rvmrc", "capistrano")
 _PLAIN = re.compile(r"^(?:ruby-)?(\d+)\.(\d+)(?:\.(\d+))?(?:-?p\d+)?(?:@[\w.-]+)?$")
 _CLAUSE = re.compile(r"^\s*(~>|>=|<=|!=|=|>|<)?\s*(\d+(?:\.\d+){0,3})\s*$")
 _RVMRC = re.compile(r"\brvm\s+(?:use\s+)?(?:--\S+\s+)*(?:ruby-)?(\d+\.\d+(?:\.\d+)?)(?:-p\d+)?")
@@ -169,9 +171,17 @@ def choose(candidates: Iterable[VersionCandidate]) -> VersionChoice | None:
     if not ranked:
         return None
     winner, losers = ranked[0], tuple(ranked[1:])
+    enforced = next((c.full for c in ranked if c.origin == "Gemfile" and c.full), None)
     conflicts = tuple(c for c in losers if c.confidence >= Confidence.INFERRED and (
-        (c.exact and c.version != winner.version) or (not c.exact and not satisfies(c.spec, winner.version))))
+        (c.exact and c.version != winner.version) or (not c.exact and not satisfies(c.spec, winner.version))
+        or patch_conflict(c, enforced)))
     return VersionChoice(winner, losers, conflicts)
+
+
+def patch_conflict(c: VersionCandidate, enforced: str | None) -> bool:
+    """Whether ``c`` names a release other than the Gemfile's exact ``ruby`` (which Bundler enforces)."""
+    return enforced is not None and c.origin not in ("Gemfile", "Gemfile.lock") and c.full is not None \
+        and c.full != enforced
 
 
 # When each Ruby minor reached its end of life (ruby-lang.org's branch maintenance page).
