@@ -39,18 +39,19 @@ STEP_RULES: tuple[StepRule, ...] = (
           "without real secrets (SECRET_KEY_BASE_DUMMY=1, no database)", 80),
     _rule(B, _TASK + r"(webpacker:compile|shakapacker:compile|javascript:build|css:build|tailwindcss:build|"
           r"dartsass:build|vite:build)\b", BUILD_WHY + ": node builds the bundles in the build stage only", 81),
-    _rule(B, r"(^|\s)bootsnap\s+precompile\b", BUILD_WHY + ": bootsnap's cache of the app and gems (tmp/cache)", 82),
+    _rule(B, r"(^|[\s/])bootsnap\s+precompile\b", BUILD_WHY + ": bootsnap's cache of the app and gems (tmp/cache)", 82),
     # host: installs and version managers
-    _rule(H, r"(^|\s)bundle(r)?(\s+\S+)*?\s+(install|update|package|cache|clean|check)\b|^bundle$",
+    _rule(H, r"(^|[\s/])bundle(r)?(\s+\S+)*?\s+(install|update|package|cache|clean|check)\b|"
+          r"(^|/)bundler?(\s+--?[\w-]+(=\S+)?(\s+[\w:,.-]+)?)*$",
           "bundle install: done in the image build, frozen to Gemfile.lock (--deployment, --path, --without and "
           "--binstubs are the legacy host's: BUNDLE_DEPLOYMENT, BUNDLE_PATH and BUNDLE_WITHOUT in the image)", 41),
-    _rule(H, r"(^|\s)bundle(r)?\s+config\b", "bundle config: the image sets BUNDLE_* itself", 42),
-    _rule(H, r"(^|\s)gem\s+install\s+(\S+\s+)*?bundler\b", "installs bundler on the host: the image installs the "
+    _rule(H, r"(^|[\s/])bundle(r)?\s+config\b", "bundle config: the image sets BUNDLE_* itself", 42),
+    _rule(H, r"(^|[\s/])gem\s+install\s+(\S+\s+)*?bundler\b", "installs bundler on the host: the image installs the "
           "version Gemfile.lock was bundled with", 43),
-    _rule(H, r"(^|\s)(rbenv|rvm|ruby-build|ruby-install|chruby|asdf)\s+(install|use|global|local|rehash|"
+    _rule(H, r"(^|[\s/])(rbenv|rvm|ruby-build|ruby-install|chruby|asdf)\s+(install|use|global|local|rehash|"
           r"reinstall|default|alias|plugin)\b", "installs or selects Ruby on the host: the image's ruby base image "
           "pins it", 44),
-    _rule(H, r"(^|\s)gem\s+(install|update)\b", "installs a gem on the host: gems come from the Gemfile into the "
+    _rule(H, r"(^|[\s/])gem\s+(install|update)\b", "installs a gem on the host: gems come from the Gemfile into the "
           "image", 45),
     _rule(H, _TASK + r"(assets:clean|assets:clobber|tmp:clear|tmp:cache:clear|log:clear|tmp:create)\b",
           "cleans the host's release directory: every image starts clean", 46),
@@ -58,18 +59,18 @@ STEP_RULES: tuple[StepRule, ...] = (
           "sets the database up from scratch (db:schema:load drops every table first): never a step of every "
           "deploy; on the first deploy run it once by hand, or make db:prepare the release step", 47),
     # host: restarts the rollout replaces (before the generic touch/kill rules)
-    _rule(H, r"(^|\s)touch\s+(\S*/)?tmp/restart\.txt\b", RESTART_WHY.format("Passenger's tmp/restart.txt"), 64),
-    _rule(H, r"(^|\s)passenger-config\s+restart-app\b", RESTART_WHY.format("passenger-config"), 65),
-    _rule(H, r"(^|\s)pumactl\b", RESTART_WHY.format("pumactl"), 71),
-    _rule(H, r"(^|\s)sidekiqctl\b|(^|\s)sidekiqmon\b", "controls sidekiq on the host: Kubernetes stops its pods with "
+    _rule(H, r"(^|[\s/])touch\s+(\S*/)?tmp/restart\.txt\b", RESTART_WHY.format("Passenger's tmp/restart.txt"), 64),
+    _rule(H, r"(^|[\s/])passenger-config\s+restart-app\b", RESTART_WHY.format("passenger-config"), 65),
+    _rule(H, r"(^|[\s/])pumactl\b", RESTART_WHY.format("pumactl"), 71),
+    _rule(H, r"(^|[\s/])sidekiq(ctl|mon)\b", "controls sidekiq on the host: Kubernetes stops its pods with "
           "SIGTERM (and sidekiq finishes its jobs within the grace period)", 72),
-    _rule(H, r"(^|\s)kill\s+(-s\s+)?-?(USR2|HUP|QUIT|TERM|USR1|TTIN|TTOU|WINCH)\b.*(unicorn|puma|thin|sidekiq)",
+    _rule(H, r"(^|[\s/])kill\s+(-s\s+)?-?(USR2|HUP|QUIT|TERM|USR1|TTIN|TTOU|WINCH)\b.*(unicorn|puma|thin|sidekiq)",
           RESTART_WHY.format("a signal to the master's pid file"), 73),
-    _rule(H, r"(^|\s)(bin/|script/)?delayed_job\s+(\S+\s+)*?(stop|restart|reload|zap|status)\b",
+    _rule(H, r"(^|[\s/])(bin/|script/)?delayed_job\s+(\S+\s+)*?(stop|restart|reload|zap|status)\b",
           "controls delayed_job's daemons on the host: Kubernetes runs the worker", 74),
-    _rule(H, r"(^|\s)thin\s+(\S+\s+)*?(stop|restart)\b|(^|\s)(unicorn|puma|thin)\S*\s+(stop|restart|upgrade)\b",
+    _rule(H, r"(^|[\s/])thin\s+(\S+\s+)*?(stop|restart)\b|(^|[\s/])(unicorn|puma|thin)\S*\s+(stop|restart|upgrade)\b",
           RESTART_WHY.format("the server's own stop/restart"), 75),
-    _rule(H, r"(^|\s)whenever\b", "writes the host's crontab from config/schedule.rb: each job is a "
+    _rule(H, r"(^|[\s/])whenever\b", "writes the host's crontab from config/schedule.rb: each job is a "
           "CronJob", 101),
-    _rule(H, r"(^|\s)(cap|mina)\s", "runs a deploy tool from the host: the image and its rollout replace it", 102),
+    _rule(H, r"(^|[\s/])(cap|mina)\s", "runs a deploy tool from the host: the image and its rollout replace it", 102),
 )
