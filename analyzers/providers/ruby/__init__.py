@@ -31,7 +31,7 @@ SOURCE_SUFFIXES: tuple[str, ...] = (".rb", ".rake", ".ru", ".gemspec", ".jbuilde
 # here: it holds the .gem files the image installs from (bundle install --local), which the analysis reads.
 PRUNED = PrunedDirs(frozenset(), frozenset({
     "vendor/bundle", ".bundle/ruby", "tmp/cache", "tmp/pids", "tmp/sockets", "tmp/sessions", "tmp/storage",
-    "public/assets", "public/packs", "public/packs-test", "public/system", "public/uploads", "coverage/ruby",
+    "public/assets", "public/packs", "public/packs-test", "public/system", "public/uploads",
 }))
 ANALYZERS: Mapping[Tier, tuple[Analyzer, ...]] = {
     Tier.PACKAGING: (runtime_version, runtime_packaging),

@@ -266,11 +266,12 @@ HANDLERS: dict[str, Handler] = {
     "resque-pool": _simple(WORKER, "worker", "resque"), "shoryuken": _simple(WORKER, "worker", "shoryuken"),
     "clockwork": _clockwork(False), "clockworkd": _clockwork(True),
 }
-# Programs of Ruby's (binstubs, gems' executables): a host path to one is the bare name in the image.
+# Programs of Ruby's (binstubs, gems' executables): a host path to one is the bare name in the image. Not
+# foreman, cap or mina: they run other programs (a Procfile, a deploy), so they say nothing about the runtime.
 PROGRAMS = frozenset({"ruby", "bundle", "bundler", "gem", "rake", "rails", "rackup", "puma", "pumactl", "unicorn",
                       "unicorn_rails", "thin", "passenger", "passenger-config", "falcon", "sidekiq", "sidekiqctl",
                       "sidekiqmon", "delayed_job", "good_job", "resque-pool", "shoryuken", "clockwork",
-                      "clockworkd", "whenever", "irb", "erb", "rbenv", "rvm", "chruby-exec", "cap", "mina", "foreman"})
+                      "clockworkd", "whenever", "irb", "erb", "rbenv", "rvm", "chruby-exec"})
 
 
 def is_bin_jobs(argv0: str) -> bool:

@@ -77,10 +77,15 @@ def test_meanings(command: str, role: ProcessRole, name: str, server: str | None
 
 
 @pytest.mark.parametrize("command", ["bundle install", "gem install bundler -v 1.17.3", "bin/rails console",
-                                     "bundle exec rake routes", "bundle exec cap production deploy"])
+                                     "bundle exec rake routes", "rbenv rehash"])
 def test_other_ruby_programs_are_rubys_without_a_role(command: str) -> None:
     m = meaning(parse_command(command))
     assert (m.provider, m.role) == ("ruby", None)
+
+
+@pytest.mark.parametrize("command", ["foreman start", "cap production deploy", "mina deploy", "node server.js"])
+def test_not_rubys(command: str) -> None:
+    assert meaning(parse_command(command)).provider != "ruby"
 
 
 def test_jobs_alone_is_not_solid_queue() -> None:
