@@ -25,6 +25,10 @@ _FRAMEWORKS = (("rails", ("rails", "railties")), ("hanami", ("hanami",)), ("sina
 _RUNS = {"sinatra": re.compile(r"\bSinatra::|\bSinatra\b"), "roda": re.compile(r"<\s*Roda\b"),
          "grape": re.compile(r"<\s*Grape::API\b"), "hanami": re.compile(r"\bHanami\b"),
          "rails": re.compile(r"\bRails\.application\b|::Application\b")}
+# ``require "sinatra"`` in a Ruby file at the root (app.rb, server.rb) or in config.ru: the app is written in it
+_REQUIRES = {name: re.compile(rf"""^\s*require\s*\(?\s*['"]{lib}(/base)?['"]""")
+             for name, lib in (("sinatra", "sinatra"), ("roda", "roda"), ("grape", "grape"), ("cuba", "cuba"),
+                               ("padrino", "padrino"), ("hanami", "hanami"))}
 NODE_ASSETS = ("webpacker", "shakapacker", "jsbundling-rails", "cssbundling-rails", "vite_rails", "vite_ruby")
 _EXECJS = ("uglifier", "coffee-rails", "coffee-script", "execjs", "autoprefixer-rails", "react-rails", "terser")
 _EMBEDDED_JS = ("mini_racer", "therubyracer", "therubyrhino")
@@ -64,6 +68,9 @@ def framework(repo: RepoView, b: Bundle) -> Framework | None:
             continue
         where = b.where(gem)
         file, at = (where[0], where[1]) if where else (b.gemfile or "Gemfile", None)
+        required = _required(repo, name)
+        if required is not None:
+            return Framework(name, _locked(b, gems), required[0], required[1], Confidence.DECLARED)
         if ru is not None and _RUNS.get(name, re.compile("$^")).search(ru):
             confidence = Confidence.DECLARED
         elif gem in b.gems:
@@ -73,6 +80,20 @@ def framework(repo: RepoView, b: Bundle) -> Framework | None:
         return Framework(name, _locked(b, gems), file, at, confidence)
     if ru is not None:
         return Framework("rack", _locked(b, ("rack",)), "config.ru", None, Confidence.DECLARED)
+    return None
+
+
+def _required(repo: RepoView, name: str) -> tuple[str, int] | None:
+    """(file, line) of the first ``require "<framework>"`` in config.ru or a Ruby file at the root."""
+    pattern = _REQUIRES.get(name)
+    if pattern is None:
+        return None
+    for rel in ["config.ru", *sorted(f for f in repo.glob("*.rb") if "/" not in f)]:
+        if not repo.exists(rel):
+            continue
+        for number, line in enumerate(repo.lines(rel)[:200], 1):
+            if pattern.match(line):
+                return rel, number
     return None
 
 

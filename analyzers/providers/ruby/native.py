@@ -50,6 +50,13 @@ NATIVE: dict[str, NativeGem] = {
     "ruby-vips": NativeGem((), (), ("libvips42t64",), compiles=False, note="loads libvips through ffi"),
     "image_processing": NativeGem((), (), ("libvips42t64",), compiles=False,
                                   note="Active Storage variants use vips (or imagemagick with :mini_magick)"),
+    "paperclip": NativeGem((), (), ("imagemagick", "file"), compiles=False,
+                           note="runs ImageMagick's convert and identify, and file(1) for content types"),
+    "mimemagic": NativeGem(("shared-mime-info",), ("shared-mime-info",),
+                           note="0.3.7 and later read freedesktop.org.xml from shared-mime-info, at install and "
+                           "at run time"),
+    "wkhtmltopdf-binary": NativeGem((), (), ("libxrender1", "libfontconfig1", "libxext6"), compiles=False,
+                                    note="its bundled wkhtmltopdf links X11 and fontconfig libraries"),
     "charlock_holmes": NativeGem((COMPILER, "libicu-dev", "zlib1g-dev"), ("libicu76",), note="links ICU"),
     "curb": NativeGem((COMPILER, "libcurl4-openssl-dev"), ("libcurl4t64",), note="links libcurl"),
     "typhoeus": NativeGem((), (), ("libcurl4t64",), compiles=False, note="ethon loads libcurl through ffi"),

@@ -202,3 +202,20 @@ def test_capistrano_deploying_django_is_tooling(tree: Tree) -> None:
 
 def test_ruby_files_alone_are_no_evidence(tree: Tree) -> None:
     assert detect(RepoView(tree({"Vagrantfile": "Vagrant.configure('2')\n", "x.rb": "puts 1\n"}))) is None
+
+
+def test_gems_that_run_or_load_system_programs(tree: Tree) -> None:
+    repo = RepoView(tree({"Gemfile": "gem 'paperclip', '~> 6.1'\ngem 'mimemagic', '~> 0.3.10'\ngem 'ruby-vips'\n"}))
+    packages = _packages(list(runtime_packaging.analyze(repo)))
+    assert packages == {("imagemagick", "runtime", "native gem paperclip"), ("file", "runtime", "native gem paperclip"),
+                        ("shared-mime-info", "build", "native gem mimemagic"),
+                        ("shared-mime-info", "runtime", "native gem mimemagic"),
+                        ("libvips42t64", "runtime", "native gem ruby-vips")}
+
+
+def test_sinatra_required_in_app_rb_is_declared(tree: Tree) -> None:
+    repo = RepoView(tree({"Gemfile": "source 'https://rubygems.org'\ngem 'sinatra', '~> 3.0'\n",
+                          "app.rb": "# frozen_string_literal: true\n\nrequire 'json'\nrequire \"sinatra/base\"\n",
+                          "config.ru": "require_relative 'app'\nrun StatusBoard\n"}))
+    facts = _facts(list(runtime_packaging.analyze(repo)))
+    assert facts["framework"] == ("sinatra", "app.rb", 4, Confidence.DECLARED)
