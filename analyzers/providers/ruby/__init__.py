@@ -160,6 +160,8 @@ def container_argv(meaning: CommandMeaning, port: int | None) -> tuple[tuple[str
     if server == "thin":
         argv = _drop(argv, {"-s", "--servers"})
     spec = SERVERS.get(server) if server else None
+    if port is None and meaning.unix_socket and spec is not None:
+        port = spec.default_port  # a socket nginx proxied to: a pod listens on TCP, the server's default port
     argv, listen = common.listen_note(meaning, spec, argv, port)
     argv, files = common.file_note(spec, argv)
     notes += [n for n in (listen, files) if n]

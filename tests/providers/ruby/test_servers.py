@@ -124,5 +124,12 @@ def test_container_argv_without_a_port_keeps_the_bind() -> None:
     assert ruby.container_argv(m, None) == (("bundle", "exec", "puma", "-p", "3000"), None)
 
 
+def test_a_socket_without_a_port_gets_the_servers_default() -> None:
+    m = meaning(parse_command("bundle exec unicorn -l /var/www/shop/shared/tmp/sockets/unicorn.sock -D"))
+    argv, note = ruby.container_argv(m, None)
+    assert argv == ("bundle", "exec", "unicorn", "-l", "0.0.0.0:8080")
+    assert note is not None and "unix socket /var/www/shop/shared/tmp/sockets/unicorn.sock" in note
+
+
 def test_steps_of_wrapped_commands() -> None:
     assert meaning(parse_command("RAILS_ENV=production bundle exec rake db:migrate")).step is StepKind.RELEASE
