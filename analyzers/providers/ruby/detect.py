@@ -12,12 +12,12 @@ from __future__ import annotations
 import posixpath
 
 from analyzers.providers.protocol import Detection, Evidence, RoleHint
-from analyzers.providers.ruby.gemfile import GEMFILES, bundle
 from migrator.model import Confidence
 from migrator.repo import RepoView
 
 NAME = "ruby"
 _MAX_DEPTH = 1  # the root and one directory down, never vendored trees
+GEMFILES = ("Gemfile", "gems.rb")  # as analyzers.providers.ruby.gemfile reads them
 MANIFESTS = (*GEMFILES, "Gemfile.lock", "gems.locked", "config.ru")
 VERSION_FILES = (".ruby-version", ".rvmrc")
 # Gems that deploy, lint, test or document an app but never are one.
@@ -69,6 +69,8 @@ def role_hint(repo: RepoView) -> RoleHint:
     """TOOLING when every declared gem is a deploy or developer tool and nothing else says app; else APP."""
     if repo.exists("config.ru") or repo.exists("config/application.rb") or repo.glob("*.gemspec"):
         return RoleHint.APP
+    from analyzers.providers.ruby.gemfile import bundle  # the Gemfile reader: only when a Gemfile is there
+
     gems = bundle(repo).gems
     if gems and all(is_tool(name) for name in gems):
         return RoleHint.TOOLING

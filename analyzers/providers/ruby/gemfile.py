@@ -24,10 +24,10 @@ from typing import Any
 
 from analyzers.lib import rb
 from analyzers.lib.rb import Call, RubyFile
+from analyzers.providers.ruby.detect import GEMFILES as GEMFILES
 from analyzers.providers.ruby.lockfile import Lock, parse_lock
 from migrator.repo import RepoView
 
-GEMFILES = ("Gemfile", "gems.rb")
 LOCKFILES = {"Gemfile": "Gemfile.lock", "gems.rb": "gems.locked"}
 _BLOCKS = frozenset({"group", "platforms", "platform", "git", "path", "github", "source", "install_if"})
 _DSL = frozenset({"gem", "ruby", "gemspec", "eval_gemfile", *_BLOCKS})

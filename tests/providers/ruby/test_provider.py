@@ -66,3 +66,15 @@ def test_capistrano_deploying_python_stays_python(tree: Tree) -> None:
     model = analyze(root)
     assert model.primary is not None and model.primary.language == "python"
     assert model.runtime.get("package_manager") == "pip"
+
+
+def test_lazy_analyzers_name_their_modules() -> None:
+    import importlib
+
+    from analyzers.providers import ruby
+    from analyzers.providers.common import LazyAnalyzer
+
+    lazy = [a for tier in ruby.ANALYZERS.values() for a in tier]
+    assert [a.NAME for a in lazy] == ["ruby_version", "ruby_packaging"]
+    for a in lazy:
+        assert isinstance(a, LazyAnalyzer) and importlib.import_module(a.module).NAME == a.NAME
