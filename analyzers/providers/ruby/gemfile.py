@@ -218,6 +218,12 @@ class _Reader:
                               f.kwarg(call, "force_ruby_platform") is True)
 
     def _ruby(self, f: RubyFile, call: Call, rel: str) -> None:
+        engine = rb.text_of(f.kwarg(call, "engine"))
+        if engine and engine != "ruby":  # ruby "3.1.2", engine: "jruby", engine_version: "9.4.3.0"
+            self.problems.append((rel, call.line, f"the Gemfile asks for {engine}: the image runs CRuby (MRI); name "
+                                  "a base image for it in migrate.toml"))
+            self.ruby = None
+            return
         version = rb.text_of(f.arg(call, 0))
         if version:
             self.ruby = (version, rel, call.line)
@@ -244,6 +250,11 @@ class _Reader:
         dev_group = rb.text_of(f.kwarg(call, "development_group")) or "development"
         for spec in specs:
             self.gemspecs.append((spec, call.line))
+            text = self.repo.read_text(spec) or ""
+            if "git ls-files" in text:
+                line = text.count("\n", 0, text.index("git ls-files")) + 1
+                self.problems.append((spec, line, "the gemspec lists its files with `git ls-files`: the build needs "
+                                      "git and the .git directory, or the gem has no files (use Dir.glob)"))
             own = posixpath.basename(spec).removesuffix(".gemspec")
             if own not in self.gems:
                 self.gems[own] = Gem(own, None, ("default",), rel, call.line, "path", True, (), None,

@@ -36,7 +36,8 @@ STEP_RULES: tuple[StepRule, ...] = (
     _rule(R, _TASK + r"db:seed\b", "runs on every deploy, as the legacy deploy did: the seeds must be idempotent "
           "(find_or_create_by), or run them once by hand", 43),
     _rule(B, _TASK + r"assets:precompile\b", BUILD_WHY + ": compiled assets in public/assets; it must run "
-          "without real secrets (SECRET_KEY_BASE_DUMMY=1, no database)", 80),
+          "without real secrets and no database (SECRET_KEY_BASE_DUMMY=1 on Rails 7.1+, a placeholder "
+          "SECRET_KEY_BASE before)", 80),
     _rule(B, _TASK + r"(webpacker:compile|shakapacker:compile|javascript:build|css:build|tailwindcss:build|"
           r"dartsass:build|vite:build)\b", BUILD_WHY + ": node builds the bundles in the build stage only", 81),
     _rule(B, r"(^|[\s/])bootsnap\s+precompile\b", BUILD_WHY + ": bootsnap's cache of the app and gems (tmp/cache)", 82),

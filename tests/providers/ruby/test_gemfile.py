@@ -193,3 +193,12 @@ def test_conflict_markers_are_a_problem(tree: Tree) -> None:
     text = LOCK.replace("    pg (1.5.4)\n", "<<<<<<< HEAD\n    pg (1.5.4)\n=======\n>>>>>>> x\n")
     b = bundle(RepoView(tree({"Gemfile": "gem 'pg'\n", "Gemfile.lock": text})))
     assert any("merge conflict" in p[2] for p in b.problems)
+
+
+def test_another_engine_and_a_git_ls_files_gemspec_are_problems(tree: Tree) -> None:
+    spec = 'Gem::Specification.new do |s|\n  s.name = "widget"\n  s.files = `git ls-files -z`.split("\\x0")\nend\n'
+    b = bundle(RepoView(tree({"Gemfile": 'ruby "3.1.0", engine: "jruby", engine_version: "9.4.3.0"\ngemspec\n',
+                              "widget.gemspec": spec})))
+    assert b.ruby is None
+    assert [(p[0], p[1]) for p in b.problems] == [("Gemfile", 1), ("widget.gemspec", 3)]
+    assert "jruby" in b.problems[0][2] and "git ls-files" in b.problems[1][2]
