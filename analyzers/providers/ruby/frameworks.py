@@ -33,7 +33,7 @@ NODE_ASSETS = ("webpacker", "shakapacker", "jsbundling-rails", "cssbundling-rail
 _EXECJS = ("uglifier", "coffee-rails", "coffee-script", "execjs", "autoprefixer-rails", "react-rails", "terser")
 _EMBEDDED_JS = ("mini_racer", "therubyracer", "therubyrhino")
 _PIPELINES = ("shakapacker", "webpacker", "jsbundling-rails", "vite_rails", "propshaft", "importmap-rails",
-              "sprockets-rails", "sprockets")
+              "sprockets-rails", "sprockets", "sass-rails", "sassc-rails")  # sass-rails: Rails 3/4's sprockets
 
 
 @dataclass(frozen=True)

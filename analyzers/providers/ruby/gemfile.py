@@ -198,6 +198,11 @@ class _Reader:
                     self.problems.append((rel, call.line, f"eval_gemfile {target}: no such file in the repo"))
         elif call.method == "gemspec":
             self._gemspec(f, call, rel)
+        elif call.method == "source":
+            url = rb.text_of(f.arg(call, 0)) or ""
+            if url.startswith("http://"):
+                self.problems.append((rel, call.line, f"gem source {url} is plain HTTP: Bundler warns, and most such "
+                                      "servers are gone (gems.github.com is); use https://rubygems.org"))
 
     def _gem(self, f: RubyFile, call: Call, rel: str, ctx: _Context) -> None:
         name = rb.text_of(f.arg(call, 0))
@@ -212,6 +217,9 @@ class _Reader:
             if value is not None:
                 source, location = key, rb.text_of(value) or (value.template if isinstance(value, rb.Interp) else None)
                 break
+        if isinstance(location, str) and location.startswith("git://"):
+            self.problems.append((rel, call.line, f"{name} comes from {location}: GitHub no longer serves git://; "
+                                  "the build needs an https:// URL"))
         require = f.kwarg(call, "require")
         self.gems[name] = Gem(name, ", ".join(reqs) or None, groups or ("default",), rel, call.line, source,
                               require is not False, platforms, ctx.condition, location,

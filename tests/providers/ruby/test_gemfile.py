@@ -202,3 +202,26 @@ def test_another_engine_and_a_git_ls_files_gemspec_are_problems(tree: Tree) -> N
     assert b.ruby is None
     assert [(p[0], p[1]) for p in b.problems] == [("Gemfile", 1), ("widget.gemspec", 3)]
     assert "jruby" in b.problems[0][2] and "git ls-files" in b.problems[1][2]
+
+
+def test_rails_3_era_gemfile(tree: Tree) -> None:
+    text = """source :rubygems
+source 'http://gems.github.com'
+gem "rails", "3.2.22.5"
+gem 'mysql2', '< 0.4', :platforms => :ruby
+gem 'old_plugin', :git => 'git://github.com/someone/old_plugin.git', :branch => 'rails3'
+group :assets do
+  gem 'sass-rails', '~> 3.2.3'
+end
+group :development, :test do gem 'ruby-debug19', :require => 'ruby-debug' end
+gem 'newrelic_rpm' if ENV['RAILS_ENV'] == 'production'
+gem 'unicorn' unless RUBY_PLATFORM =~ /mswin/
+"""
+    b = bundle(RepoView(tree({"Gemfile": text})))
+    g = b.gems
+    assert (g["mysql2"].requirement, g["mysql2"].platforms) == ("< 0.4", ("ruby",))
+    assert (g["old_plugin"].source, g["old_plugin"].location) == ("git", "git://github.com/someone/old_plugin.git")
+    assert g["sass-rails"].groups == ("assets",) and g["ruby-debug19"].groups == ("development", "test")
+    assert g["newrelic_rpm"].condition == "if ENV['RAILS_ENV'] == 'production'"
+    assert g["unicorn"].condition == "unless RUBY_PLATFORM =~ /mswin/"
+    assert [(p[1], p[2].split(" ")[0]) for p in b.problems] == [(2, "gem"), (5, "old_plugin")]
