@@ -60,7 +60,7 @@ def test_report_lists_the_runtimes_and_the_text_shows_them_when_there_are_severa
     model = planner.analyze(root)
     doc = json.loads(report.render_json(model))
     assert [(r["language"], r["role"], r["supported"]) for r in doc["runtimes"]] == [
-        ("ruby", "primary", False), ("python", "evidence", True)]
+        ("ruby", "primary", True), ("python", "evidence", True)]
     assert doc["runtimes"][1]["version"] == "3.12"
     assert doc["runtime"]["language"] == "ruby"
     text = report.render_text(model)

@@ -18,12 +18,13 @@ FIXTURE_RUNTIMES: dict[str, str] = {app.name: app.parent.name for app in fixture
 RUNTIME_TOKENS: dict[str, tuple[str, ...]] = {
     "python": ("venv", "pip ", "python -c", "PYTHON", "/opt/venv"),
     "node": ("npm ", "node_modules", "NODE_ENV", "yarn", "pnpm"),
-    "ruby": ("bundle ", "Gemfile", "BUNDLE_", "RAILS_ENV", "RACK_ENV", "gem install", "/usr/local/bundle"),
+    "ruby": ("Gemfile", "bundle install", "bundle exec", "BUNDLE_", "RAILS_ENV", "RACK_ENV", "gem install",
+             "/usr/local/bundle"),
 }
 
 # Runtimes whose tools an image of the key runtime may use in a build stage (never in the final stage):
 # node-gyp builds native modules with Python, so a node image's build stage may install and point at it;
-# a Rails app's JavaScript build (jsbundling, webpacker) runs node in its build stage.
+# a Rails app's assets (jsbundling, webpacker, ExecJS) build with node and yarn in its image's build stage.
 BUILD_TOOL_RUNTIMES: dict[str, frozenset[str]] = {
     "node": frozenset({"python"}),
     "ruby": frozenset({"node"}),

@@ -99,8 +99,6 @@ def test_an_image_table_without_artifacts_is_one_stage_and_start_wins(tmp_path: 
 
 
 @pytest.mark.parametrize(("files", "language"), [
-    ({"Gemfile": "source 'https://rubygems.org'\ngem 'rails'\n", ".ruby-version": "3.2.2\n",
-      "Procfile": "web: bundle exec puma -C config/puma.rb\n"}, "ruby"),
     ({"composer.json": "{}\n", "artisan": "#!/usr/bin/env php\n"}, "php"),
     ({"go.mod": "module example.com/api\n\ngo 1.22\n", "main.go": "package main\n"}, "go"),
     ({"pom.xml": "<project/>\n"}, "java"),
@@ -115,13 +113,15 @@ def test_other_unsupported_runtimes_get_no_python_dockerfile(tree: Tree, files: 
     assert not [f for f in out if "Dockerfile" in f.path]
 
 
-def test_a_ruby_marker_knows_its_version_and_its_web_process(tree: Tree) -> None:
+def test_ruby_knows_its_version_and_its_web_process(tree: Tree) -> None:
     root = tree({"Gemfile": "gem 'rails'\n", ".ruby-version": "ruby-3.2.2\n", ".python-version": "3.12\n",
                  "Procfile": "web: bundle exec puma -C config/puma.rb\n"})
     model = analyze(root)
-    assert model.runtime.get("language") == "ruby" and model.runtime.get("version") == "3.2.2"
+    assert model.runtime.get("language") == "ruby" and model.runtime.get("version") == "3.2"
+    assert model.runtime.get("version_full") == "3.2.2"
     assert model.runtimes[0].processes == ("web",)
-    assert "runs the web process `bundle exec puma -C config/puma.rb`" in model.runtimes[0].reason
+    # bundle exec is the Ruby provider's runner: the process is puma (its container command adds it back)
+    assert "runs the web process `puma -C config/puma.rb`" in model.runtimes[0].reason
 
 
 def test_a_go_binary_named_by_its_module_is_the_go_runtimes_process(tree: Tree) -> None:
