@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from analyzers import base
 from analyzers.base import Item, Src
-from analyzers.lib.rb import EnvRef, RbValue, RubyFile, Unknown
+from analyzers.lib.rb import Call, EnvRef, Interp, RbValue, RubyFile, Unknown, text_of
 from migrator.repo import RepoView
 
 if TYPE_CHECKING:
@@ -81,7 +81,80 @@ class Locals:
         if isinstance(value, EnvRef) and isinstance(value.default, Unknown):
             return EnvRef(value.name, self.resolve(value.default, hops + 1), value.line, value.fetch,
                           value.required, value.check)
+        if isinstance(value, Interp):
+            return Interp(tuple(p if isinstance(p, str) else self.resolve(p, hops + 1) for p in value.parts))
         return value
+
+
+def literal_text(value: RbValue) -> str | None:
+    """A string, or an interpolated one whose parts are literals or env reads with a literal default
+    (``"#{shared_dir}/tmp/pids/puma.pid"`` once ``shared_dir`` is resolved): the text as it runs by default."""
+    if isinstance(value, EnvRef):
+        return literal_text(value.default)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, Interp):
+        parts = [literal_text(p) if not isinstance(p, str) else p for p in value.parts]
+        return None if any(p is None for p in parts) else "".join(p for p in parts if p is not None)
+    return text_of(value)
+
+
+# -- statements that apply in production ----------------------------------------------------------
+
+_BRANCHES = frozenset({"if", "unless", "if_modifier", "unless_modifier"})
+_ENV_TEST = re.compile(r"""(?:ENV(?:\.fetch)?\s*[\[(]\s*["'](?:RAILS_ENV|RACK_ENV|APP_ENV)["'][^=!]*?|Rails\.env\s*)"""
+                       r"""(==|!=)\s*["':]?(\w+)""")
+_ENV_PREDICATE = re.compile(r"Rails\.env\.(\w+)\?")
+
+
+def production_calls(parsed: RubyFile, root: Any | None = None, depth: int = 0) -> Iterator[Call]:
+    """The top-level calls of ``root`` that run in production: into ``if``/``unless``/``else`` branches
+    whose condition tests the environment (``ENV.fetch("RAILS_ENV", "development") == "development"``,
+    ``Rails.env.production?``) as production answers it; both branches when the condition is anything else."""
+    node = parsed.root if root is None else root
+    for child in node.children:
+        if child.type in _BRANCHES and depth < 16:
+            yield from _branch(parsed, child, depth)
+            continue
+        call = parsed.call(child)
+        if call is not None:
+            yield call
+
+
+def _branch(parsed: RubyFile, node: Any, depth: int) -> Iterator[Call]:
+    cond = node.child_by_field_name("condition")
+    verdict = production_test(parsed.text(cond)) if cond is not None else None
+    if verdict is not None and node.type.startswith("unless"):
+        verdict = not verdict
+    if node.type.endswith("_modifier"):
+        body = node.child_by_field_name("body")
+        if verdict is not False and body is not None:
+            call = parsed.call(body)
+            if call is not None:
+                yield call
+        return
+    consequence = node.child_by_field_name("consequence")
+    alternative = node.child_by_field_name("alternative")
+    if verdict is not False and consequence is not None:
+        yield from production_calls(parsed, consequence, depth + 1)
+    if verdict is not True and alternative is not None:
+        if alternative.type == "elsif":
+            yield from _branch(parsed, alternative, depth + 1)
+        else:
+            yield from production_calls(parsed, alternative, depth + 1)
+
+
+def production_test(condition: str) -> bool | None:
+    """What an environment test answers in production; None when the condition is not one."""
+    m = _ENV_PREDICATE.search(condition)
+    if m and condition.strip().startswith(("Rails.env.", "!Rails.env.")):
+        answer = m.group(1) == "production"
+        return not answer if condition.strip().startswith("!") else answer
+    m = _ENV_TEST.search(condition)
+    if m is None or re.search(r"&&|\|\||\band\b|\bor\b", condition):
+        return None
+    same = m.group(2) == "production"
+    return same if m.group(1) == "==" else not same
 
 
 def as_int(value: RbValue) -> int | None:

@@ -35,7 +35,17 @@ from analyzers import base
 from analyzers.base import DEF, D, H, I, Item, Src
 from analyzers.commands import meaning, parse_command
 from analyzers.lib.rb import Call, EnvRef, Interp, RbValue, RubyFile, Unavailable, text_of
-from analyzers.providers.ruby.app_rb import Locals, as_int, env_of, key_line, load_yaml, read_ruby, written
+from analyzers.providers.ruby.app_rb import (
+    Locals,
+    as_int,
+    env_of,
+    key_line,
+    literal_text,
+    load_yaml,
+    production_calls,
+    read_ruby,
+    written,
+)
 from migrator.model import Confidence, Finding
 from migrator.repo import RepoView
 
@@ -47,6 +57,7 @@ _THIN = re.compile(r"^config/thin(\.ya?ml|/[A-Za-z0-9_-]+\.ya?ml)$")
 _PRODUCTION = ("production", "prod")
 _LAUNCHERS = ("Procfile", "Procfile.*", "*.service", "*.conf", "*.sh", "*.rb", "*.rake", "Capfile", "Makefile",
               "*.yml", "Dockerfile", "*.erb")
+RACK_ENVS = frozenset({"RAILS_ENV", "RACK_ENV", "APP_ENV"})
 FALLBACK_PORT = 3000  # Puma's, Thin's and `rails server`'s default; a port only an env var names still needs one
 
 
@@ -95,7 +106,7 @@ def _ruby_config(repo: RepoView, rel: str, server: str, conf: Confidence) -> Ite
         return
     src = Src(NAME, rel, 1)
     local = Locals(parsed)
-    calls = list(parsed.top_calls())
+    calls = list(production_calls(parsed))
     if not calls:
         return
     yield base.process("web", src.at(calls[0].line), conf, role="web", app_server=server, config_file=rel)
@@ -127,10 +138,11 @@ def _listen(parsed: RubyFile, local: Locals, call: Call, src: Src, conf: Confide
         yield from _port(value, src, conf)
         return
     env = env_of(value)
-    text = value.template if isinstance(value, Interp) else text_of(value) if env is None else None
     if env is not None:
         yield from _port(env, src, conf)
         return
+    port_read = _port_read(value)
+    text = literal_text(value) or (value.template if isinstance(value, Interp) else None)
     if isinstance(value, int) and not isinstance(value, bool):
         yield base.process("web", src, conf, port=value)
         return
@@ -145,15 +157,22 @@ def _listen(parsed: RubyFile, local: Locals, call: Call, src: Src, conf: Confide
                                 "container command binds tcp://0.0.0.0")
         return
     host, _, port = address.rpartition(":") if ":" in address else ("", "", address)
-    if "${" in port:  # "tcp://0.0.0.0:#{ENV['PORT']}"
-        env_name = port.removeprefix("${").rstrip("}")
-        yield base.process("web", src, conf, port_env=env_name)
-        yield base.process("web", src, DEF, port=FALLBACK_PORT)
-    elif port.isdigit():
+    if port_read is not None:  # "tcp://0.0.0.0:#{ENV.fetch('PORT', 3000)}"
+        yield base.process("web", src, conf, port_env=port_read.name)
+    if port.isdigit():
         yield base.process("web", src, conf, port=int(port))
+    elif port_read is not None:
+        yield base.process("web", src, DEF, port=FALLBACK_PORT)
     if host in ("127.0.0.1", "localhost", "[::1]"):
         yield base.warning(src, f"the server listens on {host} (loopback): a pod must listen on every interface; "
                                 "the container command binds 0.0.0.0")
+
+
+def _port_read(value: RbValue) -> EnvRef | None:
+    """The env read that is the last part of an interpolated address (its port)."""
+    if isinstance(value, Interp) and value.parts and isinstance(value.parts[-1], EnvRef):
+        return value.parts[-1]
+    return None
 
 
 def _port(value: RbValue, src: Src, conf: Confidence) -> Iterator[Item]:
@@ -183,7 +202,7 @@ def _setting(parsed: RubyFile, local: Locals, call: Call, src: Src, conf: Confid
     elif method == "threads" and values:
         yield from _count("threads", values[-1], src, conf)  # threads min, max: each worker runs up to max
     elif method in ("working_directory", "directory"):
-        path = text_of(first)
+        path = literal_text(first)
         if path and path.startswith("/"):
             yield base.runtime(src, I, legacy_app_dir=path.rstrip("/"))
     elif method in _FILES:
@@ -215,13 +234,14 @@ def _count(field: str, value: RbValue, src: Src, conf: Confidence) -> Iterator[I
 
 
 def _file(value: RbValue, purpose: str, setting: str, src: Src, server: str) -> Iterator[Item]:
-    if isinstance(value, EnvRef):  # pidfile ENV.fetch("PIDFILE") { "tmp/pids/server.pid" }: the default's
-        value = value.default
-    path = value.template if isinstance(value, Interp) else text_of(value)
-    if not path or path.startswith(("/dev/", "/proc/")) or "#{" in path:
-        if path and "#{" in path:
-            yield base.warning(src, f"{server} {setting} {path!r} is built from code; its directory must be "
-                                    "writable in the pod (or drop the setting)")
+    # pidfile ENV.fetch("PIDFILE") { "tmp/pids/server.pid" }, "#{shared_dir}/tmp/pids/puma.pid": as by default
+    path = literal_text(value)
+    if path is None:
+        if isinstance(value, Interp):
+            yield base.warning(src, f"{server} {setting} {value.template!r} is built from code; its directory must "
+                                    "be writable in the pod (or drop the setting)")
+        return
+    if path.startswith(("/dev/", "/proc/")):
         return
     if purpose == "logs":
         yield base.warning(src, f"{server} {setting} writes logs to {path}: in a container logs go to stdout, "
@@ -247,8 +267,8 @@ def env_findings(ref: EnvRef, src: Src, secret: bool | None = None) -> Iterator[
     (HEURISTIC); a default that is a real secret is reported by file and line only."""
     default = _scalar(ref.default)
     yield base.env_var(ref.name, src, D, required=ref.required, secret=secret)
-    if secret:
-        return
+    if secret or (ref.name in RACK_ENVS and default != "production"):
+        return  # ENV.fetch("RAILS_ENV") { "development" } is the developer's fallback, never the pod's
     if default is None:
         return
     found = base.check_assignment(src, ref.name, default)
