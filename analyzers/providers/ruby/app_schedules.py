@@ -196,8 +196,8 @@ def _job_name(kind: str, task: str, command: str) -> str:
 
 
 def _runner_name(code: str) -> str:
-    words = re.findall(r"[A-Za-z][A-Za-z0-9]*", code)[-2:]
-    slug = "-".join(re.sub(r"(?<=[a-z0-9])([A-Z])", r"-\1", w).lower() for w in words)
+    words = re.findall(r"[A-Za-z_][A-Za-z0-9_]*", code)[-2:]
+    slug = "-".join(re.sub(r"(?<=[a-z0-9])([A-Z])", r"-\1", w).lower().replace("_", "-").strip("-") for w in words)
     return slug[:40].strip("-") or "runner"
 
 
