@@ -209,6 +209,13 @@ def _services(repo: RepoView, yamls: Mapping[str, ErbYaml]) -> Iterator[Item]:
             yield base.service(kind, Src(NAME, *where), I, note=f"depends on gem {name}")
 
 
+def _section_line(data: object, section: object) -> int | None:
+    for key, value in data.items() if isinstance(data, dict) else ():
+        if value is section:
+            return key_line(data, key)
+    return None
+
+
 def _production(data: object) -> object:
     if not isinstance(data, dict):
         return None
@@ -228,7 +235,8 @@ def _database(db: ErbYaml) -> Iterator[Finding]:
         return
     adapter = str(section.get("adapter") or "")
     kind = ADAPTERS.get(adapter)
-    at = Src(NAME, rel, key_line(section, "adapter"))
+    # an adapter merged in from a &default anchor has no line of its own here: the section's line
+    at = Src(NAME, rel, key_line(section, "adapter") or _section_line(db.data, section))
     if kind in ("postgres", "mysql"):
         yield base.service(kind, at, I, note=f"database.yml adapter {adapter}")
         # ActiveRecord merges DATABASE_URL over database.yml: the deployment may set it instead
