@@ -17,7 +17,8 @@ same kinds and field names.
 - literal secrets in ``secrets.yml`` / ``database.yml`` (``password: hunter2``): SecretFindings.
 - services: ``database.yml`` adapters (the production section), ``cable.yml``'s redis adapter and gems
   (:data:`SERVICES`); SQLite is a volume where the database file is (unless ``DATABASE_URL`` is set).
-- health routes (:mod:`.app_routes`) and writable paths (:mod:`.app_writes`).
+- health routes (:mod:`.app_routes`), the paths Rails writes (:mod:`.app_writes`) and those the app's code
+  writes (:mod:`.app_code_writes`).
 """
 
 from __future__ import annotations
@@ -31,9 +32,8 @@ from analyzers import base
 from analyzers.base import D, I, Item, Src
 from analyzers.lib import rb
 from analyzers.lib.rb import Unavailable
-from analyzers.providers.ruby import app_routes, app_writes
+from analyzers.providers.ruby import app_code_writes, app_routes, app_server_config, app_writes
 from analyzers.providers.ruby.app_rb import ErbYaml, app_sources, bundle, key_line, load_erb_yaml, read_ruby
-from analyzers.providers.ruby.app_server_config import env_findings
 from migrator.model import Finding, Kind, SecretFinding, Warning
 from migrator.repo import RepoView
 
@@ -65,6 +65,7 @@ def analyze(repo: RepoView) -> Iterator[Item]:
         yield from _code_env(repo)
         yield from app_routes.health(repo, NAME)
         yield from app_writes.writable(repo, NAME)
+        yield from app_code_writes.code_writes(repo, NAME, rails=repo.exists("config/application.rb"))
     except Unavailable as exc:
         yield base.warning(Src(NAME, "Gemfile"), f"the Ruby grammar is not installed ({exc}); the Ruby code was "
                                                  "not read")
@@ -83,6 +84,8 @@ def analyze(repo: RepoView) -> Iterator[Item]:
 def _code_env(repo: RepoView) -> Iterator[Item]:
     seen: set[tuple[str, int]] = set()
     for rel in app_sources(repo):
+        if app_server_config.owns(rel):
+            continue  # config/puma.rb and unicorn.rb: ruby_server_config reads their env
         text = repo.read_text(rel)
         if not text or not any(t in text for t in _TRIGGER):
             continue
@@ -93,7 +96,7 @@ def _code_env(repo: RepoView) -> Iterator[Item]:
         for ref in parsed.env_reads():
             if (ref.name, ref.line) not in seen:
                 seen.add((ref.name, ref.line))
-                yield from _fallback(env_findings(ref, Src(NAME, rel, ref.line)))
+                yield from _fallback(app_server_config.env_findings(ref, Src(NAME, rel, ref.line)))
 
 
 def _fallback(items: Iterator[Item]) -> Iterator[Item]:
@@ -123,7 +126,7 @@ def _yaml_env(repo: RepoView, rel: str, loaded: ErbYaml) -> Iterator[Item]:
         key = _yaml_key_at(text, line)
         secret = True if key and _SECRET_KEYS.search(key) else None  # url: <%= ENV["DATABASE_URL"] %>
         for ref in snippet.env_reads():
-            yield from _fallback(env_findings(ref, Src(NAME, rel, ref.line), secret))
+            yield from _fallback(app_server_config.env_findings(ref, Src(NAME, rel, ref.line), secret))
     if posixpath.basename(rel) in ("secrets.yml", "database.yml", "mongoid.yml"):
         yield from _literal_secrets(rel, loaded.data, ())
 

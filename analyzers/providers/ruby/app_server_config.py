@@ -77,6 +77,11 @@ def analyze(repo: RepoView) -> Iterator[Item]:
             yield from _thin(repo, rel, I if _launched(repo, rel) else H)
 
 
+def owns(rel: str) -> bool:
+    """Whether ``rel`` is an app-server config this analyzer reads."""
+    return bool(_PUMA.match(rel) or _UNICORN.match(rel))
+
+
 def _puma_confidence(repo: RepoView, rel: str) -> Confidence:
     if rel == "config/puma.rb":
         return H if any(repo.exists(f"config/puma/{env}.rb") for env in _PRODUCTION) else I

@@ -251,3 +251,44 @@ def test_hostile_ruby_and_yaml_do_not_stop_the_rest(run_analyzer):
     assert {"STILL_READ", "BROKEN_BUT_READ"} <= set(r.keys(E))
     assert any(w.file == "app/models/broken.rb" for w in r.warnings)
     assert any(w.file == "config/cable.yml" for w in r.warnings)
+
+
+def test_gem_services(run_analyzer):
+    gems = ("rails", "pg", "sidekiq", "dalli", "searchkick", "mongoid", "bunny", "carrierwave")
+    r = run_analyzer(app_code, {"Gemfile": "".join(f'gem "{g}"\n' for g in gems)})
+    assert {(s.key, s.fields["note"]) for s in r.of(SV)} == {
+        ("postgres", "depends on gem pg"), ("redis", "depends on gem sidekiq"),
+        ("memcached", "depends on gem dalli"), ("elasticsearch", "depends on gem searchkick"),
+        ("mongodb", "depends on gem mongoid"), ("rabbitmq", "depends on gem bunny")}
+    assert all(s.source.file == "Gemfile" and s.source.line for s in r.of(SV))
+    [uploads] = r.of(V)
+    assert (uploads.key, uploads.fields["purpose"], uploads.source.confidence) == ("public/uploads", "uploads", H)
+
+
+def test_code_writes_a_state_directory(run_analyzer):
+    r = run_analyzer(app_code, {
+        "app.rb": """\
+            require "sinatra/base"
+            require "fileutils"
+
+            class StatusBoard < Sinatra::Base
+              STATE_DIR = ENV.fetch("STATUS_STATE_DIR") { File.expand_path("tmp/state", __dir__) }
+              EXPORTS = File.join(__dir__, "data", "exports")
+              configure do
+                FileUtils.mkdir_p(STATE_DIR)
+              end
+              post "/beat/:name" do
+                File.write(File.join(STATE_DIR, "#{params[:name]}.json"), "{}")
+                File.open(File.join(EXPORTS, "last.csv"), "w") { |f| f << "x" }
+                File.open("README.md") { |f| f.read }
+              end
+            end
+            """,
+        "config/puma.rb": 'port ENV.fetch("PORT", 9292)\n',
+    })
+    got = {v.key: (v.fields["storage"], v.source.line, v.fields["written_by"]) for v in r.of(V)}
+    assert got == {
+        "tmp/state": ("emptyDir", 8, "FileUtils.mkdir_p (app.rb:8), the path from STATE_DIR (app.rb:5)"),
+        "data/exports": ("pvc", 12, "File.open (app.rb:12), the path from EXPORTS (app.rb:6)"),
+    }
+    assert r.of(E, "PORT") == []  # config/puma.rb is ruby_server_config's to read
