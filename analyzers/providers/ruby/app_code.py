@@ -93,10 +93,18 @@ def _code_env(repo: RepoView) -> Iterator[Item]:
         yield from warnings
         if parsed is None:
             continue
+        lines = text.splitlines()
         for ref in parsed.env_reads():
+            if _sets_itself(lines, ref.name, ref.line):
+                continue  # ENV["BUNDLE_GEMFILE"] ||= ...: the app sets its own default, nothing to provide
             if (ref.name, ref.line) not in seen:
                 seen.add((ref.name, ref.line))
                 yield from _fallback(app_server_config.env_findings(ref, Src(NAME, rel, ref.line)))
+
+
+def _sets_itself(lines: list[str], name: str, line: int) -> bool:
+    text = lines[line - 1] if 0 < line <= len(lines) else ""
+    return re.search(r"ENV\[\s*[\"']" + re.escape(name) + r"[\"']\s*\]\s*\|\|=", text) is not None
 
 
 def _fallback(items: Iterator[Item]) -> Iterator[Item]:

@@ -36,7 +36,7 @@ from analyzers import base
 from analyzers.base import D, I, Item, Src
 from analyzers.commands import meaning, parse_command
 from analyzers.deploy.deploy_commands import command_secrets
-from analyzers.deploy.hostcfg import schedule_name, unique
+from analyzers.deploy.hostcfg import clean_command, schedule_name, unique
 from analyzers.lib.cron_schedule import ScheduleError, from_fields
 from analyzers.lib.rb import Call, RbHash, RubyFile, Unavailable, text_of, texts
 from analyzers.providers.ruby import whenever_time
@@ -172,27 +172,36 @@ def _job(parsed: RubyFile, job: Call, settings: _Settings, schedules: list[str],
         yield base.warning(src, f"whenever {job.method} job whose task is not a literal; no CronJob made")
         return
     options = {k: t for k, v in job.kwargs.items() if (t := text_of(parsed.value(v))) is not None}
-    command = settings.render(job.method, task, options)
-    yield from command_secrets(command, src)
-    command = lift_secrets(command)
-    output = options.get("output") or settings.values.get("output")
-    log = output if isinstance(output, str) else None
-    name = _job_name(job.method, task, command)
+    written = settings.render(job.method, task, options)
+    yield from command_secrets(written, src)
+    # what the job ran on the old host, without its host parts (cd /var/www/app/current &&, >> log 2>&1)
+    cleaned, redirected = clean_command(lift_secrets(written), src(D))
+    if cleaned is None:
+        yield base.warning(src, f"whenever {job.method} job has no command left after removing cd/redirections")
+        return
+    # whenever's own templates are kept as they read (runner's quotes); a command written by hand is cleaned
+    command = lift_secrets(written) if job.method in ("rake", "runner", "script") else cleaned.text
+    output = options.get("output") or settings.values.get("output") or redirected
+    log = output if isinstance(output, str) and output != "/dev/null" else None
+    name = _job_name(job.method, task, tuple(cleaned.argv))
     for cron in schedules:
         key = unique(name, names)
         cmd = parse_command(command, src(D))
         yield base.stating(base.schedule(key, src, D, schedule=cron, command=command, log=log), cmd, meaning(cmd))
 
 
-def _job_name(kind: str, task: str, command: str) -> str:
-    """``rake "reports:daily"`` -> ``reports-daily``, ``runner "User.cleanup!"`` -> ``user-cleanup``, else
-    the command's program or script (as the cron reader names it)."""
+def _job_name(kind: str, task: str, argv: tuple[str, ...]) -> str:
+    """``rake "reports:daily"`` -> ``reports-daily``, ``runner "User.cleanup!"`` (or a command that runs
+    ``rails runner``) -> ``user-cleanup``, else the command's program or script (as the cron reader names it)."""
     if kind == "rake":
         slug = re.sub(r"[^a-z0-9]+", "-", task.split()[0].lower()).strip("-") if task.split() else ""
         return slug[:40].strip("-") or "rake"
     if kind == "runner":
         return _runner_name(task)
-    return schedule_name(command, "job")
+    at = argv.index("runner") if "runner" in argv[:-1] else -1
+    if at >= 0 and argv[at - 1 if at else 0].endswith(("rails", "script/rails")):
+        return _runner_name(argv[at + 1])
+    return schedule_name(list(argv), "job")
 
 
 def _runner_name(code: str) -> str:

@@ -278,8 +278,9 @@ def env_findings(ref: EnvRef, src: Src, secret: bool | None = None) -> Iterator[
         return
     found = base.check_assignment(src, ref.name, default)
     if found is not None:
-        yield found
-    yield base.env_var(ref.name, src, H, default=default, secret=True if found is not None else None)
+        yield found  # the read above stands; the secret fallback is reported by place only
+        return
+    yield base.env_var(ref.name, src, H, default=default)
 
 
 def _scalar(value: RbValue) -> str | None:

@@ -211,3 +211,14 @@ def test_clockwork_is_a_singleton_clock_process(run_analyzer):
     assert "singleton" in clock[0].fields
     assert [(w.line, "feeds.refresh" in w.message or "04:30" in w.message) for w in r.warnings] == [
         (7, True), (8, True)]
+
+
+def test_hand_written_commands_lose_their_host_parts(run_analyzer):
+    r = run_analyzer(app_schedules, {**RAILS, "config/schedule.rb": """\
+        every 10.minutes do
+          command "cd /var/www/shop/current && bin/rails runner 'Order.expire_pending!' >> log/expire.log 2>&1"
+        end
+        """})
+    [job] = r.of(S)
+    assert (job.key, job.fields["command"], job.fields["log"]) == (
+        "order-expire-pending", "bin/rails runner 'Order.expire_pending!'", "log/expire.log")
