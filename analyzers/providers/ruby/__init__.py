@@ -1,0 +1,1 @@
+"""The Ruby provider (see :mod:`.gemfile` for the bundle every Ruby analyzer reads)."""
