@@ -224,8 +224,9 @@ def _clockwork(repo: RepoView, rel: str) -> Iterator[Item]:
     src = Src(NAME, rel, everys[0].line)
     command = f"bundle exec clockwork {rel}"
     cmd = parse_command(command, src(I))
-    yield base.stating(base.process("clock", src, I, role="scheduler", command=command, replicas=1,
-                                    singleton=f"clockwork schedules in {rel}"), cmd, meaning(cmd))
+    info = meaning(cmd)
+    yield base.stating(base.process(info.name or "clock", src, I, role="scheduler", command=command, replicas=1,
+                                    singleton=f"clockwork schedules in {rel}"), cmd, info)
     for call in everys:
         period, job = parsed.text(call.args[0]), text_of(parsed.arg(call, 1))
         at = texts(parsed.kwarg(call, "at"))

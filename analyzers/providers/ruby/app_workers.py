@@ -70,9 +70,10 @@ def analyze(repo: RepoView) -> Iterator[Item]:
     yield from items
     libraries = {w.library for w in workers}
     for w in workers:
-        key = ("worker" if len(libraries) == 1 else w.library) + (f"-{w.stem}" if w.stem else "")
         cmd = parse_command(w.command, w.src(w.confidence))
         info = meaning(cmd)
+        # the name the providers give the command (as a Procfile or unit of it is keyed), else "worker"
+        key = ((info.name or "worker") if len(libraries) == 1 else w.library) + (f"-{w.stem}" if w.stem else "")
         yield base.stating(base.process(key, w.src, w.confidence, role="worker", command=w.command,
                                         app_server=info.server or w.library, note=w.note), cmd, info)
 
