@@ -170,7 +170,7 @@ def _credentials(repo: RepoView) -> Iterator[Item]:
                            description=f"decrypts {rel} (Rails credentials)")
     for rel in _MASTER_KEYS:
         if repo.exists(rel):
-            yield base.hardcoded_secret(Src(NAME, rel), "RAILS_MASTER_KEY", "Rails master key")
+            yield base.hardcoded_secret(Src(NAME, rel), "RAILS_MASTER_KEY", "rails_master_key")
     if not repo.exists("config/application.rb"):
         return
     mention = _secret_key_base_site(repo)

@@ -239,9 +239,22 @@ def _clockwork(repo: RepoView, rel: str) -> Iterator[Item]:
 # -- sidekiq-cron and sidekiq-scheduler -----------------------------------------------------------
 
 
+_LOAD_FILE = re.compile(r"""load_from_hash!?\s*\(?\s*YAML\.(?:load_file|safe_load_file)\(\s*"""
+                        r"""(?:Rails\.root\.join\(\s*)?["']([^"']+\.ya?ml)["']""")
+
+
 def _sidekiq_cron(repo: RepoView) -> Iterator[Item]:
-    rel = "config/schedule.yml"
-    text = repo.read_text(rel) if repo.exists(rel) else None
+    """sidekiq-cron's schedule: ``config/schedule.yml`` (its default file), or the file an initializer loads
+    (``Sidekiq::Cron::Job.load_from_hash YAML.load_file("config/sidekiq_cron.yml")``)."""
+    loaded_by = [m.group(1) for rel in repo.files() if rel.startswith("config/initializers/") and rel.endswith(".rb")
+                 for m in _LOAD_FILE.finditer(repo.read_text(rel) or "")]
+    for rel in dict.fromkeys(["config/schedule.yml", *(p.removeprefix("./") for p in loaded_by)]):
+        if repo.exists(rel):
+            yield from _sidekiq_cron_file(repo, rel)
+
+
+def _sidekiq_cron_file(repo: RepoView, rel: str) -> Iterator[Item]:
+    text = repo.read_text(rel)
     if text is None:
         return
     loaded = load_erb_yaml(text)

@@ -53,6 +53,8 @@ class _Worker:
     confidence: Confidence
     note: str | None = None
     stem: str = ""
+    # Sidekiq's :timeout: (seconds it waits for running jobs after SIGTERM) and its line: the pod must wait
+    stop_timeout: tuple[int, int | None] | None = None
 
 
 def analyze(repo: RepoView) -> Iterator[Item]:
@@ -76,6 +78,8 @@ def analyze(repo: RepoView) -> Iterator[Item]:
         key = ((info.name or "worker") if len(libraries) == 1 else w.library) + (f"-{w.stem}" if w.stem else "")
         yield base.stating(base.process(key, w.src, w.confidence, role="worker", command=w.command,
                                         app_server=info.server or w.library, note=w.note), cmd, info)
+        if w.stop_timeout is not None:
+            yield base.process(key, w.src.at(w.stop_timeout[1]), w.confidence, stop_timeout=w.stop_timeout[0])
 
 
 def _gem(found: _Bundle, analyzer: str, *names: str) -> Src | None:
@@ -112,8 +116,11 @@ def _sidekiq(repo: RepoView, found: _Bundle) -> Iterator[_Worker | Item]:
             continue
         note, line = _sidekiq_note(loaded)
         stem = "" if index == 0 else posixpath.splitext(posixpath.basename(rel))[0].removeprefix("sidekiq").strip("_-.")
-        yield _Worker("sidekiq", f"bundle exec sidekiq -C {rel}", src.at(line), I, note, stem or ("" if index == 0
-                                                                                              else str(index + 1)))
+        timeout = get(loaded.data, "timeout")
+        seconds = as_int(timeout[1]) if timeout and isinstance(timeout[1], (int, str)) else None
+        yield _Worker("sidekiq", f"bundle exec sidekiq -C {rel}", src.at(line), I, note,
+                      stem or ("" if index == 0 else str(index + 1)),
+                      (seconds, key_line(loaded.data, timeout[0])) if timeout and seconds is not None else None)
     if configs:
         return
     code = _grep(repo, _SIDEKIQ_CODE, ("app/", "config/", "lib/"))

@@ -222,3 +222,17 @@ def test_hand_written_commands_lose_their_host_parts(run_analyzer):
     [job] = r.of(S)
     assert (job.key, job.fields["command"], job.fields["log"]) == (
         "order-expire-pending", "bin/rails runner 'Order.expire_pending!'", "log/expire.log")
+
+
+def test_sidekiq_cron_file_an_initializer_loads(run_analyzer):
+    r = run_analyzer(app_schedules, {
+        "config/initializers/sidekiq.rb": """\
+            Sidekiq.configure_server do |config|
+              schedule_file = "config/sidekiq_cron.yml"
+              Sidekiq::Cron::Job.load_from_hash YAML.load_file(Rails.root.join("config/sidekiq_cron.yml"))
+            end
+            """,
+        "config/sidekiq_cron.yml": "purge:\n  cron: '0 4 * * *'\n  class: PurgeJob\n",
+    })
+    assert [(w.file, w.line) for w in r.warnings if "sidekiq-cron job purge" in w.message] == [
+        ("config/sidekiq_cron.yml", 1)]

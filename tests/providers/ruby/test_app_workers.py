@@ -29,7 +29,7 @@ SIDEKIQ_YML = """\
 
 def test_sidekiq_with_config_is_an_inferred_worker(run_analyzer):
     r = run_analyzer(app_workers, {"Gemfile": gemfile("rails", "sidekiq"), "config/sidekiq.yml": SIDEKIQ_YML})
-    [worker] = r.of(P)
+    [worker] = [p for p in r.of(P) if "command" in p.fields]
     assert worker.key == "worker"
     assert (worker.fields["command"], worker.fields["role"], worker.source.confidence) == (
         "bundle exec sidekiq -C config/sidekiq.yml", "worker", I)
@@ -95,3 +95,9 @@ def test_solid_queue_in_puma(run_analyzer):
     r = run_analyzer(app_workers, {"Gemfile": gemfile("solid_queue"), "config/queue.yml": "default: {}\n",
                                    "config/puma.rb": 'plugin :solid_queue if ENV["SOLID_QUEUE_IN_PUMA"]\n'})
     assert r.of(P) == [] and [w.file for w in r.warnings] == ["config/puma.rb"]
+
+
+def test_sidekiq_shutdown_timeout_is_the_stop_timeout(run_analyzer):
+    r = run_analyzer(app_workers, {"Gemfile": gemfile("sidekiq"), "config/sidekiq.yml": SIDEKIQ_YML})
+    assert [(f.source.line, f.fields["stop_timeout"]) for f in r.of(P, "worker") if "stop_timeout" in f.fields] == [
+        (3, 25)]
