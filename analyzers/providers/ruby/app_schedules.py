@@ -40,7 +40,7 @@ from analyzers.deploy.hostcfg import clean_command, schedule_name, unique
 from analyzers.lib.cron_schedule import ScheduleError, from_fields
 from analyzers.lib.rb import Call, RbHash, RubyFile, Unavailable, text_of, texts
 from analyzers.providers.ruby import whenever_time
-from analyzers.providers.ruby.app_rb import get, key_line, load_erb_yaml, read_ruby
+from analyzers.providers.ruby.app_rb import bundle, get, key_line, load_erb_yaml, read_ruby
 from migrator.repo import RepoView
 from migrator.secrets import lift_secrets
 
@@ -248,8 +248,17 @@ def _sidekiq_cron(repo: RepoView) -> Iterator[Item]:
     (``Sidekiq::Cron::Job.load_from_hash YAML.load_file("config/sidekiq_cron.yml")``)."""
     loaded_by = [m.group(1) for rel in repo.files() if rel.startswith("config/initializers/") and rel.endswith(".rb")
                  for m in _LOAD_FILE.finditer(repo.read_text(rel) or "")]
+    gems = bundle(repo)
+    # config/schedule.yml is sidekiq-scheduler's when only that gem is there (its initializer loads the file)
+    scheduler = gems is not None and gems.has("sidekiq-scheduler") and not gems.has("sidekiq-cron")
     for rel in dict.fromkeys(["config/schedule.yml", *(p.removeprefix("./") for p in loaded_by)]):
-        if repo.exists(rel):
+        if not repo.exists(rel):
+            continue
+        if scheduler:
+            loaded = load_erb_yaml(repo.read_text(rel) or "")
+            if isinstance(loaded.data, dict):
+                yield from _scheduler_entries(rel, loaded.data)
+        else:
             yield from _sidekiq_cron_file(repo, rel)
 
 
@@ -281,12 +290,16 @@ def _sidekiq_scheduler(repo: RepoView) -> Iterator[Item]:
         loaded = load_erb_yaml(text)
         scheduler = get(loaded.data, "scheduler")
         found = get(scheduler[1] if scheduler else loaded.data, "schedule")
-        if found is None or not isinstance(found[1], dict):
-            continue
-        for name, entry in found[1].items():
-            if not isinstance(entry, dict):
-                continue
-            src = Src(NAME, rel, key_line(found[1], name))
+        if found is not None and isinstance(found[1], dict):
+            yield from _scheduler_entries(rel, found[1])
+
+
+def _scheduler_entries(rel: str, entries: dict[Any, Any]) -> Iterator[Item]:
+    """sidekiq-scheduler's entries: ``cron``/``at`` jobs are pushed once, ``every``/``interval`` ones once
+    per Sidekiq process."""
+    for name, entry in entries.items():
+        if isinstance(entry, dict):
+            src = Src(NAME, rel, key_line(entries, name))
             kind = next((k for k in ("cron", "at", "every", "interval", "in") if k in entry), None)
             when = entry.get(kind) if kind else None
             if kind in ("every", "interval"):

@@ -236,3 +236,9 @@ def test_sidekiq_cron_file_an_initializer_loads(run_analyzer):
     })
     assert [(w.file, w.line) for w in r.warnings if "sidekiq-cron job purge" in w.message] == [
         ("config/sidekiq_cron.yml", 1)]
+
+
+def test_schedule_yml_of_sidekiq_scheduler(run_analyzer):
+    r = run_analyzer(app_schedules, {"Gemfile": 'gem "sidekiq"\ngem "sidekiq-scheduler"\n',
+                                     "config/schedule.yml": "ping:\n  every: '1m'\n  class: PingJob\n"})
+    assert [(w.line, "once per Sidekiq process" in w.message) for w in r.warnings] == [(1, True)]
