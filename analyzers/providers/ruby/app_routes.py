@@ -11,6 +11,7 @@ prefix that is not a literal drops the route (a probe path must be exact).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -71,6 +72,8 @@ def _routes(parsed: RubyFile, rails: bool) -> Iterator[tuple[str, str | None, in
         prefix = _prefix(parsed, call) if rails else ""
         if prefix is None:
             continue
+        # an optional segment ("(:locale)") may be left out: the probe path leaves it out
+        prefix = re.sub(r"\([^()]*\)", "", prefix)
         full = "/" + "/".join(p.strip("/") for p in (prefix, path) if p.strip("/"))
         yield full, handler, call.line
 

@@ -292,3 +292,26 @@ def test_code_writes_a_state_directory(run_analyzer):
         "data/exports": ("pvc", 12, "File.open (app.rb:12), the path from EXPORTS (app.rb:6)"),
     }
     assert r.of(E, "PORT") == []  # config/puma.rb is ruby_server_config's to read
+
+
+def test_rails_routes_mounts_matches_and_scopes(run_analyzer):
+    r = run_analyzer(app_code, {"config/routes.rb": """\
+        Rails.application.routes.draw do
+          mount OkComputer::Engine, at: "/health_check"
+          mount Sidekiq::Web => '/sidekiq'
+          match '/ping' => 'status#ping', via: :get
+          scope "(:locale)" do
+            get "/healthz", to: "health#show"
+          end
+          scope path: current_tenant_path do
+            get "/health", to: "health#show"
+          end
+          namespace :api do
+            namespace :v1 do
+              get "health", to: "health#index"
+            end
+          end
+        end
+        """})
+    assert sorted((c.key, c.source.line, c.source.confidence) for c in r.of(HC)) == [
+        ("/api/v1/health", 13, I), ("/health_check", 2, I), ("/healthz", 6, I), ("/ping", 4, H)]
