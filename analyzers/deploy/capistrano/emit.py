@@ -7,6 +7,7 @@ the deploy flow it runs at. Shared by the Capistrano walk and the Mina reader.
 from __future__ import annotations
 
 import posixpath
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -19,6 +20,8 @@ from migrator.model import Finding, Kind, SecretFinding
 from migrator.repo import RepoView, normalize
 from migrator.secrets import REDACTED, scrub, value_secret_kind
 
+_NOTIFY = re.compile(r"hooks\.slack\.com|\$\{?\w*(SLACK|WEBHOOK|HIPCHAT|DISCORD|TEAMS)\w*"
+                     r"|discord(app)?\.com/api/webhooks|webhook\.office\.com|api\.flowdock|hipchat", re.I)
 _STEP_KINDS = {Kind.RELEASE_STEP, Kind.BUILD_STEP, Kind.HOST_STEP, Kind.PROCESS, Kind.UNCLASSIFIED}
 _MANUAL = ("run by hand (cap <stage> {task}), not by every deploy: review whether it belongs in the release "
            "Job, the image build, or nowhere")
@@ -42,6 +45,10 @@ class Emitter:
                               origin=origin, hosts=ctx.roles)
             if parsed.argv[:1] == ("cd",):
                 cwd = cd(cwd, parsed.argv[1] if len(parsed.argv) > 1 else "~")
+                continue
+            if _NOTIFY.search(part) and parsed.program in ("curl", "wget", "http"):
+                self.host(part, src, "deploy notification: the CI/CD pipeline that rolls out the image notifies "
+                                     "instead", replace(ctx, cwd=cwd))
                 continue
             emitted_secret = False
             for item in interpret(parsed, src):
@@ -70,6 +77,8 @@ class Emitter:
             fields["task"] = ctx.task
         if ctx.phase:
             fields["deploy_phase"] = ctx.phase
+        if ctx.hook:
+            fields["hook"] = ctx.hook
         if item.kind is Kind.PROCESS and "role" in item.fields and ctx.roles and not ctx.local:
             self.process_roles.setdefault(item.key, (ctx.roles, item.source.file, item.source.line or 0))
         if ctx.phase is None and item.kind in (Kind.RELEASE_STEP, Kind.BUILD_STEP):

@@ -95,4 +95,5 @@ class Ctx:
     roles_line: int | None = None
     local: bool = False
     task: str = ""
-    phase: str | None = None
+    phase: str | None = None  # the point of the deploy flow (None: a task run by hand)
+    hook: str | None = None  # the innermost hook that ran the task: "after deploy:migrate"

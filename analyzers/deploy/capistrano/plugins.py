@@ -97,15 +97,21 @@ def _ruby_manager(tool: str) -> Callable[[Installed, Vars, Src, str | None], Non
 
 
 def _puma(p: Installed, v: Vars, src: Src, primary: str | None) -> None:
+    unit = known(v.get("puma_service_unit_name"))
     state = render(v.get("puma_state")) or v.path("shared_path") + "/tmp/pids/puma.state"  # noqa: S108 - on the hosts
-    p.add("puma:smart_restart", Implied(f"bundle exec pumactl -S {state} restart", src, RESTART))
+    for verb in ("start", "stop", "restart", "phased-restart", "smart_restart", "reload"):
+        command = f"systemctl {verb.replace('smart_', '').replace('phased-', '')} {unit}" if unit else \
+            f"bundle exec pumactl -S {state} {verb.replace('smart_', '')}"
+        p.add(f"puma:{verb}", Implied(command, src, RESTART))
     p.hook("after", "deploy:finished", "puma:smart_restart", src)
 
 
 def _sidekiq(p: Installed, v: Vars, src: Src, primary: str | None) -> None:
-    p.add("sidekiq:quiet", Implied("bundle exec sidekiqctl quiet", src, _WORKER_RESTART))
-    p.add("sidekiq:stop", Implied("bundle exec sidekiqctl stop", src, _WORKER_RESTART))
-    p.add("sidekiq:start", Implied("bundle exec sidekiq --daemon", src, _WORKER_RESTART))
+    unit = known(v.get("sidekiq_service_unit_name"))
+    for verb in ("quiet", "stop", "start", "restart"):
+        command = f"systemctl {'kill -s TSTP' if verb == 'quiet' else verb} {unit}" if unit else \
+            f"bundle exec sidekiqctl {verb}" if verb in ("quiet", "stop") else f"bundle exec sidekiq --daemon ({verb})"
+        p.add(f"sidekiq:{verb}", Implied(command, src, _WORKER_RESTART))
     p.hook("after", "deploy:starting", "sidekiq:quiet", src)
     p.hook("after", "deploy:updated", "sidekiq:stop", src)
     p.hook("after", "deploy:published", "sidekiq:start", src)

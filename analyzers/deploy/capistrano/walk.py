@@ -50,7 +50,7 @@ class Walker:
 
     def flow(self) -> None:
         """``cap <stage> deploy``, in order."""
-        base_ctx = Ctx()
+        base_ctx = Ctx(phase="deploy")
         self._hooks("before", "deploy", base_ctx)
         for point in FLOW3 if self.version >= 3 else FLOW2:
             self.run(point, replace(base_ctx, phase=point))
@@ -96,9 +96,8 @@ class Walker:
     def _hooks(self, when: str, point: str, ctx: Ctx) -> None:
         for hook in self.hooks:
             if hook.when == when and hook.point == point:
-                phase = ctx.phase if ctx.phase and ctx.phase != point else f"{when} {point}"
                 target = qualify(hook.ns, hook.target, self.tasks) if hook.ns else hook.target
-                self.run(target, replace(ctx, phase=phase if ctx.phase else None), (hook.file, hook.line))
+                self.run(target, replace(ctx, hook=f"{when} {point}"), (hook.file, hook.line))
 
     def _implied(self, action: Implied, ctx: Ctx) -> None:
         fields = dict(action.fields)
@@ -236,7 +235,7 @@ class Walker:
         local = values[0] if values else None
         remote = render(values[1]) if len(values) > 1 else None
         local_text = render(local) if isinstance(local, str) else "(generated content)"
-        if isinstance(local, Opaque):
+        if isinstance(local, Opaque) and local.name != "new":  # StringIO.new(...): content made by the task
             local_text = f"({local.name})"
         down = call.method.startswith("download")
         reason = ("file copied from the hosts: nothing to do in the image" if down else
