@@ -25,7 +25,7 @@ from analyzers.deploy.capistrano import apps, settings
 from analyzers.deploy.capistrano.config import Loaded, Reader, stage_files
 from analyzers.deploy.capistrano.emit import Emitter, dedupe
 from analyzers.deploy.capistrano.model import NAME as NAME
-from analyzers.deploy.capistrano.model import Implied, Task
+from analyzers.deploy.capistrano.model import Implied, Invoke, Task
 from analyzers.deploy.capistrano.plugins import install
 from analyzers.deploy.capistrano.values import Vars, known
 from analyzers.deploy.capistrano.walk import Walker
@@ -86,7 +86,10 @@ def _deploy(repo: RepoView, loaded: Loaded, stage: str | None, why: str, version
     servers = [*loaded.servers.get("common", []), *loaded.servers.get("stage", [])]
     for rel, file_ops in loaded.ops.items():
         if rel not in ("common", "stage"):
-            ops += file_ops  # a task file's top-level set (rare): counts like deploy.rb's
+            ops += file_ops  # an imported file's top-level set: counts like deploy.rb's
+    for rel, more in loaded.servers.items():
+        if rel not in ("common", "stage"):
+            servers += more
     body = loaded.stage_bodies.get(stage or "")
     if body is not None:  # Capistrano 2: task :production do role ...; set ... end
         inner = Loaded()
@@ -97,7 +100,7 @@ def _deploy(repo: RepoView, loaded: Loaded, stage: str | None, why: str, version
         v.add(op)
     anchor = Src(NAME, DEPLOY_RB if repo.exists(DEPLOY_RB) else "Capfile")
     db = settings.primary(servers, known(v.get("migration_role")) or "db")
-    plugins = install(loaded.requires, v, db.host if db else None)
+    plugins = install(loaded.requires, v, db.host if db else None, version)
     tasks = _merge(plugins.tasks, loaded.tasks, version, v, anchor)
     emitter = Emitter(repo)
     items: list[Item] = list(loaded.items)
@@ -132,8 +135,9 @@ def _merge(plugin: dict[str, Task], user: dict[str, Task], version: int, v: Vars
     if version == 2:
         # Capistrano 2's built-in deploy:migrate runs only when a hook or deploy:migrations asks for it
         env = known(v.get("rails_env")) or "production"
+        out.setdefault("deploy:update_code", Task("deploy:update_code")).actions.append(Invoke("deploy:finalize_update"))
         out.setdefault("deploy:migrate", Task("deploy:migrate")).actions.append(
-            Implied(f"bundle exec rake RAILS_ENV={env} db:migrate", anchor, fields=(("runs_once", True),)))
+            Implied("bundle exec rake db:migrate", anchor, env=(("RAILS_ENV", env),), fields=(("runs_once", True),)))
         out.setdefault("deploy:cleanup", Task("deploy:cleanup")).actions.append(
             Implied("deploy:cleanup", anchor, "old releases pruned on the hosts: the cluster keeps old ReplicaSets"))
     for name, task in user.items():

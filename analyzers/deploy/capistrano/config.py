@@ -136,7 +136,13 @@ class Reader:
             self.out.requires.append((_PLUGINS_BY_CONST.get(const, const), rel, call.line))
         elif method in ("import", "load") and call.args:
             path = rb.text_of(rf.arg(call, 0))
-            if path is not None:
+            if path is not None and method == "load" and not path.endswith((".rb", ".rake", ".cap")):
+                # Capistrano 2: load 'deploy' (a recipe of the gem), load 'config/deploy' (the repo's deploy.rb)
+                if self.repo.exists(normalize(path) + ".rb"):
+                    self._import(path + ".rb", rel, call.line)
+                else:
+                    self.out.requires.append((path, rel, call.line))
+            elif path is not None:
                 self._import(path, rel, call.line)
         elif method == "each" and call.receiver is not None and call.block is not None:
             self._glob_import(rf, rel, call)

@@ -18,7 +18,7 @@ from analyzers.deploy.deploy_commands import interpret, parse_at
 from analyzers.lib.shelltext import split_list
 from migrator.model import Finding, Kind, SecretFinding
 from migrator.repo import RepoView, normalize
-from migrator.secrets import REDACTED, scrub, value_secret_kind
+from migrator.secrets import REDACTED, is_secret_name, scrub, value_secret_kind
 
 _NOTIFY = re.compile(r"hooks\.slack\.com|\$\{?\w*(SLACK|WEBHOOK|HIPCHAT|DISCORD|TEAMS)\w*"
                      r"|discord(app)?\.com/api/webhooks|webhook\.office\.com|api\.flowdock|hipchat", re.I)
@@ -53,7 +53,7 @@ class Emitter:
             emitted_secret = False
             for item in interpret(parsed, src):
                 emitted_secret |= isinstance(item, SecretFinding)
-                self.out.append(self._placed(item, ctx, cwd, extra or {}))
+                self.out.append(self._placed(item, ctx, cwd, {"env": _env_text((*ctx.env, *env)), **(extra or {})}))
             if not emitted_secret and (value_secret_kind(part) or scrub(part) != part):
                 self.out.append(base.hardcoded_secret(src, f"{origin} command", value_secret_kind(part) or "password"))
 
@@ -81,11 +81,12 @@ class Emitter:
             fields["hook"] = ctx.hook
         if item.kind is Kind.PROCESS and "role" in item.fields and ctx.roles and not ctx.local:
             self.process_roles.setdefault(item.key, (ctx.roles, item.source.file, item.source.line or 0))
-        if ctx.phase is None and item.kind in (Kind.RELEASE_STEP, Kind.BUILD_STEP):
+        if ctx.phase is None and item.kind in (Kind.RELEASE_STEP, Kind.BUILD_STEP, Kind.UNCLASSIFIED):
             # a task no deploy runs: it is not a step of every deploy (a person runs it, or nobody)
             reason = _MANUAL.format(task=ctx.task)
             return replace(base.unclassified_step(str(fields["command"]), _src(item), reason, item.source.confidence),
-                           fields={**fields, "reason": reason, "classified_as": item.kind.value})
+                           fields={**fields, "reason": reason, "classified_as": None if item.kind is Kind.UNCLASSIFIED
+                                   else item.kind.value})
         return base.with_fields(item, fields)
 
     def repo_file(self, local: str, base_dir: str = "") -> str | None:
@@ -108,6 +109,11 @@ class Emitter:
             if len(secret) >= 4:
                 out = out.replace(secret, REDACTED)
         return out
+
+
+def _env_text(env: tuple[tuple[str, str], ...]) -> str | None:
+    """``with rails_env: ...`` as the command's environment, secret-named values redacted."""
+    return " ".join(f"{k}={REDACTED if is_secret_name(k) else v}" for k, v in env) or None
 
 
 def cd(cwd: str | None, path: str | None) -> str | None:

@@ -15,9 +15,9 @@ NAME = "capistrano"
 # Capistrano 3's deploy flow (``cap <stage> deploy``), in order: every hook hangs on one of these.
 FLOW3 = ("deploy:starting", "deploy:started", "deploy:updating", "deploy:updated", "deploy:publishing",
          "deploy:published", "deploy:finishing", "deploy:finished")
-# Capistrano 2's ``deploy`` (``deploy:migrations`` adds ``deploy:migrate`` after update_code).
-FLOW2 = ("deploy:update_code", "deploy:finalize_update", "deploy:migrate", "deploy:create_symlink",
-         "deploy:symlink", "deploy:restart", "deploy:cleanup")
+# Capistrano 2's ``deploy`` (update_code runs finalize_update; ``deploy:symlink`` is create_symlink's old name;
+# ``deploy:migrations`` would add ``deploy:migrate`` after update_code, as many deploy.rb hooks do).
+FLOW2 = ("deploy:update_code", "deploy:create_symlink", "deploy:symlink", "deploy:restart")
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,7 @@ class Installed:
     hooks: list[Hook] = field(default_factory=list)
     active: dict[str, Src] = field(default_factory=dict)  # plugin -> its require line
     bundler: bool = False
+    version: int = 3
     unknown: list[tuple[str, Src]] = field(default_factory=list)
 
     def add(self, name: str, *actions: Implied | Invoke) -> None:
@@ -128,7 +129,7 @@ def _whenever(p: Installed, v: Vars, src: Src, primary: str | None) -> None:
     p.add("whenever:update_crontab", Implied(
         f"bundle exec whenever --update-crontab {ident} --set environment={_rails_env(v)}", src,
         "crontab install on the hosts: the CronJobs read from config/schedule.rb replace it"))
-    p.hook("after", "deploy:updated", "whenever:update_crontab", src)
+    p.hook("after", "deploy:updated" if p.version >= 3 else "deploy:finalize_update", "whenever:update_crontab", src)
 
 
 def _node_install(tool: str) -> Callable[[Installed, Vars, Src, str | None], None]:
@@ -198,9 +199,9 @@ PLUGINS: dict[str, tuple[_Install, ...]] = {
 _FAMILY = ("capistrano/puma", "capistrano/sidekiq", "capistrano/rails", "capistrano/passenger")
 
 
-def install(requires: list[tuple[str, str, int]], v: Vars, primary: str | None) -> Installed:
+def install(requires: list[tuple[str, str, int]], v: Vars, primary: str | None, version: int = 3) -> Installed:
     """The plugins of ``requires`` ((name, file, line) in load order) installed against ``v``."""
-    p = Installed()
+    p = Installed(version=version)
     done: set[_Install] = set()
     for name, file, line in requires:
         src = Src(NAME, file, line)

@@ -275,7 +275,8 @@ class Vars:
     def _call(self, node: Any, rf: RubyFile, depth: int, at: tuple[str, int] | None) -> Any:
         env = rf.env_ref(node)
         if env is not None:
-            return Opaque(env.name)
+            # ENV.fetch("BRANCH", "main"): the deploy-time override is unknown, the default is the value
+            return self._plain(env.default) if env.default is not None else Opaque(env.name)
         call = rf.call(node)
         if call is None:
             return Opaque("value")
