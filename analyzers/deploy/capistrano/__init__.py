@@ -135,7 +135,8 @@ def _merge(plugin: dict[str, Task], user: dict[str, Task], version: int, v: Vars
     if version == 2:
         # Capistrano 2's built-in deploy:migrate runs only when a hook or deploy:migrations asks for it
         env = known(v.get("rails_env")) or "production"
-        out.setdefault("deploy:update_code", Task("deploy:update_code")).actions.append(Invoke("deploy:finalize_update"))
+        update = out.setdefault("deploy:update_code", Task("deploy:update_code"))
+        update.actions.append(Invoke("deploy:finalize_update"))
         out.setdefault("deploy:migrate", Task("deploy:migrate")).actions.append(
             Implied("bundle exec rake db:migrate", anchor, env=(("RAILS_ENV", env),), fields=(("runs_once", True),)))
         out.setdefault("deploy:cleanup", Task("deploy:cleanup")).actions.append(

