@@ -29,6 +29,7 @@ from analyzers.deploy import (
     generic_steps,
     haproxy,
     makefile,
+    mina,
     nginx,
     procfile,
     script_needs,
@@ -48,7 +49,7 @@ from migrator.repo import RepoView
 DEPLOY: Mapping[Tier, tuple[Analyzer, ...]] = {
     Tier.DECLARATIONS: (procfile, app_json),
     Tier.HOST_CONFIG: (systemd, supervisor, cron, nginx, caddy, haproxy),
-    Tier.SCRIPTS: (fabric, capistrano, shell, script_needs, makefile),
+    Tier.SCRIPTS: (fabric, capistrano, mina, shell, script_needs, makefile),
     Tier.DEV_SETUP: (dockerfile, compose),
     Tier.HEURISTICS: (dotenv, secret_files),
 }

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from analyzers import base
@@ -54,20 +54,27 @@ def app_dir(v: Vars, fallback: Src) -> Iterator[Item]:
         yield base.runtime(_src(v.where("keep_releases"), fallback), base.D, keep_releases=keep)
 
 
-def linked_files(repo: RepoView, v: Vars, fallback: Src) -> Iterator[Item]:
-    lines = v.literal_lines("linked_files")
-    op = v.where("linked_files")
-    for value in _items(v.get("linked_files")):
+def linked_files(repo: RepoView, v: Vars, fallback: Src, key: str = "linked_files",
+                 only: Callable[[str], bool] | None = None) -> Iterator[Item]:
+    """``key``'s files (Mina: ``shared_files``): secrets, env var names, or files mounted from a Secret."""
+    lines = v.literal_lines(key)
+    op = v.where(key)
+    for value in _items(v.get(key)):
+        if only is not None and not only(render(value)):
+            continue
         path = _relative(value, v)
         src = _src(op, fallback, lines.get(render(value)))
         if path is None:
             yield base.warning(src, f"linked file {render(value)!r} is not known before the deploy runs; not mapped")
         elif _MASTER_KEYS.match(path):
             yield base.env_var("RAILS_MASTER_KEY", src, base.D, secret=True, required=True,
-                               description=f"the hosts' shared {path} (linked_files): Rails decrypts its "
+                               description=f"the hosts' shared {path} ({key}): Rails decrypts its "
                                            "credentials with it")
         elif posixpath.basename(path).startswith(".env"):
             yield from _dotenv(repo, path, src)
+        elif path in (".rbenv-vars", ".ruby-env"):
+            yield base.warning(src, f"shared file {path}: rbenv-vars sets env vars on the hosts that no file of the "
+                                    "repo lists; provide them in the ConfigMap or Secret")
         else:
             yield base.volume(path, src, base.D, purpose="linked_file", storage="secret", relative_to="repo",
                               linked_from=posixpath.join(v.path("shared_path"), path))
@@ -92,10 +99,14 @@ def _dotenv(repo: RepoView, path: str, src: Src) -> Iterator[Item]:
                                 "lists (no .env.example); provide them as a Secret")
 
 
-def linked_dirs(v: Vars, fallback: Src) -> Iterator[Item]:
-    lines = v.literal_lines("linked_dirs")
-    op = v.where("linked_dirs")
-    for value in _items(v.get("linked_dirs")):
+def linked_dirs(v: Vars, fallback: Src, key: str = "linked_dirs",
+                only: Callable[[str], bool] | None = None) -> Iterator[Item]:
+    """``key``'s directories (Mina: ``shared_dirs``): emptyDirs for logs and scratch, claims for data."""
+    lines = v.literal_lines(key)
+    op = v.where(key)
+    for value in _items(v.get(key)):
+        if only is not None and not only(render(value)):
+            continue
         path = _relative(value, v)
         src = _src(op, fallback, lines.get(render(value)))
         if path is None:
@@ -107,10 +118,11 @@ def linked_dirs(v: Vars, fallback: Src) -> Iterator[Item]:
         shared = posixpath.join(v.path("shared_path"), path)
         if _LOGS.match(path):
             yield base.volume(path, src, base.D, purpose="logs", storage="emptyDir", relative_to="repo",
-                              linked_from=shared, written_by="Capistrano linked_dirs (log files)")
+                              linked_from=shared, written_by="shared between releases on the hosts (log files)")
         elif _SCRATCH.match(path):
             yield base.volume(path, src, base.D, purpose="scratch", storage="emptyDir", relative_to="repo",
-                              linked_from=shared, written_by="Capistrano linked_dirs (pids, sockets, cache)")
+                              linked_from=shared,
+                              written_by="shared between releases on the hosts (pids, sockets, cache)")
         else:
             purpose = "uploads" if _UPLOADS.search(path) else "storage"
             yield base.volume(path, src, base.D, purpose=purpose, relative_to="repo", linked_from=shared,
