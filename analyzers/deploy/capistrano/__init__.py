@@ -101,6 +101,9 @@ def _deploy(repo: RepoView, loaded: Loaded, stage: str | None, why: str, version
     anchor = Src(NAME, DEPLOY_RB if repo.exists(DEPLOY_RB) else "Capfile")
     db = settings.primary(servers, known(v.get("migration_role")) or "db")
     plugins = install(loaded.requires, v, db.host if db else None, version)
+    for name in loaded.cleared:  # the repo replaced a plugin's task: its own body (if any) is what runs
+        if name in plugins.tasks:
+            plugins.tasks[name].actions.clear()
     tasks = _merge(plugins.tasks, loaded.tasks, version, v, anchor)
     emitter = Emitter(repo)
     items: list[Item] = list(loaded.items)

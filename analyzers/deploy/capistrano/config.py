@@ -46,6 +46,7 @@ class Loaded:
     helpers: dict[str, Body] = field(default_factory=dict)  # def name ... end
     requires: list[tuple[str, str, int]] = field(default_factory=list)  # (plugin, file, line)
     stage_bodies: dict[str, Body] = field(default_factory=dict)  # Capistrano 2 stage tasks
+    cleared: dict[str, tuple[str, int]] = field(default_factory=dict)  # Rake::Task["x"].clear_actions
     locked: tuple[str, int] | None = None  # lock "3.17.1"
     files: list[str] = field(default_factory=list)
     items: list[Item] = field(default_factory=list)  # warnings
@@ -146,6 +147,12 @@ class Reader:
                 self._import(path, rel, call.line)
         elif method == "each" and call.receiver is not None and call.block is not None:
             self._glob_import(rf, rel, call)
+        elif method in ("clear", "clear_actions") and call.receiver is not None \
+                and rf.text(call.receiver).lstrip(":").startswith("Rake::Task["):
+            keys = call.receiver.named_children
+            name = rb.text_of(rf.value(keys[-1])) if keys else None
+            if name is not None:
+                self.out.cleared[name.lstrip(":")] = (rel, call.line)
         elif method == "lock" and call.args:
             version = rb.text_of(rf.arg(call, 0))
             self.out.locked = (version or rf.text(call.args[0]), call.line)

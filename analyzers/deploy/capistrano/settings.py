@@ -118,11 +118,11 @@ def linked_dirs(v: Vars, fallback: Src, key: str = "linked_dirs",
         shared = posixpath.join(v.path("shared_path"), path)
         if _LOGS.match(path):
             yield base.volume(path, src, base.D, purpose="logs", storage="emptyDir", relative_to="repo",
-                              linked_from=shared, written_by="shared between releases on the hosts (log files)")
+                              linked_from=shared, written_by=f"{key}: log files shared between releases")
         elif _SCRATCH.match(path):
             yield base.volume(path, src, base.D, purpose="scratch", storage="emptyDir", relative_to="repo",
                               linked_from=shared,
-                              written_by="shared between releases on the hosts (pids, sockets, cache)")
+                              written_by=f"{key}: pids, sockets and caches shared between releases")
         else:
             purpose = "uploads" if _UPLOADS.search(path) else "storage"
             yield base.volume(path, src, base.D, purpose=purpose, relative_to="repo", linked_from=shared,

@@ -299,3 +299,54 @@ def test_hostile_inputs_warn_and_never_stop_the_rest(run_analyzer: Any, tmp_path
     # the rest still came through: the plugin's steps and the app dir
     assert any(isinstance(i, Finding) and i.kind is Kind.RELEASE_STEP for i in items)
     assert any(isinstance(i, Finding) and i.fields.get("legacy_app_dir") == "/srv/shop/current" for i in items)
+
+
+CUSTOM = """\
+    lock "3.17.1"
+    set :application, "jobs"
+    set :deploy_to, "/srv/jobs"
+    Rake::Task["deploy:assets:precompile"].clear_actions
+    namespace :deploy do
+      namespace :assets do
+        task :precompile do
+          run_locally do
+            execute "RAILS_ENV=production bundle exec rake assets:precompile"
+            execute "rsync -az public/assets/ deploy@web1:/srv/jobs/shared/assets/"
+          end
+        end
+      end
+      task :start_workers do
+        on roles(:worker) do
+          within current_path do
+            # a polyglot shop: the Python worker beside the Rails app (the step rules know celery)
+            execute "/srv/jobs/venv/bin/celery -A jobs worker --detach --logfile=log/celery.log"
+          end
+        end
+      end
+      after :published, :start_workers
+    end
+    """
+
+
+def test_a_cleared_plugin_task_runs_the_repos_body_and_worker_hosts_hint_replicas(run_analyzer: Any) -> None:
+    files = {"Capfile": 'require "capistrano/setup"\nrequire "capistrano/rails/assets"\n', "config/deploy.rb": CUSTOM,
+             "config/deploy/production.rb": 'server "w1", roles: %w{worker}\nserver "w2", roles: %w{worker}\n'
+                                            'server "web1", roles: %w{web app}\n'}
+    result = run_analyzer(capistrano, files)
+    precompile = [f for f in _steps(result) if f.fields.get("task") == "deploy:assets:precompile"]
+    assert [f.source.file for f in precompile] == ["config/deploy.rb", "config/deploy.rb"]
+    assert all(f.fields["runs_on"] == "local" for f in precompile)
+    worker = next(f for f in result.findings if f.kind is Kind.PROCESS and "command" in f.fields
+                  and "celery" in str(f.fields["command"]))
+    assert worker.source.line == 18 and worker.fields.get("roles") == "worker"
+    hint = next(f for f in result.of(Kind.PROCESS, worker.key) if "replicas" in f.fields)
+    assert hint.fields["replicas"] == 2 and hint.source.confidence is Confidence.HEURISTIC
+
+
+def test_deeply_nested_task_blocks_are_cut_with_a_warning(run_analyzer: Any) -> None:
+    deep = 'task :deep do\n' + "on roles(:app) do\n" * 5000 + 'execute "echo deep"\n' + "end\n" * 5000 + "end\n"
+    files = {"Capfile": 'require "capistrano/setup"\nimport "lib/deep.rake"\n', "lib/deep.rake": deep,
+             "config/deploy.rb": 'set :application, "x"\nset :deploy_to, "/srv/x"\n'}
+    result = run_analyzer(capistrano, files)
+    assert any("nested" in w.message for w in result.warnings)
+    assert not any("echo deep" in str(f.fields.get("command")) for f in result.findings)
