@@ -101,8 +101,12 @@ class Reader:
                 name = child.child_by_field_name("name")
                 body_node = child.child_by_field_name("body") or next(
                     (c for c in child.named_children if c.type == "body_statement"), None)
+                params = child.child_by_field_name("parameters")
+                names = tuple(rf.text(p) for p in (params.named_children if params is not None else ())
+                              if p.type == "identifier")
                 if name is not None and body_node is not None:
-                    self.out.helpers.setdefault(rf.text(name), Body(rf, rel, body_node, ns, rf.line(child)))
+                    self.out.helpers.setdefault(rf.text(name), Body(rf, rel, body_node, ns, rf.line(child),
+                                                                    params=names))
                 continue
             call = rf.call(child)
             if call is not None:

@@ -42,6 +42,7 @@ class Body:
     ns: str
     line: int
     roles: tuple[str, ...] | None = None  # Capistrano 2: task :x, :roles => :app
+    params: tuple[str, ...] = ()  # a def helper's parameters
 
 
 @dataclass(frozen=True)

@@ -76,6 +76,7 @@ class Vars:
         self.defaults: dict[str, Any] = dict(defaults or {})
         self._stack: list[tuple[str, int]] = []
         self._cache: dict[tuple[str, int], Any] = {}
+        self.scope: dict[str, Any] = {}  # a helper's arguments while the walk is inside it
 
     def add(self, op: Op) -> None:
         self.ops.setdefault(op.key, []).append(op)
@@ -111,10 +112,12 @@ class Vars:
         if (key, upto) in self._stack or len(self._stack) > MAX_EVAL_DEPTH:
             return Opaque(key)
         self._stack.append((key, upto))
+        scope, self.scope = self.scope, {}  # a variable's value never depends on a helper's arguments
         try:
             value = self._replay(key, ops[:upto])
         finally:
             self._stack.pop()
+            self.scope = scope
         self._cache[(key, upto)] = value
         return value
 
@@ -202,6 +205,8 @@ class Vars:
             return self._pairs(node.named_children, rf, depth, at)
         if kind == "identifier":
             name = rf.text(node)
+            if name in self.scope:
+                return self.scope[name]
             if name in self.ops or name in _PATHS:
                 return self.get(name) if name in self.ops else self.path(name)
             return Opaque(name)

@@ -175,11 +175,15 @@ class Walker:
             return
         elif receiver is None and method in self.helpers and method not in self.stack and not call.block:
             helper = self.helpers[method]
+            args = [self.v.eval(a, rf) for a in call.args]
+            saved = self.v.scope
+            self.v.scope = dict(zip(helper.params, args, strict=False))
             self.stack.append(method)
             try:
                 self._body(helper.rf, helper.file, helper.node, ctx, ns, depth + 1)
             finally:
                 self.stack.pop()
+                self.v.scope = saved
             return
         elif method in _SILENT and receiver is None:
             return

@@ -350,3 +350,60 @@ def test_deeply_nested_task_blocks_are_cut_with_a_warning(run_analyzer: Any) -> 
     result = run_analyzer(capistrano, files)
     assert any("nested" in w.message for w in result.warnings)
     assert not any("echo deep" in str(f.fields.get("command")) for f in result.findings)
+
+
+DSL = """\
+    lock "3.17.1"
+    set :application, "dsl"
+    ask :branch, "release"
+    set :deploy_to, "/opt/dsl"
+    set :slack_url, ENV["SLACK_WEBHOOK_URL"]
+
+    def restart_service(name)
+      execute :sudo, :systemctl, :restart, name
+    end
+
+    namespace :app do
+      task :config do
+        on roles(:app) do
+          upload! "config/nginx.conf", "#{shared_path}/nginx.conf"
+          if test("[ -f #{shared_path}/maintenance.html ]")
+            rev = capture(:cat, "#{current_path}/REVISION")
+          end
+          as user: "www-data" do
+            restart_service("nginx")
+          end
+        end
+      end
+      task :notify do
+        run_locally do
+          execute :curl, "-s", "-X", "POST", "--data", "'deployed'", fetch(:slack_url)
+        end
+      end
+    end
+    after "deploy:published", "app:config"
+    after "deploy:finished", "app:notify_all"
+    task "app:notify_all" do
+      Rake::Task["app:notify"].invoke
+    end
+    """
+
+
+def test_dsl_upload_test_capture_as_helpers_invoke_and_notifications(run_analyzer: Any) -> None:
+    files = {"Capfile": 'require "capistrano/setup"\n', "config/deploy.rb": DSL, "config/nginx.conf": "server {}\n"}
+    result = run_analyzer(capistrano, files)
+    stage = next(f for f in result.of(Kind.RUNTIME) if "deploy_tool" in f.fields)
+    assert stage.fields["branch"] == "release"  # ask's default
+    upload = next(f for f in result.of(Kind.HOST_STEP) if str(f.key).startswith("upload!"))
+    assert upload.source.line == 14 and upload.fields["repo_file"] == "config/nginx.conf"
+    assert upload.fields["remote_path"] == "/opt/dsl/shared/nginx.conf"
+    check = next(f for f in result.of(Kind.HOST_STEP) if str(f.key).startswith("test "))
+    assert check.source.line == 15 and "maintenance.html" in check.key
+    cat = next(f for f in _steps(result) if "REVISION" in str(f.fields["command"]))
+    assert cat.source.line == 16 and cat.fields["command"] == "cat /opt/dsl/current/REVISION"
+    restart = result.one(Kind.HOST_STEP, "sudo systemctl restart nginx")
+    assert restart.source.line == 8 and restart.fields["task"] == "app:config"
+    assert restart.parsed is not None and restart.parsed.user == "www-data"
+    notify = next(f for f in result.of(Kind.HOST_STEP) if "curl" in str(f.key))
+    assert notify.source.line == 25 and "notification" in str(notify.fields["reason"])
+    assert notify.fields["task"] == "app:notify" and notify.fields["deploy_phase"] == "deploy:finished"
