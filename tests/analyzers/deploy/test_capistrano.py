@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from analyzers.deploy import capistrano
-from migrator.model import Confidence, Finding, Kind
+from migrator.model import Confidence, Finding, Kind, Warning
+from migrator.repo import RepoView
 
 CAPFILE = """\
     require "capistrano/setup"
@@ -284,13 +285,11 @@ def test_hostile_inputs_warn_and_never_stop_the_rest(run_analyzer: Any, tmp_path
     link = result.repo.root / "lib/capistrano/tasks/evil.rake"
     link.parent.mkdir(parents=True, exist_ok=True)
     link.symlink_to(outside)
-    from migrator.repo import RepoView
-
     repo = RepoView(result.repo.root)
     items = list(capistrano.analyze(repo))
     dumped = repr(items)
     assert "evil.example" not in dumped
-    warnings = [w for w in items if type(w).__name__ == "Warning"] + list(repo.warnings)
+    warnings = [w for w in items if isinstance(w, Warning)] + list(repo.warnings)
     messages = " | ".join(f"{w.file}: {w.message}" for w in warnings)
     assert "config/deploy.rb" in messages and "syntax error" in messages
     assert "lib/capistrano/tasks/evil.rake" in messages  # the link out of the repo is refused, with a warning
