@@ -61,15 +61,22 @@ def _rake(command: str, v: Vars, src: Src, **fields: Any) -> Implied:
     return Implied(command, src, env=(("RAILS_ENV", _rails_env(v)),), fields=tuple(fields.items()))
 
 
+def _roles(value: object, default: str) -> str:
+    names = [render(x) for x in value] if isinstance(value, list) else [render(value)] if value else []
+    return ",".join(n for n in names if n) or default
+
+
 def _migrations(p: Installed, v: Vars, src: Src, primary: str | None) -> None:
-    where = f"the primary server of role {render(v.get('migration_role')) or 'db'}"
-    note = f"Capistrano runs it once per deploy, on {where}" + (f" ({primary})" if primary else "")
-    p.add("deploy:migrate", _rake("bundle exec rake db:migrate", v, src, runs_once=True, note=note))
+    role = _roles(v.get("migration_role"), "db")
+    note = f"Capistrano runs it once per deploy, on the primary server of role {role}" + (
+        f" ({primary})" if primary else "")
+    p.add("deploy:migrate", _rake("bundle exec rake db:migrate", v, src, runs_once=True, note=note, roles=role))
     p.hook("after", "deploy:updated", "deploy:migrate", src)
 
 
 def _assets(p: Installed, v: Vars, src: Src, primary: str | None) -> None:
-    p.add("deploy:assets:precompile", _rake("bundle exec rake assets:precompile", v, src))
+    p.add("deploy:assets:precompile", _rake("bundle exec rake assets:precompile", v, src,
+                                            roles=_roles(v.get("assets_roles"), "web")))
     p.add("deploy:assets:backup_manifest", Implied(
         "cp public/assets/.sprockets-manifest*.json assets_manifest_backup", src,
         "asset manifest kept across releases on the hosts: each image carries its own assets"))

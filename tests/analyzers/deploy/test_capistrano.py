@@ -132,6 +132,7 @@ def test_every_command_in_deploy_flow_order_with_its_task_and_line(run_analyzer:
     assert (migrate.source.file, migrate.source.line) == ("Capfile", 6)  # require "capistrano/rails"
     assert migrate.fields["deploy_phase"] == "deploy:updated" and migrate.fields["hook"] == "after deploy:updated"
     assert "web1.shop.example" in str(migrate.fields["note"]) and migrate.fields["runs_once"] is True
+    assert migrate.fields["roles"] == "db"
     seed = next(f for f in _steps(result) if f.fields.get("task") == "deploy:seed")
     assert seed.source.line == 40 and seed.fields["roles"] == "db" and seed.fields["hook"] == "after deploy:migrate"
     assert seed.fields["cwd"] == "/var/www/shop/current"
