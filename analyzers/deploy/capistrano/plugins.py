@@ -117,7 +117,8 @@ def _puma(p: Installed, v: Vars, src: Src, primary: str | None) -> None:
 def _sidekiq(p: Installed, v: Vars, src: Src, primary: str | None) -> None:
     unit = known(v.get("sidekiq_service_unit_name"))
     plain = {"quiet": "bundle exec sidekiqctl quiet", "stop": "bundle exec sidekiqctl stop",
-             "start": "bundle exec sidekiq --daemon", "restart": "bundle exec sidekiqctl stop; bundle exec sidekiq --daemon"}
+             "start": "bundle exec sidekiq --daemon",
+             "restart": "bundle exec sidekiqctl stop; bundle exec sidekiq --daemon"}
     for verb in ("quiet", "stop", "start", "restart"):
         command = f"systemctl {'kill -s TSTP' if verb == 'quiet' else verb} {unit}" if unit else plain[verb]
         p.add(f"sidekiq:{verb}", Implied(command, src, _WORKER_RESTART))
