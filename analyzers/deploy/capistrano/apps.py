@@ -70,7 +70,8 @@ def processes(p: Installed, v: Vars, repo: RepoView, servers: list[Server],
             yield found
     if "capistrano/sidekiq" in p.active:
         yield from _sidekiq(p.active["capistrano/sidekiq"], v, repo, servers)
-    if web_key is None and (any(k in p.active for k in _WEB_PLUGINS) or "web" in process_roles):
+    web_role = any("web" in s.roles for s in servers)  # hosts in role web serve the app: Capistrano's convention
+    if web_key is None and (any(k in p.active for k in _WEB_PLUGINS) or "web" in process_roles or web_role):
         web_key = "web"
     if web_key is not None and web_key not in process_roles:
         roles = tuple(render(r) for r in _list(v.get("puma_role") if "capistrano/puma" in p.active else None)) \

@@ -407,3 +407,36 @@ def test_dsl_upload_test_capture_as_helpers_invoke_and_notifications(run_analyze
     notify = next(f for f in result.of(Kind.HOST_STEP) if "curl" in str(f.key))
     assert notify.source.line == 25 and "notification" in str(notify.fields["reason"])
     assert notify.fields["task"] == "app:notify" and notify.fields["deploy_phase"] == "deploy:finished"
+
+
+CAP2_STAGE_TASKS = """\
+    load 'deploy'
+    set :application, "old"
+    set :deploy_to, "/var/apps/old"
+    task :staging do
+      role :app, "stage.old.example"
+      set :rails_env, "staging"
+    end
+    task :production do
+      role :web, "w1.old.example", "w2.old.example", "w3.old.example"
+      role :app, "w1.old.example", "w2.old.example", "w3.old.example"
+      set :rails_env, "production"
+    end
+    namespace :deploy do
+      task :restart do
+        sudo "/etc/init.d/unicorn_old upgrade"
+      end
+    end
+    """
+
+
+def test_capistrano2_stage_tasks_choose_production(run_analyzer: Any) -> None:
+    result = run_analyzer(capistrano, {"Capfile": CAP2_STAGE_TASKS})
+    stage = next(f for f in result.of(Kind.RUNTIME) if "deploy_stage" in f.fields)
+    assert stage.fields["deploy_stage"] == "production" and stage.fields["deploy_tool"] == "capistrano 2"
+    assert result.field(Kind.ENV, "RAILS_ENV", "default") == "production"
+    restart = next(f for f in _steps(result) if "unicorn_old" in str(f.fields["command"]))
+    assert restart.source.line == 15 and restart.fields["deploy_phase"] == "deploy:restart"
+    assert not any(f.fields.get("task") in ("staging", "production") for f in _steps(result))
+    hint = next(f for f in result.of(Kind.PROCESS, "web") if "replicas" in f.fields)
+    assert hint.fields["replicas"] == 3 and hint.source.line == 9
