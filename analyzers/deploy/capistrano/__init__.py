@@ -38,6 +38,12 @@ _CAP2 = re.compile(r"^\s*(load\s+['\"]deploy['\"]|require\s+['\"](capistrano/ext
                    r"['\"])", re.M)
 _PREFERRED = ("production", "prod", "live", "main")
 DEPLOY_RB = "config/deploy.rb"
+_CORE3 = {"deploy:starting": ("deploy:check", "deploy:set_shared_assets"),
+          "deploy:updating": ("deploy:new_release_path", "git:create_release", "deploy:set_current_revision",
+                              "deploy:symlink:shared"),
+          "deploy:publishing": ("deploy:symlink:release",),
+          "deploy:finishing": ("deploy:cleanup",),
+          "deploy:finished": ("deploy:log_revision",)}
 
 
 def detect(repo: RepoView) -> bool:
@@ -135,6 +141,14 @@ def _deploy(repo: RepoView, loaded: Loaded, stage: str | None, why: str, version
 def _merge(plugin: dict[str, Task], user: dict[str, Task], version: int, v: Vars, anchor: Src) -> dict[str, Task]:
     """Plugin tasks, then the repo's own bodies appended (Rake appends a redefinition's actions)."""
     out = {name: Task(name, list(t.actions), list(t.deps), t.line) for name, t in plugin.items()}
+    if version >= 3:
+        # Capistrano 3's own tasks inside the flow points: hooks on them run there (they add no command
+        # of their own: checkout, symlinks and cleanup are the image's and the cluster's business)
+        for point, inner in _CORE3.items():
+            core = out.setdefault(point, Task(point))
+            core.actions[:0] = [Invoke(t) for t in inner]
+            for name in inner:
+                out.setdefault(name, Task(name))
     if version == 2:
         # Capistrano 2's built-in deploy:migrate runs only when a hook or deploy:migrations asks for it
         env = known(v.get("rails_env")) or "production"

@@ -22,6 +22,8 @@ from migrator.secrets import REDACTED, is_secret_name, scrub, value_secret_kind
 
 _NOTIFY = re.compile(r"hooks\.slack\.com|\$\{?\w*(SLACK|WEBHOOK|HIPCHAT|DISCORD|TEAMS)\w*"
                      r"|discord(app)?\.com/api/webhooks|webhook\.office\.com|api\.flowdock|hipchat", re.I)
+_HOOKED = ("runs only {hook}, not in every deploy: review whether it belongs in the release Job, the image build, "
+           "or nowhere")
 _STEP_KINDS = {Kind.RELEASE_STEP, Kind.BUILD_STEP, Kind.HOST_STEP, Kind.PROCESS, Kind.UNCLASSIFIED}
 _MANUAL = ("run by hand (cap <stage> {task}), not by every deploy: review whether it belongs in the release "
            "Job, the image build, or nowhere")
@@ -83,7 +85,7 @@ class Emitter:
             self.process_roles.setdefault(item.key, (ctx.roles, item.source.file, item.source.line or 0))
         if ctx.phase is None and item.kind in (Kind.RELEASE_STEP, Kind.BUILD_STEP, Kind.UNCLASSIFIED):
             # a task no deploy runs: it is not a step of every deploy (a person runs it, or nobody)
-            reason = _MANUAL.format(task=ctx.task)
+            reason = _HOOKED.format(hook=ctx.hook) if ctx.hook else _MANUAL.format(task=ctx.task)
             return replace(base.unclassified_step(str(fields["command"]), _src(item), reason, item.source.confidence),
                            fields={**fields, "reason": reason, "classified_as": None if item.kind is Kind.UNCLASSIFIED
                                    else item.kind.value})

@@ -58,7 +58,12 @@ class Walker:
         self.done.add("deploy")
 
     def by_hand(self) -> None:
-        """Tasks of the repo's own files that no deploy reaches: walked with no flow point."""
+        """Tasks no deploy reaches: those hooked on a rollback or a failure (``deploy:reverted``,
+        ``deploy:failed``), then the repo's own tasks a person runs: walked with no flow point."""
+        for hook in self.hooks:
+            if hook.point not in self.done:
+                target = qualify(hook.ns, hook.target, self.tasks) if hook.ns else hook.target
+                self.run(target, Ctx(hook=f"{hook.when} {hook.point}"), (hook.file, hook.line))
         for name, task in self.tasks.items():
             if name not in self.done and any(isinstance(a, Body) for a in task.actions):
                 self.run(name, Ctx())
@@ -187,8 +192,13 @@ class Walker:
             return
         elif method in _SILENT and receiver is None:
             return
-        if call.block is not None:
-            self._body(rf, file, call.block, inner, ns, depth + 1)
+        block = call.block
+        if block is None and method == "on" and call.args:
+            # on roles(:web) { ... }: Ruby binds the braces to roles(); the intent is on's block
+            first = rf.call(call.args[0])
+            block = first.block if first is not None else None
+        if block is not None:
+            self._body(rf, file, block, inner, ns, depth + 1)
 
     def _invoke(self, target: str, ns: str, ctx: Ctx, src: Src, depth: int) -> None:
         name = target.lstrip(":")

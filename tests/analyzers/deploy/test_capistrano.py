@@ -440,3 +440,27 @@ def test_capistrano2_stage_tasks_choose_production(run_analyzer: Any) -> None:
     assert not any(f.fields.get("task") in ("staging", "production") for f in _steps(result))
     hint = next(f for f in result.of(Kind.PROCESS, "web") if "replicas" in f.fields)
     assert hint.fields["replicas"] == 3 and hint.source.line == 9
+
+
+def test_hooks_on_core_subtasks_run_in_the_flow_and_failure_hooks_are_review_items(run_analyzer: Any) -> None:
+    deploy = """\
+        lock "3.17.1"
+        set :deploy_to, "/srv/app"
+        after "deploy:symlink:release", "app:warm"
+        after "deploy:failed", "app:seed_again"
+        namespace :app do
+          task :warm do
+            on roles(:web) { execute :curl, "-fsS", "http://localhost:3000/healthz" }
+          end
+          task :seed_again do
+            on roles(:db) { execute :rake, "db:migrate" }
+          end
+        end
+        """
+    result = run_analyzer(capistrano, {"Capfile": 'require "capistrano/setup"\n', "config/deploy.rb": deploy})
+    check = result.one(Kind.HEALTH_CHECK, "/healthz")
+    assert check.source.line == 7
+    again = result.one(Kind.UNCLASSIFIED, "rake db:migrate")
+    assert "after deploy:failed" in str(again.fields["reason"]) and again.fields["classified_as"] == "release_steps"
+    assert not result.of(Kind.RELEASE_STEP)
+    assert not any("not known" in w.message for w in result.warnings)
