@@ -157,6 +157,11 @@ class Walker:
             env = self.v.eval(call.args[0], rf) if call.args else {}
             pairs = {k: self.v.eval(n, rf) for k, n in call.kwargs.items()}
             pairs.update(env if isinstance(env, dict) else {})
+            for key, val in pairs.items():
+                found = base.check_assignment(src, key.upper(), val) if isinstance(val, str) else None
+                if found is not None:  # with secret_key_base: "..." hard-codes the secret in the deploy script
+                    self.emit.secret_values.add(val)
+                    self.emit.out.append(found)
             inner = replace(ctx, env=(*ctx.env, *((k.upper(), render(val)) for k, val in pairs.items())))
         elif receiver is None and method == "as":
             user = self.v.eval(call.args[0], rf) if call.args else self.v.eval(call.kwargs["user"], rf) \

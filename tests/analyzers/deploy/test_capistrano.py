@@ -64,7 +64,7 @@ DEPLOY_RB = """\
       after "deploy:migrate", :seed do
         on primary(:db) do
           within release_path do
-            with rails_env: fetch(:rails_env), seed_flags: "1" do
+            with rails_env: fetch(:rails_env), seed_flags: "1", secret_key_base: "9f2c4e6a8b0d1f3e5a7c9e1b3d5f7a9c" do
               execute :rake, "db:seed"
             end
           end
@@ -136,7 +136,7 @@ def test_every_command_in_deploy_flow_order_with_its_task_and_line(run_analyzer:
     seed = next(f for f in _steps(result) if f.fields.get("task") == "deploy:seed")
     assert seed.source.line == 40 and seed.fields["roles"] == "db" and seed.fields["hook"] == "after deploy:migrate"
     assert seed.fields["cwd"] == "/var/www/shop/current"
-    assert seed.fields["env"] == "RAILS_ENV=production SEED_FLAGS=1"
+    assert seed.fields["env"] == "RAILS_ENV=production SEED_FLAGS=1 SECRET_KEY_BASE=<redacted>"
     restart = result.one(Kind.HOST_STEP, "sudo systemctl restart puma-shop")
     assert restart.source.line == 21 and restart.fields["deploy_phase"] == "deploy:publishing"
     touch = next(f for f in _steps(result) if str(f.fields["command"]).startswith("touch"))
@@ -209,7 +209,9 @@ def test_secrets_are_located_never_copied(run_analyzer: Any) -> None:
     assert ("ssh_options[:password]", 16) in names
     assert ("ssh_options[:keys]", 16) in names  # a key file committed to the repo
     dumped = json.dumps([dict(f.fields) for f in result.findings]) + json.dumps([f.key for f in result.findings])
-    for value in ("hunter2-deploy-pass", "tok_9f8e7d6c5b4a3f2e1d", "b3BlbnNzaC1rZXktdjEAAAAA"):
+    assert ("SECRET_KEY_BASE", 39) in names  # the with line
+    for value in ("hunter2-deploy-pass", "tok_9f8e7d6c5b4a3f2e1d", "b3BlbnNzaC1rZXktdjEAAAAA",
+                  "9f2c4e6a8b0d1f3e5a7c9e1b3d5f7a9c"):
         assert value not in dumped
 
 
