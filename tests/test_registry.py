@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from analyzers import registry
-from analyzers.providers import python
+from analyzers.providers import python, ruby
 from migrator.planner import analyze
 from migrator.repo import PRUNED_DIRS, RepoView
 
@@ -13,20 +13,22 @@ from migrator.repo import PRUNED_DIRS, RepoView
 # now, and it must not move, or every tie in every report could change winner.
 ORDER = ["procfile", "app_json", "appserver_config", "systemd", "supervisor", "cron", "nginx", "caddy", "haproxy",
          "pm2", "forever", "python_version", "requirements", "pipenv", "pyproject", "setuptools", "ci_python",
-         "node_version", "node_packaging", "fabric", "capistrano", "mina", "shell",
+         "node_version", "node_packaging", "ruby_version", "ruby_packaging", "fabric", "capistrano", "mina", "shell",
          "script_needs", "makefile", "python_code", "python_entrypoints", "python_writes", "python_hosts", "node_code",
          "dockerfile",
          "compose", "dotenv", "secret_files"]
 PYTHON = ["appserver_config", "python_version", "requirements", "pipenv", "pyproject", "setuptools", "ci_python",
           "python_code", "python_entrypoints", "python_writes", "python_hosts"]
 NODE = ["pm2", "forever", "node_version", "node_packaging", "node_code"]
+RUBY = ["ruby_version", "ruby_packaging"]
 
 
 def test_analyzers_come_out_of_the_tiers_in_todays_order():
     assert [a.NAME for a in registry.ANALYZERS] == ORDER
-    assert [a.NAME for a in registry.analyzers({"python", "node"})] == ORDER
-    assert [a.NAME for a in registry.analyzers({"python"})] == [n for n in ORDER if n not in NODE]
-    assert [a.NAME for a in registry.analyzers(set())] == [n for n in ORDER if n not in PYTHON + NODE]
+    assert [a.NAME for a in registry.analyzers({"python", "node", "ruby"})] == ORDER
+    assert [a.NAME for a in registry.analyzers({"python", "node"})] == [n for n in ORDER if n not in RUBY]
+    assert [a.NAME for a in registry.analyzers({"python"})] == [n for n in ORDER if n not in NODE + RUBY]
+    assert [a.NAME for a in registry.analyzers(set())] == [n for n in ORDER if n not in PYTHON + NODE + RUBY]
     assert sorted(a.NAME for tier in python.ANALYZERS.values() for a in tier) == sorted(PYTHON)
 
 
@@ -38,7 +40,9 @@ def test_names_are_unique_and_providers_are_found_by_name_and_buildpack():
     assert registry.provider_for_buildpack("python") == "python"
     assert registry.provider_for_buildpack("nodejs") == "node"
     assert registry.provider_for_buildpack("heroku/nodejs") == "node"
-    assert registry.provider_for_buildpack("ruby") == "ruby"  # a marker
+    assert registry.provider_for_buildpack("ruby") == "ruby"
+    assert registry.provider_for_buildpack("heroku/ruby") == "ruby"
+    assert registry.provider_for_buildpack("php") == "php"  # a marker
     assert registry.provider_for_buildpack("cobol") is None
 
 
@@ -97,5 +101,6 @@ def test_step_rules_keep_todays_first_match_order():
     orders = {(r.kind, r.order) for r in rules}
     assert len(orders) == len(rules), "two rules share a position: their first match would depend on the table"
     pattern = [r.pattern.pattern for r in rules]
-    assert pattern.index(r"\b(rake|rails)\s+db:migrate\b") < pattern.index(r"\bknex\s+migrate:latest\b")
+    ruby_migrate = next(r.pattern.pattern for r in ruby.STEP_RULES if "db:migrate" in r.pattern.pattern)
+    assert pattern.index(ruby_migrate) < pattern.index(r"\bknex\s+migrate:latest\b")  # the marker's place (40)
     assert pattern.index(r"\bpybabel\s+compile\b") > pattern.index(r"\b(webpack|gulp|grunt)\b(?!-)")

@@ -1,12 +1,12 @@
 """Runtimes migrate has no provider for yet: what marks them in a repository, and the few command rules
 that already know them.
 
-:func:`findings` turns a marker's files into runtime findings keyed by its language (``Gemfile`` ->
-ruby, with ``.ruby-version``'s version), so the primary-runtime rule (:mod:`migrator.runtimes`) sees
+:func:`findings` turns a marker's files into runtime findings keyed by its language (``go.mod`` ->
+go, with its ``go`` directive's version), so the primary-runtime rule (:mod:`migrator.runtimes`) sees
 the language, and ``migrate generate`` says it is unsupported instead of writing a Python image for it.
 
 A marker is what stands between "we know this language exists" and a provider: its deploy commands
-(``rake db:migrate``, ``go build``) are still classified, so a Rails or Go repo's steps are
+(``go build``, ``cargo build``) are still classified, so a Go or Rust repo's steps are
 reported for what they are. Adding a provider for a language means deleting its marker and moving its
 rules into ``analyzers/providers/<lang>/steps.py``. ``order`` follows
 :class:`analyzers.providers.protocol.StepRule` (today's index x 10).
@@ -39,19 +39,11 @@ class Marker:
     program_names: frozenset[str] = frozenset()  # host paths of these become the bare name in the image
     heroku_buildpacks: tuple[str, ...] = ()
     files: tuple[str, ...] = ()  # basenames (fnmatch patterns allowed) that mean the language is here
-    runs: frozenset[str] = frozenset()  # programs whose process is this language's (puma, php-fpm, java)
+    runs: frozenset[str] = frozenset()  # programs whose process is this language's (php-fpm, java)
     # (file, pattern with the version as group 1): where the language's version is written
     versions: tuple[tuple[str, re.Pattern[str]], ...] = ()
 
 
-RUBY = Marker(
-    "ruby",
-    step_rules=(StepRule(StepKind.RELEASE, re.compile(r"\b(rake|rails)\s+db:migrate\b"), _RELEASE, 40),),
-    heroku_buildpacks=("ruby",),
-    files=("Gemfile", "Gemfile.lock", "config.ru", ".ruby-version", "*.gemspec"),
-    runs=frozenset({"ruby", "bundle", "rails", "rackup", "puma", "unicorn", "thin", "sidekiq", "resque", "rake"}),
-    versions=((".ruby-version", re.compile(r"^\s*(?:ruby-)?(\d+\.\d+(?:\.\d+)?)")),),
-)
 PHP = Marker("php", heroku_buildpacks=("php",), files=("composer.json", "composer.lock", "artisan", "wp-config.php"),
              runs=frozenset({"php", "php-fpm", "php-cgi", "frankenphp"}))
 GO = Marker("go", heroku_buildpacks=("go",), files=("go.mod",), runs=frozenset({"go"}),
@@ -64,7 +56,7 @@ RUST = Marker("rust", files=("Cargo.toml", "Cargo.lock"), runs=frozenset({"cargo
               step_rules=(StepRule(StepKind.BUILD, re.compile(r"^\s*cargo\s+build\b"), _BUILD, 60),))
 ELIXIR = Marker("elixir", files=("mix.exs", "mix.lock"), runs=frozenset({"mix", "elixir", "iex"}))
 DOTNET = Marker("dotnet", files=("*.csproj", "*.fsproj", "*.sln", "global.json"), runs=frozenset({"dotnet"}))
-ALL: tuple[Marker, ...] = (RUBY, PHP, GO, JAVA, RUST, ELIXIR, DOTNET)
+ALL: tuple[Marker, ...] = (PHP, GO, JAVA, RUST, ELIXIR, DOTNET)
 
 
 NAME = ANALYZER
@@ -143,5 +135,5 @@ def binaries(repo: RepoView, language: str) -> Iterator[Finding]:
 
 
 def program_language(program: str, markers: tuple[Marker, ...] = ALL) -> str | None:
-    """The marker language whose processes ``program`` runs (``puma`` -> ruby), or None."""
+    """The marker language whose processes ``program`` runs (``php-fpm`` -> php), or None."""
     return next((m.language for m in markers if program in m.runs), None)
