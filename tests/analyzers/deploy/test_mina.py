@@ -76,7 +76,7 @@ MINA0 = """\
 
 def test_mina1_deploy_in_order_with_recipes_and_launch(run_analyzer: Any) -> None:
     result = run_analyzer(mina, {"config/deploy.rb": MINA1})
-    migrate = result.one(Kind.RELEASE_STEP, "bundle exec rake db:migrate")
+    migrate = result.one(Kind.RELEASE_STEP, "rake db:migrate")
     assert migrate.source.line == 24 and migrate.fields["env"] == "RAILS_ENV=production"
     assert migrate.fields["deploy_phase"] == "build" and migrate.fields["cwd"] == "/home/deploy/apps/invoicer/current"
     restart = result.one(Kind.HOST_STEP, "sudo systemctl restart unicorn_invoicer")
@@ -85,7 +85,7 @@ def test_mina1_deploy_in_order_with_recipes_and_launch(run_analyzer: Any) -> Non
     monit = next(f for f in result.findings if "monit" in str(f.fields.get("command")))
     assert monit.source.line == 40 and monit.fields["task"] == "delayed_job:restart"
     commands = [str(f.fields.get("command")) for f in result.findings if "command" in f.fields]
-    assert commands.index("bundle exec rake db:migrate") < commands.index("sudo systemctl restart unicorn_invoicer")
+    assert commands.index("rake db:migrate") < commands.index("sudo systemctl restart unicorn_invoicer")
     assert next(f for f in result.of(Kind.RUNTIME) if "legacy_app_dir" in f.fields).fields["legacy_app_dir"] == \
         "/home/deploy/apps/invoicer/current"
     assert result.one(Kind.VOLUME, "config/database.yml").fields["storage"] == "secret"
@@ -96,7 +96,7 @@ def test_mina1_deploy_in_order_with_recipes_and_launch(run_analyzer: Any) -> Non
 
 def test_mina0_shared_paths_and_queue(run_analyzer: Any) -> None:
     result = run_analyzer(mina, {"config/deploy.rb": MINA0, ".env.example": "SECRET_KEY_BASE=\nAPP_HOST=x\n"})
-    assert result.one(Kind.RELEASE_STEP, "bundle exec rake db:migrate").source.line == 10
+    assert result.one(Kind.RELEASE_STEP, "rake db:migrate").source.line == 10
     touch = result.one(Kind.HOST_STEP, "touch /var/www/legacy/current/tmp/restart.txt")
     assert touch.fields["deploy_phase"] == "launch"
     warm = result.one(Kind.UNCLASSIFIED, "bundle exec rake cache:warm")
