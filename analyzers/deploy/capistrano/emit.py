@@ -132,13 +132,29 @@ def _src(item: Finding) -> Src:
 
 
 def dedupe(items: list[Item]) -> list[Item]:
-    """The same finding reached twice (a task invoked from two hooks' helpers) is reported once."""
+    """The same finding reached twice is reported once; the same command at the same line run by two
+    tasks (a plugin's restart hooked by the plugin and invoked by the repo's own task) is reported at its
+    first run in the flow, the later runs named in ``also_runs`` (one claim per field, no conflict)."""
     seen: set[str] = set()
+    first: dict[tuple[Any, ...], int] = {}
+    also: dict[int, list[str]] = {}
     out: list[Item] = []
     for item in items:
         key = repr((type(item).__name__, getattr(item, "kind", None), getattr(item, "key", None),
                     sorted(item.fields.items()) if isinstance(item, Finding) else item, getattr(item, "source", None)))
-        if key not in seen:
-            seen.add(key)
-            out.append(item)
+        if key in seen:
+            continue
+        seen.add(key)
+        if isinstance(item, Finding) and item.kind in _STEP_KINDS and "task" in item.fields:
+            where = (item.kind, item.key, item.source.file, item.source.line)
+            if where in first:
+                run = str(item.fields["task"]) + (f" ({item.fields['hook']})" if item.fields.get("hook") else "")
+                also.setdefault(first[where], []).append(run)
+                continue
+            first[where] = len(out)
+        out.append(item)
+    for index, runs in also.items():
+        found = out[index]
+        if isinstance(found, Finding):
+            out[index] = base.with_fields(found, {**found.fields, "also_runs": "; ".join(dict.fromkeys(runs))})
     return out

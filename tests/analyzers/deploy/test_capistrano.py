@@ -466,3 +466,25 @@ def test_hooks_on_core_subtasks_run_in_the_flow_and_failure_hooks_are_review_ite
     assert "after deploy:failed" in str(again.fields["reason"]) and again.fields["classified_as"] == "release_steps"
     assert not result.of(Kind.RELEASE_STEP)
     assert not any("not known" in w.message for w in result.warnings)
+
+
+def test_a_plugin_restart_run_twice_is_one_step_with_its_other_run(run_analyzer: Any) -> None:
+    # capistrano-rails-shop's shape: capistrano3-puma 5 with systemd, and a restart task of its own
+    capfile = 'require "capistrano/setup"\nrequire "capistrano/puma"\ninstall_plugin Capistrano::Puma\n' \
+              'install_plugin Capistrano::Puma::Systemd\n'
+    deploy = """\
+        lock "~> 3.17.3"
+        set :deploy_to, "/var/www/shop"
+        set :puma_service_unit_name, "puma_shop"
+        namespace :deploy do
+          task :restart do
+            invoke "puma:phased-restart"
+          end
+          after "deploy:publishing", "deploy:restart"
+        end
+        """
+    result = run_analyzer(capistrano, {"Capfile": capfile, "config/deploy.rb": deploy})
+    restart = result.one(Kind.HOST_STEP, "systemctl restart puma_shop")
+    assert (restart.source.file, restart.source.line) == ("Capfile", 2)
+    assert restart.fields["task"] == "puma:phased-restart" and restart.fields["deploy_phase"] == "deploy:publishing"
+    assert restart.fields["also_runs"] == "puma:smart_restart (after deploy:finished)"
