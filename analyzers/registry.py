@@ -20,6 +20,7 @@ from analyzers.commands import meaning, parse_command
 from analyzers.deploy import (
     app_json,
     caddy,
+    capistrano,
     compose,
     cron,
     dockerfile,
@@ -28,6 +29,7 @@ from analyzers.deploy import (
     generic_steps,
     haproxy,
     makefile,
+    mina,
     nginx,
     procfile,
     script_needs,
@@ -47,7 +49,7 @@ from migrator.repo import RepoView
 DEPLOY: Mapping[Tier, tuple[Analyzer, ...]] = {
     Tier.DECLARATIONS: (procfile, app_json),
     Tier.HOST_CONFIG: (systemd, supervisor, cron, nginx, caddy, haproxy),
-    Tier.SCRIPTS: (fabric, shell, script_needs, makefile),
+    Tier.SCRIPTS: (fabric, capistrano, mina, shell, script_needs, makefile),
     Tier.DEV_SETUP: (dockerfile, compose),
     Tier.HEURISTICS: (dotenv, secret_files),
 }

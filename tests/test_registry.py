@@ -13,7 +13,7 @@ from migrator.repo import PRUNED_DIRS, RepoView
 # now, and it must not move, or every tie in every report could change winner.
 ORDER = ["procfile", "app_json", "appserver_config", "systemd", "supervisor", "cron", "nginx", "caddy", "haproxy",
          "pm2", "forever", "python_version", "requirements", "pipenv", "pyproject", "setuptools", "ci_python",
-         "node_version", "node_packaging", "ruby_version", "ruby_packaging", "fabric", "shell",
+         "node_version", "node_packaging", "ruby_version", "ruby_packaging", "fabric", "capistrano", "mina", "shell",
          "script_needs", "makefile", "python_code", "python_entrypoints", "python_writes", "python_hosts", "node_code",
          "dockerfile",
          "compose", "dotenv", "secret_files"]
