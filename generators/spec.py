@@ -34,6 +34,7 @@ from generators.k8s.resources import Resources, resources_for
 from generators.values import Value, bounded_int, origin, slug
 from generators.writable import log_redirects, with_log_redirects
 from migrator import names
+from migrator.commands import join
 from migrator.config import GenerateSettings
 from migrator.errors import UserError
 from migrator.model import AppModel, Kind, ProcessRole, Subject
@@ -317,7 +318,8 @@ def _health(model: AppModel, settings: GenerateSettings) -> Value | None:
 
 def _step(s: Subject) -> Step:
     argv, _ = container_argv(s.meaning, None)
-    command = s.meaning.text if s.meaning and s.meaning.container else str(s.get("command")).strip()
+    # the command as the image runs it (Ruby's gem executables through bundle exec, as the Job runs them)
+    command = join(argv) if argv else str(s.get("command")).strip()
     return Step(command, argv, origin(s, "command") or "")
 
 

@@ -49,10 +49,12 @@ def plan(spec: AppSpec) -> BuildPlan:
     git_gems = bool(_get(facts, "bundle_git_gems")) and not _get(facts, "bundle_cache")
     if git_gems and not any(p == "git" for p, _ in build_packages):
         build_packages.append(("git", f"Bundler clones the git gems ({origin(facts, 'bundle_git_gems') or 'Gemfile'})"))
-    js = [s for s in spec.build_steps if _JS_TOOLS.search(s.command)] or _js_build(spec)
+    build_steps = _own_build_steps(spec, facts)
+    js = [s for s in build_steps if _JS_TOOLS.search(s.command)] or _js_build(spec, build_steps)
     if js and not any(p == "nodejs" for p, _ in build_packages):
-        why = "the JavaScript build (" + ", ".join(s.origin for s in js if isinstance(s, Step)) + ")"
+        why = "the JavaScript build (" + ", ".join(s.origin for s in js) + ")"
         build_packages += [("nodejs", why), ("npm", why)]
+    js_install = _js_install(spec) if js else []
     env = _image_env(spec, facts, lockfile, rails)
     install = _install(facts, lockfile)
     inputs = dependency_files(spec, facts, lockfile)
@@ -63,17 +65,24 @@ def plan(spec: AppSpec) -> BuildPlan:
                                   [f"{p}: {o}" for p, o in spec.runtime_packages if o]))
     runtime_blocks += [user_lines(spec), f"WORKDIR {APP_DIR}"]
     copy_inputs = _copy_lines(inputs)
-    if build_packages or spec.build_steps:
+    if build_packages or build_steps:
         build: list[str] = []
         if build_packages:
             build.append(apt([p for p, _ in build_packages], [f"{p}: {o}" for p, o in build_packages if o]))
-        build += [f"WORKDIR {APP_DIR}", *copy_inputs, install, "COPY . ."]
-        build += [_build_step(spec, s, rails, facts) for s in spec.build_steps]
+        build += [f"WORKDIR {APP_DIR}", *copy_inputs, install, *js_install, "COPY . ."]
+        build += [_build_step(spec, s, rails, facts) for s in build_steps]
+        if js_install:  # in the last build step's RUN (one layer), unless that one is in the exec form
+            comment, _, run = build[-1].rpartition("\n")
+            why = "# then the JavaScript dependencies go: they were for the build, the runtime image gets its output"
+            if build_steps and run.startswith("RUN ") and not run.startswith("RUN ["):
+                build[-1] = f"{comment}\n{why}\n{run} \\\n && rm -rf node_modules"
+            else:
+                build.append(f"{why}\nRUN rm -rf node_modules")
         reasons = []
         if build_packages:
             reasons.append("compilers and -dev headers for native gems" if any(
                 p == "build-essential" or p.endswith("-dev") for p, _ in build_packages) else "build tools")
-        if spec.build_steps:
+        if build_steps:
             reasons.append("the build steps")
         stages.append(Stage(f"build stage: {', '.join(reasons)}; only the installed gems and the app directory "
                             "reach the final image", spec.base.image, tuple(build), name="build", env=tuple(env)))
@@ -195,7 +204,11 @@ def _copy_lines(inputs: tuple[tuple[str, ...], tuple[str, ...]]) -> list[str]:
 def _build_step(spec: AppSpec, step: Step, rails: bool, facts: Subject | None) -> str:
     """``RUN`` a build step with the settings the app reads at boot; ``assets:precompile`` gets no real
     secret: ``SECRET_KEY_BASE_DUMMY=1`` (Rails 7.1+) or a placeholder key base, and no master key."""
-    pairs = [(n, v, p) for n, v, p in build_env(spec) if n not in (_MASTER_KEY, _SECRET_KEY_BASE)]
+    # Ruby code falls back on its own defaults (ENV["X"] is nil, ENV.fetch("X", d) is d): only settings
+    # with no value get a placeholder (ENV.fetch("X") raises at boot without one). No DATABASE_URL: a URL of
+    # another adapter would make Active Record require that adapter's gem, and precompiling connects nowhere
+    pairs = [(n, v, p) for n, v, p in build_env(spec) if p and n not in (_MASTER_KEY, _SECRET_KEY_BASE, "DATABASE_URL")
+             and n in _required(spec)]
     notes = []
     if rails and _PRECOMPILE.search(step.command):
         version = _rails_version(facts)
@@ -218,19 +231,57 @@ def _build_step(spec: AppSpec, step: Step, rails: bool, facts: Subject | None) -
     return f"# build step: {step.origin}{note}\nRUN {run}"
 
 
+def _required(spec: AppSpec) -> set[str]:
+    return {e.name for e in (*spec.secret_env, *spec.config_env) if e.required}
+
+
 def _rails_version(facts: Subject | None) -> tuple[int, int] | None:
     value = _get(facts, "framework_version")
     m = re.match(r"^\s*(\d+)\.(\d+)", str(value)) if value else None
     return (int(m.group(1)), int(m.group(2))) if m else None
 
 
-def _js_build(spec: AppSpec) -> list[Step]:
-    """Build steps whose Rails task runs a JavaScript bundler (jsbundling hooks ``javascript:build`` into
-    ``assets:precompile``; webpacker's ``webpacker:compile`` too)."""
-    facts = spec.runtime_subject
-    if _get(facts, "assets_need_node"):
-        return [s for s in spec.build_steps if _PRECOMPILE.search(s.command)]
+def _js_build(spec: AppSpec, steps: list[Step]) -> list[Step]:
+    """Build steps whose Rails task runs a JavaScript bundler or runtime (jsbundling hooks
+    ``javascript:build`` into ``assets:precompile``, webpacker ``webpacker:compile``; ExecJS runs uglifier
+    on node)."""
+    if _get(spec.runtime_subject, "assets_need_node"):
+        return [s for s in steps if _PRECOMPILE.search(s.command)]
     return []
+
+
+def _own_build_steps(spec: AppSpec, facts: Subject | None) -> list[Step]:
+    """The build steps, without package.json scripts that ``assets:precompile`` runs itself (jsbundling's
+    and cssbundling's ``build`` scripts, webpacker's compile): run twice they would build twice, the first
+    time without the JavaScript dependencies the precompile installs."""
+    steps = list(spec.build_steps)
+    bundler = str(_get(facts, "asset_pipeline") or "")
+    if not (_framework(facts) == "rails" and any(_PRECOMPILE.search(s.command) for s in steps)
+            and re.search(r"jsbundling|cssbundling|webpacker|shakapacker|vite", bundler)):
+        return steps
+    return [s for s in steps if not (s.origin.startswith("package.json") and _JS_TOOLS.search(s.command))]
+
+
+# lockfile -> (tool setup, frozen install with devDependencies): what the JavaScript build reads
+_JS_LOCKS = (
+    ("yarn.lock", "npm install -g yarn@1.22.22", "yarn install --frozen-lockfile --non-interactive"),
+    ("pnpm-lock.yaml", "npm install -g pnpm@9.15.0", "pnpm install --frozen-lockfile"),
+    ("package-lock.json", None, "npm ci"),
+)
+
+
+def _js_install(spec: AppSpec) -> list[str]:
+    """package.json and its lock copied, and the JavaScript dependencies installed frozen, before the code
+    (a code change keeps the layer); nothing when the build needs node only as a runtime (ExecJS)."""
+    if "package.json" not in spec.files_read:
+        return []
+    for lock, setup, install in _JS_LOCKS:
+        if lock in spec.files_read:
+            run = f"{setup} \\\n && {install}" if setup else install
+            return [f"COPY package.json {lock} ./",
+                    f"# the JavaScript build's dependencies, frozen from {lock} (devDependencies too: the build "
+                    f"needs them)\nRUN {run}"]
+    return ["COPY package.json ./", "# no JavaScript lockfile: the install is not reproducible\nRUN npm install"]
 
 
 def _healthcheck(spec: AppSpec) -> str:

@@ -37,8 +37,15 @@ PRUNED = PrunedDirs(frozenset(), frozenset({
 # imported when they first run (only when detect found Ruby): a Python or Node repo never loads the bundle
 # readers, the native table or tree-sitter-ruby's reader (about 70 ms of every analysis)
 ANALYZERS: Mapping[Tier, tuple[Analyzer, ...]] = {
+    # config/puma.rb, config/unicorn.rb, thin.yml: the web server's port, workers, threads, files
+    Tier.SERVER_CONFIG: (LazyAnalyzer("ruby_server_config", f"{__name__}.app_server_config"),),
+    # whenever's config/schedule.rb is the crontab it writes; sidekiq-cron/-scheduler, clockwork
+    Tier.HOST_CONFIG: (LazyAnalyzer("ruby_schedules", f"{__name__}.app_schedules"),),
     Tier.PACKAGING: (LazyAnalyzer("ruby_version", f"{__name__}.runtime_version"),
                      LazyAnalyzer("ruby_packaging", f"{__name__}.runtime_packaging")),
+    # env reads (code, ERB in YAML), credentials, services, health routes, writable paths; queue workers
+    Tier.CODE: (LazyAnalyzer("ruby_code", f"{__name__}.app_code"),
+                LazyAnalyzer("ruby_workers", f"{__name__}.app_workers")),
 }
 SERVERS: Mapping[str, ServerSpec] = servers.SERVERS
 STEP_RULES: tuple[StepRule, ...] = steps.STEP_RULES

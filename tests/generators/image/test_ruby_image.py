@@ -110,12 +110,40 @@ def test_rails_assets_precompile_builds_without_real_secrets(tmp_path: Path) -> 
 
 
 def test_a_javascript_build_gets_node_in_the_build_stage_only(tmp_path: Path) -> None:
-    step = base.build_step("bundle exec rake assets:precompile", Src("capistrano", "Capfile", 9))
-    text = dockerfile.render(ruby_spec(step, framework="rails", framework_version="7.0.8", assets_need_node=True))
+    precompile = base.build_step("bundle exec rake assets:precompile", Src("capistrano", "Capfile", 9))
+    script = base.build_step("yarn build", Src("node_packaging", "package.json", 13))
+    text = dockerfile.render(ruby_spec(precompile, script, framework="rails", framework_version="7.0.8",
+                                       assets_need_node=True, asset_pipeline="jsbundling-rails",
+                                       files=("Gemfile", "Gemfile.lock", "package.json", "yarn.lock")))
     build, runtime_stage = stages(text)
     assert "nodejs" in build and "npm" in build
-    assert "nodejs" not in runtime_stage
+    assert "nodejs" not in runtime_stage and "yarn" not in runtime_stage
+    # the JavaScript dependencies install frozen before the code; precompile runs the package's build itself
+    assert build.index("COPY package.json yarn.lock ./") < build.index("yarn install --frozen-lockfile") \
+        < build.index("COPY . .") < build.index("rake assets:precompile \\\n && rm -rf node_modules")
+    assert "yarn build" not in text
     assert hadolint(text, tmp_path) == ""
+
+
+def test_execjs_needs_node_only_as_a_runtime_at_precompile(tmp_path: Path) -> None:
+    precompile = base.build_step("bundle exec rake assets:precompile", Src("mina", "config/deploy.rb", 58))
+    text = dockerfile.render(ruby_spec(precompile, framework="rails", framework_version="5.2.8",
+                                       assets_need_node=True, asset_pipeline="sass-rails"))
+    build, _ = stages(text)
+    assert "nodejs" in build and "yarn" not in build and "node_modules" not in build
+    assert hadolint(text, tmp_path) == ""
+
+
+def test_precompile_gets_placeholders_only_for_settings_the_boot_requires() -> None:
+    findings = [base.build_step("bundle exec rake assets:precompile", Src("capistrano", "Capfile", 9)),
+                base.env_var("WAREHOUSE_API_TOKEN", Src("ruby_code", "config/initializers/w.rb", 2), required=True,
+                             secret=True),
+                base.env_var("DATABASE_URL", Src("ruby_code", "config/database.yml", 25), required=True, secret=True),
+                base.env_var("SHOP_PER_PAGE", Src("ruby_code", "config/initializers/w.rb", 3), default="24")]
+    text = dockerfile.render(ruby_spec(*findings, framework="rails", framework_version="7.0.8"))
+    run = next(line for line in text.splitlines() if "assets:precompile" in line and line.startswith("RUN"))
+    assert "WAREHOUSE_API_TOKEN=build-only-placeholder" in run
+    assert "DATABASE_URL" not in run and "SHOP_PER_PAGE" not in run
 
 
 def test_health_route_check_is_ruby_net_http() -> None:
