@@ -75,6 +75,7 @@ def test_lazy_analyzers_name_their_modules() -> None:
     from analyzers.providers.common import LazyAnalyzer
 
     lazy = [a for tier in ruby.ANALYZERS.values() for a in tier]
-    assert [a.NAME for a in lazy] == ["ruby_version", "ruby_packaging"]
+    assert [a.NAME for a in lazy] == ["ruby_server_config", "ruby_schedules", "ruby_version", "ruby_packaging",
+                                      "ruby_code", "ruby_workers"]
     for a in lazy:
         assert isinstance(a, LazyAnalyzer) and importlib.import_module(a.module).NAME == a.NAME
