@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from migrator import __version__
-from migrator.model import AppModel, Fact, Kind, RuntimeEntry, Subject
+from migrator.model import AppModel, Fact, Kind, RuntimeEntry, Source, Subject
 from migrator.textsafe import inline, md_cell, md_code
 
 SCHEMA_VERSION = 1
@@ -222,7 +222,7 @@ def render_text(model: AppModel, *, explain: bool = False, color: bool = False) 
         for s in subjects:
             data = subject_fields(kind, s)
             cells = [_fmt(data[f]) for f in fields]
-            rows.append([*cells, ", ".join(src.where() for src in s.sources[:3])])
+            rows.append([*cells, ", ".join(_places(s.sources, 3))])
         out += _table([[*fields, "evidence"], *rows])
         if kind is Kind.PROCESS:
             for s in subjects:
@@ -311,7 +311,7 @@ def render_markdown(model: AppModel, *, explain: bool = False, heading_level: in
         rows = []
         for s in subjects:
             data = subject_fields(kind, s)
-            evidence = ", ".join(md_code(md_cell(x.where())) for x in s.sources[:4])
+            evidence = ", ".join(md_code(md_cell(x)) for x in _places(s.sources, 4))
             rows.append([*(_md(data[f]) for f in fields), evidence])
         out += _md_table([*fields, "evidence"], rows)
         out.append("")
@@ -349,3 +349,16 @@ def render(model: AppModel, fmt: str, *, explain: bool = False, color: bool = Fa
     if fmt == "markdown":
         return render_markdown(model, explain=explain)
     return render_text(model, explain=explain, color=color)
+
+
+def _places(sources: tuple[Source, ...], limit: int) -> list[str]:
+    """The first ``limit`` distinct file:line places of ``sources`` (a read and its default at one line are
+    two sources but one place)."""
+    out: list[str] = []
+    for src in sources:
+        where = src.where()
+        if where not in out:
+            out.append(where)
+        if len(out) == limit:
+            break
+    return out
