@@ -9,14 +9,14 @@ An analyzer is a module with ``NAME`` and ``analyze(repo) -> Iterable[Item]``; a
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Protocol
 
 from migrator.commands import CommandMeaning, ParsedCommand
 from migrator.model import Confidence, Finding, Kind, SecretFinding, Source, Value, Warning
 from migrator.repo import RepoView
-from migrator.secrets import bears_secret, is_placeholder, is_secret_name, secret_kind
+from migrator.secrets import REDACTED, bears_secret, is_placeholder, is_secret_name, scrub, secret_kind
 
 Item = Finding | SecretFinding | Warning
 
@@ -158,3 +158,21 @@ def with_fields(finding: Finding, fields: Mapping[str, Value], *, key: str | Non
 
 def warning(src: Src, message: str) -> Warning:
     return Warning(message, src.file, src.line)
+
+
+def redact(text: str, secret_values: Collection[str]) -> str:
+    """``text`` scrubbed (:func:`migrator.secrets.scrub`), and every value a reader knows to be a secret
+    (a password literal it saw: 4 characters or more) cut out too."""
+    out = scrub(text)
+    for secret in secret_values:
+        if len(secret) >= 4:
+            out = out.replace(secret, REDACTED)
+    return out
+
+
+def scrubbed(item: Item, secret_values: Collection[str]) -> Item:
+    """A finding with every string it carries (its key and fields) redacted; other items as they are."""
+    if not isinstance(item, Finding):
+        return item
+    fields = {k: redact(v, secret_values) if isinstance(v, str) else v for k, v in item.fields.items()}
+    return with_fields(item, fields, key=redact(item.key, secret_values))

@@ -99,18 +99,8 @@ class Emitter:
         return rel if not rel.startswith("../") and self.repo.exists(rel) else None
 
     def clean(self, item: Item) -> Item:
-        """Every string a finding carries scrubbed; values known to be secrets cut out too."""
-        if not isinstance(item, Finding):
-            return item
-        fields = {k: self._redact(v) if isinstance(v, str) else v for k, v in item.fields.items()}
-        return base.with_fields(item, fields, key=self._redact(item.key))
-
-    def _redact(self, value: str) -> str:
-        out = scrub(value)
-        for secret in self.secret_values:
-            if len(secret) >= 4:
-                out = out.replace(secret, REDACTED)
-        return out
+        """Scrub every string a finding carries; values known to be secrets are cut out too."""
+        return base.scrubbed(item, self.secret_values)
 
 
 def _env_text(env: tuple[tuple[str, str], ...]) -> str | None:

@@ -13,7 +13,6 @@ from analyzers.deploy.fabric.effects import Effects
 from analyzers.deploy.fabric.model import NAME
 from analyzers.providers.python.pyresolve import label
 from migrator.model import Finding, SecretFinding
-from migrator.secrets import REDACTED, scrub
 
 
 class Output(Effects):
@@ -61,17 +60,7 @@ class Output(Effects):
 
     def _clean(self, item: Item) -> Item:
         """Scrub every string a finding carries; values known to be secrets are cut out too."""
-        if not isinstance(item, Finding):
-            return item
-        fields = {k: self._redact(v) if isinstance(v, str) else v for k, v in item.fields.items()}
-        return base.with_fields(item, fields, key=self._redact(item.key))
-
-    def _redact(self, value: str) -> str:
-        out = scrub(value)
-        for secret in self.secret_values:
-            if len(secret) >= 4:
-                out = out.replace(secret, REDACTED)
-        return out
+        return base.scrubbed(item, self.secret_values)
 
 
 
