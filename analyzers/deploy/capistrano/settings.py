@@ -54,16 +54,20 @@ def app_dir(v: Vars, fallback: Src) -> Iterator[Item]:
         yield base.runtime(_src(v.where("keep_releases"), fallback), base.D, keep_releases=keep)
 
 
-def linked_files(repo: RepoView, v: Vars, fallback: Src, key: str = "linked_files",
-                 only: Callable[[str], bool] | None = None) -> Iterator[Item]:
-    """``key``'s files (Mina: ``shared_files``): secrets, env var names, or files mounted from a Secret."""
+def _entries(v: Vars, fallback: Src, key: str,
+             only: Callable[[str], bool] | None) -> Iterator[tuple[Any, str | None, Src]]:
+    """(value, its path relative to the app dir or None, where it was set) for each item of ``key``."""
     lines = v.literal_lines(key)
     op = v.where(key)
     for value in _items(v.get(key)):
-        if only is not None and not only(render(value)):
-            continue
-        path = _relative(value, v)
-        src = _src(op, fallback, lines.get(render(value)))
+        if only is None or only(render(value)):
+            yield value, _relative(value, v), _src(op, fallback, lines.get(render(value)))
+
+
+def linked_files(repo: RepoView, v: Vars, fallback: Src, key: str = "linked_files",
+                 only: Callable[[str], bool] | None = None) -> Iterator[Item]:
+    """``key``'s files (Mina: ``shared_files``): secrets, env var names, or files mounted from a Secret."""
+    for value, path, src in _entries(v, fallback, key, only):
         if path is None:
             yield base.warning(src, f"linked file {render(value)!r} is not known before the deploy runs; not mapped")
         elif _MASTER_KEYS.match(path):
@@ -102,13 +106,7 @@ def _dotenv(repo: RepoView, path: str, src: Src) -> Iterator[Item]:
 def linked_dirs(v: Vars, fallback: Src, key: str = "linked_dirs",
                 only: Callable[[str], bool] | None = None) -> Iterator[Item]:
     """``key``'s directories (Mina: ``shared_dirs``): emptyDirs for logs and scratch, claims for data."""
-    lines = v.literal_lines(key)
-    op = v.where(key)
-    for value in _items(v.get(key)):
-        if only is not None and not only(render(value)):
-            continue
-        path = _relative(value, v)
-        src = _src(op, fallback, lines.get(render(value)))
+    for value, path, src in _entries(v, fallback, key, only):
         if path is None:
             yield base.warning(src, f"linked dir {render(value)!r} is not known before the deploy runs; not mapped")
             continue
