@@ -167,6 +167,9 @@ class Chain:
     links: tuple[Call, ...]
     line: int
     node: Any = field(default=None, compare=False, repr=False)
+    # the nearest chain this one is written inside (an argument or a closure of it: Route::prefix('ops')
+    # ->group(function () { Route::get(...); })), or None
+    outer: Chain | None = field(default=None, compare=False, repr=False)
 
     @property
     def methods(self) -> list[str]:
@@ -208,6 +211,15 @@ class Annotation:
     line: int
 
 
+@dataclass(frozen=True)
+class Attribute(Call):
+    """A PHP 8 attribute (``#[Route('/health')]``): a call, and the declaration it is written on
+    (``target``: a class, method or function node) and the class around it (``scope``, or None)."""
+
+    target: Any = field(default=None, compare=False, repr=False)
+    scope: Any = field(default=None, compare=False, repr=False)
+
+
 class Unavailable(Exception):
     """tree-sitter-php cannot be loaded."""
 
@@ -247,7 +259,7 @@ class PhpFile:
         self.chains: list[Chain] = []
         self.defines: list[Define] = []
         self.env_reads: list[EnvRef] = []
-        self.attributes: list[Call] = []
+        self.attributes: list[Attribute] = []
         self.annotations: list[Annotation] = []
         self.truncated = False
         self._index()
@@ -299,10 +311,14 @@ class PhpFile:
     # the walk ---------------------------------------------------------------------------------------
 
     def _index(self) -> None:
+        """One pre-order walk. Each entry carries its parent's entry, the nearest enclosing chain and class:
+        tree-sitter's ``Node.parent`` walks down from the root each time (quadratic in a deep tree), so the
+        walk never asks for it."""
         items = 0
-        stack = [self.root]
+        stack: list[_Entry] = [(self.root, None, None, None)]
         while stack:
-            node = stack.pop()
+            entry = stack.pop()
+            node, up, outer, cls = entry
             kind = node.type
             if node.is_missing:
                 continue
@@ -314,31 +330,35 @@ class PhpFile:
             if items >= MAX_ITEMS:
                 self.truncated = True
                 break
-            stack.extend(reversed(node.children))
+            parent = up[0] if up is not None else None
             if kind == "ERROR":  # read nothing from it, but from the statements recovered inside it
-                continue
-            if kind == _FUNCTION_CALL:
-                items += self._function_call(node)
-            elif kind in _CALLS and not self._is_inner_link(node):
-                chain = self._chain(node)
+                pass
+            elif kind == _FUNCTION_CALL:
+                items += self._function_call(node, parent)
+            elif kind in _CALLS and not _is_inner_link(node, parent):
+                chain = self._chain(node, outer)
                 if chain is not None:
                     self.chains.append(chain)
+                    outer = chain
                     items += 1
             elif kind == "subscript_expression":
-                ref = self._superglobal(node)
+                ref = self._superglobal(node, check=_in_isset(entry, self.data))
                 if ref is not None:
-                    self.env_reads.append(self._with_default(node, ref))
+                    self.env_reads.append(self._with_default(node, parent, ref))
                     items += 1
             elif kind in ("string_content", "nowdoc_string") and b"%env(" in self.data[node.start_byte:node.end_byte]:
                 found = list(env_placeholders(self.text(node), self.line(node)))
                 self.env_reads.extend(found)
                 items += len(found)
             elif kind == "attribute":
-                attr = self._attribute(node)
+                attr = self._attribute(entry)
                 if attr is not None:
                     self.attributes.append(attr)
+            elif kind == "class_declaration":
+                cls = node
+            stack.extend((child, entry, outer, cls) for child in reversed(node.children))
 
-    def _function_call(self, node: Any) -> int:
+    def _function_call(self, node: Any, parent: Any | None) -> int:
         call = self._call(node, node.child_by_field_name("function"))
         if call is None:
             return 0
@@ -347,19 +367,13 @@ class PhpFile:
         if short in _ENV_FUNCTIONS:
             ref = self._env_call(call, short)
             if ref is not None:
-                self.env_reads.append(self._with_default(node, ref))
+                self.env_reads.append(self._with_default(node, parent, ref))
                 return 2
         elif short == "define" and isinstance(call.arg(0), str):
             self.defines.append(Define(str(call.arg(0)), call.arg(1), call.line))
         return 1
 
-    def _is_inner_link(self, node: Any) -> bool:
-        """True when ``node`` is the object of a further method call (its chain is read from the outer)."""
-        parent = node.parent
-        return (parent is not None and parent.type in _MEMBER_CALLS
-                and parent.child_by_field_name("object") == node)
-
-    def _chain(self, node: Any) -> Chain | None:
+    def _chain(self, node: Any, outer: Chain | None) -> Chain | None:
         links: list[Call] = []
         current = node
         static = False
@@ -384,7 +398,7 @@ class PhpFile:
                 break
             current = obj
         links.reverse()
-        return Chain(receiver, static, tuple(links), links[0].line, node)
+        return Chain(receiver, static, tuple(links), links[0].line, node, outer)
 
     def _call(self, node: Any, name_node: Any | None) -> Call | None:
         if name_node is None:
@@ -409,12 +423,14 @@ class PhpFile:
                 args.append(value)
         return tuple(args), named
 
-    def _attribute(self, node: Any) -> Call | None:
+    def _attribute(self, entry: _Entry) -> Attribute | None:
+        node = entry[0]
         name = next((c for c in node.named_children if c.type in ("name", "qualified_name")), None)
         if name is None:
             return None
         args, named = self._arguments(node.child_by_field_name("parameters"))
-        return Call(self.text(name).lstrip("\\"), args, self.line(node), named, node)
+        target = _ancestor(entry, 3)  # attribute -> attribute_group -> attribute_list -> the declaration
+        return Attribute(self.text(name).lstrip("\\"), args, self.line(node), named, node, target, entry[3])
 
     def _annotations(self, node: Any) -> None:
         raw = self.data[node.start_byte:node.end_byte]
@@ -439,7 +455,7 @@ class PhpFile:
             return EnvRef(name, call.arg(1, "default"), call.line, "env", has_default=has_default)
         return EnvRef(name, None, call.line, "getenv")
 
-    def _superglobal(self, node: Any, depth: int = 0) -> EnvRef | None:
+    def _superglobal(self, node: Any, depth: int = 0, check: bool = False) -> EnvRef | None:
         """``$_ENV['X']`` / ``$_SERVER['X']`` as an env read, or None."""
         children = node.named_children
         if len(children) != 2 or children[0].type != "variable_name":
@@ -450,24 +466,12 @@ class PhpFile:
         name = self.value(children[1], depth + 1)
         if not isinstance(name, str):
             return None
-        check = self._in_isset(node)
         return EnvRef(name, None, self.line(node), "$" + array, check=check)
 
-    def _in_isset(self, node: Any) -> bool:
-        """True when ``node`` is an argument of ``isset(...)`` / ``empty(...)``."""
-        arg = node.parent
-        call = arg.parent.parent if arg is not None and arg.type == "argument" and arg.parent is not None else None
-        if call is None or call.type != _FUNCTION_CALL:
-            return False
-        function = call.child_by_field_name("function")
-        return function is not None and self.text(function).lower() in ("isset", "empty")
-
-    def _with_default(self, node: Any, ref: EnvRef, depth: int = 0) -> EnvRef:
-        """``ref`` with the default ``node ?? default`` or ``node ?: default`` gives it."""
-        if ref.has_default or ref.check:
-            return ref
-        parent = node.parent
-        if parent is None:
+    def _with_default(self, node: Any, parent: Any | None, ref: EnvRef, depth: int = 0) -> EnvRef:
+        """``ref`` with the default ``node ?? default`` or ``node ?: default`` gives it (``parent``: the
+        node around ``node``)."""
+        if ref.has_default or ref.check or parent is None:
             return ref
         other = None
         if parent.type == "binary_expression" and parent.child_by_field_name("left") == node:
@@ -523,6 +527,8 @@ class PhpFile:
             return Const(self.text(node))
         if kind == "binary_expression":
             return self._binary(node, depth)
+        if kind == "conditional_expression" and node.child_by_field_name("body") is None:
+            return self._short_ternary(node, depth)
         if kind == _FUNCTION_CALL:
             function = node.child_by_field_name("function")
             short = self.text(function).lstrip("\\").lower() if function is not None else ""
@@ -560,6 +566,18 @@ class PhpFile:
         lval = self.value(left, depth + 1)
         if op.type in ("??", "?:") and isinstance(lval, EnvRef) and not lval.has_default:
             default = self.value(right, depth + 1)
+            if isinstance(default, EnvRef):
+                default = default.default
+            return EnvRef(lval.name, default, lval.line, lval.source, has_default=True)
+        return self._unknown(node)
+
+    def _short_ternary(self, node: Any, depth: int) -> PhpValue:
+        """``getenv('X') ?: 'd'``: the env read with its default; anything else is an Unknown."""
+        condition = node.child_by_field_name("condition")
+        other = node.child_by_field_name("alternative")
+        lval = self.value(condition, depth + 1) if condition is not None else None
+        if isinstance(lval, EnvRef) and not lval.has_default and other is not None:
+            default = self.value(other, depth + 1)
             if isinstance(default, EnvRef):
                 default = default.default
             return EnvRef(lval.name, default, lval.line, lval.source, has_default=True)
@@ -645,6 +663,33 @@ class PhpFile:
         end = min(node.end_byte, node.start_byte + _UNKNOWN_TEXT)
         text = self.data[node.start_byte:end].decode("utf-8", "replace")
         return Unknown(text + ("..." if end < node.end_byte else ""), self.line(node))
+
+
+# A walk entry: (node, its parent's entry, the nearest enclosing chain, the nearest enclosing class node)
+_Entry = tuple[Any, Any, "Chain | None", Any]
+
+
+def _ancestor(entry: _Entry, levels: int) -> Any | None:
+    """The node ``levels`` above ``entry``'s, or None."""
+    up: _Entry | None = entry
+    for _ in range(levels):
+        up = up[1] if up is not None else None
+    return up[0] if up is not None else None
+
+
+def _is_inner_link(node: Any, parent: Any | None) -> bool:
+    """True when ``node`` is the object of a further method call (its chain is read from the outer)."""
+    return parent is not None and parent.type in _MEMBER_CALLS and parent.child_by_field_name("object") == node
+
+
+def _in_isset(entry: _Entry, data: bytes) -> bool:
+    """True when ``entry``'s node is an argument of ``isset(...)`` / ``empty(...)``."""
+    arg = _ancestor(entry, 1)
+    call = _ancestor(entry, 3) if arg is not None and arg.type == "argument" else None
+    if call is None or call.type != _FUNCTION_CALL:
+        return False
+    function = call.child_by_field_name("function")
+    return function is not None and data[function.start_byte:function.end_byte].lower() in (b"isset", b"empty")
 
 
 _ESCAPES = {"\\n": "\n", "\\t": "\t", "\\r": "\r", "\\v": "\v", "\\e": "\x1b", "\\f": "\f",

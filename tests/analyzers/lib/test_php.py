@@ -163,6 +163,12 @@ define('ABSPATH', dirname(__FILE__) . '/');
 """)
     assert [(d.name, d.value, d.line) for d in f.defines[:2]] == [("DB_NAME", "wordpress", 2), ("WP_DEBUG", False, 3)]
     assert isinstance(f.defines[2].value, Interp)
+    # a define's value read from the environment, with the default ?: or ?? gives
+    env = _file(b"<?php\ndefine('DB_HOST', getenv('WORDPRESS_DB_HOST') ?: 'db:3306');\n"
+                b"define('DB_USER', $_ENV['WORDPRESS_DB_USER'] ?? 'wp');\n")
+    assert [d.value for d in env.defines] == [
+        EnvRef("WORDPRESS_DB_HOST", "db:3306", 2, "getenv", has_default=True),
+        EnvRef("WORDPRESS_DB_USER", "wp", 3, "$_ENV", has_default=True)]
     config = _file(b"""<?php
 return [
     'default' => env('DB_CONNECTION', 'mysql'),
@@ -193,6 +199,27 @@ class Cleanup {}
         ("Route", ("/health",), 4), ("AsCronTask", ("0 3 * * *",), 12)]
     assert f.attributes[0].named == {"name": "health", "methods": ["GET"]}
     assert [(a.name, a.first, a.line) for a in f.annotations] == [("Route", "/ping", 8)]
+    method, cron = f.attributes
+    assert method.target.type == "method_declaration" and method.scope.type == "class_declaration"
+    assert cron.target.type == "class_declaration" and cron.scope == cron.target
+
+
+def test_chains_know_the_chain_they_are_written_in() -> None:
+    f = _file(b"""<?php
+Route::prefix('ops')->middleware('auth')->group(function () {
+    Route::get('/ping', fn () => 'pong');
+    Route::group(['prefix' => 'v1'], function () {
+        Route::get('/health', 'HealthController@show');
+    });
+});
+Route::get('/top', 'TopController@show');
+""")
+    by_path = {c.first.args[0]: c for c in f.chains if c.first.name == "get"}
+    assert by_path["/ping"].outer is not None and by_path["/ping"].outer.methods == ["prefix", "middleware", "group"]
+    inner = by_path["/health"].outer
+    assert inner is not None and inner.first.args == ({"prefix": "v1"}, Unknown(inner.first.args[1].text, 4))
+    assert inner.outer is by_path["/ping"].outer
+    assert by_path["/top"].outer is None
 
 
 def test_templates_broken_files_and_php5_code_are_read() -> None:
