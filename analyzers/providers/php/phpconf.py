@@ -9,7 +9,7 @@ php-fpm pools, ``php.ini``/``.user.ini``. Each gives :class:`Setting` values wit
   ``php_admin_value``/``php_flag`` -> php.ini settings. ``.htaccess`` the same (minus the vhost-only ones).
 - php-fpm pools (a ``[pool]`` section with ``pm``/``listen``): ``pm.max_children`` -> ``max_workers``,
   ``request_terminate_timeout`` -> ``request_timeout`` (and ``max_execution_time``),
-  ``php_admin_value[x]``/``php_value[x]``/``php_flag[x]`` -> php.ini settings.
+  ``php_admin_value[x]``/``php_value[x]``/``php_flag[x]`` -> php.ini settings, ``env[X]`` -> env vars.
 - ``php.ini``/``.user.ini``/``conf.d/*.ini`` of PHP: ``key = value`` (host paths left out: the image has
   its own), ``max_execution_time`` -> ``request_timeout`` too; ``extension=redis`` lines are extension needs.
 """
@@ -40,7 +40,8 @@ _SKIP_KEYS = {"extension", "zend_extension"}
 
 @dataclass(frozen=True)
 class Setting:
-    name: str  # document_root, front_controller, max_workers, request_timeout, allow_override, ini:<key>, ext
+    name: str  # document_root, front_controller, max_workers, request_timeout, allow_override, ini:<key>, ext,
+    # env ("NAME=value": never written out; the caller reports a secret one as such)
     value: str
     file: str
     line: int
@@ -61,22 +62,39 @@ def apache_files(repo: RepoView) -> list[str]:
 
 
 def apache(repo: RepoView, rel: str, htaccess: bool = False) -> list[Setting]:
-    """The settings of one Apache config file or ``.htaccess`` (empty when it is not Apache's)."""
+    """The settings of one Apache config file or ``.htaccess`` (empty when it is not Apache's). A setting
+    inside ``<Directory>`` counts only for the document root or a directory above it (``php_admin_flag
+    engine off`` for wp-content/uploads is no setting of the app), never inside ``<Files>``/``<Location
+    /x>``/``<If>``; ``SetEnv`` gives the app's env vars."""
     lines = repo.lines(rel)
     if not htaccess and not any(re.match(r"\s*(<VirtualHost|DocumentRoot|<Directory)", ln, re.I) for ln in lines):
         return []
     out: list[Setting] = []
     conf = Confidence.DECLARED
+    root: str | None = None
+    scopes: list[tuple[str, str]] = []  # (block, its argument) of the enclosing scoping blocks
     for number, raw in enumerate(lines, 1):
-        text = raw.split("#", 1)[0].strip() if not raw.strip().startswith("#") else ""
+        text = "" if raw.strip().startswith("#") else raw.strip()
         m = _DIRECTIVE.match(text)
-        if not text or m is None or m.group(1):
+        if not text or m is None:
             continue
         name, args = m.group(2).lower(), m.group(3).strip()
+        if m.group(1) == "</":
+            if scopes and scopes[-1][0] == name:
+                scopes.pop()
+            continue
+        if m.group(1) == "<":
+            if name in _SCOPES:
+                scopes.append((name, args.strip("\"'")))
+            continue
         words = args.split()
         if name == "documentroot" and words and not htaccess:
-            out.append(Setting("document_root", words[0].strip("\"'"), rel, number, conf, text))
-        elif name == "fallbackresource" and words and words[0] != "disabled":
+            root = words[0].strip("\"'").rstrip("/")
+            out.append(Setting("document_root", root, rel, number, conf, text))
+            continue
+        if not _applies(scopes, root):
+            continue
+        if name == "fallbackresource" and words and words[0] != "disabled":
             out.append(Setting("front_controller", words[0].lstrip("/"), rel, number, conf, text))
         elif name == "rewriterule" and len(words) >= 2 and _TO_INDEX.search(words[1]):
             out.append(Setting("front_controller", "index.php", rel, number, Confidence.INFERRED, text))
@@ -90,7 +108,26 @@ def apache(repo: RepoView, rel: str, htaccess: bool = False) -> list[Setting]:
             out.append(Setting("max_workers", words[0], rel, number, conf, text))
         elif name in ("php_value", "php_admin_value", "php_flag", "php_admin_flag") and len(words) >= 2:
             out += _ini(words[0], " ".join(words[1:]).strip("\"'"), rel, number, text, name.endswith("flag"))
+        elif name == "setenv" and words and re.fullmatch(r"[A-Za-z_]\w*", words[0]):
+            out.append(Setting("env", f"{words[0]}={' '.join(words[1:])}", rel, number, conf, "SetEnv"))
     return out
+
+
+_SCOPES = {"directory", "directorymatch", "location", "locationmatch", "files", "filesmatch", "if", "elseif", "else"}
+
+
+def _applies(scopes: list[tuple[str, str]], root: str | None) -> bool:
+    """Whether a directive under ``scopes`` applies to the whole app (see :func:`apache`)."""
+    for block, arg in scopes:
+        if block == "directory":
+            path = arg.rstrip("/")
+            if root is not None and not (root == path or root.startswith(path + "/")):
+                return False
+        elif block == "location" and arg.rstrip("/") == "":
+            continue
+        else:
+            return False
+    return True
 
 
 def fpm_files(repo: RepoView) -> list[str]:
@@ -120,6 +157,8 @@ def fpm_pool(repo: RepoView, rel: str) -> list[Setting]:
             out.append(Setting("ini:max_execution_time", str(seconds), rel, number, Confidence.INFERRED, text))
         elif (k := re.match(r"^php(_admin)?_(value|flag)\[([\w.]+)\]$", key)) is not None:
             out += _ini(k.group(3), value, rel, number, text, k.group(2) == "flag")
+        elif (k := re.match(r"^env\[([A-Za-z_]\w*)\]$", key)) is not None:
+            out.append(Setting("env", f"{k.group(1)}={value}", rel, number, conf, "env[]"))
     return out
 
 

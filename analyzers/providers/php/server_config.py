@@ -13,7 +13,9 @@ Facts (``language="php"``): ``document_root``, ``front_controller``, ``allow_ove
 ``php_ini``: one tuple of ``key=value`` merged per key (a pool's ``php_admin_value`` over php.ini over
 Apache's ``php_value`` over nginx's ``PHP_VALUE`` over limits derived from a body size or a timeout),
 with ``php_ini_sources`` saying where each came from; two files giving one key different values is a
-warning. Where nginx passed PHP to php-fpm over FastCGI, the web process listens on 8080 (HTTP, Apache
+warning. The env vars the legacy server handed PHP (Apache ``SetEnv``, a pool's ``env[X]``, nginx
+``fastcgi_param APP_ENV``) are env findings, a secret among them a secret finding (never its value).
+Where nginx passed PHP to php-fpm over FastCGI, the web process listens on 8080 (HTTP, Apache
 in the image), at the ``fastcgi_pass`` line: the fpm port nginx named is no longer the pod's.
 """
 
@@ -24,11 +26,13 @@ from collections.abc import Iterator
 
 from analyzers import base
 from analyzers.base import Item, Src
+from analyzers.deploy.deploy_commands import export
 from analyzers.deploy.nginx import config_files
 from analyzers.lib.nginx_parse import Directive, parse
 from analyzers.providers.php import phpconf
 from analyzers.providers.php.detect import has_php
 from analyzers.providers.php.extensions import need
+from analyzers.providers.php.frameworks import framework
 from analyzers.providers.php.phpconf import Setting
 from analyzers.providers.php.servers import PORT
 from migrator.model import Confidence
@@ -38,6 +42,12 @@ NAME = "php_server_config"
 _SINGLE = ("document_root", "front_controller", "allow_override", "max_workers", "request_timeout")
 _INTS = ("max_workers", "request_timeout")
 _INDEX = re.compile(r"^/?([\w./-]*\.php)")
+# what fastcgi_params / fastcgi.conf pass to every request (CGI/1.1 and nginx's additions)
+_CGI = frozenset({"QUERY_STRING", "REQUEST_METHOD", "CONTENT_TYPE", "CONTENT_LENGTH", "SCRIPT_NAME", "SCRIPT_FILENAME",
+                  "REQUEST_URI", "DOCUMENT_URI", "DOCUMENT_ROOT", "SERVER_PROTOCOL", "REQUEST_SCHEME", "HTTPS",
+                  "GATEWAY_INTERFACE", "SERVER_SOFTWARE", "REMOTE_ADDR", "REMOTE_PORT", "REMOTE_USER", "SERVER_ADDR",
+                  "SERVER_PORT", "SERVER_NAME", "REDIRECT_STATUS", "PATH_INFO", "PATH_TRANSLATED", "PHP_VALUE",
+                  "PHP_ADMIN_VALUE", "AUTH_USER", "REMOTE_HOST"})
 
 
 def analyze(repo: RepoView) -> Iterator[Item]:
@@ -50,9 +60,9 @@ def analyze(repo: RepoView) -> Iterator[Item]:
         settings += phpconf.ini(repo, rel)
     for rel in phpconf.apache_files(repo):
         settings += [_relative(repo, s) for s in phpconf.apache(repo, rel)]
-    for rel in sorted(f for f in repo.named(".htaccess") if f.count("/") <= 2 and not f.startswith("vendor/")):
-        settings += phpconf.apache(repo, rel, htaccess=True)
     found, passes = nginx_settings(repo)
+    roots = [s.value for s in (*settings, *found) if s.name == "document_root"]
+    settings += htaccess_settings(repo, roots)
     settings += found
     for s in settings:
         src = Src(NAME, s.file, s.line)
@@ -61,12 +71,25 @@ def analyze(repo: RepoView) -> Iterator[Item]:
             yield base.runtime(src, s.confidence, language="php", **{s.name: value})
         elif s.name == "ext":
             yield need(s.value, src, s.confidence, f"{s.why} in {s.file}")
+        elif s.name == "env":
+            name, _, raw = s.value.partition("=")
+            yield from export(name, raw, src)
     yield from _php_ini([s for s in settings if s.name.startswith("ini:")])
     if passes:
         first = passes[0]
         yield base.process("web", Src(NAME, first.file, first.line), Confidence.INFERRED, role="web", port=PORT,
                            protocol="http", reason=f"nginx passed PHP to php-fpm ({' '.join(first.args)}); in the "
                            f"image Apache with mod_php serves HTTP on {PORT}")
+
+
+def htaccess_settings(repo: RepoView, roots: list[str]) -> list[Setting]:
+    """The ``.htaccess`` of the document root (the legacy server's, else the framework's): a deeper one
+    (``wp-content/uploads/.htaccess``) is scoped to its directory."""
+    if not roots:
+        found = framework(repo)
+        roots = [found.document_root] if found is not None else ["."]
+    rel = ".htaccess" if roots[0] in (".", "") else f"{roots[0]}/.htaccess"
+    return phpconf.apache(repo, rel, htaccess=True) if repo.exists(rel) else []
 
 
 def _php_ini(settings: list[Setting]) -> Iterator[Item]:
@@ -152,10 +175,18 @@ def _site(repo: RepoView, server: Directive, inherited: list[Directive]
                     if eq and key.strip():
                         out.append(Setting(f"ini:{key.strip().lower()}", value.strip(), d.file, d.line,
                                            Confidence.DECLARED, f"fastcgi_param {d.args[0]}"))
+            elif d.name == "fastcgi_param" and len(d.args) >= 2 and _is_app_env(d.args[0]):
+                out.append(Setting("env", f"{d.args[0]}={d.args[1]}", d.file, d.line, Confidence.DECLARED,
+                                   "fastcgi_param"))
             elif d.name == "fastcgi_read_timeout" and d.args and (seconds := phpconf.duration(d.args[0])):
                 out.append(Setting("request_timeout", str(seconds), d.file, d.line, Confidence.INFERRED,
                                    f"fastcgi_read_timeout {d.args[0]}"))
     return out, passes
+
+
+def _is_app_env(name: str) -> bool:
+    """A fastcgi_param that is the app's own variable (``APP_ENV``), not a CGI one nginx always passes."""
+    return bool(re.fullmatch(r"[A-Za-z_]\w*", name)) and name not in _CGI and not name.startswith("HTTP_")
 
 
 def _last(directives: list[Directive], name: str) -> Directive | None:
