@@ -49,7 +49,7 @@ def host_files(repo: RepoView) -> list[str]:
     out: list[str] = []
     # Laravel Sail's runtime (docker/8.0/: Dockerfile, start-container, supervisord.conf) is a development
     # image that installs every extension any app might want: no fact about the legacy host
-    sail = {posixpath.dirname(f) for f in repo.named("start-container")}
+    sail = sail_dirs(repo)
     for rel in repo.files():
         base = posixpath.basename(rel)
         dirs = set(rel.split("/")[:-1])
@@ -60,6 +60,11 @@ def host_files(repo: RepoView) -> list[str]:
                 not php_source and (base.endswith(_SUFFIXES) or (dirs & _DIRS and "." not in base))):
             out.append(rel)
     return sorted(out, key=lambda f: (f.count("/"), f))[:MAX_FILES]
+
+
+def sail_dirs(repo: RepoView) -> set[str]:
+    """Directories holding Laravel Sail's published runtime (its ``start-container`` script)."""
+    return {posixpath.dirname(f) for f in repo.named("start-container")}
 
 
 def mentions(repo: RepoView) -> list[Mention]:

@@ -20,6 +20,7 @@ import posixpath
 import re
 from dataclasses import dataclass
 
+from analyzers.providers.php.hostfiles import sail_dirs
 from migrator.model import Confidence
 from migrator.repo import RepoView
 
@@ -49,12 +50,18 @@ class Setting:
     why: str  # the directive as written: "pm.max_children = 20"
 
 
+def _candidates(repo: RepoView) -> list[str]:
+    """The repo's files minus vendored trees and Laravel Sail's development runtime."""
+    sail = sail_dirs(repo)
+    return [f for f in repo.files() if not f.startswith("vendor/") and posixpath.dirname(f) not in sail]
+
+
 def apache_files(repo: RepoView) -> list[str]:
     out: list[str] = []
-    for rel in repo.files():
+    for rel in _candidates(repo):
         base = posixpath.basename(rel)
         dirs = set(rel.split("/")[:-1])
-        if rel.startswith("vendor/") or base.endswith((".php", ".ini")):
+        if base.endswith((".php", ".ini")):
             continue
         if base in ("httpd.conf", "apache2.conf", "apache.conf") or (base.endswith(".conf") and dirs & _APACHE_DIRS):
             out.append(rel)
@@ -131,7 +138,7 @@ def _applies(scopes: list[tuple[str, str]], root: str | None) -> bool:
 
 
 def fpm_files(repo: RepoView) -> list[str]:
-    return [f for f in repo.files() if f.endswith(".conf") and not f.startswith("vendor/") and (
+    return [f for f in _candidates(repo) if f.endswith(".conf") and (
         set(f.split("/")[:-1]) & _FPM_DIRS or "fpm" in posixpath.basename(f) or "pool" in posixpath.basename(f))]
 
 
@@ -163,7 +170,7 @@ def fpm_pool(repo: RepoView, rel: str) -> list[Setting]:
 
 
 def ini_files(repo: RepoView) -> list[str]:
-    return [f for f in repo.files() if not f.startswith("vendor/") and (
+    return [f for f in _candidates(repo) if (
         posixpath.basename(f) in ("php.ini", ".user.ini", "php-production.ini", "custom.ini")
         or (f.endswith(".ini") and set(f.split("/")[:-1]) & {"php", "conf.d", "php.d"}))]
 

@@ -9,8 +9,9 @@ app: ``@php artisan package:discover``, ``bin/console``, Flex's ``@auto-scripts`
 app's own namespace: the image installs ``--no-scripts`` before the code and runs them after it);
 ``framework``, ``framework_version``, ``document_root``, ``front_controller``, ``console``
 (:mod:`.frameworks`). Extensions are ``system_package`` findings (:mod:`.extensions`). Problems with the
-manifest or the lock are warnings; a lock that may not match composer.json (its ``content-hash``, computed
-as Composer 2 does, differs) is a warning that says it is not verified. Unless a deploy file declares a
+manifest or the lock are warnings; so is a lock whose ``content-hash`` is not composer.json's (computed as
+Composer 2's ``Locker::getContentHash`` does: checked against Composer 2.5), and a lock without one (a
+Composer 1 lock: not verified). Unless a deploy file declares a
 web command, the web process is the image's Apache (``apache2-foreground`` on 8080, DEFAULT).
 """
 
@@ -81,9 +82,9 @@ def _lock(repo: RepoView, c: Composer) -> Iterator[Item]:
                            "(a Composer 1 lock?): whether the lock is up to date is not verified")
     elif computed != c.content_hash.value:
         yield base.warning(Src(NAME, c.lockfile, c.content_hash.line),
-                           "composer.lock's content-hash is not the one computed here from composer.json: the lock "
-                           "may be out of date (not verified: `composer validate` says for sure); the image "
-                           "installs what the lock says")
+                           "composer.lock is not up to date with composer.json (its content-hash is another "
+                           "composer.json's): the image installs what the lock says; run composer update --lock "
+                           "and commit the lock")
 
 
 def content_hash(text: str) -> str | None:
