@@ -51,6 +51,8 @@ STEP_RULES: tuple[StepRule, ...] = (
     _rule(H, r"(^|[\s/])(systemctl|service)\s+(\S+\s+)?(reload|restart)\s+(apache2|httpd)\b|"
           r"(^|[\s/])(systemctl|service)\s+(apache2|httpd)\s+(reload|restart)\b",
           ROLLOUT_WHY.format("reloads Apache on the host"), 6),
+    _rule(H, r"(^|[\s/])(apachectl|apache2ctl|httpd)\s+(-k\s+)?(graceful|restart|graceful-stop|configtest|-t)\b",
+          ROLLOUT_WHY.format("restarts or checks the host's Apache (with mod_php, the app's server)"), 7),
     _rule(H, r"(^|[\s/])composer(\.phar)?\s+(\S+\s+)*?(install|update|dump-autoload|dumpautoload|require|"
           r"run-script\s+post-\S+|self-update|clear-cache|global\s+require)\b",
           "composer install: done in the image build from composer.lock (--no-dev --optimize-autoloader "

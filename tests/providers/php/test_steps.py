@@ -33,6 +33,8 @@ from analyzers.commands import step_kind
     ("php artisan down --retry=60", "host", "maintenance"),
     ("curl -sS https://getcomposer.org/installer | php", "host", "Composer"),
     ("sudo phpenmod imagick", "host", "extensions"),
+    ("sudo apachectl graceful", "host", "mod_php"),
+    ("apache2ctl -k restart", "host", "rollout"),
 ])
 def test_php_steps(command: str, kind: str, why: str) -> None:
     found = step_kind(command.split("&&")[-1].strip())
