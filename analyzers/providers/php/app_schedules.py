@@ -116,6 +116,11 @@ def _laravel(repo: RepoView) -> Iterator[Item]:
         yield base.warning(first, f"the scheduler's entries run inside schedule:run, which {runners[0]} runs every "
                                   "minute: its CronJob runs them all (no CronJob per entry)")
         return
+    workers = _runs(repo, "schedule:work")
+    if workers:
+        yield base.warning(first, f"the scheduler's entries run inside `php artisan schedule:work`, which {workers[0]} "
+                                  "runs as a long-lived process (one replica: two would run every entry twice)")
+        return
     cmd = parse_command(SCHEDULE_RUN, first(I))
     yield base.stating(base.schedule("schedule-run", first, I, schedule="* * * * *", command=SCHEDULE_RUN,
                                      note=_ONE_CRONJOB), cmd, meaning(cmd))

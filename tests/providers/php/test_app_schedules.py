@@ -114,6 +114,15 @@ def test_no_schedule_run_of_its_own_when_a_crontab_runs_it(run_analyzer):
     assert any("deploy/crontab runs every minute" in w.message for w in r.warnings)
 
 
+def test_schedule_work_in_a_supervisor_config_is_the_runner(run_analyzer):
+    files = dict(LARAVEL)
+    files["deploy/supervisor/scheduler.conf"] = (
+        "[program:scheduler]\ncommand=php /var/www/shop/artisan schedule:work\nnumprocs=1\n")
+    r = run_analyzer(app_schedules, files)
+    assert "schedule-run" not in r.keys(S)
+    assert any("schedule:work" in w.message and "scheduler.conf" in w.message for w in r.warnings)
+
+
 def test_a_readme_mention_is_not_a_crontab(run_analyzer):
     files = dict(LARAVEL)
     files["README.md"] = "Add `* * * * * php artisan schedule:run` to cron.\n"
