@@ -58,10 +58,11 @@ _NOTED = {"withoutOverlapping": "withoutOverlapping (a cache lock: the next run 
           "runInBackground": "runInBackground (schedule:run does not wait for it)",
           "evenInMaintenanceMode": "evenInMaintenanceMode"}
 _OUTPUT = frozenset({"sendOutputTo", "appendOutputTo"})
-# files of a repo that run commands on the legacy host: crontabs, deploy scripts and tool configs
-_RUNNERS = re.compile(r"(^|/)([^/]*cron[^/]*|[^/]*deploy[^/]*|Envoy\.blade\.php|Procfile|Makefile|Dockerfile[^/]*"
-                      r"|docker-compose[^/]*|supervisor[^/]*|[^/]*\.sh|[^/]*\.ya?ml|[^/]*\.conf|[^/]*\.ini)$",
-                      re.IGNORECASE)
+# files of a repo that run commands on the legacy host: crontabs (deploy/cron/shop, etc/cron.d/app), deploy
+# scripts and tool configs; a directory so named counts for every file in it
+_RUNNERS = re.compile(r"(^|/)[^/]*(cron|deploy|supervisor|ansible|provision|forge|ebextensions|systemd)[^/]*(/|$)"
+                      r"|(^|/)(Envoy\.blade\.php|Procfile|Makefile|Dockerfile[^/]*|docker-compose[^/]*|[^/]*\.sh"
+                      r"|[^/]*\.ya?ml|[^/]*\.conf|[^/]*\.ini)$", re.IGNORECASE)
 _NOT_RUNNERS = re.compile(r"(^|/)(vendor|node_modules|tests?|storage|var|\.git)/|^config/(packages|routes)/")
 _MAX_RUNNER_FILES = 2000
 
@@ -95,6 +96,7 @@ class Entry:
 def _laravel(repo: RepoView) -> Iterator[Item]:
     names: set[str] = set()
     first: Src | None = None
+    timezone = _app_timezone(repo)
     for rel in LARAVEL_FILES:
         if not repo.exists(rel):
             continue
@@ -106,6 +108,9 @@ def _laravel(repo: RepoView) -> Iterator[Item]:
             if chain.first.lname not in _KINDS:
                 continue
             entry = _entry(chain)
+            if entry.timezone is None and timezone is not None:
+                entry.timezone = timezone[0]
+                entry.notes.append(f"in the app's timezone {timezone[0]} ({timezone[1]})")
             src = Src(NAME, rel, entry.line)
             first = first or Src(NAME, rel, _schedule_line(parsed) or entry.line)
             yield from _entry_findings(entry, src, names)
@@ -131,6 +136,23 @@ def _laravel(repo: RepoView) -> Iterator[Item]:
 _ONE_CRONJOB = ("One schedule:run CronJob, not one per entry: Laravel decides each minute which entries are due "
                 "(their timezone, between/when filters, withoutOverlapping/onOneServer locks); a CronJob per "
                 "entry as well would run each twice")
+
+
+def _app_timezone(repo: RepoView) -> tuple[str, str] | None:
+    """(timezone, where) the scheduler reads its entries in: ``config/app.php``'s ``schedule_timezone``, else
+    its ``timezone`` (UTC, Laravel's default, is no news)."""
+    rel = "config/app.php"
+    parsed = PhpFile.parse(repo.read_bytes(rel) or b"") if repo.exists(rel) else None
+    returned = parsed.returned() if parsed is not None else None
+    if not isinstance(returned, dict):
+        return None
+    for key in ("schedule_timezone", "timezone"):
+        value = returned.get(key)
+        line = value.line if isinstance(value, php.EnvRef) else None
+        value = value.default if isinstance(value, php.EnvRef) else value
+        if isinstance(value, str) and value and value != "UTC":
+            return value, f"{rel}{':' + str(line) if line else ''} '{key}'"
+    return None
 
 
 def _schedule_line(parsed: PhpFile) -> int | None:
