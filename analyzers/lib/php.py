@@ -368,7 +368,8 @@ class PhpFile:
                 self._compared(node)
             elif kind == "namespace_use_clause":
                 self._use(node, parent)
-            stack.extend((child, entry, outer, cls) for child in reversed(node.children))
+            # anonymous tokens ("(", "=>", ";") hold nothing to read: operators are read through their fields
+            stack.extend((child, entry, outer, cls) for child in reversed(node.named_children))
 
     def _function_call(self, node: Any, parent: Any | None) -> int:
         call = self._call(node, node.child_by_field_name("function"))

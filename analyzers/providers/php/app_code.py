@@ -53,8 +53,8 @@ from migrator.secrets import is_placeholder, is_secret_name
 
 NAME = "php_code"
 
-MAX_FILES = 4000  # PHP files read per repo: a large app has a few thousand of its own
-MAX_TOTAL_BYTES = 48 * 1024 * 1024
+MAX_FILES = 3000  # PHP files read per repo: a large app has a few thousand of its own
+MAX_TOTAL_BYTES = 24 * 1024 * 1024  # parsed and walked at about 0.5 MB/s on a busy core
 MAX_WARNINGS = 50  # per kind of warning (env() outside config/): the rest are counted in one more
 # directories that are never the app's own code: dependencies, tests, caches, WordPress core
 _NOT_APP = re.compile(r"(^|/)(vendor|node_modules|tests?|spec|storage|var|cache|\.git)/|^bootstrap/cache/"
