@@ -260,6 +260,9 @@ class PhpFile:
         self.defines: list[Define] = []
         self.env_reads: list[EnvRef] = []
         self.attributes: list[Attribute] = []
+        self.creations: list[Call] = []  # new PDO('mysql:...'), new StreamHandler($path): the class as the name
+        self.compared: list[tuple[str, int]] = []  # '/healthz' in $path === '/healthz', case '/healthz':
+        self.uses: dict[str, str] = {}  # class imports: alias -> fully qualified name (use Predis\Client as Redis)
         self.annotations: list[Annotation] = []
         self.truncated = False
         self._index()
@@ -356,7 +359,17 @@ class PhpFile:
                     self.attributes.append(attr)
             elif kind == "class_declaration":
                 cls = node
-            stack.extend((child, entry, outer, cls) for child in reversed(node.children))
+            elif kind == "object_creation_expression":
+                created = self._creation(node)
+                if created is not None:
+                    self.creations.append(created)
+                    items += 1
+            elif kind in ("binary_expression", "case_statement"):
+                self._compared(node)
+            elif kind == "namespace_use_clause":
+                self._use(node, parent)
+            # anonymous tokens ("(", "=>", ";") hold nothing to read: operators are read through their fields
+            stack.extend((child, entry, outer, cls) for child in reversed(node.named_children))
 
     def _function_call(self, node: Any, parent: Any | None) -> int:
         call = self._call(node, node.child_by_field_name("function"))
@@ -399,6 +412,52 @@ class PhpFile:
             current = obj
         links.reverse()
         return Chain(receiver, static, tuple(links), links[0].line, node, outer)
+
+    def _creation(self, node: Any) -> Call | None:
+        """``new Foo(args)`` as a call named ``Foo`` (an anonymous class is none)."""
+        name = next((c for c in node.named_children if c.type in ("name", "qualified_name")), None)
+        if name is None:
+            return None
+        arguments = next((c for c in node.named_children if c.type == "arguments"), None)
+        args, named = self._arguments(arguments)
+        return Call(self.text(name).lstrip("\\"), args, self.line(node), named, node)
+
+    def resolve(self, name: str) -> str:
+        r"""The fully qualified class ``name`` stands for through the file's ``use`` imports (``Redis`` after
+        ``use Predis\Client as Redis`` is ``Predis\Client``); as written (without a leading ``\``) otherwise."""
+        if name.startswith("\\"):
+            return name[1:]
+        head, _, rest = name.partition("\\")
+        full = self.uses.get(head)
+        if full is None:
+            return name
+        return f"{full}\\{rest}" if rest else full
+
+    def _use(self, node: Any, parent: Any | None) -> None:
+        kinds = {c.type for c in node.children} | ({c.type for c in parent.children} if parent is not None else set())
+        if "function" in kinds or "const" in kinds:
+            return  # use function Foo\bar; use const Foo\BAR
+        names = [c for c in node.named_children if c.type in ("qualified_name", "name")]
+        if not names:
+            return
+        full = self.text(names[0]).lstrip("\\")
+        alias = self.text(names[1]) if len(names) > 1 else full.rsplit("\\", 1)[-1]
+        self.uses[alias] = full
+
+    def _compared(self, node: Any) -> None:
+        """The string literal a value is compared with (``===``/``==``) or a ``case`` label is."""
+        if node.type == "case_statement":
+            sides = [c for c in node.named_children[:1] if c.type in _STRINGS]
+        else:
+            op = node.child_by_field_name("operator")
+            if op is None or op.type not in ("==", "==="):
+                return
+            sides = [c for c in (node.child_by_field_name("left"), node.child_by_field_name("right"))
+                     if c is not None and c.type in _STRINGS]
+        for side in sides:
+            value = self.value(side)
+            if isinstance(value, str):
+                self.compared.append((value, self.line(side)))
 
     def _call(self, node: Any, name_node: Any | None) -> Call | None:
         if name_node is None:

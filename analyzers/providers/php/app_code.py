@@ -43,7 +43,7 @@ from analyzers import base
 from analyzers.base import D, H, I, Item, Src
 from analyzers.deploy import dotenv
 from analyzers.lib import php
-from analyzers.lib.php import Attribute, Chain, Const, EnvRef, Interp, PhpFile, PhpValue, Unknown
+from analyzers.lib.php import Attribute, Call, Chain, Const, EnvRef, Interp, PhpFile, PhpValue, Unknown
 from analyzers.providers.php.composer import composer
 from analyzers.providers.php.frameworks import Framework, framework
 from analyzers.providers.python.python_routes import judge
@@ -53,8 +53,8 @@ from migrator.secrets import is_placeholder, is_secret_name
 
 NAME = "php_code"
 
-MAX_FILES = 4000  # PHP files read per repo: a large app has a few thousand of its own
-MAX_TOTAL_BYTES = 48 * 1024 * 1024
+MAX_FILES = 3000  # PHP files read per repo: a large app has a few thousand of its own
+MAX_TOTAL_BYTES = 24 * 1024 * 1024  # parsed and walked at about 0.5 MB/s on a busy core
 MAX_WARNINGS = 50  # per kind of warning (env() outside config/): the rest are counted in one more
 # directories that are never the app's own code: dependencies, tests, caches, WordPress core
 _NOT_APP = re.compile(r"(^|/)(vendor|node_modules|tests?|spec|storage|var|cache|\.git)/|^bootstrap/cache/"
@@ -67,7 +67,8 @@ _SERVER_VARS = re.compile(r"^(HTTP_|REQUEST_|SERVER_|REMOTE_|SCRIPT_|PHP_|REDIRE
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _TRIGGERS = (b"getenv", b"env(", b"$_ENV", b"$_SERVER", b"%env(", b"define", b"Route", b"->get(", b"file_put_contents",
              b"fopen", b"mkdir", b"move_uploaded_file", b"error_log", b"Redis", b"Memcache", b"->map(",
-             b"withRouting", b"addRoute")
+             b"withRouting", b"addRoute", b"PDO", b"mysql", b"pg_connect", b"register_rest_route", b"Handler",
+             b"=== '/", b'=== "/', b"case '/", b'case "/', b"== '/", b"Predis", b"AMQP", b"MongoDB")
 
 # Composer packages that need a backing service
 PACKAGES: Mapping[str, str] = {
@@ -105,12 +106,12 @@ def analyze(repo: RepoView) -> Iterator[Item]:
     yield from _code_env(fw, files)
     yield from _symfony_yaml(repo, yaml_refs)
     yield from _app_secrets(fw, files, yaml_refs)
-    wp_config = next((f for f in files if posixpath.basename(f.rel) == _WP_CONFIG), None)
+    wp_config = next((f for f in files if posixpath.basename(f.rel) == _WP_CONFIG and f.rel.count("/") <= 1), None)
     if wp_config is not None:
         yield from _wordpress_config(wp_config)
     yield from _services(repo, fw, files, templates)
     yield from _health(repo, fw, files)
-    yield from _writable(repo, fw)
+    yield from _writable(repo, fw, wp_config)
     yield from _code_writes(fw, files)
 
 
@@ -202,9 +203,16 @@ def scalar(value: PhpValue) -> str | None:
     return value if isinstance(value, str) else None
 
 
+# a connection URL/DSN carries its credentials (mysql://user:password@db/shop): the variable is a secret
+_CREDENTIAL_URL = re.compile(r"^(DATABASE|DB|REDIS|MONGO\w*|AMQP|RABBITMQ|MESSENGER_TRANSPORT|MAILER|QUEUE|CACHE"
+                             r"|ELASTICSEARCH|MEMCACHED)_(URL|DSN|URI)$")
+
+
 def env_findings(ref: EnvRef, src: Src, secret: bool | None = None) -> Iterator[Item]:
     """An env read (DECLARED) and its literal default (HEURISTIC); a default that is a real secret is
     reported by file and line only."""
+    if secret is None and _CREDENTIAL_URL.match(ref.name):
+        secret = True
     yield base.env_var(ref.name, src, D, secret=secret)
     default = scalar(ref.default) if ref.has_default else None
     if secret or not default:
@@ -352,13 +360,14 @@ def _table_prefix(parsed: PhpFile) -> tuple[str, int] | None:
 def _services(repo: RepoView, fw: Framework | None, files: list[Source],
               templates: Mapping[str, tuple[str, str, int]]) -> Iterator[Item]:
     kinds: set[str] = set()
+    config = {s.rel: s.parsed for s in files if s.rel.startswith("config/")}
+    client = _redis_client(repo, config, templates, files)
 
     def add(kind: str, src: Src, confidence: Confidence, note: str) -> Iterator[Item]:
         if kind not in kinds:
             kinds.add(kind)
-            yield base.service(kind, src, confidence, note=note)
+            yield base.service(kind, src, confidence, note=note, client=client if kind == "redis" else None)
 
-    config = {s.rel: s.parsed for s in files if s.rel.startswith("config/")}
     yield from _database(repo, fw, config, templates, add)
     defaults = {r.name: (scalar(r.default), s.rel, r.line) for s in files for r in s.parsed.env_reads
                 if r.has_default and scalar(r.default)}
@@ -370,28 +379,82 @@ def _services(repo: RepoView, fw: Framework | None, files: list[Source],
     for name, kind in (("REDIS_HOST", "redis"), ("REDIS_URL", "redis"), ("MEMCACHED_HOST", "memcached")):
         if name in reads and (fw is None or fw.name != "laravel"):  # Laravel's stock config reads them all
             yield from add(kind, Src(NAME, *reads[name]), I, f"the code reads {name}")
+        # Laravel's stock .env.example lists REDIS_HOST=127.0.0.1 whether the app uses Redis or not: a host of
+        # its own says it does
+        found = templates.get(name)
+        if found is not None and name.endswith("_HOST") and found[0] not in ("127.0.0.1", "localhost", "null"):
+            yield from add(kind, Src(NAME, found[1], found[2]), I, f"{name}={found[0]}")
     for name, found in templates.items():
         scheme = found[0].strip("'\"").split("://", 1)[0].lower() if "://" in found[0] else ""
         if scheme in _SCHEMES and name.endswith(("_URL", "_DSN", "_HOST")):
             yield from add(_SCHEMES[scheme], Src(NAME, found[1], found[2]), I, f"{name} is a {scheme}:// URL")
     for source in files:
-        text = source.parsed.data
-        for needle, kind, note in ((b"new \\Redis(", "redis", "phpredis client"),
-                                   (b"new Redis(", "redis", "phpredis client"),
-                                   (b"new Predis\\Client", "redis", "predis client"),
-                                   (b"new \\Predis\\Client", "redis", "predis client"),
-                                   (b"new Memcached(", "memcached", "Memcached client"),
-                                   (b"new \\Memcached(", "memcached", "Memcached client")):
-            at = text.find(needle)
-            if at >= 0:
-                yield from add(kind, Src(NAME, source.rel, text.count(b"\n", 0, at) + 1), I, note)
+        for kind, line, note in _code_services(source.parsed):
+            yield from add(kind, Src(NAME, source.rel, line), I, note)
+    if any(s.parsed.resolve(c.name) == "PDO" for s in files for c in s.parsed.creations):
+        for source in files:  # the DSN may be built in another file than the one that connects (a Config class)
+            m = _DSN.search(source.parsed.data)
+            if m is not None:
+                scheme = m.group(1).decode()
+                kind = {"pgsql": "postgres", "sqlsrv": "sqlserver"}.get(scheme, scheme)
+                line = source.parsed.data.count(b"\n", 0, m.start()) + 1
+                yield from add(kind, Src(NAME, source.rel, line), I, f"PDO DSN {scheme}:")
+                break
     c = composer(repo)
     for package, kind in PACKAGES.items():
         where = c.where(package) if c.has(package) else None
         if where is not None:
             yield from add(kind, Src(NAME, where.file, where.line), I, f"depends on {package}")
     if fw is not None and fw.name == "wordpress":
-        yield from add("mysql", Src(NAME, fw.file, fw.line), I, "WordPress stores everything in MySQL/MariaDB")
+        wp_config = next((s for s in files if posixpath.basename(s.rel) == _WP_CONFIG), None)
+        host = next((d.line for d in wp_config.parsed.defines if d.name == "DB_HOST"), None) if wp_config else None
+        src = Src(NAME, wp_config.rel, host) if wp_config is not None else Src(NAME, fw.file, fw.line)
+        yield from add("mysql", src, I, "WordPress stores everything in MySQL/MariaDB")
+
+
+def _redis_client(repo: RepoView, config: Mapping[str, PhpFile], templates: Mapping[str, tuple[str, str, int]],
+                  files: list[Source]) -> str | None:
+    """The Redis client the app talks through: ``phpredis`` (the redis extension) or ``predis`` (a Composer
+    package): REDIS_CLIENT, Laravel's ``'redis' => ['client' => ...]``, the code's ``new Redis()``, predis."""
+    if "REDIS_CLIENT" in templates:
+        return templates["REDIS_CLIENT"][0].lower()
+    parsed = config.get("config/database.php")
+    returned = parsed.returned() if parsed is not None else None
+    section = returned.get("redis") if isinstance(returned, dict) else None
+    chosen = section.get("client") if isinstance(section, dict) else None
+    chosen = chosen.default if isinstance(chosen, EnvRef) else chosen
+    if isinstance(chosen, str) and chosen in ("predis", "phpredis"):
+        return chosen
+    clients = {note for s in files for kind, _, note in _code_services(s.parsed) if kind == "redis"}
+    if "phpredis client" in clients:
+        return "phpredis"
+    return "predis" if "predis client" in clients or composer(repo).has("predis/predis") else None
+
+
+_CLIENTS: Mapping[str, tuple[str, str]] = {
+    "Redis": ("redis", "phpredis client"), "RedisCluster": ("redis", "phpredis client"),
+    "Predis\\Client": ("redis", "predis client"), "Memcached": ("memcached", "Memcached client"),
+    "Memcache": ("memcached", "Memcache client"), "mysqli": ("mysql", "mysqli connection"),
+    "MongoDB\\Client": ("mongodb", "MongoDB client"), "MongoDB\\Driver\\Manager": ("mongodb", "MongoDB client"),
+    "PhpAmqpLib\\Connection\\AMQPStreamConnection": ("rabbitmq", "AMQP connection"),
+}
+_CONNECT_FUNCTIONS: Mapping[str, str] = {"mysqli_connect": "mysql", "mysql_connect": "mysql", "mysql_pconnect": "mysql",
+                                         "mysqli_real_connect": "mysql", "pg_connect": "postgres",
+                                         "pg_pconnect": "postgres"}
+_DSN = re.compile(rb"""['"](mysql|pgsql|sqlsrv|mongodb|redis):""")
+
+
+def _code_services(parsed: PhpFile) -> Iterator[tuple[str, int, str]]:
+    """(kind, line, note) of each backing service the code connects to: a client class it creates (through
+    its ``use`` imports: ``use Predis\\Client as Redis``), ``mysqli_connect``/``pg_connect``."""
+    for created in parsed.creations:
+        full = parsed.resolve(created.name)
+        if full in _CLIENTS:
+            kind, note = _CLIENTS[full]
+            yield kind, created.line, note
+    for call in parsed.calls:
+        if call.lname in _CONNECT_FUNCTIONS:
+            yield _CONNECT_FUNCTIONS[call.lname], call.line, f"{call.name}()"
 
 
 def _database(repo: RepoView, fw: Framework | None, config: Mapping[str, PhpFile],
@@ -486,6 +549,13 @@ def _routes(repo: RepoView, fw: Framework | None, files: list[Source]) -> Iterat
                 name = attr.named.get("name")
                 yield (_joined_path(_class_prefix(parsed, attr), str(attr.arg(0, "path"))),
                        name if isinstance(name, str) else None, Src(NAME, source.rel, attr.line))
+        for call in parsed.function_calls("register_rest_route"):
+            namespace, route = call.arg(0), call.arg(1)
+            if isinstance(namespace, str) and isinstance(route, str):  # WordPress's REST API lives under /wp-json
+                yield _joined_path(f"wp-json/{namespace}", route), None, Src(NAME, source.rel, call.line)
+        for text, line in parsed.compared:  # a hand-written router: $path === '/healthz', case '/healthz':
+            if text.startswith("/") and len(text) > 1:
+                yield text, None, Src(NAME, source.rel, line)
         for note in parsed.annotations:
             if note.name.rsplit("\\", 1)[-1] == "Route" and note.first is not None:
                 yield note.first, note.text, Src(NAME, source.rel, note.line)
@@ -560,18 +630,22 @@ def _yaml_routes(repo: RepoView) -> Iterator[tuple[str, str | None, Src]]:
 # -- writable directories ------------------------------------------------------------------------------
 
 
-def _writable(repo: RepoView, fw: Framework | None) -> Iterator[Item]:
+def _writable(repo: RepoView, fw: Framework | None, wp_config: Source | None) -> Iterator[Item]:
     if fw is None:
         return
     src = Src(NAME, fw.file, fw.line)
     if fw.name == "laravel":
-        yield base.volume("storage/app/public", src, I, purpose="uploads", relative_to="repo",
+        public = _line_at(repo, "config/filesystems.php", "storage_path('app/public')") or src
+        yield base.volume("storage/app/public", public, I, purpose="uploads", relative_to="repo",
                           written_by="Laravel's public disk (Storage::disk('public'), served through storage:link)")
-        yield base.volume("storage/logs", src, I, purpose="logs", storage="emptyDir", relative_to="repo",
+        logs = _line_at(repo, "config/logging.php", "storage_path('logs/") or src
+        yield base.volume("storage/logs", logs, I, purpose="logs", storage="emptyDir", relative_to="repo",
                           written="storage/logs/laravel.log",
                           written_by="Laravel's single/daily log channels (LOG_CHANNEL=stderr sends logs to stdout)")
-        for part in ("cache", "sessions", "views"):
-            yield base.volume(f"storage/framework/{part}", src, I, purpose=f"framework-{part}", storage="emptyDir",
+        for part, config in (("cache", "config/cache.php"), ("sessions", "config/session.php"),
+                             ("views", "config/view.php")):
+            at = _line_at(repo, config, f"framework/{part}") or src
+            yield base.volume(f"storage/framework/{part}", at, I, purpose=f"framework-{part}", storage="emptyDir",
                               relative_to="repo", written_by=f"Laravel (storage/framework/{part}: compiled views, "
                                                              "file cache and sessions; the directory must exist)")
         yield base.volume("bootstrap/cache", src, I, purpose="bootstrap-cache", storage="emptyDir",
@@ -587,12 +661,27 @@ def _writable(repo: RepoView, fw: Framework | None) -> Iterator[Item]:
                                                          "to stdout)")
     elif fw.name == "wordpress":
         content = _wp_content(repo, fw)
+        defines = {d.name: d for d in wp_config.parsed.defines} if wp_config is not None else {}
+        src = Src(NAME, wp_config.rel) if wp_config is not None else src
         yield base.volume(f"{content}/uploads", src, I, purpose="uploads", relative_to="repo",
                           written_by="WordPress media uploads")
-        yield base.volume(f"{content}/cache", src, H, purpose="cache", storage="emptyDir", relative_to="repo",
-                          written_by="page-cache plugins (W3 Total Cache, WP Super Cache)")
-        yield base.warning(src, "WordPress updates core, plugins and themes into its own files: the image's are "
-                                "read-only; set define('DISALLOW_FILE_MODS', true) and update by rebuilding the image")
+        cache = defines.get("WP_CACHE")
+        if (cache is not None and cache.value is True) or repo.exists(f"{content}/advanced-cache.php"):
+            at = src.at(cache.line) if cache is not None else Src(NAME, f"{content}/advanced-cache.php")
+            yield base.volume(f"{content}/cache", at, I, purpose="cache", storage="emptyDir", relative_to="repo",
+                              written_by="the page cache (WP_CACHE / advanced-cache.php)")
+        mods = defines.get("DISALLOW_FILE_MODS")
+        if mods is None or mods.value is not True:
+            yield base.warning(src, "WordPress updates core, plugins and themes into its own files: the image's are "
+                                    "read-only; set define('DISALLOW_FILE_MODS', true) and update by rebuilding it")
+
+
+def _line_at(repo: RepoView, rel: str, needle: str) -> Src | None:
+    """Where ``needle`` is first written in ``rel`` (a config line that names a directory), or None."""
+    for number, line in enumerate(repo.lines(rel) if repo.exists(rel) else [], 1):
+        if needle in line.replace('"', "'") and not line.lstrip().startswith(("//", "#", "*")):
+            return Src(NAME, rel, number)
+    return None
 
 
 def _wp_content(repo: RepoView, fw: Framework) -> str:
@@ -619,7 +708,7 @@ def _code_writes(fw: Framework | None, files: list[Source]) -> Iterator[Item]:
     covered = _covered(fw)
     best: dict[str, Item] = {}
     for source in files:
-        for call in source.parsed.calls:
+        for call in [*source.parsed.calls, *_log_handlers(source.parsed)]:
             index = _WRITE_CALLS.get(call.lname)
             if index is None or index >= len(call.args):
                 continue
@@ -644,6 +733,21 @@ def _code_writes(fw: Framework | None, files: list[Source]) -> Iterator[Item]:
                 relative_to=None if directory.startswith("/") else "repo", written=path,
                 written_by=f"{call.name} ({source.rel}:{call.line})"))
     yield from best.values()
+
+
+_LOG_HANDLERS = frozenset({"Monolog\\Handler\\StreamHandler", "Monolog\\Handler\\RotatingFileHandler"})
+
+
+def _log_handlers(parsed: PhpFile) -> Iterator[Call]:
+    """Monolog's file handlers as ``error_log(msg, 3, path)`` writes: ``new StreamHandler($path)`` appends to
+    ``$path`` (through an env read, its default: ``getenv('LOG_FILE') ?: __DIR__.'/../var/log/app.log'``)."""
+    for created in parsed.creations:
+        if parsed.resolve(created.name) not in _LOG_HANDLERS or not created.args:
+            continue
+        path = created.args[0].default if isinstance(created.args[0], EnvRef) else created.args[0]
+        if isinstance(path, str) and path.startswith("php://"):
+            continue
+        yield Call("error_log", ("", 3, path), created.line, {}, created.node)
 
 
 def _covered(fw: Framework | None) -> tuple[str, ...]:
@@ -694,7 +798,8 @@ def _base_of(part: PhpValue, here: str) -> str | None:
     if isinstance(part, Unknown):
         m = _DIRNAME.match(part.text)
         if m:
-            levels = int(m.group(2) or 1) - (1 if m.group(1) == "__DIR__" else 0)
+            # dirname(__FILE__) is the file's directory, dirname(__DIR__) its parent; a second argument climbs more
+            levels = int(m.group(2) or 1) - (1 if m.group(1) == "__FILE__" else 0)
             out = here
             for _ in range(levels):
                 out = posixpath.dirname(out)

@@ -284,3 +284,25 @@ def test_grammar_registered_for_php_files() -> None:
             treesitter._GRAMMARS.clear()
             treesitter._GRAMMARS.update(monkeypatched)
             treesitter.language.cache_clear()
+
+
+def test_creations_comparisons_and_use_imports() -> None:
+    f = _file(b"""<?php
+namespace App;
+
+use Predis\\Client as Redis;
+use Monolog\\Handler\\StreamHandler;
+use function Foo\\helper;
+
+$r = new Redis(['host' => getenv('REDIS_HOST')]);
+$h = new \\Monolog\\Handler\\RotatingFileHandler(__DIR__ . '/logs/app.log');
+$anon = new class { };
+switch ($path) { case '/healthz': break; case 7: break; }
+if ($path === '/ready' || 'x' == $y || $a != '/no') {}
+""")
+    assert [(c.name, c.line) for c in f.creations] == [("Redis", 8), ("Monolog\\Handler\\RotatingFileHandler", 9)]
+    assert f.creations[0].args == ({"host": EnvRef("REDIS_HOST", None, 8, "getenv")},)
+    assert f.uses == {"Redis": "Predis\\Client", "StreamHandler": "Monolog\\Handler\\StreamHandler"}
+    assert f.resolve("Redis") == "Predis\\Client" and f.resolve("\\Redis") == "Redis"
+    assert f.resolve("StreamHandler") == "Monolog\\Handler\\StreamHandler" and f.resolve("PDO") == "PDO"
+    assert f.compared == [("/healthz", 11), ("/ready", 12), ("x", 12)]

@@ -139,6 +139,22 @@ def test_laravel_services_from_the_template_and_the_config(run_analyzer):
     assert (mysql.source.file, mysql.source.line, mysql.fields["note"]) == (".env.example", 5, "DB_CONNECTION=mysql")
     redis = r.one(SV, "redis")
     assert (redis.source.file, redis.source.line) == (".env.example", 9)
+    assert redis.fields["client"] == "predis"  # config/database.php 'redis' => ['client' => 'predis']
+
+
+def test_laravel_redis_host_of_its_own_is_redis_and_the_stock_one_is_not(run_analyzer):
+    files = {k: v for k, v in LARAVEL.items() if k != "composer.json"}
+    files["composer.json"] = '{"require": {"laravel/framework": "5.5.*"}}\n'
+    files[".env.example"] = "DB_CONNECTION=pgsql\nCACHE_DRIVER=file\nREDIS_HOST=127.0.0.1\nREDIS_CLIENT=phpredis\n"
+    r = run_analyzer(app_code, files)
+    assert r.keys(SV) == ["postgres"]
+    # the same tree rewritten: a Redis host of the app's own
+    files[".env.example"] = "DB_CONNECTION=pgsql\nREDIS_HOST=redis.internal\nREDIS_CLIENT=phpredis\n"
+    r = run_analyzer(app_code, files)
+    assert r.keys(SV) == ["postgres", "redis"]
+    redis = r.one(SV, "redis")
+    assert (redis.source.line, redis.fields["client"], redis.fields["note"]) == (
+        2, "phpredis", "REDIS_HOST=redis.internal")
 
 
 def test_laravel_services_without_a_template_from_the_config_default(run_analyzer):
@@ -262,9 +278,20 @@ def test_wordpress_services_and_volumes(run_analyzer):
     assert r.keys(SV) == ["mysql"]
     volumes = {v.key: (v.fields.get("storage"), v.fields.get("purpose")) for v in r.of(V)}
     assert volumes["wp-content/uploads"] == (None, "uploads")
-    assert volumes["wp-content/cache"] == ("emptyDir", "cache")
+    assert "wp-content/cache" not in volumes  # no page cache: WP_CACHE is not set
     assert volumes["wp-content/themes/shop/logs"] == ("emptyDir", "logs")
     assert any("DISALLOW_FILE_MODS" in w.message for w in r.warnings)
+
+
+def test_wordpress_page_cache_and_file_mods_off(run_analyzer):
+    files = dict(WORDPRESS)
+    files["wp-config.php"] = WP_CONFIG.replace("define('WP_DEBUG', true);",
+                                               "// define('WP_CACHE', false);\ndefine('WP_CACHE', true);\n"
+                                               "define('DISALLOW_FILE_MODS', true);")
+    r = run_analyzer(app_code, files)
+    [cache] = [v for v in r.of(V) if v.key == "wp-content/cache"]
+    assert (cache.fields["storage"], cache.source.file, cache.source.line) == ("emptyDir", "wp-config.php", 21)
+    assert not any("DISALLOW_FILE_MODS" in w.message for w in r.warnings)
 
 
 SYMFONY = {
@@ -350,7 +377,9 @@ def test_plain_php_writes_health_file_and_broken_files(run_analyzer):
         "uploads": ("pvc", "uploads", 6),
     }
     assert [(f.key, f.source.file) for f in r.of(HC)] == [("/health.php", "health.php")]
-    assert r.keys(SV) == ["redis"]
+    assert r.keys(SV) == ["mysql", "redis"]
+    assert r.one(SV, "mysql").fields["note"] == "mysqli_connect()"
+    assert r.one(SV, "redis").fields["client"] == "phpredis"
     assert r.field(E, "DB_PASS", "secret") is True and "HTTP_HOST" not in r.keys(E)
     assert "AFTER_BROKEN" in r.keys(E)
     assert any(w.file == "lib/broken.php" and "syntax errors" in w.message for w in r.warnings)
@@ -358,3 +387,81 @@ def test_plain_php_writes_health_file_and_broken_files(run_analyzer):
 
 def test_not_a_php_app_says_nothing(run_analyzer):
     assert run_analyzer(app_code, {"app.py": "import os\nos.getenv('X')\n"}).items == []
+
+
+# A framework-less PHP 7.4 API: a hand-written router, PDO with a DSN built in a config class, Predis under
+# an alias, Monolog writing a file next to the code, a WordPress-style REST health route in a plugin.
+PLAIN_API = {
+    "public/index.php": """\
+        <?php
+        require dirname(__DIR__) . '/vendor/autoload.php';
+        $path = parse_url($_SERVER['REQUEST_URI'], PHP_URL_PATH);
+        switch ($path) {
+            case '/status':
+                echo 'ok';
+                break;
+            case '/invoices':
+                (new App\\Invoices())->index();
+                break;
+        }
+        if ($path === '/healthz') { echo 'ok'; }
+        """,
+    "src/Config.php": """\
+        <?php
+        namespace App;
+        final class Config
+        {
+            public static function dsn(): string
+            {
+                return sprintf('pgsql:host=%s;dbname=%s', getenv('PG_HOST') ?: '127.0.0.1', getenv('PG_DB') ?: 'app');
+            }
+        }
+        """,
+    "src/Db.php": """\
+        <?php
+        namespace App;
+        use PDO;
+        use Predis\\Client as Redis;
+        use Monolog\\Handler\\StreamHandler;
+        final class Db
+        {
+            public function connect(): PDO { return new PDO(Config::dsn(), getenv('PG_USER'), getenv('PG_PASSWORD')); }
+            public function cache(): Redis { return new Redis(getenv('REDIS_URL') ?: 'tcp://127.0.0.1:6379'); }
+            public function log(): StreamHandler
+            {
+                return new StreamHandler(getenv('LOG_FILE') ?: dirname(__DIR__) . '/var/log/app.log');
+            }
+            public function stderr(): StreamHandler { return new StreamHandler('php://stderr'); }
+        }
+        """,
+}
+
+
+def test_plain_api_services_routes_and_log_file(run_analyzer):
+    r = run_analyzer(app_code, PLAIN_API)
+    services = {f.key: (f.source.file, f.source.line, f.fields["note"]) for f in r.of(SV)}
+    assert services == {
+        "redis": ("src/Db.php", 9, "the code reads REDIS_URL"),
+        "postgres": ("src/Config.php", 7, "PDO DSN pgsql:"),  # the DSN is built in another file than new PDO
+    }
+    assert r.one(SV, "redis").fields["client"] == "predis"  # new Redis(...) is Predis\\Client here (its use alias)
+    routes = {f.key: (f.source.file, f.source.line, f.source.confidence) for f in r.of(HC)}
+    assert routes == {"/status": ("public/index.php", 5, H), "/healthz": ("public/index.php", 12, I)}
+    [log] = r.of(V)
+    assert (log.key, log.fields["storage"], log.fields["purpose"], log.source.line) == (
+        "var/log", "emptyDir", "logs", 12)
+    assert r.field(E, "REDIS_URL", "secret") is True  # a connection URL carries its password
+
+
+def test_wordpress_rest_health_route(run_analyzer):
+    files = dict(WORDPRESS)
+    files["wp-content/plugins/acme-health/acme-health.php"] = """\
+        <?php
+        add_action('rest_api_init', function () {
+            register_rest_route('acme/v1', '/health', array('methods' => 'GET', 'callback' => 'acme_health'));
+        });
+        """
+    r = run_analyzer(app_code, files)
+    [route] = r.of(HC)
+    assert (route.key, route.source.file, route.source.line) == (
+        "/wp-json/acme/v1/health", "wp-content/plugins/acme-health/acme-health.php", 3)
