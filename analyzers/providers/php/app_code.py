@@ -692,7 +692,8 @@ def _wp_content(repo: RepoView, fw: Framework) -> str:
 
 
 _WRITE_CALLS = {"file_put_contents": 0, "fopen": 0, "mkdir": 0, "touch": 0, "move_uploaded_file": 1,
-                "error_log": 2, "copy": 1, "rename": 1, "tempnam": 0}
+                "error_log": 2, "copy": 1, "rename": 1, "tempnam": 0, "streamhandler": 0, "rotatingfilehandler": 0}
+_LOG_WRITES = frozenset({"error_log", "streamhandler", "rotatingfilehandler"})
 _KEPT = re.compile(r"(^|/)(data|db|storage|uploads?|files|media|shared|attachments)(/|$)|^/(var/lib|srv)(/|$)")
 _SCRATCH = ("/tmp", "/dev", "/proc", "/sys", "/var/tmp", "php://")  # noqa: S108 - /tmp is already an emptyDir
 # a Laravel path helper with a literal argument, or one that starts with a literal ('exports/' . $name)
@@ -726,7 +727,7 @@ def _code_writes(fw: Framework | None, files: list[Source]) -> Iterator[Item]:
                 continue
             upload = call.lname == "move_uploaded_file"
             storage = "pvc" if upload or _KEPT.search(directory) else "emptyDir"
-            logs = call.lname == "error_log" or "log" in directory.rsplit("/", 1)[-1]
+            logs = call.lname in _LOG_WRITES or "log" in directory.rsplit("/", 1)[-1]
             purpose = "uploads" if upload else "logs" if logs else "data" if storage == "pvc" else "temp"
             best.setdefault(directory, base.volume(
                 directory, Src(NAME, source.rel, call.line), I, purpose=purpose, storage=storage,
@@ -739,7 +740,7 @@ _LOG_HANDLERS = frozenset({"Monolog\\Handler\\StreamHandler", "Monolog\\Handler\
 
 
 def _log_handlers(parsed: PhpFile) -> Iterator[Call]:
-    """Monolog's file handlers as ``error_log(msg, 3, path)`` writes: ``new StreamHandler($path)`` appends to
+    """Monolog's file handlers as writes: ``new StreamHandler($path)`` appends to
     ``$path`` (through an env read, its default: ``getenv('LOG_FILE') ?: __DIR__.'/../var/log/app.log'``)."""
     for created in parsed.creations:
         if parsed.resolve(created.name) not in _LOG_HANDLERS or not created.args:
@@ -747,7 +748,7 @@ def _log_handlers(parsed: PhpFile) -> Iterator[Call]:
         path = created.args[0].default if isinstance(created.args[0], EnvRef) else created.args[0]
         if isinstance(path, str) and path.startswith("php://"):
             continue
-        yield Call("error_log", ("", 3, path), created.line, {}, created.node)
+        yield Call(created.name.rsplit("\\", 1)[-1], (path,), created.line, {}, created.node)
 
 
 def _covered(fw: Framework | None) -> tuple[str, ...]:

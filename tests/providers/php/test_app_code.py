@@ -450,6 +450,7 @@ def test_plain_api_services_routes_and_log_file(run_analyzer):
     [log] = r.of(V)
     assert (log.key, log.fields["storage"], log.fields["purpose"], log.source.line) == (
         "var/log", "emptyDir", "logs", 12)
+    assert log.fields["written_by"] == "StreamHandler (src/Db.php:12)"  # not php://stderr (line 14): no volume
     assert r.field(E, "REDIS_URL", "secret") is True  # a connection URL carries its password
 
 
