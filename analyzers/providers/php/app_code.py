@@ -49,7 +49,7 @@ from analyzers.providers.php.frameworks import Framework, framework
 from analyzers.providers.python.python_routes import judge
 from migrator.model import Confidence
 from migrator.repo import RepoView
-from migrator.secrets import is_placeholder, is_secret_name
+from migrator.secrets import bears_secret, is_placeholder, is_secret_name
 
 NAME = "php_code"
 
@@ -382,7 +382,8 @@ def _services(repo: RepoView, fw: Framework | None, files: list[Source],
         # Laravel's stock .env.example lists REDIS_HOST=127.0.0.1 whether the app uses Redis or not: a host of
         # its own says it does
         found = templates.get(name)
-        if found is not None and name.endswith("_HOST") and found[0] not in ("127.0.0.1", "localhost", "null"):
+        if found is not None and name.endswith("_HOST") and found[0] not in ("127.0.0.1", "localhost", "null") \
+                and not bears_secret(found[0]):
             yield from add(kind, Src(NAME, found[1], found[2]), I, f"{name}={found[0]}")
     for name, found in templates.items():
         scheme = found[0].strip("'\"").split("://", 1)[0].lower() if "://" in found[0] else ""
