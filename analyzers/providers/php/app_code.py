@@ -103,7 +103,7 @@ def analyze(repo: RepoView) -> Iterator[Item]:
     yield from warnings
     templates = template_values(repo)
     yaml_refs = list(_yaml_refs(repo))
-    yield from _code_env(fw, files)
+    yield from _code_env(repo, fw, files)
     yield from _symfony_yaml(repo, yaml_refs)
     yield from _app_secrets(fw, files, yaml_refs)
     wp_config = next((f for f in files if posixpath.basename(f.rel) == _WP_CONFIG and f.rel.count("/") <= 1), None)
@@ -224,9 +224,15 @@ def env_findings(ref: EnvRef, src: Src, secret: bool | None = None) -> Iterator[
     yield base.env_var(ref.name, src, H, default=default)
 
 
-def _code_env(fw: Framework | None, files: list[Source]) -> Iterator[Item]:
+def _code_env(repo: RepoView, fw: Framework | None, files: list[Source]) -> Iterator[Item]:
     laravel = fw is not None and fw.name == "laravel"
     outside: list[tuple[str, int, str]] = []
+    if laravel:  # Blade is no PHP to the grammar ({{ env('X') }} is template text): its env() calls by pattern
+        for rel in (r for r in repo.files() if r.endswith(".blade.php") and not _NOT_APP.search(r)):
+            for number, text in enumerate(repo.lines(rel), 1):
+                for m in _BLADE_ENV.finditer(text):
+                    yield base.env_var(m.group(1), Src(NAME, rel, number), D)
+                    outside.append((rel, number, m.group(1)))
     for source in files:
         if posixpath.basename(source.rel) == _WP_CONFIG:
             continue  # its defines are settings (_wordpress_config); its env reads are read there
@@ -247,6 +253,7 @@ def _code_env(fw: Framework | None, files: list[Source]) -> Iterator[Item]:
                            f"{len(outside) - MAX_WARNINGS} more env() calls outside config/ (see above)")
 
 
+_BLADE_ENV = re.compile(r"""\benv\(\s*['"]([A-Za-z_][A-Za-z0-9_]*)['"]""")
 _PARAMETER_ENV = re.compile(r"^\s+env\(([A-Za-z_][A-Za-z0-9_]*)\)\s*:\s*(.*?)\s*(#.*)?$")
 
 
@@ -660,6 +667,8 @@ def _writable(repo: RepoView, fw: Framework | None, wp_config: Source | None) ->
         yield base.volume(f"{base_dir}/{'logs' if legacy else 'log'}", src, I, purpose="logs", storage="emptyDir",
                           relative_to="repo", written_by="Symfony's Monolog file handler (php://stderr sends logs "
                                                          "to stdout)")
+    elif fw.name == "codeigniter":
+        yield from _codeigniter(repo, src)
     elif fw.name == "wordpress":
         content = _wp_content(repo, fw)
         defines = {d.name: d for d in wp_config.parsed.defines} if wp_config is not None else {}
@@ -675,6 +684,22 @@ def _writable(repo: RepoView, fw: Framework | None, wp_config: Source | None) ->
         if mods is None or mods.value is not True:
             yield base.warning(src, "WordPress updates core, plugins and themes into its own files: the image's are "
                                     "read-only; set define('DISALLOW_FILE_MODS', true) and update by rebuilding it")
+
+
+def _codeigniter(repo: RepoView, src: Src) -> Iterator[Item]:
+    """CodeIgniter 4's ``writable/`` (cache, logs, session, uploads) or 3's ``application/cache`` and
+    ``application/logs`` (beside its ``system/``)."""
+    if repo.exists("spark") or repo.glob("writable/*"):
+        for part in ("cache", "logs", "session"):
+            yield base.volume(f"writable/{part}", src, I, purpose=part, storage="emptyDir", relative_to="repo",
+                              written_by=f"CodeIgniter 4 (writable/{part})")
+        yield base.volume("writable/uploads", src, I, purpose="uploads", relative_to="repo",
+                          written_by="CodeIgniter 4 uploads ($file->move(WRITEPATH . 'uploads'))")
+        return
+    root = src.file[: -len("system/core/CodeIgniter.php")] if src.file.endswith("system/core/CodeIgniter.php") else ""
+    for part in ("cache", "logs"):
+        yield base.volume(f"{root}application/{part}", src, I, purpose=part, storage="emptyDir", relative_to="repo",
+                          written_by=f"CodeIgniter 3 (application/{part}, its default {part} path)")
 
 
 def _line_at(repo: RepoView, rel: str, needle: str) -> Src | None:
