@@ -9,27 +9,32 @@ backing services, health routes and the directories the app writes. The PHP coun
   (:func:`app_sources`: not ``vendor/``, tests, caches, WordPress core). The read is DECLARED, its
   literal default HEURISTIC; a default that is a real secret is reported by file and line, never copied.
   Laravel's ``env()`` outside ``config/`` is a warning: once ``config:cache`` runs (the image runs it at
-  start), ``env()`` returns null everywhere but in config files. ``APP_KEY`` (Laravel) and ``APP_SECRET``
-  (Symfony) are required secrets.
+  start), ``env()`` returns null everywhere but in config files (Blade views' ``{{ env('X') }}`` included,
+  read by pattern: Blade is template text to the grammar). ``APP_KEY`` (Laravel) and ``APP_SECRET``
+  (Symfony) are required secrets; a connection URL/DSN variable (``DATABASE_URL``, ``REDIS_URL``) is secret.
 - WordPress ``wp-config.php``: the ``DB_*`` and ``WP_HOME``/``WP_SITEURL`` defines are settings the
   deployment provides (env vars, the literal as default when it is not secret); ``DB_PASSWORD`` and the
   eight keys and salts are secret env vars, their literal values reported by place only; ``$table_prefix``
   and ``WP_DEBUG`` are noted.
 - services: Laravel's ``config/database.php`` default connection (``DB_CONNECTION`` in ``.env.example``
   first), the cache/queue/session drivers set to redis or memcached, Symfony's ``DATABASE_URL`` scheme,
-  WordPress's MySQL, Redis/Memcached clients in code and Composer packages (:data:`PACKAGES`). The
+  WordPress's MySQL, the clients the code creates (``new Redis``, ``new Predis\\Client`` through its ``use``
+  alias, ``new mysqli``, ``mysqli_connect``, ``pg_connect``, a PDO DSN such as ``'pgsql:host=...'``) and
+  Composer packages (:data:`PACKAGES`); the redis service says its ``client`` (phpredis or predis). The
   dotenv templates are read for values only here (:mod:`analyzers.deploy.dotenv` reports their names);
   a placeholder is never taken as a value.
 - health routes: Laravel ``Route::get('/health', ...)`` (``routes/api.php`` under ``/api``, group
   prefixes followed), Laravel 11's ``withRouting(health: '/up')``, Slim/Lumen ``$app->get('/healthz')``,
   Symfony ``#[Route('/health')]`` and ``@Route("/health")`` (with the class's prefix) and
-  ``config/routes.yaml``, a plain ``health.php`` under the document root.
+  ``config/routes.yaml``, WordPress ``register_rest_route`` (under ``/wp-json``), a hand-written router's
+  ``$path === '/healthz'`` / ``case '/healthz':``, a plain ``health.php`` under the document root.
 - writable directories (a pod's root filesystem is read-only) as volumes: Laravel ``storage/``
   (``storage/app/public`` uploads: a claim; logs and ``framework/{cache,sessions,views}``: emptyDirs) and
   ``bootstrap/cache``; Symfony ``var/cache``, ``var/log`` (Symfony 2's ``app/cache``, ``app/logs``);
-  WordPress ``wp-content/uploads`` (a claim) and ``wp-content/cache``; and the directories the app's code
-  writes with ``file_put_contents``/``fopen``/``mkdir``/``move_uploaded_file``/``error_log`` to a literal
-  path (:func:`_code_writes`).
+  WordPress ``wp-content/uploads`` (a claim) and ``wp-content/cache`` (with a page cache); CodeIgniter's
+  ``writable/``; and the directories the app's code writes with ``file_put_contents``/``fopen``/``mkdir``/
+  ``move_uploaded_file``/``error_log`` or Monolog's ``StreamHandler`` to a literal path (:func:`_code_writes`).
+  Bounds: :data:`MAX_FILES` files and :data:`MAX_TOTAL_BYTES` of them, each parsed in bounds by lib/php.
 """
 
 from __future__ import annotations
