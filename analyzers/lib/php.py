@@ -13,8 +13,12 @@ once and walks its tree once, collecting in source order:
 - :attr:`PhpFile.env_reads`: ``getenv('X')``, ``env('X', default)`` (Laravel), ``$_ENV['X']``,
   ``$_SERVER['X']``, with the default a ``??`` or ``?:`` gives, and ``%env(X)%`` inside any string
   (Symfony) as :class:`EnvRef`;
-- :attr:`PhpFile.attributes` (``#[Route('/health')]``, ``#[AsCronTask('0 * * * *')]``) as :class:`Call`
-  and :attr:`PhpFile.annotations` (docblock ``@Route("/health")``) as :class:`Annotation`.
+- :attr:`PhpFile.attributes` (``#[Route('/health')]``, ``#[AsCronTask('0 * * * *')]``) as :class:`Attribute`
+  (with the declaration and class they are on) and :attr:`PhpFile.annotations` (docblock
+  ``@Route("/health")``) as :class:`Annotation`;
+- :attr:`PhpFile.creations` (``new PDO(...)``, ``new StreamHandler($path)``) as :class:`Call`, the string
+  literals values are compared with (:attr:`PhpFile.compared`: ``$path === '/healthz'``, ``case '/healthz':``)
+  and the ``use`` imports (:attr:`PhpFile.uses`, :meth:`PhpFile.resolve`).
 
 Argument values are Python values where they are literal (:meth:`PhpFile.value`): strings, ints, floats,
 bools, null (None), arrays (a ``list`` when no element has a key, else a ``dict``), class constants and
