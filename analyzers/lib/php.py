@@ -27,7 +27,7 @@ bare constants as :class:`Const` (``Foo::class``, ``__DIR__``), env reads as :cl
 anything else is an :class:`Unknown` that keeps (a bounded prefix of) its source text.
 
 Bounds: :func:`analyzers.lib.treesitter.parse` refuses files over its ``MAX_BYTES`` and cancels a slow
-parse; the walk is iterative and visits each node once (a chain is read from its outermost call, each link
+parse; the walk is iterative and visits each named node once (a chain is read from its outermost call, each link
 once); values are bounded in depth; at most :data:`MAX_ITEMS` calls, chains and reads are kept per file
 (:attr:`PhpFile.truncated` says so). Syntax errors do not stop the walk: an ``ERROR`` node is not read as
 anything, but the well-formed statements tree-sitter recovered inside it are. Templates (HTML with
