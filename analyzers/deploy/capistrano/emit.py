@@ -37,6 +37,7 @@ class Emitter:
     out: list[Item] = field(default_factory=list)
     process_roles: dict[str, tuple[tuple[str, ...], str, int]] = field(default_factory=dict)
     secret_values: set[str] = field(default_factory=set)
+    manual: str = _MANUAL  # why a task no deploy runs is no step (``{task}``: its name): the tool's command
 
     def command(self, text: str, src: Src, ctx: Ctx, origin: str, *, env: tuple[tuple[str, str], ...] = (),
                 extra: dict[str, Any] | None = None) -> None:
@@ -85,7 +86,7 @@ class Emitter:
             self.process_roles.setdefault(item.key, (ctx.roles, item.source.file, item.source.line or 0))
         if ctx.phase is None and item.kind in (Kind.RELEASE_STEP, Kind.BUILD_STEP, Kind.UNCLASSIFIED):
             # a task no deploy runs: it is not a step of every deploy (a person runs it, or nobody)
-            reason = _HOOKED.format(hook=ctx.hook) if ctx.hook else _MANUAL.format(task=ctx.task)
+            reason = _HOOKED.format(hook=ctx.hook) if ctx.hook else self.manual.format(task=ctx.task)
             return replace(base.unclassified_step(str(fields["command"]), _src(item), reason, item.source.confidence),
                            fields={**fields, "reason": reason, "classified_as": None if item.kind is Kind.UNCLASSIFIED
                                    else item.kind.value})
