@@ -14,8 +14,8 @@ from migrator.repo import PRUNED_DIRS, RepoView
 ORDER = ["procfile", "app_json", "appserver_config", "ruby_server_config", "systemd", "supervisor", "cron", "nginx",
          "caddy", "haproxy", "pm2", "forever", "ruby_schedules", "python_version", "requirements", "pipenv",
          "pyproject", "setuptools", "ci_python", "node_version", "node_packaging", "ruby_version", "ruby_packaging",
-         "fabric", "capistrano", "mina", "shell", "script_needs", "makefile", "python_code", "python_entrypoints",
-         "python_writes", "python_hosts", "node_code", "ruby_code", "ruby_workers", "dockerfile",
+         "fabric", "capistrano", "mina", "envoy", "deployer", "shell", "script_needs", "makefile", "python_code",
+         "python_entrypoints", "python_writes", "python_hosts", "node_code", "ruby_code", "ruby_workers", "dockerfile",
          "compose", "dotenv", "secret_files"]
 PYTHON = ["appserver_config", "python_version", "requirements", "pipenv", "pyproject", "setuptools", "ci_python",
           "python_code", "python_entrypoints", "python_writes", "python_hosts"]

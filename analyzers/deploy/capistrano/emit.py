@@ -56,17 +56,19 @@ class Emitter:
             emitted_secret = False
             for item in interpret(parsed, src):
                 emitted_secret |= isinstance(item, SecretFinding)
-                self.out.append(self._placed(item, ctx, cwd, {"env": _env_text((*ctx.env, *env)), **(extra or {})}))
+                self.out.append(self.place(item, ctx, cwd, {"env": _env_text((*ctx.env, *env)), **(extra or {})}))
             if not emitted_secret and (value_secret_kind(part) or scrub(part) != part):
                 self.out.append(base.hardcoded_secret(src, f"{origin} command", value_secret_kind(part) or "password"))
 
     def host(self, command: str, src: Src, reason: str, ctx: Ctx, **fields: Any) -> None:
         """A host-only step that is no shell command (a file upload, a plugin's restart)."""
         step = base.host_step(command, src, reason)
-        self.out.append(self._placed(base.with_fields(step, {**step.fields, **{k: v for k, v in fields.items()
+        self.out.append(self.place(base.with_fields(step, {**step.fields, **{k: v for k, v in fields.items()
                                                                                if v is not None}}), ctx, None, {}))
 
-    def _placed(self, item: Item, ctx: Ctx, cwd: str | None, extra: dict[str, Any]) -> Item:
+    def place(self, item: Item, ctx: Ctx, cwd: str | None, extra: dict[str, Any]) -> Item:
+        """``item`` (a step or process a command gave) with where it ran: cwd, roles or local, task, flow
+        point and hook; outside the flow, a release/build step is unclassified (a task run by hand)."""
         if not isinstance(item, Finding) or item.kind not in _STEP_KINDS or "command" not in item.fields:
             return item
         fields: dict[str, Any] = {**item.fields, **{k: v for k, v in extra.items() if v is not None}}
