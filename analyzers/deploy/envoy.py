@@ -349,7 +349,12 @@ def _walk(task: _Task, envoy: _File, emitter: Emitter, ctx: Ctx) -> None:
 
 
 def _host(spec: str) -> str:
-    return spec.rsplit("@", 1)[-1].split(":", 1)[0].strip("-p ").split()[0] if spec.strip() else spec
+    """``deploy@10.0.0.1:2222 -p 22`` -> ``10.0.0.1``; ``::1`` and ``[::1]:22`` stay IPv6."""
+    words = spec.strip().rsplit("@", 1)[-1].split()
+    host = words[0] if words else ""
+    if host.startswith("["):
+        return host[1:].split("]", 1)[0]
+    return host.split(":", 1)[0] if host.count(":") == 1 else host
 
 
 def _replicas(envoy: _File, process_roles: dict[str, tuple[tuple[str, ...], str, int]]) -> Iterator[Item]:

@@ -31,7 +31,7 @@ _IGNORED_DIRS = {"vendor/bundle": "the image carries the installed gems",
                  "public/packs-test": "the image carries the compiled assets",
                  "tmp/cache/assets": "the image carries the compiled assets"}
 _SCRATCH = re.compile(r"^tmp(/|$)")
-_LOGS = re.compile(r"^(log|logs)(/|$)")
+_LOGS = re.compile(r"(^|/)(log|logs)(/|$)")  # log/, Symfony's var/log
 _UPLOADS = re.compile(r"(^|/)(system|uploads?|files|attachments|images|media)$")
 
 
@@ -131,7 +131,7 @@ def linked_dir(path: str, src: Src, key: str, shared_path: str) -> Item | None:
     if path in _IGNORED_DIRS:
         return None
     shared = posixpath.join(shared_path, path)
-    if _LOGS.match(path):
+    if _LOGS.search(path):
         return base.volume(path, src, base.D, purpose="logs", storage="emptyDir", relative_to="repo",
                            linked_from=shared, written_by=f"{key}: log files shared between releases")
     if _SCRATCH.match(path):
