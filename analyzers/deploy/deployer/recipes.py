@@ -18,7 +18,11 @@ never run here):
   cache:clear, publish; ``database:migrate`` (not in the flow) = ``doctrine:migrations:migrate
   --allow-no-migration``.
 - Deployer 7 ``recipe/wordpress.php``: shared ``wp-config.php`` and ``wp-content/uploads``; ``deploy`` =
-  prepare, publish.
+  prepare, publish. ``recipe/drupal8.php``: shared ``sites/{{drupal_site}}/files``, ``settings.php`` and
+  ``services.yml`` (drupal_site ``default``); prepare, publish. ``recipe/composer.php`` and
+  ``recipe/codeigniter.php`` (shared and writable ``application/cache``, ``application/logs``): prepare,
+  vendors, publish. ``recipe/yii.php`` (shared and writable ``runtime``): prepare, vendors, ``deploy:migrate``
+  (``cd {{release_or_current_path}} && {{bin/php}} yii migrate --interactive=0``), publish.
 - Deployer 6 ``recipe/laravel.php`` ``deploy`` (as Deployer 6 projects copy it): info, prepare, lock,
   release, update_code, shared, vendors, writable, artisan:storage:link, artisan:view:cache,
   artisan:config:cache, symlink, unlock, cleanup; artisan tasks run ``{{bin/php}} {{release_path}}/artisan``.
@@ -30,7 +34,7 @@ never run here):
 - contrib ``npm:install`` (``cd {{release_path}} && {{bin/npm}} ci``), ``yarn:install`` (``{{bin/yarn}}``),
   ``php-fpm:reload`` (``sudo systemctl reload php{{php_fpm_version}}-fpm``), ``cachetool:clear:*``.
 
-Recipes not listed here (magento2, drupal8, typo3 ...) are reported as not known: the repo's own tasks are
+Recipes not listed here (magento2, typo3, Deployer 6's symfony4 ...) are reported as not known: the repo's own tasks are
 still read, the recipe's are not guessed.
 """
 
@@ -114,6 +118,16 @@ RECIPES: dict[tuple[str, int], Recipe] = {
                             "writable_dirs": ["var", "var/cache", "var/log", "var/sessions"],
                             "bin/console": "{{bin/php}} {{release_or_current_path}}/bin/console",
                             "console_options": "--no-interaction"}),
+    ("drupal8", 7): Recipe(("deploy:prepare", "deploy:publish"),
+                           {"drupal_site": "default", "shared_dirs": ["sites/{{drupal_site}}/files"],
+                            "shared_files": ["sites/{{drupal_site}}/settings.php",
+                                             "sites/{{drupal_site}}/services.yml"],
+                            "writable_dirs": ["sites/{{drupal_site}}/files"]}),
+    ("codeigniter", 7): Recipe(("deploy:prepare", "deploy:vendors", "deploy:publish"),
+                               {"shared_dirs": ["application/cache", "application/logs"],
+                                "writable_dirs": ["application/cache", "application/logs"]}),
+    ("yii", 7): Recipe(("deploy:prepare", "deploy:vendors", "deploy:migrate", "deploy:publish"),
+                       {"shared_dirs": ["runtime"], "writable_dirs": ["runtime"], "yii_recipe": True}),
     ("wordpress", 7): Recipe(("deploy:prepare", "deploy:publish"),
                              {"shared_files": ["wp-config.php"], "shared_dirs": ["wp-content/uploads"],
                               "writable_dirs": ["wp-content/uploads"]}),
@@ -146,6 +160,8 @@ def implied(task: str, version: int, settings: dict[str, Any]) -> str | Host | N
     if task == "database:migrate" and "bin/console" in settings:
         return (f"cd {here} && {{{{bin/console}}}} doctrine:migrations:migrate --allow-no-migration "
                 "{{console_options}}")
+    if task == "deploy:migrate" and settings.get("yii_recipe"):
+        return f"cd {here} && {{{{bin/php}}}} yii migrate --interactive=0"
     if task == "npm:install":
         return "cd {{release_path}} && {{bin/npm}} ci"
     if task == "yarn:install":

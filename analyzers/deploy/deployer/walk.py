@@ -88,8 +88,9 @@ class Walker:
             for member in self.groups[name]:
                 self.task(member, ctx, via)
             return
-        here = replace(ctx, task=ctx.task or name) if ctx.task else replace(ctx, task=name)
-        found = recipes.implied(name, self.version, {k: self.v.get(k) for k in ("bin/console", "composer_options")})
+        here = replace(ctx, task=name)
+        known = {k: self.v.get(k) for k in ("bin/console", "composer_options", "yii_recipe")}
+        found = recipes.implied(name, self.version, known)
         if isinstance(found, recipes.Host):
             self.emit.host(found.command, via, found.reason, here)
         elif found is not None:

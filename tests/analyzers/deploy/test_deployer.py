@@ -318,3 +318,20 @@ def test_unknown_recipe_and_task_are_reported(run_analyzer: Any) -> None:
 def test_not_a_deployer_file(run_analyzer: Any) -> None:
     assert run_analyzer(deployer, {"deploy.php": "<?php\necho 'deploy me';\n"}).items == []
     assert run_analyzer(deployer, {"deploy.yaml": "steps:\n  - build\n"}).items == []
+
+
+def test_drupal8_recipe_settings_render_their_placeholders(run_analyzer: Any) -> None:
+    php = """\
+        <?php
+        namespace Deployer;
+        import('recipe/drupal8.php');
+        set('drupal_site', 'shop');
+        host('d8.example.com')->setDeployPath('/var/www/d8');
+        """
+    result = run_analyzer(deployer, {"deploy.php": php})
+    volumes = {v.key: v for v in result.of(Kind.VOLUME)}
+    assert volumes["sites/shop/settings.php"].fields["storage"] == "secret"
+    assert volumes["sites/shop/settings.php"].source.line == 3  # the recipe's import
+    assert volumes["sites/shop/files"].fields["purpose"] == "uploads"  # Drupal's public files
+    assert "sites/default/files" not in volumes
+    assert not result.of(Kind.RELEASE_STEP) and not result.warnings
