@@ -50,7 +50,7 @@ def read(repo: RepoView, rel: str, config: Config, reader: Any | None = None, *,
     if isinstance(hosts, dict):
         _hosts(rel, hosts, config)
     elif hosts_only:  # a Deployer 6 inventory: the hosts are the top-level keys
-        _hosts(rel, {k: v for k, v in data.items() if not str(k).startswith(".")}, config)
+        _hosts(rel, data, config)
     if hosts_only:
         return
     imports = data.get("import")
@@ -92,6 +92,8 @@ def _import(repo: RepoView, rel: str, path: str, line: int, config: Config, read
 
 def _hosts(rel: str, hosts: dict[Any, Any], config: Config) -> None:
     for name, spec in hosts.items():
+        if str(name).startswith("."):  # a YAML anchor's holder (.base: &base)
+            continue
         host = Host(str(name), rel, line_of(hosts, name) or 1, local=str(name) in ("localhost", "127.0.0.1"))
         if isinstance(spec, dict):
             for key, value in spec.items():

@@ -335,3 +335,40 @@ def test_drupal8_recipe_settings_render_their_placeholders(run_analyzer: Any) ->
     assert volumes["sites/shop/files"].fields["purpose"] == "uploads"  # Drupal's public files
     assert "sites/default/files" not in volumes
     assert not result.of(Kind.RELEASE_STEP) and not result.warnings
+
+
+def test_deployer6_inventory_hosts_give_replicas_per_role(run_analyzer: Any) -> None:
+    php = """\
+        <?php
+        namespace Deployer;
+        require 'recipe/common.php';
+        inventory('hosts.yml');
+        inventory('missing.yml');
+        task('queue:work', function () {
+            run('nohup php {{release_path}}/artisan queue:work --daemon > /dev/null 2>&1 &');
+        })->onRoles('worker');
+        after('deploy:symlink', 'queue:work');
+        """
+    hosts = """\
+        web1.example.com:
+          stage: production
+          roles: [web]
+          deploy_path: /srv/app
+        web2.example.com:
+          stage: production
+          roles: [web]
+          deploy_path: /srv/app
+        jobs.example.com:
+          stage: production
+          roles: worker
+          deploy_path: /srv/app
+        """
+    result = run_analyzer(deployer, {"deploy.php": php, "hosts.yml": hosts})
+    hints = {f.key: f for f in result.of(Kind.PROCESS) if "replicas" in f.fields}
+    assert hints["web"].fields["replicas"] == 2 and hints["web"].source.file == "hosts.yml"
+    worker = next(f for f in result.of(Kind.PROCESS, "worker") if "command" in f.fields)
+    assert worker.fields["roles"] == "worker" and worker.source.line == 7
+    assert hints["worker"].fields["replicas"] == 1 and hints["worker"].source.line == 9
+    assert any(w.line == 5 and "missing.yml" in w.message for w in result.warnings)
+    runtime = next(f for f in result.of(Kind.RUNTIME) if "deploy_tool" in f.fields)
+    assert runtime.fields["deploy_tool"] == "deployer 6"
