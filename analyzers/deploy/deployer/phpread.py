@@ -151,8 +151,8 @@ class Reader:
     def _task(self, php: PhpFile, rel: str, calls: list[Call], name: str) -> None:
         head = calls[0]
         body = head.args[1] if len(head.args) > 1 else None
-        if body is None and name in self.config.tasks:  # task('x')->once(): configures the existing task
-            task = self.config.tasks[name]
+        if body is None:  # task('x')->once(): configures a task defined before (a recipe's: not replaced)
+            task = self.config.tasks.get(name) or Task(name, rel, head.line)
         else:
             task = Task(name, rel, head.line)
             self.config.tasks[name] = task  # a redefinition replaces the task (Deployer's TaskCollection::set)

@@ -372,3 +372,15 @@ def test_deployer6_inventory_hosts_give_replicas_per_role(run_analyzer: Any) -> 
     assert any(w.line == 5 and "missing.yml" in w.message for w in result.warnings)
     runtime = next(f for f in result.of(Kind.RUNTIME) if "deploy_tool" in f.fields)
     assert runtime.fields["deploy_tool"] == "deployer 6"
+
+
+def test_configuring_a_recipe_task_keeps_what_it_runs(run_analyzer: Any) -> None:
+    php = """\
+        <?php
+        namespace Deployer;
+        require 'recipe/laravel.php';
+        host('a.example.com')->set('deploy_path', '/srv/a');
+        task('artisan:migrate')->once();
+        """
+    result = run_analyzer(deployer, {"deploy.php": php})
+    assert result.one(Kind.RELEASE_STEP, "php /srv/a/current/artisan migrate --force").source.line == 3
