@@ -23,8 +23,10 @@ from analyzers.deploy import (
     capistrano,
     compose,
     cron,
+    deployer,
     dockerfile,
     dotenv,
+    envoy,
     fabric,
     generic_steps,
     haproxy,
@@ -49,7 +51,7 @@ from migrator.repo import RepoView
 DEPLOY: Mapping[Tier, tuple[Analyzer, ...]] = {
     Tier.DECLARATIONS: (procfile, app_json),
     Tier.HOST_CONFIG: (systemd, supervisor, cron, nginx, caddy, haproxy),
-    Tier.SCRIPTS: (fabric, capistrano, mina, shell, script_needs, makefile),
+    Tier.SCRIPTS: (fabric, capistrano, mina, envoy, deployer, shell, script_needs, makefile),
     Tier.DEV_SETUP: (dockerfile, compose),
     Tier.HEURISTICS: (dotenv, secret_files),
 }

@@ -14,9 +14,10 @@ from migrator.repo import PRUNED_DIRS, RepoView
 ORDER = ["procfile", "app_json", "appserver_config", "ruby_server_config", "php_server_config", "systemd",
          "supervisor", "cron", "nginx", "caddy", "haproxy", "pm2", "forever", "ruby_schedules", "python_version",
          "requirements", "pipenv", "pyproject", "setuptools", "ci_python", "node_version", "node_packaging",
-         "ruby_version", "ruby_packaging", "php_version", "php_packaging", "fabric", "capistrano", "mina", "shell",
-         "script_needs", "makefile", "python_code", "python_entrypoints", "python_writes", "python_hosts",
-         "node_code", "ruby_code", "ruby_workers", "php_code", "dockerfile", "compose", "dotenv", "secret_files"]
+         "ruby_version", "ruby_packaging", "php_version", "php_packaging", "fabric", "capistrano", "mina", "envoy",
+         "deployer", "shell", "script_needs", "makefile", "python_code", "python_entrypoints", "python_writes",
+         "python_hosts", "node_code", "ruby_code", "ruby_workers", "php_code", "dockerfile", "compose", "dotenv",
+         "secret_files"]
 PYTHON = ["appserver_config", "python_version", "requirements", "pipenv", "pyproject", "setuptools", "ci_python",
           "python_code", "python_entrypoints", "python_writes", "python_hosts"]
 NODE = ["pm2", "forever", "node_version", "node_packaging", "node_code"]

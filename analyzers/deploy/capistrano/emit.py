@@ -37,6 +37,7 @@ class Emitter:
     out: list[Item] = field(default_factory=list)
     process_roles: dict[str, tuple[tuple[str, ...], str, int]] = field(default_factory=dict)
     secret_values: set[str] = field(default_factory=set)
+    manual: str = _MANUAL  # why a task no deploy runs is no step (``{task}``: its name): the tool's command
 
     def command(self, text: str, src: Src, ctx: Ctx, origin: str, *, env: tuple[tuple[str, str], ...] = (),
                 extra: dict[str, Any] | None = None) -> None:
@@ -55,17 +56,19 @@ class Emitter:
             emitted_secret = False
             for item in interpret(parsed, src):
                 emitted_secret |= isinstance(item, SecretFinding)
-                self.out.append(self._placed(item, ctx, cwd, {"env": _env_text((*ctx.env, *env)), **(extra or {})}))
+                self.out.append(self.place(item, ctx, cwd, {"env": _env_text((*ctx.env, *env)), **(extra or {})}))
             if not emitted_secret and (value_secret_kind(part) or scrub(part) != part):
                 self.out.append(base.hardcoded_secret(src, f"{origin} command", value_secret_kind(part) or "password"))
 
     def host(self, command: str, src: Src, reason: str, ctx: Ctx, **fields: Any) -> None:
         """A host-only step that is no shell command (a file upload, a plugin's restart)."""
         step = base.host_step(command, src, reason)
-        self.out.append(self._placed(base.with_fields(step, {**step.fields, **{k: v for k, v in fields.items()
+        self.out.append(self.place(base.with_fields(step, {**step.fields, **{k: v for k, v in fields.items()
                                                                                if v is not None}}), ctx, None, {}))
 
-    def _placed(self, item: Item, ctx: Ctx, cwd: str | None, extra: dict[str, Any]) -> Item:
+    def place(self, item: Item, ctx: Ctx, cwd: str | None, extra: dict[str, Any]) -> Item:
+        """``item`` (a step or process a command gave) with where it ran: cwd, roles or local, task, flow
+        point and hook; outside the flow, a release/build step is unclassified (a task run by hand)."""
         if not isinstance(item, Finding) or item.kind not in _STEP_KINDS or "command" not in item.fields:
             return item
         fields: dict[str, Any] = {**item.fields, **{k: v for k, v in extra.items() if v is not None}}
@@ -85,7 +88,7 @@ class Emitter:
             self.process_roles.setdefault(item.key, (ctx.roles, item.source.file, item.source.line or 0))
         if ctx.phase is None and item.kind in (Kind.RELEASE_STEP, Kind.BUILD_STEP, Kind.UNCLASSIFIED):
             # a task no deploy runs: it is not a step of every deploy (a person runs it, or nobody)
-            reason = _HOOKED.format(hook=ctx.hook) if ctx.hook else _MANUAL.format(task=ctx.task)
+            reason = _HOOKED.format(hook=ctx.hook) if ctx.hook else self.manual.format(task=ctx.task)
             return replace(base.unclassified_step(str(fields["command"]), _src(item), reason, item.source.confidence),
                            fields={**fields, "reason": reason, "classified_as": None if item.kind is Kind.UNCLASSIFIED
                                    else item.kind.value})

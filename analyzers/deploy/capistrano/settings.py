@@ -31,7 +31,7 @@ _IGNORED_DIRS = {"vendor/bundle": "the image carries the installed gems",
                  "public/packs-test": "the image carries the compiled assets",
                  "tmp/cache/assets": "the image carries the compiled assets"}
 _SCRATCH = re.compile(r"^tmp(/|$)")
-_LOGS = re.compile(r"^(log|logs)(/|$)")
+_LOGS = re.compile(r"(^|/)(log|logs)(/|$)")  # log/, Symfony's var/log
 _UPLOADS = re.compile(r"(^|/)(system|uploads?|files|attachments|images|media)$")
 
 
@@ -70,21 +70,29 @@ def linked_files(repo: RepoView, v: Vars, fallback: Src, key: str = "linked_file
     for value, path, src in _entries(v, fallback, key, only):
         if path is None:
             yield base.warning(src, f"linked file {render(value)!r} is not known before the deploy runs; not mapped")
-        elif _MASTER_KEYS.match(path):
-            yield base.env_var("RAILS_MASTER_KEY", src, base.D, secret=True, required=True,
-                               description=f"the hosts' shared {path} ({key}): Rails decrypts its "
-                                           "credentials with it")
-        elif posixpath.basename(path).startswith(".env"):
-            yield from _dotenv(repo, path, src)
-        elif path in (".rbenv-vars", ".ruby-env"):
-            yield base.warning(src, f"shared file {path}: rbenv-vars sets env vars on the hosts that no file of the "
-                                    "repo lists; provide them in the ConfigMap or Secret")
         else:
-            yield base.volume(path, src, base.D, purpose="linked_file", storage="secret", relative_to="repo",
-                              linked_from=posixpath.join(v.path("shared_path"), path))
+            yield from linked_file(repo, path, src, key, v.path("shared_path"))
 
 
-def _dotenv(repo: RepoView, path: str, src: Src) -> Iterator[Item]:
+def linked_file(repo: RepoView, path: str, src: Src, key: str, shared_path: str) -> Iterator[Item]:
+    """One file the hosts keep between releases (``path`` relative to the app dir), as the cluster gets it:
+    a Rails master key as its env var, a ``.env`` as the env vars its template names, else a file mounted
+    from a Secret. Shared with Deployer's ``shared_files``."""
+    if _MASTER_KEYS.match(path):
+        yield base.env_var("RAILS_MASTER_KEY", src, base.D, secret=True, required=True,
+                           description=f"the hosts' shared {path} ({key}): Rails decrypts its "
+                                       "credentials with it")
+    elif posixpath.basename(path).startswith(".env"):
+        yield from _dotenv(repo, path, src, key)
+    elif path in (".rbenv-vars", ".ruby-env"):
+        yield base.warning(src, f"shared file {path}: rbenv-vars sets env vars on the hosts that no file of the "
+                                "repo lists; provide them in the ConfigMap or Secret")
+    else:
+        yield base.volume(path, src, base.D, purpose="linked_file", storage="secret", relative_to="repo",
+                          linked_from=posixpath.join(shared_path, path))
+
+
+def _dotenv(repo: RepoView, path: str, src: Src, key: str) -> Iterator[Item]:
     """A linked ``.env``: the hosts' copy holds values the repo never sees; its template lists the names."""
     folder, name = posixpath.dirname(path), posixpath.basename(path)
     templates = [f for f in repo.files() if posixpath.dirname(f) == folder
@@ -97,7 +105,7 @@ def _dotenv(repo: RepoView, path: str, src: Src) -> Iterator[Item]:
         listed += [e.name for e in entries if e.name not in listed]
         for entry in entries:
             yield base.env_var(entry.name, src, I, secret=True if is_secret_name(entry.name) else None,
-                               description=f"the hosts' shared {path} (linked_files); named in {rel}")
+                               description=f"the hosts' shared {path} ({key}); named in {rel}")
     if not listed:
         yield base.warning(src, f"linked file {path}: the hosts' shared copy sets env vars no file of the repo "
                                 "lists (no .env.example); provide them as a Secret")
@@ -110,21 +118,28 @@ def linked_dirs(v: Vars, fallback: Src, key: str = "linked_dirs",
         if path is None:
             yield base.warning(src, f"linked dir {render(value)!r} is not known before the deploy runs; not mapped")
             continue
-        path = path.rstrip("/")
-        if path in _IGNORED_DIRS:
-            continue
-        shared = posixpath.join(v.path("shared_path"), path)
-        if _LOGS.match(path):
-            yield base.volume(path, src, base.D, purpose="logs", storage="emptyDir", relative_to="repo",
-                              linked_from=shared, written_by=f"{key}: log files shared between releases")
-        elif _SCRATCH.match(path):
-            yield base.volume(path, src, base.D, purpose="scratch", storage="emptyDir", relative_to="repo",
-                              linked_from=shared,
-                              written_by=f"{key}: pids, sockets and caches shared between releases")
-        else:
-            purpose = "uploads" if _UPLOADS.search(path) else "storage"
-            yield base.volume(path, src, base.D, purpose=purpose, relative_to="repo", linked_from=shared,
-                              note="shared between releases on the hosts: data that outlives a release")
+        found = linked_dir(path, src, key, v.path("shared_path"))
+        if found is not None:
+            yield found
+
+
+def linked_dir(path: str, src: Src, key: str, shared_path: str) -> Item | None:
+    """One directory the hosts keep between releases (``path`` relative to the app dir): an emptyDir for
+    logs and scratch, a claim for data, None for what the image carries. Shared with Deployer's
+    ``shared_dirs``."""
+    path = path.rstrip("/")
+    if path in _IGNORED_DIRS:
+        return None
+    shared = posixpath.join(shared_path, path)
+    if _LOGS.search(path):
+        return base.volume(path, src, base.D, purpose="logs", storage="emptyDir", relative_to="repo",
+                           linked_from=shared, written_by=f"{key}: log files shared between releases")
+    if _SCRATCH.match(path):
+        return base.volume(path, src, base.D, purpose="scratch", storage="emptyDir", relative_to="repo",
+                           linked_from=shared, written_by=f"{key}: pids, sockets and caches shared between releases")
+    purpose = "uploads" if _UPLOADS.search(path) else "storage"
+    return base.volume(path, src, base.D, purpose=purpose, relative_to="repo", linked_from=shared,
+                       note="shared between releases on the hosts: data that outlives a release")
 
 
 def default_env(v: Vars, fallback: Src) -> Iterator[Item]:
