@@ -10,6 +10,7 @@ migrate.toml overrides already won inside the planner), then a documented defaul
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 
@@ -25,11 +26,13 @@ from generators.facts import (
     notes,
     package_notes,
     packages,
+    php_extensions,
     volume_specs,
 )
 from generators.image.argv import container_argv
 from generators.image.base_image import BaseImage, choose
 from generators.image.image_secrets import SecretFile, secret_files
+from generators.image.runtime_layout import image_writable, start_argv, web_memory
 from generators.k8s.resources import Resources, resources_for
 from generators.values import Value, bounded_int, origin, slug
 from generators.writable import log_redirects, with_log_redirects
@@ -135,6 +138,8 @@ class AppSpec:
     files_read: tuple[str, ...] = field(default=(), repr=False)
     # how many old releases the legacy deploy kept (Capistrano's keep_releases): the rollback history
     revision_history: Value | None = None
+    # PHP extensions the app needs (name, why and where): the php image compiles them in
+    php_extensions: tuple[tuple[str, str], ...] = ()
 
     @property
     def port(self) -> int | None:
@@ -152,7 +157,9 @@ def build_spec(model: AppModel, settings: GenerateSettings) -> AppSpec:
     base = choose(model, settings.base_image)
     web_subject = model.web_process
     redirects = log_redirects(model)
+    primary = model.primary.subject if model.primary is not None else None
     volumes = volume_specs(model, name, set(redirects))
+    volumes += image_writable(base, primary, name, volumes)
     # a ReadWriteOnce claim (SQLite) attaches to one node: one replica of each process that mounts it
     single = next((v for v in volumes if v.access_mode == "ReadWriteOnce"), None)
     long_running = [p for p in model.processes
@@ -160,8 +167,8 @@ def build_spec(model: AppModel, settings: GenerateSettings) -> AppSpec:
     labels, renamed_processes = disambiguate([(p.key, slug(p.key, "process", 20)) for p in long_running], 20)
     notes_renamed = dict(_rename_notes(renamed_processes, "process", long_running))
     processes = tuple(
-        _process(p, name, labels[p.key], settings, web=p is web_subject, renamed=notes_renamed.get(p.key),
-                 single_writer=single)
+        _started(_process(p, name, labels[p.key], settings, web=p is web_subject, renamed=notes_renamed.get(p.key),
+                          single_writer=single), base, primary)
         for p in long_running
     )
     schedules = _schedules(model, name)
@@ -207,10 +214,31 @@ def build_spec(model: AppModel, settings: GenerateSettings) -> AppSpec:
         package_indexes=tuple((str(n), str(u)) for n, u in runtime.get("package_indexes") or ()),
         renamed=(*notes_renamed.values(), *(s.renamed for s in schedules if s.renamed)),
         probe_host=probe,
-        runtime_subject=model.primary.subject if model.primary is not None else None,
+        runtime_subject=primary,
         files_read=model.files_read,
         revision_history=_revision_history(model),
+        php_extensions=php_extensions(model) if base.language == "php" else (),
     )
+
+
+def _started(process: ProcessSpec, base: BaseImage, runtime: Subject | None) -> ProcessSpec:
+    """The process as the image starts it: through the runtime's start script when it has one (PHP's
+    cache commands), with the web pod's memory sized from the runtime's worker pool when no legacy limit
+    or setting gave one (:mod:`generators.image.runtime_layout`)."""
+    argv = start_argv(base, runtime, process.role, process.argv)
+    resources = process.resources
+    memory = web_memory(base, runtime) if process.role == ProcessRole.WEB.value else None
+    if memory is not None and resources.origins.get("memory_limit") == "default":
+        value, why = memory
+        request_default = resources.origins.get("memory_request") == "default"
+        origins = {**resources.origins, "memory_limit": why}
+        if request_default:
+            origins["memory_request"] = "= memory limit"
+        resources = dataclasses.replace(resources, memory_limit=value, origins=origins,
+                                        memory_request=value if request_default else resources.memory_request)
+    if argv == process.argv and resources is process.resources:
+        return process
+    return dataclasses.replace(process, argv=argv, resources=resources)
 
 
 def _namespace(settings: GenerateSettings, name: str) -> Value:
