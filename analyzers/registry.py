@@ -38,7 +38,7 @@ from analyzers.deploy import (
     supervisor,
     systemd,
 )
-from analyzers.providers import markers, node, python, ruby
+from analyzers.providers import markers, node, php, python, ruby
 from analyzers.providers.markers import Marker
 from analyzers.providers.protocol import Detection, Provider, PrunedDirs, StepRule, Tier
 from migrator.commands import CommandMeaning, ParsedCommand, StepKind
@@ -54,7 +54,7 @@ DEPLOY: Mapping[Tier, tuple[Analyzer, ...]] = {
     Tier.HEURISTICS: (dotenv, secret_files),
 }
 # Provider order is the last tie-break between runtimes too (python first).
-PROVIDERS: tuple[Provider, ...] = (python, node, ruby)
+PROVIDERS: tuple[Provider, ...] = (python, node, ruby, php)
 MARKERS: tuple[Marker, ...] = markers.ALL  # languages without a provider yet
 # Directories no provider's source lives in: VCS metadata, editor and tool state.
 CORE_PRUNED = frozenset({".git", ".hg", ".svn", ".bzr", ".idea", ".vscode", ".cache", ".terraform", ".direnv",
@@ -89,7 +89,7 @@ MARKER_READER = markers  # what the planner runs after the analyzers: the marker
 
 
 def marker_language(program: str) -> str | None:
-    """The language without a provider whose processes ``program`` runs (``php-fpm`` -> php), or None."""
+    """The language without a provider whose processes ``program`` runs (``java`` -> java), or None."""
     return markers.program_language(program)
 
 

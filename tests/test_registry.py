@@ -14,21 +14,23 @@ from migrator.repo import PRUNED_DIRS, RepoView
 ORDER = ["procfile", "app_json", "appserver_config", "ruby_server_config", "systemd", "supervisor", "cron", "nginx",
          "caddy", "haproxy", "pm2", "forever", "ruby_schedules", "python_version", "requirements", "pipenv",
          "pyproject", "setuptools", "ci_python", "node_version", "node_packaging", "ruby_version", "ruby_packaging",
-         "fabric", "capistrano", "mina", "shell", "script_needs", "makefile", "python_code", "python_entrypoints",
-         "python_writes", "python_hosts", "node_code", "ruby_code", "ruby_workers", "dockerfile",
-         "compose", "dotenv", "secret_files"]
+         "php_version", "php_packaging", "fabric", "capistrano", "mina", "shell", "script_needs", "makefile",
+         "python_code", "python_entrypoints", "python_writes", "python_hosts", "node_code", "ruby_code", "ruby_workers",
+         "dockerfile", "compose", "dotenv", "secret_files"]
 PYTHON = ["appserver_config", "python_version", "requirements", "pipenv", "pyproject", "setuptools", "ci_python",
           "python_code", "python_entrypoints", "python_writes", "python_hosts"]
 NODE = ["pm2", "forever", "node_version", "node_packaging", "node_code"]
 RUBY = ["ruby_server_config", "ruby_schedules", "ruby_version", "ruby_packaging", "ruby_code", "ruby_workers"]
+PHP = ["php_version", "php_packaging"]
 
 
 def test_analyzers_come_out_of_the_tiers_in_todays_order():
     assert [a.NAME for a in registry.ANALYZERS] == ORDER
-    assert [a.NAME for a in registry.analyzers({"python", "node", "ruby"})] == ORDER
-    assert [a.NAME for a in registry.analyzers({"python", "node"})] == [n for n in ORDER if n not in RUBY]
-    assert [a.NAME for a in registry.analyzers({"python"})] == [n for n in ORDER if n not in NODE + RUBY]
-    assert [a.NAME for a in registry.analyzers(set())] == [n for n in ORDER if n not in PYTHON + NODE + RUBY]
+    assert [a.NAME for a in registry.analyzers({"python", "node", "ruby", "php"})] == ORDER
+    assert [a.NAME for a in registry.analyzers({"python", "node", "ruby"})] == [n for n in ORDER if n not in PHP]
+    assert [a.NAME for a in registry.analyzers({"python", "node"})] == [n for n in ORDER if n not in RUBY + PHP]
+    assert [a.NAME for a in registry.analyzers({"python"})] == [n for n in ORDER if n not in NODE + RUBY + PHP]
+    assert [a.NAME for a in registry.analyzers(set())] == [n for n in ORDER if n not in PYTHON + NODE + RUBY + PHP]
     assert sorted(a.NAME for tier in python.ANALYZERS.values() for a in tier) == sorted(PYTHON)
 
 
@@ -42,7 +44,9 @@ def test_names_are_unique_and_providers_are_found_by_name_and_buildpack():
     assert registry.provider_for_buildpack("heroku/nodejs") == "node"
     assert registry.provider_for_buildpack("ruby") == "ruby"
     assert registry.provider_for_buildpack("heroku/ruby") == "ruby"
-    assert registry.provider_for_buildpack("php") == "php"  # a marker
+    assert registry.provider_for_buildpack("php") == "php"
+    assert registry.provider_for_buildpack("heroku/php") == "php"
+    assert registry.provider_for_buildpack("go") == "go"  # a marker
     assert registry.provider_for_buildpack("cobol") is None
 
 

@@ -39,13 +39,11 @@ class Marker:
     program_names: frozenset[str] = frozenset()  # host paths of these become the bare name in the image
     heroku_buildpacks: tuple[str, ...] = ()
     files: tuple[str, ...] = ()  # basenames (fnmatch patterns allowed) that mean the language is here
-    runs: frozenset[str] = frozenset()  # programs whose process is this language's (php-fpm, java)
+    runs: frozenset[str] = frozenset()  # programs whose process is this language's (java, dotnet)
     # (file, pattern with the version as group 1): where the language's version is written
     versions: tuple[tuple[str, re.Pattern[str]], ...] = ()
 
 
-PHP = Marker("php", heroku_buildpacks=("php",), files=("composer.json", "composer.lock", "artisan", "wp-config.php"),
-             runs=frozenset({"php", "php-fpm", "php-cgi", "frankenphp"}))
 GO = Marker("go", heroku_buildpacks=("go",), files=("go.mod",), runs=frozenset({"go"}),
             step_rules=(StepRule(StepKind.BUILD, re.compile(r"^\s*go\s+build\b"), _BUILD, 70),),
             versions=(("go.mod", re.compile(r"^go\s+(\d+\.\d+(?:\.\d+)?)\s*$")),))
@@ -56,7 +54,7 @@ RUST = Marker("rust", files=("Cargo.toml", "Cargo.lock"), runs=frozenset({"cargo
               step_rules=(StepRule(StepKind.BUILD, re.compile(r"^\s*cargo\s+build\b"), _BUILD, 60),))
 ELIXIR = Marker("elixir", files=("mix.exs", "mix.lock"), runs=frozenset({"mix", "elixir", "iex"}))
 DOTNET = Marker("dotnet", files=("*.csproj", "*.fsproj", "*.sln", "global.json"), runs=frozenset({"dotnet"}))
-ALL: tuple[Marker, ...] = (PHP, GO, JAVA, RUST, ELIXIR, DOTNET)
+ALL: tuple[Marker, ...] = (GO, JAVA, RUST, ELIXIR, DOTNET)
 
 
 NAME = ANALYZER
@@ -135,5 +133,5 @@ def binaries(repo: RepoView, language: str) -> Iterator[Finding]:
 
 
 def program_language(program: str, markers: tuple[Marker, ...] = ALL) -> str | None:
-    """The marker language whose processes ``program`` runs (``php-fpm`` -> php), or None."""
+    """The marker language whose processes ``program`` runs (``java`` -> java), or None."""
     return next((m.language for m in markers if program in m.runs), None)

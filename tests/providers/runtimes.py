@@ -20,14 +20,17 @@ RUNTIME_TOKENS: dict[str, tuple[str, ...]] = {
     "node": ("npm ", "node_modules", "NODE_ENV", "yarn", "pnpm"),
     "ruby": ("Gemfile", "bundle install", "bundle exec", "BUNDLE_", "RAILS_ENV", "RACK_ENV", "gem install",
              "/usr/local/bundle"),
+    "php": ("composer", "docker-php-ext", "php.ini", "PHP_INI_DIR", "apache2-foreground", "artisan"),
 }
 
 # Runtimes whose tools an image of the key runtime may use in a build stage (never in the final stage):
 # node-gyp builds native modules with Python, so a node image's build stage may install and point at it;
-# a Rails app's assets (jsbundling, webpacker, ExecJS) build with node and yarn in its image's build stage.
+# a Rails app's assets (jsbundling, webpacker, ExecJS) build with node and yarn in its image's build stage,
+# and so do a Laravel app's (Mix, Vite).
 BUILD_TOOL_RUNTIMES: dict[str, frozenset[str]] = {
     "node": frozenset({"python"}),
     "ruby": frozenset({"node"}),
+    "php": frozenset({"node"}),  # Laravel Mix / Vite assets build in a node stage of the php image
 }
 
 

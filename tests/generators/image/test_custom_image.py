@@ -99,7 +99,6 @@ def test_an_image_table_without_artifacts_is_one_stage_and_start_wins(tmp_path: 
 
 
 @pytest.mark.parametrize(("files", "language"), [
-    ({"composer.json": "{}\n", "artisan": "#!/usr/bin/env php\n"}, "php"),
     ({"go.mod": "module example.com/api\n\ngo 1.22\n", "main.go": "package main\n"}, "go"),
     ({"pom.xml": "<project/>\n"}, "java"),
 ])
