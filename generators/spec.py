@@ -32,7 +32,8 @@ from generators.facts import (
 from generators.image.argv import container_argv
 from generators.image.base_image import BaseImage, choose
 from generators.image.image_secrets import SecretFile, secret_files
-from generators.image.runtime_layout import image_writable, start_argv, web_memory
+from generators.image.php_extensions import extension_notes
+from generators.image.runtime_layout import image_writable, start_argv, web_memory, web_port
 from generators.k8s.resources import Resources, resources_for
 from generators.values import Value, bounded_int, origin, slug
 from generators.writable import log_redirects, with_log_redirects
@@ -168,7 +169,7 @@ def build_spec(model: AppModel, settings: GenerateSettings) -> AppSpec:
     notes_renamed = dict(_rename_notes(renamed_processes, "process", long_running))
     processes = tuple(
         _started(_process(p, name, labels[p.key], settings, web=p is web_subject, renamed=notes_renamed.get(p.key),
-                          single_writer=single), base, primary)
+                          single_writer=single), base, primary, port_set=bool(settings.port))
         for p in long_running
     )
     schedules = _schedules(model, name)
@@ -181,6 +182,7 @@ def build_spec(model: AppModel, settings: GenerateSettings) -> AppSpec:
     probe = probe_host(policy, public, web.name if web is not None and web.port is not None else None)
     config_env, optional_env = with_allowed_hosts(config_env, optional_env, secret_env, policy, [*public, probe or ""])
     runtime = model.runtime
+    extensions = php_extensions(model) if base.language == "php" else ()
     return AppSpec(
         name=name,
         namespace=namespace,
@@ -208,7 +210,7 @@ def build_spec(model: AppModel, settings: GenerateSettings) -> AppSpec:
         requirements_file=runtime.get("requirements_file"),
         buildkit=settings.buildkit,
         secret_files=secret_files(model),
-        notes=notes(model) + package_notes(model, base),
+        notes=notes(model) + package_notes(model, base) + extension_notes(extensions, base.version),
         settings=settings,
         local_packages=tuple(str(p) for p in runtime.get("local_packages") or ()),
         package_indexes=tuple((str(n), str(u)) for n, u in runtime.get("package_indexes") or ()),
@@ -217,17 +219,19 @@ def build_spec(model: AppModel, settings: GenerateSettings) -> AppSpec:
         runtime_subject=primary,
         files_read=model.files_read,
         revision_history=_revision_history(model),
-        php_extensions=php_extensions(model) if base.language == "php" else (),
+        php_extensions=extensions,
     )
 
 
-def _started(process: ProcessSpec, base: BaseImage, runtime: Subject | None) -> ProcessSpec:
+def _started(process: ProcessSpec, base: BaseImage, runtime: Subject | None, *, port_set: bool) -> ProcessSpec:
     """The process as the image starts it: through the runtime's start script when it has one (PHP's
-    cache commands), with the web pod's memory sized from the runtime's worker pool when no legacy limit
-    or setting gave one (:mod:`generators.image.runtime_layout`)."""
+    cache commands), on the port the image's server listens on, with the web pod's memory sized from the
+    runtime's worker pool when no legacy limit or setting gave one (:mod:`generators.image.runtime_layout`)."""
     argv = start_argv(base, runtime, process.role, process.argv)
+    web = process.role == ProcessRole.WEB.value
+    port = process.port if port_set or not web else web_port(base, process.port)
     resources = process.resources
-    memory = web_memory(base, runtime) if process.role == ProcessRole.WEB.value else None
+    memory = web_memory(base, runtime) if web else None
     if memory is not None and resources.origins.get("memory_limit") == "default":
         value, why = memory
         request_default = resources.origins.get("memory_request") == "default"
@@ -236,9 +240,9 @@ def _started(process: ProcessSpec, base: BaseImage, runtime: Subject | None) -> 
             origins["memory_request"] = "= memory limit"
         resources = dataclasses.replace(resources, memory_limit=value, origins=origins,
                                         memory_request=value if request_default else resources.memory_request)
-    if argv == process.argv and resources is process.resources:
+    if argv == process.argv and resources is process.resources and port is process.port:
         return process
-    return dataclasses.replace(process, argv=argv, resources=resources)
+    return dataclasses.replace(process, argv=argv, resources=resources, port=port)
 
 
 def _namespace(settings: GenerateSettings, name: str) -> Value:

@@ -170,7 +170,10 @@ def _autoload(spec: AppSpec, facts: Subject | None) -> str:
         run += " --no-scripts"
     extra = [f"composer run-script {s}" for s in scripts if s in ("post-install-cmd",) and need_code]
     if need_code:
-        env = " ".join(f"{n}={shlex.quote(v)}" for n, v, _ in build_env(spec) if "\n" not in v)
+        # PHP code falls back on its own defaults (env('X', 'd'), getenv() false): only the settings the app
+        # requires get a value, an obviously fake one when it is a secret or unknown
+        required = {e.name for e in (*spec.secret_env, *spec.config_env) if e.required}
+        env = " ".join(f"{n}={shlex.quote(v)}" for n, v, _ in build_env(spec) if "\n" not in v and n in required)
         run = f"{env} {run}" if env else run
         extra = [f"{env} {e}" if env else e for e in extra]
         if env:

@@ -16,14 +16,14 @@ from __future__ import annotations
 import posixpath
 import shlex
 
-from generators.image.php_layout import ini_settings, mebibytes, workers
+from generators.image.php_layout import APACHE_PORT, ini_settings, mebibytes, workers
 from generators.values import APP_DIR, origin
 from migrator.model import Subject
 from migrator.textsafe import inline
 
 INI_FILE = '"$PHP_INI_DIR/conf.d/zz-app.ini"'
 APACHE_FILE = "/etc/apache2/conf-available/zz-app.conf"
-PORT = 8080
+PORT = APACHE_PORT
 # opcache for an image whose code never changes: timestamps are never checked (validate_timestamps=0 means
 # no stat() per included file per request); a new release is a new image, so a stale cache cannot happen
 _OPCACHE = (("opcache.enable", "1"), ("opcache.enable_cli", "0"), ("opcache.validate_timestamps", "0"),

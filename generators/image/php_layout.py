@@ -28,6 +28,7 @@ _FRAMEWORK_DIRS: dict[str, tuple[tuple[str, str, str], ...]] = {
     "symfony": (("var/cache", "symfony-cache", "Symfony's compiled container and caches"),
                 ("var/log", "symfony-log", "Symfony's log files")),
 }
+APACHE_PORT = 8080  # a non-root user cannot bind 80; the Service maps its own port to this one
 ENTRYPOINT = "/usr/local/bin/app-start"  # the start script the image writes (cache commands, then exec)
 _CACHE_COMMAND = re.compile(r"^[a-z][a-z0-9-]*:[a-z][a-z0-9:-]*$|^optimize$")
 DEFAULT_WORKERS = 10  # MaxRequestWorkers without a legacy pool size: a pod-sized pool, scaled with replicas

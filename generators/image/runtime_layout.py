@@ -9,7 +9,7 @@ from __future__ import annotations
 from generators.facts import VolumeSpec
 from generators.image import php_layout
 from generators.image.base_image import BaseImage
-from generators.values import slug
+from generators.values import Value, slug
 from migrator.model import Subject
 
 _STARTED_ROLES = ("web", "worker")  # the containers that serve or work with the cached configuration
@@ -27,7 +27,8 @@ def image_writable(base: BaseImage, runtime: Subject | None, app: str,
         name = f"{app}-{slug(label, 'scratch', 20)}"
         if path in taken or name in names:
             continue
-        out.append(VolumeSpec(name, path, "", "the image: " + why, "emptyDir", "ReadWriteOnce", "scratch", why))
+        out.append(VolumeSpec(name, path, "", f"the {base.image} image ({why})", "emptyDir", "ReadWriteOnce", "scratch",
+                              why))
     return tuple(out)
 
 
@@ -37,6 +38,15 @@ def start_argv(base: BaseImage, runtime: Subject | None, role: str, argv: tuple[
     if base.language != "php" or role not in _STARTED_ROLES or not argv or argv[0] == php_layout.ENTRYPOINT:
         return argv
     return (php_layout.ENTRYPOINT, *argv) if php_layout.cache_commands(runtime) else argv
+
+
+def web_port(base: BaseImage, port: Value | None) -> Value | None:
+    """The port the web container listens on when the image's server decides it (PHP: Apache on 8080,
+    whatever port the legacy nginx or Apache listened on: a non-root user cannot bind 80), else ``port``."""
+    if base.language != "php" or port is None or port.value == php_layout.APACHE_PORT:
+        return port
+    return Value(php_layout.APACHE_PORT, f"the image's Apache listens on {php_layout.APACHE_PORT} (the user is not "
+                 f"root); legacy port {port.value}: {port.origin}")
 
 
 def web_memory(base: BaseImage, runtime: Subject | None) -> tuple[str, str] | None:

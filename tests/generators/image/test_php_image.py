@@ -23,6 +23,7 @@ from generators.image import dockerfile, php_extensions
 from generators.image.base_image import BaseImage, end_of_life
 from generators.k8s import k8s_pod
 from generators.spec import AppSpec
+from migrator.config import GenerateSettings
 from migrator.model import Finding
 from tests.generators.image.test_dockerfile import hadolint
 from tests.generators.models import minimal_web, spec
@@ -258,3 +259,22 @@ def test_dockerignore_keeps_env_files_caches_and_uploads_out() -> None:
                  "bootstrap/cache/*.php", "wp-content/uploads", ".phpunit.result.cache"):
         assert line in lines, line
     assert "tests" not in lines
+
+
+def test_apache_listens_on_8080_whatever_the_legacy_port_unless_migrate_toml_says() -> None:
+    s = spec([base.runtime(COMPOSER, language="php", version="8.2", framework="plain"),
+              *minimal_web("apache2-foreground", port=80)], name="shop")
+    assert s.port == 8080 and "legacy port 80" in s.web.port.origin  # type: ignore[union-attr]
+    assert "Listen 8080" in dockerfile.render(s)
+    chosen = spec([base.runtime(COMPOSER, language="php", version="8.2"), *minimal_web("apache2-foreground", port=80)],
+                  GenerateSettings(port=9000), name="shop")
+    assert chosen.port == 9000 and "Listen 9000" in dockerfile.render(chosen)
+
+
+def test_extensions_without_a_known_build_are_said_not_installed() -> None:
+    s = php_spec(ext("xdebug", "composer.json require-dev"), ext("swoole", "composer.json require ext-swoole"),
+                 ext("igbinary", "php8.1-igbinary in deploy.sh"), framework="plain")
+    text = dockerfile.render(s)
+    assert "pecl install igbinary-3.2.16" in text and "pecl install xdebug" not in text
+    assert "# not installed: swoole" in text and "# not installed: xdebug" in text
+    assert any("`swoole`" in n and "not installed" in n for n in s.notes)
