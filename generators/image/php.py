@@ -19,6 +19,7 @@ import re
 import shlex
 
 from generators.image import php_config, php_extensions, php_layout
+from generators.image.argv import INIT, uses_init
 from generators.image.base_image import end_of_life
 from generators.image.plan import BuildPlan, Stage, apt, user_lines
 from generators.image.steps import build_env, build_step, js_install_lines, serve
@@ -96,8 +97,14 @@ def _composer(spec: AppSpec, facts: Subject | None) -> bool:
 
 def _base_blocks(spec: AppSpec, facts: Subject | None) -> list[str]:
     blocks = []
-    if spec.runtime_packages:
-        blocks.append(apt([p for p, _ in spec.runtime_packages], [f"{p}: {o}" for p, o in spec.runtime_packages if o]))
+    packages = list(spec.runtime_packages)
+    commands = [*(p.argv for p in spec.processes), *(s.argv for s in spec.schedules),
+                *(s.argv for s in spec.release_steps)]
+    # tini first, or after the start script (which execs it)
+    if any(uses_init(a) or a[1:1 + len(INIT)] == INIT for a in commands) and not any(p == "tini" for p, _ in packages):
+        packages.append(("tini", "php ignores SIGTERM as PID 1 (no signal handler of its own): tini forwards it"))
+    if packages:
+        blocks.append(apt([p for p, _ in packages], [f"{p}: {o}" for p, o in packages if o]))
     extensions = php_extensions.needed((*spec.php_extensions, _OPCACHE), spec.base.version)
     install = php_extensions.install_block(extensions, spec.base.version)
     if install is not None and "|" in install:

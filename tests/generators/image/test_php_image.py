@@ -19,14 +19,15 @@ import pytest
 
 from analyzers import base
 from analyzers.base import I, Src
+from generators.docs import migration_md
 from generators.image import dockerfile, php_extensions
 from generators.image.base_image import BaseImage, end_of_life
 from generators.k8s import k8s_pod
-from generators.spec import AppSpec
+from generators.spec import AppSpec, build_spec
 from migrator.config import GenerateSettings
 from migrator.model import Finding
 from tests.generators.image.test_dockerfile import hadolint
-from tests.generators.models import minimal_web, spec
+from tests.generators.models import minimal_web, model, spec
 from tests.providers.runtimes import RUNTIME_TOKENS
 
 COMPOSER = Src("php_packaging", "composer.json", 5)
@@ -278,3 +279,22 @@ def test_extensions_without_a_known_build_are_said_not_installed() -> None:
     assert "pecl install igbinary-3.2.16" in text and "pecl install xdebug" not in text
     assert "# not installed: swoole" in text and "# not installed: xdebug" in text
     assert any("`swoole`" in n and "not installed" in n for n in s.notes)
+
+
+def test_migration_md_explains_the_shape_the_cache_commands_and_one_schedule_run_cronjob() -> None:
+    findings = [base.runtime(COMPOSER, language="php", version="8.2", **LARAVEL, max_workers=12),
+                *minimal_web("apache2-foreground", port=8080), ext("gd", "composer.json require ext-gd"),
+                base.schedule("schedule-run", Src("cron", "deploy/crontab", 1), schedule="* * * * *",
+                              command="php artisan schedule:run"),
+                base.schedule("schedule-run:emails:send", Src("php_schedules", "app/Console/Kernel.php", 18),
+                              schedule="0 2 * * *", via="schedule:run")]
+    m = model(findings, name="shop")
+    s = build_spec(m, GenerateSettings())
+    text = migration_md.generate(m, s, []).content
+    assert "## PHP: one Apache + mod_php image" in text and "php-fpm and nginx as two containers" in text
+    assert "| `pm.max_children` / `MaxRequestWorkers` | MaxRequestWorkers 12 | composer.json:5 (declared) |" in text
+    assert "- `gd`: composer.json require ext-gd (composer.json:12)" in text
+    assert "not at build: `config:cache` writes the environment" in text
+    assert "One schedule:run CronJob runs every Kernel.php entry (1 found)" in text
+    assert "- `emails:send`: `0 2 * * *` (app/Console/Kernel.php:18)" in text
+    assert [c.name for c in s.schedules] == ["shop-schedule-run"]  # the Kernel entry gets no CronJob of its own
