@@ -55,7 +55,7 @@ def foreign(stage_text: str) -> list[str]:
     return [t for lang, tokens in RUNTIME_TOKENS.items() if lang != "php" for t in tokens if t in stage_text]
 
 
-LARAVEL = dict(framework="laravel", document_root="public", front_controller="index.php", console="artisan",
+LARAVEL: dict[str, Any] = dict(framework="laravel", document_root="public", front_controller="index.php", console="artisan",
                cache_commands=("config:cache", "route:cache", "view:cache"), composer_scripts=("post-autoload-dump",),
                scripts_need_code=True)
 
