@@ -58,7 +58,7 @@ def plan(spec: AppSpec) -> BuildPlan:
     js = [s for s in steps if _JS_TOOLS.search(s.command)]
     base = _base_blocks(spec, facts)
     port = spec.port or php_config.PORT
-    env = (f"APACHE_DOCUMENT_ROOT={php_config.document_root(facts)[0]}",)
+    env = (f"APACHE_DOCUMENT_ROOT={php_config.document_root(facts)[0]}", *_framework_env(facts))
     final = [user_lines(spec), f"WORKDIR {APP_DIR}"]
     stages: list[Stage] = []
     final_env: tuple[str, ...] = ()
@@ -75,7 +75,7 @@ def plan(spec: AppSpec) -> BuildPlan:
         if _get(facts, "vendor_committed"):
             final.append(f"# vendor/ is committed ({origin(facts, 'vendor_committed')}): the app's dependencies as "
                          "committed, no Composer in the image")
-        final.append("COPY . .")
+        final += ["COPY . .", *_dotenv(facts)]
         final = base + final
         image, final_env = spec.base.image, env
     final += _writable(facts)
@@ -136,7 +136,7 @@ def _build_blocks(spec: AppSpec, facts: Subject | None, composer: bool, steps: l
     if composer:
         blocks += [f"COPY --from={COMPOSER_IMAGE} /usr/bin/composer /usr/bin/composer", *_install(spec, facts)]
     js_install = js_install_lines(spec) if js else []
-    blocks += [*js_install, "COPY . ."]
+    blocks += [*js_install, "COPY . .", *_dotenv(facts)]
     if composer:
         blocks.append(_autoload(spec, facts))
     last_js = js[-1] if js else None
@@ -200,6 +200,21 @@ def _build_steps(spec: AppSpec, facts: Subject | None) -> list[Step]:
     if assets and not any(_JS_TOOLS.search(s.command) for s in steps) and re.fullmatch(r"[-\w :./=]+", assets):
         steps.append(Step(assets, tuple(assets.split()), origin(facts, "assets_build") or ""))
     return steps
+
+
+def _framework_env(facts: Subject | None) -> tuple[str, ...]:
+    """Symfony's production mode: without APP_ENV its Dotenv boots the ``dev`` environment (the ConfigMap
+    may set it again; the image is production whatever it says)."""
+    return ("APP_ENV=prod", "APP_DEBUG=0") if php_layout.framework(facts) == "symfony" else ()
+
+
+def _dotenv(facts: Subject | None) -> list[str]:
+    """Symfony's kernel refuses to boot without a .env file, and the repo's is never in the image (dotenv files
+    hold secrets: .dockerignore): an empty one, the pod's environment gives the values."""
+    if php_layout.framework(facts) != "symfony":
+        return []
+    return ["# an empty .env: Symfony's Dotenv requires the file, the values come from the pod's environment (the "
+            "repo's .env stays out of the image)\nRUN touch .env"]
 
 
 def _start_script(facts: Subject | None) -> str | None:

@@ -55,9 +55,10 @@ def foreign(stage_text: str) -> list[str]:
     return [t for lang, tokens in RUNTIME_TOKENS.items() if lang != "php" for t in tokens if t in stage_text]
 
 
-LARAVEL: dict[str, Any] = dict(framework="laravel", document_root="public", front_controller="index.php", console="artisan",
-               cache_commands=("config:cache", "route:cache", "view:cache"), composer_scripts=("post-autoload-dump",),
-               scripts_need_code=True)
+LARAVEL: dict[str, Any] = dict(
+    framework="laravel", document_root="public", front_controller="index.php", console="artisan",
+    cache_commands=("config:cache", "route:cache", "view:cache"), composer_scripts=("post-autoload-dump",),
+    scripts_need_code=True)
 
 
 def laravel(*extra: Finding, **facts: Any) -> AppSpec:
@@ -298,3 +299,15 @@ def test_migration_md_explains_the_shape_the_cache_commands_and_one_schedule_run
     assert "One schedule:run CronJob runs every Kernel.php entry (1 found)" in text
     assert "- `emails:send`: `0 2 * * *` (app/Console/Kernel.php:18)" in text
     assert [c.name for c in s.schedules] == ["shop-schedule-run"]  # the Kernel entry gets no CronJob of its own
+
+
+def test_symfony_runs_in_prod_with_an_empty_dotenv(tmp_path: Path) -> None:
+    text = dockerfile.render(php_spec(framework="symfony", document_root="public", front_controller="index.php",
+                                      console="bin/console", composer_scripts=("post-install-cmd",),
+                                      scripts_need_code=True))
+    base_stage, build, _ = stages(text)
+    assert "APP_ENV=prod" in base_stage and "APP_DEBUG=0" in base_stage
+    assert build.index("COPY . .") < build.index("RUN touch .env") < build.index("composer run-script post-install-cmd")
+    assert "dump-autoload --optimize --no-dev --classmap-authoritative" in build
+    assert ".env" in dockerfile.dockerignore(php_spec(framework="symfony")).splitlines()
+    assert hadolint(text, tmp_path) == ""
