@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 _PUNCT = "{};"
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r"}  # nginx turns these into the control characters
 MAX_PROBLEMS = 20  # per file: 100,000 unclosed blocks are one problem to fix, not 100,000 warnings
 # Block directives: seeing one of these before a '{' means the previous directive lost its ';'.
 _BLOCKS = {"location", "server", "upstream", "if", "http", "events", "map", "limit_except", "types", "stream"}
@@ -75,7 +76,7 @@ def tokenize(text: str) -> tuple[list[Token], list[tuple[int, str]]]:
             start_line, j, buf = line, i + 1, []
             while j < n and text[j] != c:
                 if text[j] == "\\" and j + 1 < n:
-                    buf.append(text[j + 1])
+                    buf.append(_ESCAPES.get(text[j + 1], text[j + 1]))  # as ngx_conf_read_token does
                     j += 2
                     continue
                 line += text[j] == "\n"

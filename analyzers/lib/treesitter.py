@@ -36,11 +36,13 @@ _GRAMMARS: dict[str, tuple[str, str]] = {
     "typescript": ("tree_sitter_typescript", "language_typescript"),
     "tsx": ("tree_sitter_typescript", "language_tsx"),  # TypeScript's grammar rejects JSX, tsx accepts it
     "ruby": ("tree_sitter_ruby", "language"),
+    "php": ("tree_sitter_php", "language_php"),  # PHP with its HTML text (templates); scripts parse the same
 }
 # File suffix -> grammar, for the languages whose files are found by name (shell scripts are found by content).
 _SUFFIXES: dict[str, str] = {
     ".js": "javascript", ".mjs": "javascript", ".cjs": "javascript", ".jsx": "javascript",
     ".ts": "typescript", ".mts": "typescript", ".cts": "typescript", ".tsx": "tsx",
+    ".php": "php",
 }
 _CHUNK = 64 * 1024
 DEFAULT_DEADLINE = 2.0  # seconds

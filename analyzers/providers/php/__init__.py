@@ -40,8 +40,12 @@ PRUNED = PrunedDirs(frozenset(), frozenset({
     "application/cache", "application/logs",
 }))
 ANALYZERS: Mapping[Tier, tuple[Analyzer, ...]] = {
+    # nginx sites that fastcgi_pass to php, Apache vhosts and .htaccess, php-fpm pools, php.ini/.user.ini
+    Tier.SERVER_CONFIG: (LazyAnalyzer("php_server_config", f"{__name__}.server_config"),),
     Tier.PACKAGING: (LazyAnalyzer("php_version", f"{__name__}.runtime_version"),
                      LazyAnalyzer("php_packaging", f"{__name__}.runtime_packaging")),
+    # env reads (getenv, $_ENV, env(), %env()%, WordPress constants), services, health routes, writable dirs
+    Tier.CODE: (LazyAnalyzer("php_code", f"{__name__}.app_code"),),
 }
 SERVERS: Mapping[str, ServerSpec] = servers.SERVERS
 STEP_RULES: tuple[StepRule, ...] = steps.STEP_RULES

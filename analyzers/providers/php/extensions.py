@@ -60,7 +60,7 @@ def normalise(name: str) -> str:
     return _ALIASES.get(low, low)
 
 
-def _need(name: str, src: Src, confidence: Confidence, reason: str) -> Item:
+def need(name: str, src: Src, confidence: Confidence, reason: str) -> Item:
     ext = normalise(name)
     return base.system_package(f"ext-{ext}", src, confidence, stage="runtime", php_extension=ext, reason=reason)
 
@@ -71,12 +71,12 @@ def findings(repo: RepoView, c: Composer, analyzer: str, framework: str | None) 
     yield from _host(repo, analyzer)
     yield from _config(repo, c, analyzer, framework)
     src = Src(analyzer, c.manifest or c.lockfile or "composer.json")
-    yield _need("opcache", src, Confidence.DEFAULT, "opcache: production PHP caches compiled scripts")
+    yield need("opcache", src, Confidence.DEFAULT, "opcache: production PHP caches compiled scripts")
 
 
 def _composer(c: Composer, analyzer: str) -> Iterator[Item]:
     for ext, entry in extensions_required(c.require).items():
-        yield _need(ext, Src(analyzer, entry.file, entry.line), Confidence.DECLARED, f"composer.json require ext-{ext}")
+        yield need(ext, Src(analyzer, entry.file, entry.line), Confidence.DECLARED, f"composer.json require ext-{ext}")
     by_ext: dict[str, list[tuple[str, int | None]]] = {}
     for package in c.packages.values():
         if package.dev:
@@ -86,7 +86,7 @@ def _composer(c: Composer, analyzer: str) -> Iterator[Item]:
     for ext, users in by_ext.items():
         name, line = users[0]
         more = f" (and {len(users) - 1} more)" if len(users) > 1 else ""
-        yield _need(ext, Src(analyzer, c.lockfile or "composer.lock", line), Confidence.DECLARED,
+        yield need(ext, Src(analyzer, c.lockfile or "composer.lock", line), Confidence.DECLARED,
                     f"the locked {name} requires ext-{ext}{more}")
 
 
@@ -96,7 +96,7 @@ def _host(repo: RepoView, analyzer: str) -> Iterator[Item]:
         for ext in DEBIAN.get(m.package or "", ()):
             if ext not in seen:
                 seen.add(ext)
-                yield _need(ext, Src(analyzer, m.file, m.line), Confidence.INFERRED, f"{m.text} in {m.file}")
+                yield need(ext, Src(analyzer, m.file, m.line), Confidence.INFERRED, f"{m.text} in {m.file}")
 
 
 def env_values(repo: RepoView) -> dict[str, tuple[str, str, int]]:
@@ -129,10 +129,10 @@ def _config(repo: RepoView, c: Composer, analyzer: str, framework: str | None) -
         value, rel, line, why = driver
         ext = DRIVERS.get(value)
         if ext is not None:
-            yield _need(ext, Src(analyzer, rel, line), Confidence.INFERRED, why)
+            yield need(ext, Src(analyzer, rel, line), Confidence.INFERRED, why)
     if framework == "wordpress" and driver is None:
         rel = next((f for f in ("wp-config.php", "wp-config-sample.php") if repo.exists(f)), "wp-config.php")
-        yield _need("mysqli", Src(analyzer, rel), Confidence.INFERRED, "WordPress's wpdb connects with mysqli")
+        yield need("mysqli", Src(analyzer, rel), Confidence.INFERRED, "WordPress's wpdb connects with mysqli")
     yield from _phpredis(repo, c, env, analyzer)
 
 
@@ -159,11 +159,11 @@ def _phpredis(repo: RepoView, c: Composer, env: Mapping[str, tuple[str, str, int
     if "REDIS_CLIENT" in env:
         value, rel, line = env["REDIS_CLIENT"]
         if value.lower() == "phpredis":
-            yield _need("redis", Src(analyzer, rel, line), Confidence.INFERRED, "REDIS_CLIENT=phpredis")
+            yield need("redis", Src(analyzer, rel, line), Confidence.INFERRED, "REDIS_CLIENT=phpredis")
         return
     uses = next((k for k in _REDIS_USERS if k in env and env[k][0].lower() == "redis"), None)
     default = _first_match(repo, ("config/database.php",), _REDIS_CLIENT)
     if uses is None or default is None or default[0] != "phpredis" or c.has("predis/predis"):
         return
-    yield _need("redis", Src(analyzer, default[1], default[2]), Confidence.INFERRED,
+    yield need("redis", Src(analyzer, default[1], default[2]), Confidence.INFERRED,
                 f"{uses}=redis through Laravel's default phpredis client (predis/predis is not required)")

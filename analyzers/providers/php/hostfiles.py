@@ -3,10 +3,11 @@
 ``/run/php/php7.4-fpm.sock``) and a ``FROM php:7.4-fpm`` in the deploy files, scripts, unit files,
 provisioning (Ansible, Vagrant), nginx/supervisor configs and Dockerfiles of the repository.
 
-These are the legacy box's facts, read as text (a mention in a comment is a mention: the file is about
-the host): the version candidates of :mod:`.version` and the extension evidence of :mod:`.extensions`.
-PHP sources are not read (``php7.4-`` in a PHP string is no host fact) except Deployer's and Envoy's
-deploy files, which are.
+Laravel Sail's published runtime (a directory with ``start-container``) is skipped: a development image that
+installs every extension. These are the legacy box's facts, read as text (a mention in a comment is a mention:
+the file is about the host): the version candidates of :mod:`.version` and the extension evidence of
+:mod:`.extensions`. PHP sources are not read (``php7.4-`` in a PHP string is no host fact) except Deployer's
+and Envoy's deploy files, which are.
 """
 
 from __future__ import annotations
@@ -46,16 +47,24 @@ class Mention:
 def host_files(repo: RepoView) -> list[str]:
     """The files that describe the legacy host (see the module docstring), shallowest first."""
     out: list[str] = []
+    # Laravel Sail's runtime (docker/8.0/: Dockerfile, start-container, supervisord.conf) is a development
+    # image that installs every extension any app might want: no fact about the legacy host
+    sail = sail_dirs(repo)
     for rel in repo.files():
         base = posixpath.basename(rel)
         dirs = set(rel.split("/")[:-1])
-        if base in _SKIP or rel.startswith(("vendor/", "node_modules/")):
+        if base in _SKIP or rel.startswith(("vendor/", "node_modules/")) or posixpath.dirname(rel) in sail:
             continue
         php_source = base.endswith((".php", ".phtml", ".inc"))
         if base in _NAMES or base.startswith(("Dockerfile", "docker-compose")) or (
                 not php_source and (base.endswith(_SUFFIXES) or (dirs & _DIRS and "." not in base))):
             out.append(rel)
     return sorted(out, key=lambda f: (f.count("/"), f))[:MAX_FILES]
+
+
+def sail_dirs(repo: RepoView) -> set[str]:
+    """Directories holding Laravel Sail's published runtime (its ``start-container`` script)."""
+    return {posixpath.dirname(f) for f in repo.named("start-container")}
 
 
 def mentions(repo: RepoView) -> list[Mention]:

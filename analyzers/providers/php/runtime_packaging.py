@@ -9,17 +9,16 @@ app: ``@php artisan package:discover``, ``bin/console``, Flex's ``@auto-scripts`
 app's own namespace: the image installs ``--no-scripts`` before the code and runs them after it);
 ``framework``, ``framework_version``, ``document_root``, ``front_controller``, ``console``
 (:mod:`.frameworks`). Extensions are ``system_package`` findings (:mod:`.extensions`). Problems with the
-manifest or the lock are warnings; a lock that may not match composer.json (its ``content-hash``, computed
-as Composer 2 does, differs) is a warning that says it is not verified. When no deploy file declares a
-process, the web process is the image's Apache (``apache2-foreground`` on 8080, DEFAULT).
+manifest or the lock are warnings; so is a lock whose ``content-hash`` is not composer.json's (computed as
+Composer 2's ``Locker::getContentHash`` does: checked against Composer 2.5), and a lock without one (a
+Composer 1 lock: not verified). Unless a deploy file declares a
+web command, the web process is the image's Apache (``apache2-foreground`` on 8080, DEFAULT).
 """
 
 from __future__ import annotations
 
-import fnmatch
 import hashlib
 import json
-import posixpath
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -34,9 +33,6 @@ from migrator.model import Confidence
 from migrator.repo import RepoView, UnreadableFile
 
 NAME = "php_packaging"
-# Files that declare the app's processes: when one exists, the default web process is not inferred
-_DECLARING = ("Procfile", "*.service", "supervisord.conf", "*.supervisor.conf", "*supervisor/*.conf",
-              "*supervisor.d/*.conf", "*.monitrc", "Procfile.*")
 _CODE_WORDS = re.compile(r"(^|[\s/@])(artisan|bin/console|app/console|spark|auto-scripts|symfony-cmd)\b")
 _CALLBACK = re.compile(r"^\\?([A-Za-z_][\w\\]*)::\w+$")
 # composer.json keys Composer 2 hashes into the lock's content-hash (Locker::getContentHash)
@@ -86,9 +82,9 @@ def _lock(repo: RepoView, c: Composer) -> Iterator[Item]:
                            "(a Composer 1 lock?): whether the lock is up to date is not verified")
     elif computed != c.content_hash.value:
         yield base.warning(Src(NAME, c.lockfile, c.content_hash.line),
-                           "composer.lock's content-hash is not the one computed here from composer.json: the lock "
-                           "may be out of date (not verified: `composer validate` says for sure); the image "
-                           "installs what the lock says")
+                           "composer.lock is not up to date with composer.json (its content-hash is another "
+                           "composer.json's): the image installs what the lock says; run composer update --lock "
+                           "and commit the lock")
 
 
 def content_hash(text: str) -> str | None:
@@ -160,9 +156,11 @@ def _vendor(repo: RepoView, c: Composer) -> Iterator[Item]:
 
 
 def _default_web(repo: RepoView, found: frameworks.Framework | None) -> Iterator[Item]:
-    """The image's Apache as the web process when no deploy file declares one."""
-    if found is None or any(fnmatch.fnmatchcase(posixpath.basename(f), p) or fnmatch.fnmatchcase(f, p)
-                            for f in repo.files() for p in _DECLARING):
+    """The image's Apache as the web process (DEFAULT: any declared web command wins). Unlike Ruby's, it is
+    stated even when deploy files declare other processes: a PHP app's web server is the host's php-fpm or
+    Apache service, which a Procfile or supervisord.conf next to its queue workers almost never names (and
+    Heroku's PHP buildpack runs heroku-php-apache2 when the Procfile has no web)."""
+    if found is None:
         return
     src = Src(NAME, found.file, found.line)
     why = (f"no deploy file declares a process: Apache with mod_php serves {found.document_root}/ "

@@ -1,15 +1,15 @@
-"""PHP's web servers, queue workers and schedulers on a command line: how each is recognised and what it
-becomes in the container (:class:`ServerSpec`).
+"""PHP's web servers, queue workers and schedulers on a command line: how each is recognised and what it becomes
+in the container (:class:`ServerSpec`).
 
 Web (server ``apache``, port 8080): php-fpm in every packaged spelling (``php-fpm``, ``php-fpm7.4 -F``,
 ``/usr/sbin/php-fpm8.1 --nodaemonize``, ``php7.4-fpm``), Apache (``apache2-foreground``, ``apache2ctl -D
-FOREGROUND``, ``httpd -DFOREGROUND``), and the development servers (``php -S 0.0.0.0:8000 -t public``,
-``php artisan serve``, ``php bin/console server:run``, ``php spark serve``). The image is the official
-``php:<X.Y>-apache`` (mod_php): every one of them runs as ``apache2-foreground`` listening on 8080.
-Workers: ``artisan queue:work``/``queue:listen`` (``laravel-queue``), ``artisan horizon`` (``horizon``),
-``bin/console messenger:consume`` (``messenger``), and a PHP script named like a worker (``php
-worker.php``, ``php bin/queue-consumer.php``: ``php-worker``). Scheduler: ``artisan schedule:work``
-(Laravel 8+: a long-running ``schedule:run`` every minute; a singleton).
+FOREGROUND``, ``httpd -DFOREGROUND``), Heroku's ``heroku-php-apache2 public/``, and the development servers
+(``php -S 0.0.0.0:8000 -t public``, ``php artisan serve``, ``php bin/console server:run``, ``php spark
+serve``). The image is the official ``php:<X.Y>-apache`` (mod_php): every one of them runs as
+``apache2-foreground`` listening on 8080. Workers: ``artisan queue:work``/``queue:listen``
+(``laravel-queue``), ``artisan horizon`` (``horizon``), ``bin/console messenger:consume`` (``messenger``), and
+a PHP script named like a worker (``php worker.php``, ``php bin/queue-consumer.php``: ``php-worker``).
+Scheduler: ``artisan schedule:work`` (Laravel 8+: a long-running ``schedule:run`` every minute; a singleton).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ SERVERS: dict[str, ServerSpec] = {s.name: s for s in (
         ("php-fpm7.4 -F", "web", PORT), ("/usr/sbin/php-fpm8.1 --nodaemonize", "web", PORT),
         ("apache2ctl -D FOREGROUND", "web", PORT), ("httpd -DFOREGROUND", "web", PORT),
         ("apache2-foreground", "web", PORT), ("php artisan serve --port=8000", "web", PORT),
-        ("php -S 0.0.0.0:8000 -t public", "web", PORT))),
+        ("php -S 0.0.0.0:8000 -t public", "web", PORT), ("vendor/bin/heroku-php-apache2 public/", "web", PORT))),
     ServerSpec("laravel-queue", WORKER, None, examples=(
         ("php artisan queue:work redis --queue=emails --tries=3", "worker-emails", None),
         ("/usr/bin/php7.4 /var/www/app/current/artisan queue:work --daemon --sleep=3", "worker", None))),
@@ -131,6 +131,8 @@ def classify_program(core: Sequence[str]) -> CommandMeaning | None:
         return meaning(WEB, "web", "apache")
     if head == "frankenphp" and len(core) > 1 and core[1] in ("run", "php-server"):
         return meaning(WEB, "web", "apache", notes=("frankenphp served the app",))
+    if head in ("heroku-php-apache2", "heroku-php-nginx"):  # Heroku's PHP buildpack: [options] [docroot]
+        return meaning(WEB, "web", "apache", notes=(f"{head} is the Heroku PHP buildpack's web server",))
     if head in ("spark",) and len(core) > 1 and core[1] == "serve":
         return meaning(WEB, "web", "apache", dev=True, notes=("spark serve is CodeIgniter's development server",))
     return None

@@ -175,3 +175,35 @@ def test_slim_serves_public_when_it_has_the_index(tree: Tree) -> None:
                           "public/index.php": "<?php\n"}))
     found = framework(repo)
     assert found is not None and (found.name, found.line, found.document_root) == ("slim", 3, "public")
+
+
+def test_detect_a_laravel_app_with_evidence_at_its_lines(tree: Tree) -> None:
+    from analyzers.providers.php import detect
+    from analyzers.providers.protocol import RoleHint
+
+    found = detect(RepoView(tree({"composer.json": LARAVEL8_JSON, "composer.lock": LARAVEL8_LOCK, "artisan": "",
+                                  "public/index.php": "<?php\n", "app/User.php": "<?php\n"})))
+    assert found is not None and (found.provider, found.hint, found.roots) == ("php", RoleHint.APP, (".",))
+    assert [e.describe() for e in found.evidence] == [
+        "artisan (declared)", "composer.json:5: composer.json requires php ^7.3|^8.0 (declared)",
+        "composer.lock (declared)", "app/User.php: 2 PHP files (inferred)",
+        "public/index.php: a front controller (inferred)"]
+
+
+def test_detect_plain_php_5_by_its_sources(tree: Tree) -> None:
+    from analyzers.providers.php import detect
+
+    found = detect(RepoView(tree({"php5/index.php": "<?php mysql_connect();\n", "php5/inc/db.inc": "<?php\n",
+                                  "php5/templates/page.phtml": "<html>\n"}) / "php5"))
+    assert found is not None and found.confidence is Confidence.INFERRED
+    assert found.evidence[-1].what == "3 PHP files"
+
+
+def test_detect_tooling_and_nothing(tree: Tree) -> None:
+    from analyzers.providers.php import detect
+    from analyzers.providers.protocol import RoleHint
+
+    tools = detect(RepoView(tree({"py/composer.json": '{"require-dev": {"squizlabs/php_codesniffer": "^3.5"}}',
+                                  "py/app.py": "print(1)\n"}) / "py"))
+    assert tools is not None and tools.hint is RoleHint.TOOLING
+    assert detect(RepoView(tree({"node/package.json": "{}", "node/vendor/lib/x.php": "<?php\n"}) / "node")) is None

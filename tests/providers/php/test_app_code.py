@@ -1,0 +1,360 @@
+"""Tests for analyzers/providers/php/app_code.py (php_code): env vars, secrets, WordPress settings, services,
+health routes and writable directories of Laravel, Symfony, WordPress and plain PHP apps."""
+
+from __future__ import annotations
+
+from analyzers.providers.php import app_code
+from migrator.model import Confidence, Kind
+
+E, V, SV, HC = Kind.ENV, Kind.VOLUME, Kind.SERVICE, Kind.HEALTH_CHECK
+D, I, H = Confidence.DECLARED, Confidence.INFERRED, Confidence.HEURISTIC  # noqa: E741
+
+# A Laravel 5.5 app as `composer create-project laravel/laravel:5.5.*` left it, trimmed, with its own code.
+LARAVEL = {
+    "artisan": "#!/usr/bin/env php\n<?php\nrequire __DIR__.'/bootstrap/autoload.php';\n",
+    "bootstrap/app.php": "<?php\n$app = new Illuminate\\Foundation\\Application(realpath(__DIR__.'/../'));\n"
+                         "return $app;\n",
+    "composer.json": '{\n  "require": {\n    "php": ">=7.0.0",\n    "laravel/framework": "5.5.*",\n'
+                     '    "predis/predis": "^1.1"\n  }\n}\n',
+    "public/index.php": "<?php\nrequire __DIR__.'/../bootstrap/autoload.php';\n",
+    ".env.example": """\
+        APP_NAME=Laravel
+        APP_ENV=local
+        APP_KEY=
+        APP_DEBUG=true
+        DB_CONNECTION=mysql
+        DB_HOST=127.0.0.1
+        DB_PASSWORD=secret
+        BROADCAST_DRIVER=log
+        CACHE_DRIVER=redis
+        QUEUE_DRIVER=sync
+        REDIS_HOST=127.0.0.1
+        """,
+    "config/app.php": """\
+        <?php
+
+        return [
+            'name' => env('APP_NAME', 'Laravel'),
+            'env' => env('APP_ENV', 'production'),
+            'debug' => env('APP_DEBUG', false),
+            'url' => env('APP_URL', 'http://localhost'),
+            'key' => env('APP_KEY'),
+            'cipher' => 'AES-256-CBC',
+        ];
+        """,
+    "config/database.php": """\
+        <?php
+
+        return [
+            'default' => env('DB_CONNECTION', 'mysql'),
+            'connections' => [
+                'sqlite' => [
+                    'driver' => 'sqlite',
+                    'database' => env('DB_DATABASE', database_path('database.sqlite')),
+                ],
+                'mysql' => [
+                    'driver' => 'mysql',
+                    'host' => env('DB_HOST', '127.0.0.1'),
+                    'port' => env('DB_PORT', '3306'),
+                    'password' => env('DB_PASSWORD', 'Xk9#mQ2$vL7pR4wZ'),
+                ],
+            ],
+            'redis' => [
+                'client' => 'predis',
+                'default' => ['host' => env('REDIS_HOST', '127.0.0.1'), 'password' => env('REDIS_PASSWORD', null)],
+            ],
+        ];
+        """,
+    "app/Http/Controllers/ReportController.php": """\
+        <?php
+
+        namespace App\\Http\\Controllers;
+
+        class ReportController extends Controller
+        {
+            public function export()
+            {
+                $token = env('REPORTS_API_TOKEN');
+                file_put_contents(storage_path('app/reports/latest.csv'), $this->csv());
+                file_put_contents(public_path('exports/' . date('Y-m-d') . '.csv'), $this->csv());
+                return response()->download(storage_path('app/reports/latest.csv'));
+            }
+        }
+        """,
+    "routes/web.php": """\
+        <?php
+
+        Route::get('/', function () {
+            return view('welcome');
+        });
+        Route::get('/healthz', 'HealthController@show');
+        Route::prefix('ops')->group(function () {
+            Route::get('/ping', function () { return 'pong'; });
+        });
+        """,
+    "routes/api.php": """\
+        <?php
+
+        Route::middleware('auth:api')->get('/user', function (Request $request) {
+            return $request->user();
+        });
+        Route::get('/health', function () { return ['ok' => true]; });
+        Route::middleware('throttle:60,1')->get('/status', 'StatusController@show');
+        """,
+    "vendor/laravel/framework/src/Illuminate/Foundation/helpers.php": "<?php\ngetenv('VENDORED_ONLY');\n",
+    "tests/TestCase.php": "<?php\nputenv('TESTING_ONLY=1'); getenv('TESTING_ONLY');\n",
+}
+
+
+def test_laravel_env_reads_defaults_and_a_secret_fallback(run_analyzer):
+    r = run_analyzer(app_code, LARAVEL)
+    keys = r.keys(E)
+    assert "VENDORED_ONLY" not in keys and "TESTING_ONLY" not in keys  # vendor/ and tests/ are not the app
+    host = r.of(E, "DB_HOST")
+    assert [(f.source.file, f.source.line, f.source.confidence, f.fields.get("default")) for f in host] == [
+        ("config/database.php", 12, D, None), ("config/database.php", 12, H, "127.0.0.1")]
+    assert [(f.source.confidence, f.fields.get("default")) for f in r.of(E, "APP_DEBUG")] == [(D, None), (H, "false")]
+    # a real password as env()'s fallback: reported by place, never copied
+    [password] = [s for s in r.secrets if s.name == "DB_PASSWORD"]
+    assert (password.file, password.line, password.fallback) == ("config/database.php", 14, True)
+    assert "Xk9#mQ2$vL7pR4wZ" not in repr(r.items)
+    assert r.field(E, "DB_PASSWORD", "secret") is True and r.field(E, "REDIS_PASSWORD", "secret") is True
+    assert all("default" not in f.fields for f in r.of(E, "REDIS_PASSWORD"))
+    app_key = [f for f in r.of(E, "APP_KEY") if f.fields.get("required")]
+    assert [(f.source.file, f.source.line, f.fields["secret"]) for f in app_key] == [("config/app.php", 8, True)]
+
+
+def test_laravel_env_outside_config_is_a_warning(run_analyzer):
+    r = run_analyzer(app_code, LARAVEL)
+    outside = [w for w in r.warnings if "outside config/" in w.message]
+    assert [(w.file, w.line) for w in outside] == [("app/Http/Controllers/ReportController.php", 9)]
+    assert "config:cache" in outside[0].message and "REPORTS_API_TOKEN" in outside[0].message
+    assert r.field(E, "REPORTS_API_TOKEN", "secret") is True
+
+
+def test_laravel_services_from_the_template_and_the_config(run_analyzer):
+    r = run_analyzer(app_code, LARAVEL)
+    assert r.keys(SV) == ["mysql", "redis"]
+    mysql = r.one(SV, "mysql")
+    assert (mysql.source.file, mysql.source.line, mysql.fields["note"]) == (".env.example", 5, "DB_CONNECTION=mysql")
+    redis = r.one(SV, "redis")
+    assert (redis.source.file, redis.source.line) == (".env.example", 9)
+
+
+def test_laravel_services_without_a_template_from_the_config_default(run_analyzer):
+    r = run_analyzer(app_code, {k: v for k, v in LARAVEL.items() if k != ".env.example"})
+    mysql = r.one(SV, "mysql")
+    assert (mysql.source.file, mysql.source.line) == ("config/database.php", 4)
+    assert r.one(SV, "redis").fields["note"] == "depends on predis/predis"
+
+
+def test_laravel_sqlite_is_a_volume_at_the_database_file(run_analyzer):
+    files = dict(LARAVEL)
+    files[".env.example"] = "APP_KEY=\nDB_CONNECTION=sqlite\n"
+    r = run_analyzer(app_code, files)
+    sqlite = [v for v in r.of(V) if v.fields.get("purpose") == "sqlite"]
+    assert [(v.key, v.source.file, v.source.line) for v in sqlite] == [("database/database.sqlite", ".env.example", 2)]
+    assert "mysql" not in r.keys(SV)
+
+
+def test_laravel_health_routes_with_api_and_group_prefixes(run_analyzer):
+    r = run_analyzer(app_code, LARAVEL)
+    routes = {f.key: (f.source.file, f.source.line, f.source.confidence) for f in r.of(HC)}
+    assert routes == {
+        "/healthz": ("routes/web.php", 6, I),
+        "/ops/ping": ("routes/web.php", 8, H),
+        "/api/health": ("routes/api.php", 6, I),
+        "/api/status": ("routes/api.php", 7, H),
+    }
+
+
+def test_laravel_writable_directories(run_analyzer):
+    r = run_analyzer(app_code, LARAVEL)
+    volumes = {v.key: (v.fields.get("storage"), v.fields.get("purpose")) for v in r.of(V)}
+    assert volumes["storage/app/public"] == (None, "uploads")  # a claim (the generator's default storage)
+    assert volumes["storage/logs"] == ("emptyDir", "logs")
+    for part in ("cache", "sessions", "views"):
+        assert volumes[f"storage/framework/{part}"][0] == "emptyDir"
+    assert volumes["bootstrap/cache"][0] == "emptyDir"
+    assert all(v.fields["relative_to"] == "repo" for v in r.of(V))
+    # storage_path() writes are under storage/, already mounted; public_path('exports/...') is not
+    assert "storage/app/reports" not in volumes
+    [exports] = [v for v in r.of(V) if v.key == "public/exports"]
+    assert (exports.source.file, exports.source.line) == ("app/Http/Controllers/ReportController.php", 11)
+    assert exports.fields["storage"] == "emptyDir"
+
+
+SALTS = {name: f"fake-{name.lower()}-Zq8#Lw2@Rt5!Vb9" for name in app_code.WP_SALTS}
+
+WP_CONFIG = "<?php\n" + """\
+/** The name of the database for WordPress */
+define('DB_NAME', 'blog_prod');
+define('DB_USER', 'blog');
+define('DB_PASSWORD', 'Pw-fake-9c1f0e7d3b');
+define('DB_HOST', 'db.internal:3306');
+define('DB_CHARSET', 'utf8mb4');
+
+""" + "".join(f"define('{name}', '{value}');\n" for name, value in SALTS.items()) + """\
+
+$table_prefix  = 'blog_';
+
+define('WP_DEBUG', true);
+define('DISABLE_WP_CRON', true);
+
+if ( !defined('ABSPATH') )
+\tdefine('ABSPATH', dirname(__FILE__) . '/');
+
+require_once(ABSPATH . 'wp-settings.php');
+"""
+
+WORDPRESS = {
+    "wp-config.php": WP_CONFIG,
+    "wp-settings.php": "<?php\ndefine('WPINC', 'wp-includes');\n",
+    "index.php": "<?php\ndefine('WP_USE_THEMES', true);\nrequire __DIR__ . '/wp-blog-header.php';\n",
+    "wp-includes/version.php": "<?php\n$wp_version = '4.9.8';\n",
+    "wp-includes/load.php": "<?php\n$x = getenv('CORE_ONLY');\n",
+    "wp-content/index.php": "<?php\n// Silence is golden.\n",
+    "wp-content/themes/shop/functions.php": "<?php\n$maps = getenv('MAPS_API_KEY');\n"
+                                            "error_log('x', 3, __DIR__ . '/logs/theme.log');\n",
+}
+
+
+def test_wordpress_config_settings_secrets_and_salts(run_analyzer):
+    r = run_analyzer(app_code, WORDPRESS)
+    text = repr(r.items)
+    assert "Pw-fake-9c1f0e7d3b" not in text
+    for value in SALTS.values():
+        assert value not in text  # the salts are never copied anywhere
+    for name in ("DB_PASSWORD", *app_code.WP_SALTS):
+        assert r.field(E, name, "secret") is True and r.field(E, name, "required") is True
+        assert all("default" not in f.fields for f in r.of(E, name))
+    secrets = {s.name: s.line for s in r.secrets}
+    assert secrets["DB_PASSWORD"] == 5 and secrets["AUTH_KEY"] == 9 and secrets["NONCE_SALT"] == 16
+    assert [(f.source.confidence, f.fields.get("default")) for f in r.of(E, "DB_HOST")] == [
+        (D, None), (H, "db.internal:3306")]
+    assert r.field(E, "DB_NAME", "default") == "blog_prod"
+    assert "ABSPATH" not in r.keys(E) and "CORE_ONLY" not in r.keys(E)  # WordPress core is not the app
+    assert "MAPS_API_KEY" in r.keys(E)
+    messages = [w.message for w in r.warnings]
+    assert any("table prefix 'blog_'" in m for m in messages)
+    assert any(m.startswith("WP_DEBUG is true") for m in messages)
+    assert any("hard-codes DB_NAME, DB_USER, DB_PASSWORD, DB_HOST" in m for m in messages)
+
+
+def test_wordpress_placeholders_are_not_secrets_and_getenv_defines_are_env(run_analyzer):
+    config = """\
+        <?php
+        define('DB_NAME', getenv('WORDPRESS_DB_NAME') ?: 'wordpress');
+        define('DB_PASSWORD', getenv('WORDPRESS_DB_PASSWORD'));
+        define('AUTH_KEY', 'put your unique phrase here');
+        $table_prefix = 'wp_';
+        """
+    r = run_analyzer(app_code, {"wp-config.php": config, "wp-settings.php": "<?php\n"})
+    assert r.secrets == []
+    assert r.field(E, "WORDPRESS_DB_NAME", "default") == "wordpress"
+    assert r.field(E, "WORDPRESS_DB_PASSWORD", "secret") is True
+    assert "DB_NAME" not in r.keys(E)  # read from the environment already
+    assert r.field(E, "AUTH_KEY", "secret") is True
+
+
+def test_wordpress_services_and_volumes(run_analyzer):
+    r = run_analyzer(app_code, WORDPRESS)
+    assert r.keys(SV) == ["mysql"]
+    volumes = {v.key: (v.fields.get("storage"), v.fields.get("purpose")) for v in r.of(V)}
+    assert volumes["wp-content/uploads"] == (None, "uploads")
+    assert volumes["wp-content/cache"] == ("emptyDir", "cache")
+    assert volumes["wp-content/themes/shop/logs"] == ("emptyDir", "logs")
+    assert any("DISALLOW_FILE_MODS" in w.message for w in r.warnings)
+
+
+SYMFONY = {
+    "composer.json": '{"require": {"php": ">=7.1.3", "symfony/framework-bundle": "4.4.*"}}\n',
+    "bin/console": "#!/usr/bin/env php\n<?php\n",
+    "public/index.php": "<?php\nrequire dirname(__DIR__).'/vendor/autoload.php';\n"
+                        "if ($_SERVER['APP_DEBUG'] ?? false) { umask(0000); }\n"
+                        "$trusted = $_SERVER['TRUSTED_PROXIES'] ?? $_ENV['TRUSTED_PROXIES'] ?? false;\n"
+                        "$uri = $_SERVER['REQUEST_URI'];\n",
+    ".env": 'APP_ENV=dev\nAPP_SECRET=\nDATABASE_URL="postgresql://app:!ChangeMe!@127.0.0.1:5432/app?serverVersion=13"\n'
+            "MESSENGER_TRANSPORT_DSN=amqp://guest:guest@localhost:5672/%2f/messages\n",
+    "config/packages/doctrine.yaml": "doctrine:\n    dbal:\n        url: '%env(resolve:DATABASE_URL)%'\n",
+    "config/packages/framework.yaml": "framework:\n    secret: '%env(APP_SECRET)%'\n",
+    "config/services.yaml": "parameters:\n    env(MAILER_FROM): 'shop@example.com'\n    app.locale: en\n"
+                            "services:\n    _defaults:\n        bind:\n            $port: '%env(int:SHOP_PORT)%'\n",
+    "src/Controller/HealthController.php": """\
+        <?php
+        namespace App\\Controller;
+
+        use Symfony\\Component\\Routing\\Annotation\\Route;
+
+        #[Route('/internal')]
+        class HealthController
+        {
+            #[Route('/health', name: 'health')]
+            public function health(): Response { return new Response('ok'); }
+
+            /**
+             * @Route("/ping", name="ping")
+             */
+            public function ping() { return new Response('pong'); }
+        }
+        """,
+}
+
+
+def test_symfony_env_placeholders_parameters_and_server_vars(run_analyzer):
+    r = run_analyzer(app_code, SYMFONY)
+    keys = r.keys(E)
+    assert {"DATABASE_URL", "APP_SECRET", "SHOP_PORT", "MAILER_FROM", "APP_DEBUG", "TRUSTED_PROXIES"} <= set(keys)
+    assert "REQUEST_URI" not in keys  # a CGI variable, not the deployment's
+    url = r.of(E, "DATABASE_URL")
+    assert [(f.source.file, f.source.line) for f in url] == [("config/packages/doctrine.yaml", 3)]
+    assert r.field(E, "MAILER_FROM", "default") == "shop@example.com"
+    [secret] = [f for f in r.of(E, "APP_SECRET") if f.fields.get("required")]
+    assert (secret.source.file, secret.fields["secret"]) == ("config/packages/framework.yaml", True)
+    # $_SERVER[..] ?? $_ENV[..] ?? false: one variable, read once per line, with the last literal as default
+    assert [f.fields.get("default") for f in r.of(E, "TRUSTED_PROXIES")] == [None, "false"]
+
+
+def test_symfony_services_routes_and_var(run_analyzer):
+    r = run_analyzer(app_code, SYMFONY)
+    assert r.keys(SV) == ["postgres", "rabbitmq"]
+    assert r.one(SV, "postgres").fields["note"] == "DATABASE_URL scheme postgresql"
+    assert {f.key: f.source.line for f in r.of(HC)} == {"/internal/health": 9, "/ping": 13}
+    assert {v.key for v in r.of(V)} == {"var/cache", "var/log"}
+
+
+PLAIN = {
+    "index.php": """\
+        <?php
+        $db = mysqli_connect(getenv('DB_HOST') ?: 'localhost', getenv('DB_USER'), getenv('DB_PASS'));
+        $fh = fopen('logs/app.log', 'a');
+        $in = fopen('data/import.csv', 'r');
+        if (!is_dir(dirname(__FILE__) . '/cache')) { mkdir(dirname(__FILE__) . '/cache', 0755); }
+        move_uploaded_file($_FILES['f']['tmp_name'], 'uploads/' . basename($_FILES['f']['name']));
+        file_put_contents('/tmp/x', 'y');
+        $r = new Redis();
+        ?>
+        <html><body><?php echo htmlspecialchars($_SERVER['HTTP_HOST']); ?></body></html>
+        """,
+    "health.php": "<?php\nheader('Content-Type: text/plain'); echo 'OK';\n",
+    "lib/broken.php": "<?php\nfunction ( {\n$k = getenv('AFTER_BROKEN');\n",
+}
+
+
+def test_plain_php_writes_health_file_and_broken_files(run_analyzer):
+    r = run_analyzer(app_code, PLAIN)
+    volumes = {v.key: (v.fields.get("storage"), v.fields.get("purpose"), v.source.line) for v in r.of(V)}
+    assert volumes == {
+        "logs": ("emptyDir", "logs", 3),
+        "cache": ("emptyDir", "temp", 5),
+        "uploads": ("pvc", "uploads", 6),
+    }
+    assert [(f.key, f.source.file) for f in r.of(HC)] == [("/health.php", "health.php")]
+    assert r.keys(SV) == ["redis"]
+    assert r.field(E, "DB_PASS", "secret") is True and "HTTP_HOST" not in r.keys(E)
+    assert "AFTER_BROKEN" in r.keys(E)
+    assert any(w.file == "lib/broken.php" and "syntax errors" in w.message for w in r.warnings)
+
+
+def test_not_a_php_app_says_nothing(run_analyzer):
+    assert run_analyzer(app_code, {"app.py": "import os\nos.getenv('X')\n"}).items == []
