@@ -352,13 +352,14 @@ def _table_prefix(parsed: PhpFile) -> tuple[str, int] | None:
 def _services(repo: RepoView, fw: Framework | None, files: list[Source],
               templates: Mapping[str, tuple[str, str, int]]) -> Iterator[Item]:
     kinds: set[str] = set()
+    config = {s.rel: s.parsed for s in files if s.rel.startswith("config/")}
+    client = _redis_client(repo, config, templates, files)
 
     def add(kind: str, src: Src, confidence: Confidence, note: str) -> Iterator[Item]:
         if kind not in kinds:
             kinds.add(kind)
-            yield base.service(kind, src, confidence, note=note)
+            yield base.service(kind, src, confidence, note=note, client=client if kind == "redis" else None)
 
-    config = {s.rel: s.parsed for s in files if s.rel.startswith("config/")}
     yield from _database(repo, fw, config, templates, add)
     defaults = {r.name: (scalar(r.default), s.rel, r.line) for s in files for r in s.parsed.env_reads
                 if r.has_default and scalar(r.default)}
@@ -370,6 +371,11 @@ def _services(repo: RepoView, fw: Framework | None, files: list[Source],
     for name, kind in (("REDIS_HOST", "redis"), ("REDIS_URL", "redis"), ("MEMCACHED_HOST", "memcached")):
         if name in reads and (fw is None or fw.name != "laravel"):  # Laravel's stock config reads them all
             yield from add(kind, Src(NAME, *reads[name]), I, f"the code reads {name}")
+        # Laravel's stock .env.example lists REDIS_HOST=127.0.0.1 whether the app uses Redis or not: a host of
+        # its own says it does
+        found = templates.get(name)
+        if found is not None and name.endswith("_HOST") and found[0] not in ("127.0.0.1", "localhost", "null"):
+            yield from add(kind, Src(NAME, found[1], found[2]), I, f"{name}={found[0]}")
     for name, found in templates.items():
         scheme = found[0].strip("'\"").split("://", 1)[0].lower() if "://" in found[0] else ""
         if scheme in _SCHEMES and name.endswith(("_URL", "_DSN", "_HOST")):
@@ -392,6 +398,24 @@ def _services(repo: RepoView, fw: Framework | None, files: list[Source],
             yield from add(kind, Src(NAME, where.file, where.line), I, f"depends on {package}")
     if fw is not None and fw.name == "wordpress":
         yield from add("mysql", Src(NAME, fw.file, fw.line), I, "WordPress stores everything in MySQL/MariaDB")
+
+
+def _redis_client(repo: RepoView, config: Mapping[str, PhpFile], templates: Mapping[str, tuple[str, str, int]],
+                  files: list[Source]) -> str | None:
+    """The Redis client the app talks through: ``phpredis`` (the redis extension) or ``predis`` (a Composer
+    package): REDIS_CLIENT, Laravel's ``'redis' => ['client' => ...]``, the code's ``new Redis()``, predis."""
+    if "REDIS_CLIENT" in templates:
+        return templates["REDIS_CLIENT"][0].lower()
+    parsed = config.get("config/database.php")
+    returned = parsed.returned() if parsed is not None else None
+    section = returned.get("redis") if isinstance(returned, dict) else None
+    chosen = section.get("client") if isinstance(section, dict) else None
+    chosen = chosen.default if isinstance(chosen, EnvRef) else chosen
+    if isinstance(chosen, str) and chosen in ("predis", "phpredis"):
+        return chosen
+    if any(b"new Redis(" in s.parsed.data or b"new \\Redis(" in s.parsed.data for s in files):
+        return "phpredis"
+    return "predis" if composer(repo).has("predis/predis") else None
 
 
 def _database(repo: RepoView, fw: Framework | None, config: Mapping[str, PhpFile],

@@ -139,6 +139,22 @@ def test_laravel_services_from_the_template_and_the_config(run_analyzer):
     assert (mysql.source.file, mysql.source.line, mysql.fields["note"]) == (".env.example", 5, "DB_CONNECTION=mysql")
     redis = r.one(SV, "redis")
     assert (redis.source.file, redis.source.line) == (".env.example", 9)
+    assert redis.fields["client"] == "predis"  # config/database.php 'redis' => ['client' => 'predis']
+
+
+def test_laravel_redis_host_of_its_own_is_redis_and_the_stock_one_is_not(run_analyzer):
+    files = {k: v for k, v in LARAVEL.items() if k != "composer.json"}
+    files["composer.json"] = '{"require": {"laravel/framework": "5.5.*"}}\n'
+    files[".env.example"] = "DB_CONNECTION=pgsql\nCACHE_DRIVER=file\nREDIS_HOST=127.0.0.1\nREDIS_CLIENT=phpredis\n"
+    r = run_analyzer(app_code, files)
+    assert r.keys(SV) == ["postgres"]
+    # the same tree rewritten: a Redis host of the app's own
+    files[".env.example"] = "DB_CONNECTION=pgsql\nREDIS_HOST=redis.internal\nREDIS_CLIENT=phpredis\n"
+    r = run_analyzer(app_code, files)
+    assert r.keys(SV) == ["postgres", "redis"]
+    redis = r.one(SV, "redis")
+    assert (redis.source.line, redis.fields["client"], redis.fields["note"]) == (
+        2, "phpredis", "REDIS_HOST=redis.internal")
 
 
 def test_laravel_services_without_a_template_from_the_config_default(run_analyzer):
