@@ -13,6 +13,7 @@ import re
 
 from generators.values import APP_DIR, origin
 from migrator.model import Subject
+from migrator.textsafe import inline
 
 # (path, label, what writes there): Apache's pid file and its mutex lock files (the Debian envvars
 # APACHE_RUN_DIR and APACHE_LOCK_DIR the official image's apache2-foreground reads)
@@ -71,6 +72,10 @@ def ini_settings(facts: Subject | None) -> dict[str, tuple[str, str]]:
     fact = facts.facts.get("php_ini") if facts is not None else None
     if fact is None or not isinstance(fact.value, (list, tuple)):
         return {}
+    # php_ini_sources: "key=value: file:line" per entry, where the provider merged several files
+    said = _get(facts, "php_ini_sources")
+    where = {str(s).rsplit(": ", 1)[0]: str(s).rsplit(": ", 1)[1] for s in (said if isinstance(said, (list, tuple))
+                                                                           else ()) if ": " in str(s)}
     out: dict[str, tuple[str, str]] = {}
     for entry in fact.value:
         key, sep, value = str(entry).partition("=")
@@ -79,7 +84,7 @@ def ini_settings(facts: Subject | None) -> dict[str, tuple[str, str]]:
             continue
         source = next((c.source for c in fact.candidates
                        if isinstance(c.value, (list, tuple)) and entry in c.value), fact.source)
-        out.setdefault(key, (value, f"{source.where()} ({source.confidence.label})"))
+        out.setdefault(key, (value, inline(where.get(str(entry)) or f"{source.where()} ({source.confidence.label})")))
     return out
 
 

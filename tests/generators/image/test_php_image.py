@@ -311,3 +311,11 @@ def test_symfony_runs_in_prod_with_an_empty_dotenv(tmp_path: Path) -> None:
     assert "dump-autoload --optimize --no-dev --classmap-authoritative" in build
     assert ".env" in dockerfile.dockerignore(php_spec(framework="symfony")).splitlines()
     assert hadolint(text, tmp_path) == ""
+
+
+def test_each_php_ini_line_cites_the_file_the_provider_merged_it_from() -> None:
+    text = dockerfile.render(php_spec(framework="plain", php_ini=("memory_limit=128M", "post_max_size=8M"),
+                                      php_ini_sources=("memory_limit=128M: deploy/php-fpm/www.conf:19",
+                                                       "post_max_size=8M: deploy/nginx/site.conf:9")))
+    assert "'; deploy/php-fpm/www.conf:19' \\\n      'memory_limit = 128M'" in text
+    assert "'; deploy/nginx/site.conf:9' \\\n      'post_max_size = 8M'" in text
