@@ -22,7 +22,7 @@ from generators.image import php_config, php_extensions, php_layout
 from generators.image.argv import INIT, uses_init
 from generators.image.base_image import end_of_life
 from generators.image.plan import BuildPlan, Stage, apt, user_lines
-from generators.image.steps import build_env, build_step, js_install_lines, serve
+from generators.image.steps import build_env, js_install_lines, serve
 from generators.spec import UID, AppSpec, Step
 from generators.values import APP_DIR, origin
 from migrator.model import Subject
@@ -141,7 +141,7 @@ def _build_blocks(spec: AppSpec, facts: Subject | None, composer: bool, steps: l
         blocks.append(_autoload(spec, facts))
     last_js = js[-1] if js else None
     for step in steps:
-        block = build_step(spec, step)
+        block = _build_step(spec, step)
         if step is last_js:
             comment, _, run = block.rpartition("\n")
             if run.startswith("RUN ") and not run.startswith("RUN ["):
@@ -177,16 +177,31 @@ def _autoload(spec: AppSpec, facts: Subject | None) -> str:
         run += " --no-scripts"
     extra = [f"composer run-script {s}" for s in scripts if s in ("post-install-cmd",) and need_code]
     if need_code:
-        # PHP code falls back on its own defaults (env('X', 'd'), getenv() false): only the settings the app
-        # requires get a value, an obviously fake one when it is a secret or unknown
-        required = {e.name for e in (*spec.secret_env, *spec.config_env) if e.required}
-        env = " ".join(f"{n}={shlex.quote(v)}" for n, v, _ in build_env(spec) if "\n" not in v and n in required)
+        env = _required_env(spec)
         run = f"{env} {run}" if env else run
         extra = [f"{env} {e}" if env else e for e in extra]
         if env:
             notes.append("# build-only placeholders for the settings the scripts read: the real ones exist only at "
                          "runtime")
     return "\n".join(notes) + "\nRUN " + " \\\n && ".join([run, *extra, f'rm -rf "{COMPOSER_HOME}"'])
+
+
+def _required_env(spec: AppSpec) -> str:
+    """``NAME=value`` pairs for a build command: PHP code falls back on its own defaults (``env('X', 'd')``,
+    ``getenv()`` false), so only the settings the app requires get one, an obviously fake one for a secret."""
+    required = {e.name for e in (*spec.secret_env, *spec.config_env) if e.required}
+    return " ".join(f"{n}={shlex.quote(v)}" for n, v, _ in build_env(spec) if "\n" not in v and n in required)
+
+
+def _build_step(spec: AppSpec, step: Step) -> str:
+    """``RUN`` a build step (``storage:link``, the asset build) with the required settings only."""
+    env = _required_env(spec)
+    run = f"{env} {step.command}" if env else step.command
+    note = "\n# build-only placeholders for the settings the app requires: the real ones exist only at runtime" \
+        if env else ""
+    if "\n" in run:  # a line break would end the instruction: the exec form
+        return f"# build step: {step.origin}{note}\nRUN {json.dumps(['/bin/sh', '-c', run])}"
+    return f"# build step: {step.origin}{note}\nRUN {run}"
 
 
 def _items(value: object) -> list[object]:

@@ -69,6 +69,7 @@ def laravel(*extra: Finding, **facts: Any) -> AppSpec:
                 base.build_step("npm run production", Src("deployer", "deploy.php", 30)),
                 base.build_step("php artisan storage:link", Src("deployer", "deploy.php", 31)),
                 base.env_var("APP_KEY", Src("php_code", "config/app.php", 5), required=True, secret=True),
+                base.env_var("APP_ENV", Src("php_code", "config/app.php", 7), default="local"),
                 base.health_check("/up", Src("php_code", "routes/web.php", 3), I), *extra]
     return php_spec(*findings, **{**LARAVEL, **facts})
 
@@ -90,6 +91,8 @@ def test_laravel_builds_in_three_stages_and_only_the_app_reaches_the_final_image
     # node for the assets in the build stage, node_modules gone in the same layer
     assert "nodejs" in build and build.index("npm ci") < build.index("COPY . .")
     assert "npm run production \\\n && rm -rf node_modules" in build
+    # the build gets placeholders for what the app requires only: its env() defaults cover the rest
+    assert "RUN APP_KEY=build-only-placeholder npm run production" in build and "APP_ENV=" not in build
     assert "php artisan storage:link" in build
     assert foreign(final) == [] and foreign(base_stage) == []
     assert "COPY --from=build /app /app" in final
