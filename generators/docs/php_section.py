@@ -92,8 +92,11 @@ def _memory(spec: AppSpec) -> list[str]:
     web = spec.web
     if web is None:
         return []
-    return [f"Web pod memory {web.resources.memory_limit}: {web.resources.origins.get('memory_limit', '')}. "
-            "memory_limit caps one request; the pool reaches the product only when every worker is at its cap. "
-            "A larger legacy pool becomes more replicas rather than a bigger pod.",
+    why = web.resources.origins.get("memory_limit", "")
+    bounded = (" The product is above the bound: if the pods are OOMKilled under load, lower MaxRequestWorkers "
+               "(and add replicas) or raise `memory_limit` in migrate.toml `[resources]`." if "bounded" in why else "")
+    return [f"Web pod memory {web.resources.memory_limit}: {why}. memory_limit caps one request; the pool reaches "
+            "the product only when every worker is at its cap. A larger legacy pool becomes more replicas rather "
+            f"than a bigger pod.{bounded}",
             "", "Apache writes its pid and lock files under /var/run/apache2 and /var/lock/apache2: emptyDirs, "
             "like /tmp and the framework's cache directories, so the root filesystem stays read-only.", ""]

@@ -322,3 +322,11 @@ def test_each_php_ini_line_cites_the_file_the_provider_merged_it_from() -> None:
                                                        "post_max_size=8M: deploy/nginx/site.conf:9")))
     assert "'; deploy/php-fpm/www.conf:19' \\\n      'memory_limit = 128M'" in text
     assert "'; deploy/nginx/site.conf:9' \\\n      'post_max_size = 8M'" in text
+
+
+def test_migration_md_says_what_to_do_when_the_pool_memory_is_bounded() -> None:
+    findings = [base.runtime(COMPOSER, language="php", version="8.2", framework="plain", max_workers=40,
+                             php_ini=("memory_limit=256M",)), *minimal_web("apache2-foreground", port=8080)]
+    m = model(findings, name="shop")
+    text = migration_md.generate(m, build_spec(m, GenerateSettings()), []).content
+    assert "Web pod memory 2048Mi: 40 Apache workers" in text and "lower MaxRequestWorkers" in text
