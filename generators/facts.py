@@ -224,11 +224,10 @@ def packages(model: AppModel, stage: str, base: BaseImage | None = None) -> tupl
     release = release_of(base)[0] if base else None
     python = base.version if base else None
     out: dict[str, str] = {}
-    provided = IMAGE_PROVIDES.get(base.language, frozenset()) if base else frozenset()
     for p in model.of(Kind.SYSTEM_PACKAGE):
         if p.get("stage", "runtime") != stage or not re.fullmatch(r"[a-z0-9][a-z0-9+.-]*", p.key):
             continue
-        if p.key in provided:  # the legacy host installed the runtime itself: the base image is that runtime
+        if _provided(p, base):  # the legacy host installed the runtime itself: the base image is that runtime
             continue
         if not _needed(p, python):
             continue
@@ -254,6 +253,35 @@ IMAGE_PROVIDES: dict[str, frozenset[str]] = {
 }
 
 
+# Debian's PHP packages (php7.4-gd, php-mysql, php8.1-fpm, libapache2-mod-php7.4) and Composer: the php image
+# is PHP with Apache and mod_php; an extension they stand for is a PHP extension finding of its own
+_DEBIAN_PHP = re.compile(r"^(php[0-9.]*(-.+)?|libapache2-mod-php[0-9.]*|composer|php-fpm|php-pear|pecl)$")
+
+
+def _provided(p: Subject, base: BaseImage | None) -> bool:
+    """Whether ``p`` is no Debian package to install: a PHP extension (``ext-gd``: the image compiles those),
+    or a package of the runtime the base image already is."""
+    if p.get("php_extension") or p.key.startswith("ext-"):
+        return True
+    if base is None:
+        return False
+    return p.key in IMAGE_PROVIDES.get(base.language, frozenset()) or (
+        base.language == "php" and bool(_DEBIAN_PHP.match(p.key)))
+
+
+def php_extensions(model: AppModel) -> tuple[tuple[str, str], ...]:
+    """(extension, why) of every system package finding that names a PHP extension, its reason and where."""
+    out: dict[str, str] = {}
+    for p in model.of(Kind.SYSTEM_PACKAGE):
+        name = p.get("php_extension")
+        if not isinstance(name, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", name.lower()):
+            continue
+        reason = str(p.get("reason") or "")
+        where = ", ".join(dict.fromkeys(s.where() for s in p.sources))
+        out.setdefault(name.lower(), f"{reason} ({where})" if reason else where)
+    return tuple(sorted(out.items()))
+
+
 def _needed(p: Subject, python: str | None) -> bool:
     only = p.facts.get("compiles_on")
     if only is None or python is None:
@@ -269,10 +297,10 @@ def package_notes(model: AppModel, base: BaseImage) -> tuple[str, ...]:
     the image's Debian release, or not checkable (a non-Debian base image)."""
     release, why = release_of(base)
     out: list[str] = []
-    provided = IMAGE_PROVIDES.get(base.language, frozenset())
-    subjects = [p for p in model.of(Kind.SYSTEM_PACKAGE) if _needed(p, base.version) and p.key not in provided]
+    subjects = [p for p in model.of(Kind.SYSTEM_PACKAGE) if _needed(p, base.version) and not _provided(p, base)]
     out += [f"System package `{p.key}` ({', '.join(s.where() for s in p.sources)}) is left out: the {base.image} "
-            f"image is that runtime already" for p in model.of(Kind.SYSTEM_PACKAGE) if p.key in provided]
+            f"image is that runtime already" for p in model.of(Kind.SYSTEM_PACKAGE)
+            if _provided(p, base) and not (p.get("php_extension") or p.key.startswith("ext-"))]
     if subjects and release is None:
         out.append(f"System packages ({', '.join(p.key for p in subjects)}) are installed with apt, but {why}")
     for p in subjects:

@@ -10,6 +10,7 @@ migrate.toml overrides already won inside the planner), then a documented defaul
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 
@@ -25,11 +26,14 @@ from generators.facts import (
     notes,
     package_notes,
     packages,
+    php_extensions,
     volume_specs,
 )
 from generators.image.argv import container_argv
 from generators.image.base_image import BaseImage, choose
 from generators.image.image_secrets import SecretFile, secret_files
+from generators.image.php_extensions import extension_notes
+from generators.image.runtime_layout import image_writable, start_argv, web_memory, web_port
 from generators.k8s.resources import Resources, resources_for
 from generators.values import Value, bounded_int, origin, slug
 from generators.writable import log_redirects, with_log_redirects
@@ -135,6 +139,8 @@ class AppSpec:
     files_read: tuple[str, ...] = field(default=(), repr=False)
     # how many old releases the legacy deploy kept (Capistrano's keep_releases): the rollback history
     revision_history: Value | None = None
+    # PHP extensions the app needs (name, why and where): the php image compiles them in
+    php_extensions: tuple[tuple[str, str], ...] = ()
 
     @property
     def port(self) -> int | None:
@@ -152,7 +158,9 @@ def build_spec(model: AppModel, settings: GenerateSettings) -> AppSpec:
     base = choose(model, settings.base_image)
     web_subject = model.web_process
     redirects = log_redirects(model)
+    primary = model.primary.subject if model.primary is not None else None
     volumes = volume_specs(model, name, set(redirects))
+    volumes += image_writable(base, primary, name, volumes)
     # a ReadWriteOnce claim (SQLite) attaches to one node: one replica of each process that mounts it
     single = next((v for v in volumes if v.access_mode == "ReadWriteOnce"), None)
     long_running = [p for p in model.processes
@@ -160,8 +168,8 @@ def build_spec(model: AppModel, settings: GenerateSettings) -> AppSpec:
     labels, renamed_processes = disambiguate([(p.key, slug(p.key, "process", 20)) for p in long_running], 20)
     notes_renamed = dict(_rename_notes(renamed_processes, "process", long_running))
     processes = tuple(
-        _process(p, name, labels[p.key], settings, web=p is web_subject, renamed=notes_renamed.get(p.key),
-                 single_writer=single)
+        _started(_process(p, name, labels[p.key], settings, web=p is web_subject, renamed=notes_renamed.get(p.key),
+                          single_writer=single), base, primary, port_set=bool(settings.port))
         for p in long_running
     )
     schedules = _schedules(model, name)
@@ -174,6 +182,7 @@ def build_spec(model: AppModel, settings: GenerateSettings) -> AppSpec:
     probe = probe_host(policy, public, web.name if web is not None and web.port is not None else None)
     config_env, optional_env = with_allowed_hosts(config_env, optional_env, secret_env, policy, [*public, probe or ""])
     runtime = model.runtime
+    extensions = php_extensions(model) if base.language == "php" else ()
     return AppSpec(
         name=name,
         namespace=namespace,
@@ -201,16 +210,39 @@ def build_spec(model: AppModel, settings: GenerateSettings) -> AppSpec:
         requirements_file=runtime.get("requirements_file"),
         buildkit=settings.buildkit,
         secret_files=secret_files(model),
-        notes=notes(model) + package_notes(model, base),
+        notes=notes(model) + package_notes(model, base) + extension_notes(extensions, base.version),
         settings=settings,
         local_packages=tuple(str(p) for p in runtime.get("local_packages") or ()),
         package_indexes=tuple((str(n), str(u)) for n, u in runtime.get("package_indexes") or ()),
         renamed=(*notes_renamed.values(), *(s.renamed for s in schedules if s.renamed)),
         probe_host=probe,
-        runtime_subject=model.primary.subject if model.primary is not None else None,
+        runtime_subject=primary,
         files_read=model.files_read,
         revision_history=_revision_history(model),
+        php_extensions=extensions,
     )
+
+
+def _started(process: ProcessSpec, base: BaseImage, runtime: Subject | None, *, port_set: bool) -> ProcessSpec:
+    """The process as the image starts it: through the runtime's start script when it has one (PHP's
+    cache commands), on the port the image's server listens on, with the web pod's memory sized from the
+    runtime's worker pool when no legacy limit or setting gave one (:mod:`generators.image.runtime_layout`)."""
+    argv = start_argv(base, runtime, process.role, process.argv)
+    web = process.role == ProcessRole.WEB.value
+    port = process.port if port_set or not web else web_port(base, process.port)
+    resources = process.resources
+    memory = web_memory(base, runtime) if web else None
+    if memory is not None and resources.origins.get("memory_limit") == "default":
+        value, why = memory
+        request_default = resources.origins.get("memory_request") == "default"
+        origins = {**resources.origins, "memory_limit": why}
+        if request_default:
+            origins["memory_request"] = "= memory limit"
+        resources = dataclasses.replace(resources, memory_limit=value, origins=origins,
+                                        memory_request=value if request_default else resources.memory_request)
+    if argv == process.argv and resources is process.resources and port is process.port:
+        return process
+    return dataclasses.replace(process, argv=argv, resources=resources, port=port)
 
 
 def _namespace(settings: GenerateSettings, name: str) -> Value:

@@ -7,6 +7,7 @@ never carries a control character into the document, and a newline in one never 
 from __future__ import annotations
 
 from analyzers.deploy.dockerfile import is_dockerfile
+from generators.docs.php_section import section as php_section
 from generators.image import base_image, custom_image, dockerfile
 from generators.k8s.kubernetes import release_name
 from generators.output import OutputFile
@@ -76,6 +77,7 @@ def generate(model: AppModel, spec: AppSpec, files: list[OutputFile]) -> OutputF
     for step in spec.release_steps:
         rows.append(("release step (Job)", md_code(step.command), step.origin))
     out += [f"| {_cell(a)} | {_cell(b)} | {_cell(c)} |" for a, b, c in rows] + [""]
+    out += php_section(model, spec)
 
     out += ["## Secrets to create", ""]
     if spec.secret_env:

@@ -17,6 +17,8 @@ _IMAGES: dict[str, tuple[str, str, str]] = {
     "python": ("python", "{version}-slim", "3.11"),
     "node": ("node", "{version}-slim", "22"),  # the active LTS line (analyzers/providers/node/version.py)
     "ruby": ("ruby", "{version}-slim", "3.3"),
+    # Apache with mod_php (prefork): one process per container, the shape docs/ and MIGRATION.md explain
+    "php": ("php", "{version}-apache", "8.3"),
 }
 DEFAULT_LANGUAGE = "python"
 # The python:X.Y-slim tags known to exist, and the ones the offline stand-ins of .ci/build-base-images.sh
@@ -79,10 +81,23 @@ RUBY_END_OF_LIFE = {"1.9": "2015-02-23", "2.0": "2016-02-24", "2.1": "2017-03-31
                     "2.7": "2023-03-31", "3.0": "2024-04-23", "3.1": "2025-03-26", "3.2": "2026-03-31"}
 
 
+# When each PHP branch reached its end of security support (php.net's supported and unsupported versions
+# lists; 8.1 and 8.2 got the extended four-year support), up to NODE_EOL_CHECKED's date: 8.2's end is later.
+PHP_END_OF_LIFE = {"5.6": "2018-12-31", "7.0": "2019-01-10", "7.1": "2019-12-01", "7.2": "2020-11-30",
+                   "7.3": "2021-12-06", "7.4": "2022-11-28", "8.0": "2023-11-26", "8.1": "2025-12-31",
+                   "8.2": "2026-12-31"}
+
+
 def end_of_life(base: BaseImage) -> str | None:
     """The open question to ask when the image's runtime no longer gets security fixes, else None."""
     if base.language == "node":
         return _node_end_of_life(base)
+    if base.language == "php":
+        ended = PHP_END_OF_LIFE.get(base.version)
+        return None if ended is None or ended > NODE_EOL_CHECKED else (
+            f"PHP {base.version} reached its end of life on {ended}: it gets no more security fixes and the "
+            f"{base.image} image is no longer rebuilt. Move to a maintained PHP (8.3 or 8.4), check the Composer "
+            "packages against it (composer why-not php 8.3), and regenerate.")
     if base.language == "ruby":
         ended = RUBY_END_OF_LIFE.get(base.version)
         return None if ended is None else (

@@ -22,7 +22,7 @@ import shlex
 
 from generators.image.base_image import end_of_life
 from generators.image.plan import BuildPlan, Stage, apt, user_lines
-from generators.image.steps import build_env, serve
+from generators.image.steps import build_env, js_install_lines, serve
 from generators.spec import UID, AppSpec, Step
 from generators.values import APP_DIR, origin
 from migrator.model import Subject
@@ -54,7 +54,7 @@ def plan(spec: AppSpec) -> BuildPlan:
     if js and not any(p == "nodejs" for p, _ in build_packages):
         why = "the JavaScript build (" + ", ".join(s.origin for s in js) + ")"
         build_packages += [("nodejs", why), ("npm", why)]
-    js_install = _js_install(spec) if js else []
+    js_install = js_install_lines(spec) if js else []
     env = _image_env(spec, facts, lockfile, rails)
     install = _install(facts, lockfile)
     inputs = dependency_files(spec, facts, lockfile)
@@ -260,28 +260,6 @@ def _own_build_steps(spec: AppSpec, facts: Subject | None) -> list[Step]:
             and re.search(r"jsbundling|cssbundling|webpacker|shakapacker|vite", bundler)):
         return steps
     return [s for s in steps if not (s.origin.startswith("package.json") and _JS_TOOLS.search(s.command))]
-
-
-# lockfile -> (tool setup, frozen install with devDependencies): what the JavaScript build reads
-_JS_LOCKS = (
-    ("yarn.lock", "npm install -g yarn@1.22.22", "yarn install --frozen-lockfile --non-interactive"),
-    ("pnpm-lock.yaml", "npm install -g pnpm@9.15.0", "pnpm install --frozen-lockfile"),
-    ("package-lock.json", None, "npm ci"),
-)
-
-
-def _js_install(spec: AppSpec) -> list[str]:
-    """package.json and its lock copied, and the JavaScript dependencies installed frozen, before the code
-    (a code change keeps the layer); nothing when the build needs node only as a runtime (ExecJS)."""
-    if "package.json" not in spec.files_read:
-        return []
-    for lock, setup, install in _JS_LOCKS:
-        if lock in spec.files_read:
-            run = f"{setup} \\\n && {install}" if setup else install
-            return [f"COPY package.json {lock} ./",
-                    f"# the JavaScript build's dependencies, frozen from {lock} (devDependencies too: the build "
-                    f"needs them)\nRUN {run}"]
-    return ["COPY package.json ./", "# no JavaScript lockfile: the install is not reproducible\nRUN npm install"]
 
 
 def _healthcheck(spec: AppSpec) -> str:

@@ -1,5 +1,6 @@
 """Runtime-neutral blocks of a build plan: a build step run with the settings the app reads at build time,
-and the EXPOSE / HEALTHCHECK / CMD tail of the runtime stage.
+the EXPOSE / HEALTHCHECK / CMD tail of the runtime stage, and the frozen install of a JavaScript build's
+dependencies (a Rails or Laravel app's assets built with node in a build stage).
 """
 
 from __future__ import annotations
@@ -72,3 +73,25 @@ def serve(spec: AppSpec, healthcheck: str | None) -> list[str]:
         others = ", ".join(p.key for p in spec.processes if p is not process)
         why += f"\n# other processes ({others}) reuse this image with their own command in the manifests"
     return [*lines, f"{why}\nCMD {json.dumps(list(process.argv))}"]
+
+
+# lockfile -> (tool setup, frozen install with devDependencies): what the JavaScript build reads
+_JS_LOCKS = (
+    ("yarn.lock", "npm install -g yarn@1.22.22", "yarn install --frozen-lockfile --non-interactive"),
+    ("pnpm-lock.yaml", "npm install -g pnpm@9.15.0", "pnpm install --frozen-lockfile"),
+    ("package-lock.json", None, "npm ci"),
+)
+
+
+def js_install_lines(spec: AppSpec) -> list[str]:
+    """package.json and its lock copied, and the JavaScript dependencies installed frozen, before the code
+    (a code change keeps the layer); nothing when the build needs node only as a runtime (ExecJS)."""
+    if "package.json" not in spec.files_read:
+        return []
+    for lock, setup, install in _JS_LOCKS:
+        if lock in spec.files_read:
+            run = f"{setup} \\\n && {install}" if setup else install
+            return [f"COPY package.json {lock} ./",
+                    f"# the JavaScript build's dependencies, frozen from {lock} (devDependencies too: the build "
+                    f"needs them)\nRUN {run}"]
+    return ["COPY package.json ./", "# no JavaScript lockfile: the install is not reproducible\nRUN npm install"]
