@@ -13,8 +13,12 @@ once and walks its tree once, collecting in source order:
 - :attr:`PhpFile.env_reads`: ``getenv('X')``, ``env('X', default)`` (Laravel), ``$_ENV['X']``,
   ``$_SERVER['X']``, with the default a ``??`` or ``?:`` gives, and ``%env(X)%`` inside any string
   (Symfony) as :class:`EnvRef`;
-- :attr:`PhpFile.attributes` (``#[Route('/health')]``, ``#[AsCronTask('0 * * * *')]``) as :class:`Call`
-  and :attr:`PhpFile.annotations` (docblock ``@Route("/health")``) as :class:`Annotation`.
+- :attr:`PhpFile.attributes` (``#[Route('/health')]``, ``#[AsCronTask('0 * * * *')]``) as :class:`Attribute`
+  (with the declaration and class they are on) and :attr:`PhpFile.annotations` (docblock
+  ``@Route("/health")``) as :class:`Annotation`;
+- :attr:`PhpFile.creations` (``new PDO(...)``, ``new StreamHandler($path)``) as :class:`Call`, the string
+  literals values are compared with (:attr:`PhpFile.compared`: ``$path === '/healthz'``, ``case '/healthz':``)
+  and the ``use`` imports (:attr:`PhpFile.uses`, :meth:`PhpFile.resolve`).
 
 Argument values are Python values where they are literal (:meth:`PhpFile.value`): strings, ints, floats,
 bools, null (None), arrays (a ``list`` when no element has a key, else a ``dict``), class constants and
@@ -23,7 +27,7 @@ bare constants as :class:`Const` (``Foo::class``, ``__DIR__``), env reads as :cl
 anything else is an :class:`Unknown` that keeps (a bounded prefix of) its source text.
 
 Bounds: :func:`analyzers.lib.treesitter.parse` refuses files over its ``MAX_BYTES`` and cancels a slow
-parse; the walk is iterative and visits each node once (a chain is read from its outermost call, each link
+parse; the walk is iterative and visits each named node once (a chain is read from its outermost call, each link
 once); values are bounded in depth; at most :data:`MAX_ITEMS` calls, chains and reads are kept per file
 (:attr:`PhpFile.truncated` says so). Syntax errors do not stop the walk: an ``ERROR`` node is not read as
 anything, but the well-formed statements tree-sitter recovered inside it are. Templates (HTML with

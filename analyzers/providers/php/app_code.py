@@ -9,27 +9,32 @@ backing services, health routes and the directories the app writes. The PHP coun
   (:func:`app_sources`: not ``vendor/``, tests, caches, WordPress core). The read is DECLARED, its
   literal default HEURISTIC; a default that is a real secret is reported by file and line, never copied.
   Laravel's ``env()`` outside ``config/`` is a warning: once ``config:cache`` runs (the image runs it at
-  start), ``env()`` returns null everywhere but in config files. ``APP_KEY`` (Laravel) and ``APP_SECRET``
-  (Symfony) are required secrets.
+  start), ``env()`` returns null everywhere but in config files (Blade views' ``{{ env('X') }}`` included,
+  read by pattern: Blade is template text to the grammar). ``APP_KEY`` (Laravel) and ``APP_SECRET``
+  (Symfony) are required secrets; a connection URL/DSN variable (``DATABASE_URL``, ``REDIS_URL``) is secret.
 - WordPress ``wp-config.php``: the ``DB_*`` and ``WP_HOME``/``WP_SITEURL`` defines are settings the
   deployment provides (env vars, the literal as default when it is not secret); ``DB_PASSWORD`` and the
   eight keys and salts are secret env vars, their literal values reported by place only; ``$table_prefix``
   and ``WP_DEBUG`` are noted.
 - services: Laravel's ``config/database.php`` default connection (``DB_CONNECTION`` in ``.env.example``
   first), the cache/queue/session drivers set to redis or memcached, Symfony's ``DATABASE_URL`` scheme,
-  WordPress's MySQL, Redis/Memcached clients in code and Composer packages (:data:`PACKAGES`). The
+  WordPress's MySQL, the clients the code creates (``new Redis``, ``new Predis\\Client`` through its ``use``
+  alias, ``new mysqli``, ``mysqli_connect``, ``pg_connect``, a PDO DSN such as ``'pgsql:host=...'``) and
+  Composer packages (:data:`PACKAGES`); the redis service says its ``client`` (phpredis or predis). The
   dotenv templates are read for values only here (:mod:`analyzers.deploy.dotenv` reports their names);
   a placeholder is never taken as a value.
 - health routes: Laravel ``Route::get('/health', ...)`` (``routes/api.php`` under ``/api``, group
   prefixes followed), Laravel 11's ``withRouting(health: '/up')``, Slim/Lumen ``$app->get('/healthz')``,
   Symfony ``#[Route('/health')]`` and ``@Route("/health")`` (with the class's prefix) and
-  ``config/routes.yaml``, a plain ``health.php`` under the document root.
+  ``config/routes.yaml``, WordPress ``register_rest_route`` (under ``/wp-json``), a hand-written router's
+  ``$path === '/healthz'`` / ``case '/healthz':``, a plain ``health.php`` under the document root.
 - writable directories (a pod's root filesystem is read-only) as volumes: Laravel ``storage/``
   (``storage/app/public`` uploads: a claim; logs and ``framework/{cache,sessions,views}``: emptyDirs) and
   ``bootstrap/cache``; Symfony ``var/cache``, ``var/log`` (Symfony 2's ``app/cache``, ``app/logs``);
-  WordPress ``wp-content/uploads`` (a claim) and ``wp-content/cache``; and the directories the app's code
-  writes with ``file_put_contents``/``fopen``/``mkdir``/``move_uploaded_file``/``error_log`` to a literal
-  path (:func:`_code_writes`).
+  WordPress ``wp-content/uploads`` (a claim) and ``wp-content/cache`` (with a page cache); CodeIgniter's
+  ``writable/``; and the directories the app's code writes with ``file_put_contents``/``fopen``/``mkdir``/
+  ``move_uploaded_file``/``error_log`` or Monolog's ``StreamHandler`` to a literal path (:func:`_code_writes`).
+  Bounds: :data:`MAX_FILES` files and :data:`MAX_TOTAL_BYTES` of them, each parsed in bounds by lib/php.
 """
 
 from __future__ import annotations
@@ -49,7 +54,7 @@ from analyzers.providers.php.frameworks import Framework, framework
 from analyzers.providers.python.python_routes import judge
 from migrator.model import Confidence
 from migrator.repo import RepoView
-from migrator.secrets import is_placeholder, is_secret_name
+from migrator.secrets import bears_secret, is_placeholder, is_secret_name
 
 NAME = "php_code"
 
@@ -103,7 +108,7 @@ def analyze(repo: RepoView) -> Iterator[Item]:
     yield from warnings
     templates = template_values(repo)
     yaml_refs = list(_yaml_refs(repo))
-    yield from _code_env(fw, files)
+    yield from _code_env(repo, fw, files)
     yield from _symfony_yaml(repo, yaml_refs)
     yield from _app_secrets(fw, files, yaml_refs)
     wp_config = next((f for f in files if posixpath.basename(f.rel) == _WP_CONFIG and f.rel.count("/") <= 1), None)
@@ -224,9 +229,15 @@ def env_findings(ref: EnvRef, src: Src, secret: bool | None = None) -> Iterator[
     yield base.env_var(ref.name, src, H, default=default)
 
 
-def _code_env(fw: Framework | None, files: list[Source]) -> Iterator[Item]:
+def _code_env(repo: RepoView, fw: Framework | None, files: list[Source]) -> Iterator[Item]:
     laravel = fw is not None and fw.name == "laravel"
     outside: list[tuple[str, int, str]] = []
+    if laravel:  # Blade is no PHP to the grammar ({{ env('X') }} is template text): its env() calls by pattern
+        for rel in (r for r in repo.files() if r.endswith(".blade.php") and not _NOT_APP.search(r)):
+            for number, text in enumerate(repo.lines(rel), 1):
+                for m in _BLADE_ENV.finditer(text):
+                    yield base.env_var(m.group(1), Src(NAME, rel, number), D)
+                    outside.append((rel, number, m.group(1)))
     for source in files:
         if posixpath.basename(source.rel) == _WP_CONFIG:
             continue  # its defines are settings (_wordpress_config); its env reads are read there
@@ -247,6 +258,7 @@ def _code_env(fw: Framework | None, files: list[Source]) -> Iterator[Item]:
                            f"{len(outside) - MAX_WARNINGS} more env() calls outside config/ (see above)")
 
 
+_BLADE_ENV = re.compile(r"""\benv\(\s*['"]([A-Za-z_][A-Za-z0-9_]*)['"]""")
 _PARAMETER_ENV = re.compile(r"^\s+env\(([A-Za-z_][A-Za-z0-9_]*)\)\s*:\s*(.*?)\s*(#.*)?$")
 
 
@@ -382,7 +394,8 @@ def _services(repo: RepoView, fw: Framework | None, files: list[Source],
         # Laravel's stock .env.example lists REDIS_HOST=127.0.0.1 whether the app uses Redis or not: a host of
         # its own says it does
         found = templates.get(name)
-        if found is not None and name.endswith("_HOST") and found[0] not in ("127.0.0.1", "localhost", "null"):
+        if found is not None and name.endswith("_HOST") and found[0] not in ("127.0.0.1", "localhost", "null") \
+                and not bears_secret(found[0]):
             yield from add(kind, Src(NAME, found[1], found[2]), I, f"{name}={found[0]}")
     for name, found in templates.items():
         scheme = found[0].strip("'\"").split("://", 1)[0].lower() if "://" in found[0] else ""
@@ -659,6 +672,8 @@ def _writable(repo: RepoView, fw: Framework | None, wp_config: Source | None) ->
         yield base.volume(f"{base_dir}/{'logs' if legacy else 'log'}", src, I, purpose="logs", storage="emptyDir",
                           relative_to="repo", written_by="Symfony's Monolog file handler (php://stderr sends logs "
                                                          "to stdout)")
+    elif fw.name == "codeigniter":
+        yield from _codeigniter(repo, src)
     elif fw.name == "wordpress":
         content = _wp_content(repo, fw)
         defines = {d.name: d for d in wp_config.parsed.defines} if wp_config is not None else {}
@@ -674,6 +689,22 @@ def _writable(repo: RepoView, fw: Framework | None, wp_config: Source | None) ->
         if mods is None or mods.value is not True:
             yield base.warning(src, "WordPress updates core, plugins and themes into its own files: the image's are "
                                     "read-only; set define('DISALLOW_FILE_MODS', true) and update by rebuilding it")
+
+
+def _codeigniter(repo: RepoView, src: Src) -> Iterator[Item]:
+    """CodeIgniter 4's ``writable/`` (cache, logs, session, uploads) or 3's ``application/cache`` and
+    ``application/logs`` (beside its ``system/``)."""
+    if repo.exists("spark") or repo.glob("writable/*"):
+        for part in ("cache", "logs", "session"):
+            yield base.volume(f"writable/{part}", src, I, purpose=part, storage="emptyDir", relative_to="repo",
+                              written_by=f"CodeIgniter 4 (writable/{part})")
+        yield base.volume("writable/uploads", src, I, purpose="uploads", relative_to="repo",
+                          written_by="CodeIgniter 4 uploads ($file->move(WRITEPATH . 'uploads'))")
+        return
+    root = src.file[: -len("system/core/CodeIgniter.php")] if src.file.endswith("system/core/CodeIgniter.php") else ""
+    for part in ("cache", "logs"):
+        yield base.volume(f"{root}application/{part}", src, I, purpose=part, storage="emptyDir", relative_to="repo",
+                          written_by=f"CodeIgniter 3 (application/{part}, its default {part} path)")
 
 
 def _line_at(repo: RepoView, rel: str, needle: str) -> Src | None:
@@ -692,7 +723,8 @@ def _wp_content(repo: RepoView, fw: Framework) -> str:
 
 
 _WRITE_CALLS = {"file_put_contents": 0, "fopen": 0, "mkdir": 0, "touch": 0, "move_uploaded_file": 1,
-                "error_log": 2, "copy": 1, "rename": 1, "tempnam": 0}
+                "error_log": 2, "copy": 1, "rename": 1, "tempnam": 0, "streamhandler": 0, "rotatingfilehandler": 0}
+_LOG_WRITES = frozenset({"error_log", "streamhandler", "rotatingfilehandler"})
 _KEPT = re.compile(r"(^|/)(data|db|storage|uploads?|files|media|shared|attachments)(/|$)|^/(var/lib|srv)(/|$)")
 _SCRATCH = ("/tmp", "/dev", "/proc", "/sys", "/var/tmp", "php://")  # noqa: S108 - /tmp is already an emptyDir
 # a Laravel path helper with a literal argument, or one that starts with a literal ('exports/' . $name)
@@ -726,7 +758,7 @@ def _code_writes(fw: Framework | None, files: list[Source]) -> Iterator[Item]:
                 continue
             upload = call.lname == "move_uploaded_file"
             storage = "pvc" if upload or _KEPT.search(directory) else "emptyDir"
-            logs = call.lname == "error_log" or "log" in directory.rsplit("/", 1)[-1]
+            logs = call.lname in _LOG_WRITES or "log" in directory.rsplit("/", 1)[-1]
             purpose = "uploads" if upload else "logs" if logs else "data" if storage == "pvc" else "temp"
             best.setdefault(directory, base.volume(
                 directory, Src(NAME, source.rel, call.line), I, purpose=purpose, storage=storage,
@@ -739,7 +771,7 @@ _LOG_HANDLERS = frozenset({"Monolog\\Handler\\StreamHandler", "Monolog\\Handler\
 
 
 def _log_handlers(parsed: PhpFile) -> Iterator[Call]:
-    """Monolog's file handlers as ``error_log(msg, 3, path)`` writes: ``new StreamHandler($path)`` appends to
+    """Monolog's file handlers as writes: ``new StreamHandler($path)`` appends to
     ``$path`` (through an env read, its default: ``getenv('LOG_FILE') ?: __DIR__.'/../var/log/app.log'``)."""
     for created in parsed.creations:
         if parsed.resolve(created.name) not in _LOG_HANDLERS or not created.args:
@@ -747,7 +779,7 @@ def _log_handlers(parsed: PhpFile) -> Iterator[Call]:
         path = created.args[0].default if isinstance(created.args[0], EnvRef) else created.args[0]
         if isinstance(path, str) and path.startswith("php://"):
             continue
-        yield Call("error_log", ("", 3, path), created.line, {}, created.node)
+        yield Call(created.name.rsplit("\\", 1)[-1], (path,), created.line, {}, created.node)
 
 
 def _covered(fw: Framework | None) -> tuple[str, ...]:

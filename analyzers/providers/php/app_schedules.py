@@ -184,8 +184,10 @@ def _what(head: Call) -> str:
         parts += [t for t in (_text(v) for v in extra) if t]
     elif isinstance(extra, dict):
         for key, value in extra.items():
-            shown = _text(value) if not isinstance(value, bool) else None
-            parts.append(str(key) if isinstance(key, int) or value is True else f"{key}={shown}" if shown else str(key))
+            if value is False or value is None:
+                continue  # ['--force' => false]: Laravel leaves the option out
+            shown = _text(value) if value is not True else None
+            parts.append(str(value) if isinstance(key, int) and shown else f"{key}={shown}" if shown else str(key))
     return " ".join(parts)
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from analyzers.lib import php, treesitter
 from analyzers.lib.php import Const, EnvRef, Interp, PhpFile, Unknown
@@ -306,3 +308,22 @@ if ($path === '/ready' || 'x' == $y || $a != '/no') {}
     assert f.resolve("Redis") == "Predis\\Client" and f.resolve("\\Redis") == "Redis"
     assert f.resolve("StreamHandler") == "Monolog\\Handler\\StreamHandler" and f.resolve("PDO") == "PDO"
     assert f.compared == [("/healthz", 11), ("/ready", 12), ("x", 12)]
+
+
+_PHP_BITS = st.sampled_from([
+    "<?php ", "?>", "<html>", "$schedule->command('x')", "->daily()", "Route::get('/health', ", "getenv('A')",
+    "env('B', ", "$_ENV['C']", " ?? ", " ?: ", "define('D', ", "'%env(E)%'", "[", "]", "(", ")", "{", "}", ";",
+    ",", "'", '"', "#[Route('/x')]", "/** @Route(\"/y\") */", "new Foo(", "use A\\B as C;", "case '/z':",
+    "<<<EOT\n", "\nEOT;\n", "function f() ", "class K ", "\n", "\\", "$a", "1", "0x1F", "true", "null",
+])
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_PHP_BITS, max_size=60), st.binary(max_size=40))
+def test_any_input_reads_without_raising(bits: list[str], noise: bytes) -> None:
+    f = PhpFile.parse("".join(bits).encode() + noise)
+    assert f is not None
+    f.returned()
+    for chain in f.chains:
+        assert chain.links and chain.line >= 1
+    assert all(r.line >= 1 and r.name for r in f.env_reads)

@@ -450,6 +450,7 @@ def test_plain_api_services_routes_and_log_file(run_analyzer):
     [log] = r.of(V)
     assert (log.key, log.fields["storage"], log.fields["purpose"], log.source.line) == (
         "var/log", "emptyDir", "logs", 12)
+    assert log.fields["written_by"] == "StreamHandler (src/Db.php:12)"  # not php://stderr (line 14): no volume
     assert r.field(E, "REDIS_URL", "secret") is True  # a connection URL carries its password
 
 
@@ -465,3 +466,29 @@ def test_wordpress_rest_health_route(run_analyzer):
     [route] = r.of(HC)
     assert (route.key, route.source.file, route.source.line) == (
         "/wp-json/acme/v1/health", "wp-content/plugins/acme-health/acme-health.php", 3)
+
+
+def test_laravel_env_in_blade_views_is_read_and_warned(run_analyzer):
+    files = dict(LARAVEL)
+    files["resources/views/layouts/app.blade.php"] = """\
+        <html>
+        <head><title>{{ config('app.name') }}</title>
+        <script src="https://maps.example.com/js?key={{ env('MAPS_BROWSER_KEY') }}"></script>
+        </head>
+        </html>
+        """
+    r = run_analyzer(app_code, files)
+    [maps] = r.of(E, "MAPS_BROWSER_KEY")
+    assert (maps.source.file, maps.source.line) == ("resources/views/layouts/app.blade.php", 3)
+    assert any(w.file == "resources/views/layouts/app.blade.php" and w.line == 3 and "config:cache" in w.message
+               for w in r.warnings)
+
+
+def test_codeigniter_writable_directories(run_analyzer):
+    ci4 = {"spark": "#!/usr/bin/env php\n<?php\n", "app/Config/App.php": "<?php\n", "public/index.php": "<?php\n",
+           "writable/logs/index.html": "", "app/Config/Database.php": "<?php\n$h = env('database.default.hostname');\n"}
+    r = run_analyzer(app_code, ci4)
+    volumes = {v.key: v.fields.get("storage") for v in r.of(V)}
+    assert volumes == {"writable/cache": "emptyDir", "writable/logs": "emptyDir", "writable/session": "emptyDir",
+                       "writable/uploads": None}
+    assert "database.default.hostname" not in r.keys(E)  # CI4's dotted config keys are no env var names here

@@ -44,6 +44,8 @@ KERNEL = """\
                 DB::table('recent_users')->delete();
             })->daily()->sendOutputTo(storage_path('logs/cleanup.log'));
             $schedule->command('ping:thirty')->everyThirtyMinutes()->sundays();
+            $schedule->command('mail:digest', ['weekly', '--force' => true, '--dry-run' => false])
+                     ->mondays()->at('7:30');
         }
 
         protected function commands()
@@ -81,6 +83,7 @@ def test_kernel_entries_are_schedules_inside_schedule_run(run_analyzer):
         "schedule-run:night:only": (None, 29),
         "schedule-run:closure@30": ("0 0 * * *", 30),
         "schedule-run:ping:thirty": ("0,30 * * * 0", 33),
+        "schedule-run:mail:digest weekly --force": ("30 7 * * 1", 34),
     }
     entries = [f for f in r.of(S) if f.key != "schedule-run"]
     assert all(f.fields["via"] == "schedule:run" and "command" not in f.fields for f in entries)
