@@ -12,17 +12,18 @@ from migrator.repo import PRUNED_DIRS, RepoView
 # The tie-break order reports have always used (earlier wins among equal confidence): built from tiers
 # now, and it must not move, or every tie in every report could change winner.
 ORDER = ["procfile", "app_json", "appserver_config", "ruby_server_config", "php_server_config", "systemd",
-         "supervisor", "cron", "nginx", "caddy", "haproxy", "pm2", "forever", "ruby_schedules", "python_version",
-         "requirements", "pipenv", "pyproject", "setuptools", "ci_python", "node_version", "node_packaging",
-         "ruby_version", "ruby_packaging", "php_version", "php_packaging", "fabric", "capistrano", "mina", "envoy",
-         "deployer", "shell", "script_needs", "makefile", "python_code", "python_entrypoints", "python_writes",
+         "supervisor", "cron", "nginx", "caddy", "haproxy", "pm2", "forever", "ruby_schedules", "php_schedules",
+         "python_version", "requirements", "pipenv", "pyproject", "setuptools", "ci_python", "node_version",
+         "node_packaging", "ruby_version", "ruby_packaging", "php_version", "php_packaging", "fabric", "capistrano",
+         "mina", "envoy", "deployer", "shell", "script_needs", "makefile", "python_code", "python_entrypoints",
+         "python_writes",
          "python_hosts", "node_code", "ruby_code", "ruby_workers", "php_code", "dockerfile", "compose", "dotenv",
          "secret_files"]
 PYTHON = ["appserver_config", "python_version", "requirements", "pipenv", "pyproject", "setuptools", "ci_python",
           "python_code", "python_entrypoints", "python_writes", "python_hosts"]
 NODE = ["pm2", "forever", "node_version", "node_packaging", "node_code"]
 RUBY = ["ruby_server_config", "ruby_schedules", "ruby_version", "ruby_packaging", "ruby_code", "ruby_workers"]
-PHP = ["php_server_config", "php_version", "php_packaging", "php_code"]
+PHP = ["php_server_config", "php_schedules", "php_version", "php_packaging", "php_code"]
 
 
 def test_analyzers_come_out_of_the_tiers_in_todays_order():

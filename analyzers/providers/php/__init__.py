@@ -42,6 +42,8 @@ PRUNED = PrunedDirs(frozenset(), frozenset({
 ANALYZERS: Mapping[Tier, tuple[Analyzer, ...]] = {
     # nginx sites that fastcgi_pass to php, Apache vhosts and .htaccess, php-fpm pools, php.ini/.user.ini
     Tier.SERVER_CONFIG: (LazyAnalyzer("php_server_config", f"{__name__}.server_config"),),
+    # Laravel's Kernel schedules (one schedule:run CronJob), Symfony's scheduler, wp-cron
+    Tier.HOST_CONFIG: (LazyAnalyzer("php_schedules", f"{__name__}.app_schedules"),),
     Tier.PACKAGING: (LazyAnalyzer("php_version", f"{__name__}.runtime_version"),
                      LazyAnalyzer("php_packaging", f"{__name__}.runtime_packaging")),
     # env reads (getenv, $_ENV, env(), %env()%, WordPress constants), services, health routes, writable dirs

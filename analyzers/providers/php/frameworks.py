@@ -84,7 +84,7 @@ def _laravel(repo: RepoView, c: Composer) -> Framework | None:
 def _symfony(repo: RepoView, c: Composer) -> Framework | None:
     package = next((p for p in ("symfony/framework-bundle", "symfony/symfony") if c.has(p)), None)
     console = next((f for f in ("bin/console", "app/console") if repo.exists(f)), None)
-    flex = any(f.startswith("config/packages/") for f in repo.glob("config/packages/*"))
+    flex = bool(repo.glob("config/packages/*"))
     if package is None and not (console and (flex or repo.exists("app/AppKernel.php"))):
         return None
     file, line = _where(c, package, console or "composer.json") if package else (console or "composer.json", None)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+import weakref
 from dataclasses import dataclass
 
 from migrator.repo import RepoView
@@ -31,6 +32,7 @@ PACKAGE = re.compile(r"(?<![\w/.-])php(\d\.\d)?-([a-z][a-z0-9]*)(?![\w-])")
 _VERSIONED = (
     re.compile(r"(?<![\w.-])php(?:-fpm)?(\d\.\d)(?:-fpm)?(?![\d.]*\d)"),  # /usr/bin/php7.4, php-fpm8.1, php7.4-fpm
     re.compile(r"/etc/php/(\d\.\d)/"),  # /etc/php/7.4/fpm/pool.d/www.conf
+    re.compile(r"\blibapache2-mod-php(\d\.\d)\b"),  # Apache's mod_php of that PHP
     re.compile(r"\bFROM\s+(?:\S+/)?php:(\d\.\d)", re.IGNORECASE),  # a Dockerfile's official image
 )
 
@@ -67,8 +69,19 @@ def sail_dirs(repo: RepoView) -> set[str]:
     return {posixpath.dirname(f) for f in repo.named("start-container")}
 
 
-def mentions(repo: RepoView) -> list[Mention]:
-    """Every PHP package, versioned binary or path the host files name, in file and line order."""
+_CACHE: weakref.WeakKeyDictionary[RepoView, tuple[Mention, ...]] = weakref.WeakKeyDictionary()
+
+
+def mentions(repo: RepoView) -> tuple[Mention, ...]:
+    """Every PHP package, versioned binary or path the host files name, in file and line order (read once
+    per repo: the version and the extension readers both ask)."""
+    cached = _CACHE.get(repo)
+    if cached is None:
+        cached = _CACHE[repo] = tuple(_mentions(repo))
+    return cached
+
+
+def _mentions(repo: RepoView) -> list[Mention]:
     found: list[Mention] = []
     for rel in host_files(repo):
         for number, line in enumerate(repo.lines(rel), 1):

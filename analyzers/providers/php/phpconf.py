@@ -198,7 +198,8 @@ def ini(repo: RepoView, rel: str) -> list[Setting]:
 
 def _ini(key: str, value: str, rel: str, line: int, text: str, flag: bool) -> list[Setting]:
     key = key.lower()
-    if key in _HOST_PATH_KEYS or key in _SKIP_KEYS or (value.startswith("/") and key not in ("date.timezone",)):
+    url = "://" in value  # session.save_path = "tcp://redis:6379": a service, not a host path
+    if key in _SKIP_KEYS or (not url and (key in _HOST_PATH_KEYS or value.startswith("/"))):
         return []  # a host path: the image has its own
     if flag:
         value = "On" if value.lower() in ("on", "1", "true", "yes") else "Off"

@@ -100,7 +100,10 @@ def content_hash(text: str) -> str | None:
     config = data.get("config")
     if isinstance(config, dict) and "platform" in config:
         relevant["config"] = {"platform": config["platform"]}
-    encoded = json.dumps(_php_arrays(dict(sorted(relevant.items()))), separators=(",", ":"), ensure_ascii=True)
+    try:
+        encoded = json.dumps(_php_arrays(dict(sorted(relevant.items()))), separators=(",", ":"), ensure_ascii=True)
+    except RecursionError:  # nested past what json.loads took: no lock hash to compare
+        return None
     return hashlib.md5(encoded.replace("/", "\\/").encode(), usedforsecurity=False).hexdigest()
 
 

@@ -37,11 +37,14 @@ from analyzers.providers.php.phpconf import Setting
 from analyzers.providers.php.servers import PORT
 from migrator.model import Confidence
 from migrator.repo import RepoView
+from migrator.secrets import bears_secret, is_secret_name
 
 NAME = "php_server_config"
 _SINGLE = ("document_root", "front_controller", "allow_override", "max_workers", "request_timeout")
 _INTS = ("max_workers", "request_timeout")
 _INDEX = re.compile(r"^/?([\w./-]*\.php)")
+# php.ini keys that hold credentials (newrelic.license, a password in a mail or session setting)
+_SECRET_KEY = re.compile(r"licen[cs]e|secret|passw|token|api[_.-]?key|auth", re.IGNORECASE)
 # what fastcgi_params / fastcgi.conf pass to every request (CGI/1.1 and nginx's additions)
 _CGI = frozenset({"QUERY_STRING", "REQUEST_METHOD", "CONTENT_TYPE", "CONTENT_LENGTH", "SCRIPT_NAME", "SCRIPT_FILENAME",
                   "REQUEST_URI", "DOCUMENT_URI", "DOCUMENT_ROOT", "SERVER_PROTOCOL", "REQUEST_SCHEME", "HTTPS",
@@ -93,6 +96,20 @@ def htaccess_settings(repo: RepoView, roots: list[str]) -> list[Setting]:
 
 
 def _php_ini(settings: list[Setting]) -> Iterator[Item]:
+    kept: list[Setting] = []
+    for s in settings:
+        key = s.name[len("ini:"):]
+        src = Src(NAME, s.file, s.line)
+        secret = base.check_assignment(src, key.upper().replace(".", "_"), s.value)
+        if secret is not None or bears_secret(s.value) or (s.value and (
+                is_secret_name(key.replace(".", "_")) or _SECRET_KEY.search(key))):
+            if secret is not None:
+                yield secret
+            yield base.warning(src, f"{key} holds a secret: it is left out of the image's php.ini (set it from a "
+                               "Secret, e.g. an env var the app reads)")
+        else:
+            kept.append(s)
+    settings = kept
     if not settings:
         return
     # a derived limit (INFERRED) never overrides a value written as such; among equals, the first reader's

@@ -153,3 +153,15 @@ def test_a_plain_php_5_app_without_composer(run_analyzer: Run) -> None:
     assert fields(result, "framework") == [("plain", "index.php", None)]
     assert fields(result, "document_root") == [(".", "index.php", None)]
     assert result.of(Kind.PROCESS, "web")[0].fields["command"] == "apache2-foreground"
+
+
+def test_sails_development_image_is_no_evidence_and_mod_php_names_a_version(run_analyzer: Run) -> None:
+    from analyzers.providers.php.hostfiles import mentions
+
+    result = run_analyzer(runtime_packaging, {
+        "index.php": "<?php\n", "docker/8.0/start-container": "#!/usr/bin/env bash\n",
+        "docker/8.0/Dockerfile": "RUN apt-get install -y php8.0-cli php8.0-ldap php8.0-swoole\n",
+        "deploy/provision.sh": "apt-get install -y apache2 libapache2-mod-php7.4 php7.4-ldap\n"})
+    assert extensions(result)["ldap"][1] == "deploy/provision.sh"
+    assert [(m.text, m.version) for m in mentions(result.repo)] == [("php7.4-ldap", "7.4"),
+                                                                     ("libapache2-mod-php7.4", "7.4")]

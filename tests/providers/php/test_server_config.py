@@ -149,3 +149,26 @@ def test_app_relative_roots(tree: Callable[[dict[str, str | bytes]], Any]) -> No
     assert server_config.app_relative(repo, "/var/www/html") == "."
     assert server_config.app_relative(repo, "{{ deploy_path }}/current") == "."
     assert server_config.app_relative(repo, "$realpath_root") is None
+
+
+def test_a_secret_in_a_php_setting_never_reaches_php_ini(run_analyzer: Run) -> None:
+    pool = """\
+        [app]
+        listen = 127.0.0.1:9000
+        pm = static
+        php_admin_value[newrelic.license] = "0123456789abcdef0123456789abcdef01234567"
+        php_admin_value[session.save_handler] = redis
+        php_value[session.save_path] = "tcp://redis.internal:6379?auth=Sup3rS3cretRedis"
+        env[DB_PASSWORD] = "Pl4nted-Pool-Pass"
+        env[APP_ENV] = production
+    """
+    result = run_analyzer(server_config, {"index.php": "<?php\n", "etc/php-fpm.d/app.conf": pool})
+    [(ini, *_)] = runtime_values(result, "php_ini")
+    assert ini == ("session.save_handler=redis",)
+    text = repr(result.items)
+    assert "Sup3rS3cretRedis" not in text and "0123456789abcdef" not in text and "Pl4nted-Pool-Pass" not in text
+    assert {w.line for w in result.warnings if "holds a secret" in w.message} == {4, 6}
+    env = {f.key: f.fields for f in result.of(Kind.ENV)}
+    assert env["DB_PASSWORD"]["secret"] is True and "default" not in env["DB_PASSWORD"]
+    assert env["APP_ENV"]["default"] == "production"
+    assert {s.line for s in result.secrets} >= {7}
