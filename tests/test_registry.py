@@ -16,9 +16,8 @@ ORDER = ["procfile", "app_json", "appserver_config", "ruby_server_config", "php_
          "python_version", "requirements", "pipenv", "pyproject", "setuptools", "ci_python", "node_version",
          "node_packaging", "ruby_version", "ruby_packaging", "php_version", "php_packaging", "fabric", "capistrano",
          "mina", "envoy", "deployer", "shell", "script_needs", "makefile", "python_code", "python_entrypoints",
-         "python_writes",
-         "python_hosts", "node_code", "ruby_code", "ruby_workers", "php_code", "dockerfile", "compose", "dotenv",
-         "secret_files"]
+         "python_writes", "python_hosts", "node_code", "ruby_code", "ruby_workers", "php_code", "dockerfile",
+         "compose", "dotenv", "secret_files"]
 PYTHON = ["appserver_config", "python_version", "requirements", "pipenv", "pyproject", "setuptools", "ci_python",
           "python_code", "python_entrypoints", "python_writes", "python_hosts"]
 NODE = ["pm2", "forever", "node_version", "node_packaging", "node_code"]
