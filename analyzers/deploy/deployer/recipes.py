@@ -44,6 +44,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from analyzers.deploy.deployer.values import IMAGE_BINARIES
+
 # ``require 'recipe/laravel.php'``, ``import('contrib/npm.php')``, ``'vendor/deployer/deployer/recipe/x.php'``
 RECIPE_PATH = re.compile(r"(?:^|/)(recipe|contrib)/([\w./-]+?)\.php$")
 
@@ -180,8 +182,6 @@ def implied(task: str, version: int, settings: dict[str, Any]) -> str | Host | N
 def defaults(version: int) -> dict[str, Any]:
     """The placeholders every recipe resolves (the binaries by their image names; the release and current
     paths are the app dir, filled in by the reader)."""
-    out: dict[str, Any] = {"bin/php": "php", "bin/composer": "composer", "bin/git": "git", "bin/npm": "npm",
-                           "bin/yarn": "yarn", "bin/symlink": "ln -nfs",
-                           "php_fpm_service": "php{{php_fpm_version}}-fpm"}
+    out: dict[str, Any] = {**IMAGE_BINARIES, "php_fpm_service": "php{{php_fpm_version}}-fpm"}
     out.update((RECIPES[("common", version if version in (6, 7) else 7)]).settings)
     return out

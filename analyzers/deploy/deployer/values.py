@@ -20,6 +20,9 @@ from analyzers.deploy.deployer.phpvalues import Unknown, render
 _PLACEHOLDER = re.compile(r"\{\{\s*([\w/.-]+)\s*\}\}")
 _APP_DIR = ("release_path", "current_path", "release_or_current_path")
 _MAX_DEPTH = 12
+# {{bin/...}} is the image's program whatever the legacy host's path or closure said
+IMAGE_BINARIES = {"bin/php": "php", "bin/composer": "composer", "bin/git": "git", "bin/npm": "npm", "bin/yarn": "yarn",
+                  "bin/symlink": "ln -nfs"}
 
 
 class Vars:
@@ -83,6 +86,9 @@ class Vars:
             return self.deploy_path()
         if name in ("hostname", "alias") and self.host is not None:
             return str(self.host.settings.get("hostname") or self.host.name)
+        if name in IMAGE_BINARIES:
+            # the host's binary (a closure around locateBinaryPath, '/usr/bin/php8.1'): the image has its own
+            return IMAGE_BINARIES[name]
         value = self.get(name)
         if value is None or isinstance(value, Unknown):
             return "${" + name.replace("/", "_") + "}"

@@ -384,3 +384,16 @@ def test_configuring_a_recipe_task_keeps_what_it_runs(run_analyzer: Any) -> None
         """
     result = run_analyzer(deployer, {"deploy.php": php})
     assert result.one(Kind.RELEASE_STEP, "php /srv/a/current/artisan migrate --force").source.line == 3
+
+
+def test_host_binary_closures_give_the_images_programs(run_analyzer: Any) -> None:
+    # the legacy box picked its PHP by a closure (two PHPs installed); the image has one `php`
+    text = ("<?php\nnamespace Deployer;\nrequire 'recipe/laravel.php';\n"
+            "set('bin/php', function () {\n    return '/usr/bin/php8.1';\n});\n"
+            "set('bin/composer', function () { return locateBinaryPath('composer'); });\n"
+            "host('web1.example.com')->set('deploy_path', '/var/www/shop');\n")
+    result = run_analyzer(deployer, {"deploy.php": text})
+    keys = [f.key for f in result.findings]
+    assert "php /var/www/shop/current/artisan storage:link" in keys
+    assert not [k for k in keys if "${bin_" in k or "php8.1" in k]
+    assert any(k.startswith("composer install") for k in keys)
