@@ -162,7 +162,7 @@ def build_spec(model: AppModel, settings: GenerateSettings) -> AppSpec:
     volumes = volume_specs(model, name, set(redirects))
     volumes += image_writable(base, primary, name, volumes)
     # a ReadWriteOnce claim (SQLite) attaches to one node: one replica of each process that mounts it
-    single = next((v for v in volumes if v.access_mode == "ReadWriteOnce"), None)
+    single = next((v for v in volumes if v.storage == "pvc" and v.access_mode == "ReadWriteOnce"), None)
     long_running = [p for p in model.processes
                     if p.get("role") in LONG_RUNNING and str(p.get("command") or "").strip()]  # no command: no run
     labels, renamed_processes = disambiguate([(p.key, slug(p.key, "process", 20)) for p in long_running], 20)
@@ -344,7 +344,9 @@ def _health(model: AppModel, settings: GenerateSettings) -> Value | None:
     checks = [h for h in model.of(Kind.HEALTH_CHECK) if str(h.get("path") or "").startswith("/")]
     if not checks:
         return None
-    best = max(checks, key=lambda h: (h.facts["path"].source.confidence, -len(h.key)))
+    # one path serves every probe: among equals, not the one that checks dependencies (a readiness path as the
+    # liveness probe restarts every pod when the database is down)
+    best = max(checks, key=lambda h: (h.facts["path"].source.confidence, h.get("probe") != "readiness", -len(h.key)))
     return Value(str(best.get("path")), origin(best, "path") or "")
 
 

@@ -27,7 +27,7 @@ def image_writable(base: BaseImage, runtime: Subject | None, app: str,
         name = f"{app}-{slug(label, 'scratch', 20)}"
         if path in taken or name in names:
             continue
-        out.append(VolumeSpec(name, path, "", f"the {base.image} image ({why})", "emptyDir", "ReadWriteOnce", "scratch",
+        out.append(VolumeSpec(name, path, "", f"the {base.image} image ({why})", "emptyDir", "ReadWriteMany", "scratch",
                               why))
     return tuple(out)
 
