@@ -41,7 +41,7 @@ from migrator import names
 from migrator.commands import join
 from migrator.config import GenerateSettings
 from migrator.errors import UserError
-from migrator.model import AppModel, Kind, ProcessRole, Subject
+from migrator.model import AppModel, Candidate, Fact, Kind, ProcessRole, Source, Subject
 from migrator.names import Renamed, describe, disambiguate
 
 UID = 10001  # fixed, high (outside host ranges), numeric so runAsNonRoot can be verified by the kubelet
@@ -158,7 +158,7 @@ def build_spec(model: AppModel, settings: GenerateSettings) -> AppSpec:
     base = choose(model, settings.base_image)
     web_subject = model.web_process
     redirects = log_redirects(model)
-    primary = model.primary.subject if model.primary is not None else None
+    primary = _with_cache_commands(model, model.primary.subject if model.primary is not None else None)
     volumes = volume_specs(model, name, set(redirects))
     volumes += image_writable(base, primary, name, volumes)
     # a ReadWriteOnce claim (SQLite) attaches to one node: one replica of each process that mounts it
@@ -336,6 +336,31 @@ def _user(model: AppModel) -> Value:
         if re.fullmatch(r"[a-z_][a-z0-9_-]{0,30}", user) and user not in _SYSTEM_USERS:
             return Value(user, f"legacy user: {origin(p, 'user')}")
     return Value("app", "default: no usable legacy user name")
+
+
+# artisan's and Symfony console's caches a legacy deploy built on the host (Deployer's laravel recipe,
+# an Envoy task, a deploy script): host steps, because the image's start script runs them instead
+_CACHE_STEP = re.compile(r"(?:^|\s)(?:\S*/)?(?:artisan|bin/console)\s+(?:-\S+\s+)*"
+                         r"((?:config|route|view|event):cache|optimize|cache:warmup)(?=\s|$)")
+
+
+def _with_cache_commands(model: AppModel, runtime: Subject | None) -> Subject | None:
+    """The runtime with ``cache_commands`` from the deploy's host steps when its provider did not state them
+    (a provider reads files; the deploy readers found the commands, each at its own line)."""
+    if runtime is None or runtime.get("cache_commands") or runtime.get("language") != "php":
+        return runtime
+    found: dict[str, Source] = {}
+    for step in model.of(Kind.HOST_STEP):
+        m = _CACHE_STEP.search(str(step.get("command") or step.key))
+        if m and m.group(1) not in found:
+            found[m.group(1)] = step.facts["command"].source if "command" in step.facts else next(
+                iter(step.facts.values())).source
+    if not found:
+        return runtime
+    value = tuple(found)
+    fact = Fact("cache_commands", value, (Candidate(value, next(iter(found.values()))),), False,
+                "the deploy's host steps: " + ", ".join(f"{c} ({src.where()})" for c, src in found.items()))
+    return dataclasses.replace(runtime, facts={**runtime.facts, "cache_commands": fact})
 
 
 def _health(model: AppModel, settings: GenerateSettings) -> Value | None:

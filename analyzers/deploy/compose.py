@@ -26,7 +26,7 @@ from typing import Any
 from analyzers import base
 from analyzers.base import H, I, Item, Src
 from analyzers.commands import split
-from analyzers.deploy import dockerfile, images
+from analyzers.deploy import devenv, dockerfile, images
 from analyzers.deploy.compose_fields import environment, interpolate, line_of, pairs, port, settings
 from analyzers.deploy.image_command import (
     StartCommand,
@@ -110,6 +110,10 @@ def _file(repo: RepoView, rel: str, services: dict[str, Any]) -> Iterator[Item]:
             yield base.warning(at, f"service {name!r} is not a mapping; ignored")
             continue
         image = svc.get("image")
+        dev = devenv.service(repo, rel, svc)
+        if dev is not None:
+            yield base.warning(at, f"service {name!r} is {dev}: not read as the production setup")
+            continue
         if svc.get("build") is not None or (image is not None and str(image) in builders):
             build = svc.get("build") or builders[str(image)]  # runs the image another service builds
             yield from _app_service(repo, rel, str(name), svc, build, dockerfiles, confidence, names)

@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from analyzers import base
 from analyzers.base import H, I, Item, Src
 from analyzers.commands import split
-from analyzers.deploy import dockerfile_run, images, shell
+from analyzers.deploy import devenv, dockerfile_run, images, shell
 from analyzers.deploy.deploy_commands import interpret
 from analyzers.deploy.image_command import (
     StartCommand,
@@ -68,8 +68,12 @@ def dockerfiles(repo: RepoView) -> list[str]:
 def analyze(repo: RepoView) -> Iterator[Item]:
     """Evidence from every Dockerfile of the app in the repo."""
     for rel in dockerfiles(repo):
-        parsed = parse(repo.read_text(rel) or "")
         src = Src(NAME, rel)
+        dev = devenv.inside(repo, rel)
+        if dev is not None:
+            yield base.warning(src, f"{dev}: not read as the app's image")
+            continue
+        parsed = parse(repo.read_text(rel) or "")
         for line, message in parsed.problems:
             yield base.warning(src.at(line), message)
         final = parsed.final

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from analyzers import base
 from analyzers.base import DEF, D, H, I, Item, Src
 from analyzers.commands import host_only, meaning
+from analyzers.deploy import devenv
 from analyzers.deploy.deploy_commands import command_secrets, export, parse_at
 from analyzers.deploy.hostcfg import collapse_jinja, host_glob, strip_template
 from migrator.commands import StepKind
@@ -115,6 +116,10 @@ def analyze(repo: RepoView) -> Iterator[Item]:
         if rel in done:
             continue
         done.add(rel)
+        dev = devenv.inside(repo, rel)
+        if dev is not None:
+            yield base.warning(Src(NAME, rel), f"{dev}: its programs are not the production processes")
+            continue
         sections, problems = parse_ini(repo.lines(rel))
         for line, message in problems:
             yield base.warning(Src(NAME, rel, line), message)

@@ -17,6 +17,7 @@ import re
 import weakref
 from dataclasses import dataclass
 
+from analyzers.deploy import devenv
 from migrator.repo import RepoView
 
 _SUFFIXES = (".sh", ".bash", ".conf", ".service", ".socket", ".yml", ".yaml", ".ini", ".j2", ".cfg", ".cron",
@@ -64,9 +65,9 @@ def host_files(repo: RepoView) -> list[str]:
     return sorted(out, key=lambda f: (f.count("/"), f))[:MAX_FILES]
 
 
-def sail_dirs(repo: RepoView) -> set[str]:
-    """Directories holding Laravel Sail's published runtime (its ``start-container`` script)."""
-    return {posixpath.dirname(f) for f in repo.named("start-container")}
+def sail_dirs(repo: RepoView) -> frozenset[str]:
+    """Directories holding Laravel Sail's published runtime (:func:`analyzers.deploy.devenv.dirs`)."""
+    return devenv.dirs(repo)
 
 
 _CACHE: weakref.WeakKeyDictionary[RepoView, tuple[Mention, ...]] = weakref.WeakKeyDictionary()
