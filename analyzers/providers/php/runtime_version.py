@@ -64,7 +64,8 @@ def candidates(repo: RepoView) -> list[VersionCandidate]:
 def analyze(repo: RepoView) -> Iterator[Item]:
     if not has_php(repo):
         return
-    choice = version.choose(candidates(repo))
+    found = candidates(repo)
+    choice = version.choose(found)
     if choice is None:
         src = Src(NAME, composer(repo).manifest or "composer.json")
         yield base.runtime(src, Confidence.DEFAULT, language="php", version=version.DEFAULT,
@@ -82,9 +83,12 @@ def analyze(repo: RepoView) -> Iterator[Item]:
         yield base.runtime(Src(NAME, loser.file, loser.line), confidence, language="php", version=shown,
                            version_spec=loser.spec)
         if conflict:
+            refused = version.refusing(loser, found)
+            why = (f" ({refused.file}'s php {refused.spec} refuses {loser.version}: a stale setting)"
+                   if refused is not None else "")
             yield base.warning(Src(NAME, loser.file, loser.line),
                                f"{loser.spec} ({loser.origin}) says PHP {loser.version}, but {win.spec} "
-                               f"({win.origin}, {win.file}) wins: the image runs PHP {win.version}")
+                               f"({win.origin}, {win.file}) wins{why}: the image runs PHP {win.version}")
     yield from _locked_conflicts(repo, win)
     eol = version.end_of_life(win.version)
     if eol is not None:

@@ -176,13 +176,25 @@ def composer_candidates(c: Composer) -> list[VersionCandidate]:
 def choose(candidates: Iterable[VersionCandidate]) -> VersionChoice | None:
     """The winner (the first origin of :data:`ORIGINS`, then file and line) and the conflicts; None when
     nothing names a version."""
-    ranked = sorted(candidates, key=lambda c: (ORIGINS.index(c.origin), c.file, c.line or 0))
+    listed = list(candidates)
+    # a version the app's own constraint refuses (.php-version 7.2 beside require php >=7.4) is stale: composer
+    # install would refuse that platform, so it ranks after every version the constraint admits
+    ranked = sorted(listed, key=lambda c: (refusing(c, listed) is not None, ORIGINS.index(c.origin), c.file,
+                                           c.line or 0))
     if not ranked:
         return None
     winner, losers = ranked[0], tuple(ranked[1:])
     conflicts = tuple(c for c in losers if (c.exact and c.version != winner.version) or (
         not c.exact and c.origin in ("require", "lock platform") and admits_minor(c.spec, winner.version) is False))
     return VersionChoice(winner, losers, conflicts)
+
+
+def refusing(c: VersionCandidate, candidates: Iterable[VersionCandidate]) -> VersionCandidate | None:
+    """The composer constraint (``require`` php, the lock's platform) that refuses exact version ``c``, if any."""
+    if not c.exact:
+        return None
+    return next((k for k in candidates if not k.exact and k.origin in ("require", "lock platform")
+                 and admits_minor(k.spec, c.version) is False), None)
 
 
 # When each PHP minor reached its end of life (php.net's supported versions page)

@@ -160,6 +160,8 @@ def test_sails_development_image_is_no_evidence_and_mod_php_names_a_version(run_
 
     result = run_analyzer(runtime_packaging, {
         "index.php": "<?php\n", "docker/8.0/start-container": "#!/usr/bin/env bash\n",
+        "docker/8.0/supervisord.conf": "[program:php]\ncommand=/usr/bin/php -d variables_order=EGPCS "
+                                       "/var/www/html/artisan serve --host=0.0.0.0 --port=80\n",
         "docker/8.0/Dockerfile": "RUN apt-get install -y php8.0-cli php8.0-ldap php8.0-swoole\n",
         "deploy/provision.sh": "apt-get install -y apache2 libapache2-mod-php7.4 php7.4-ldap\n"})
     assert extensions(result)["ldap"][1] == "deploy/provision.sh"

@@ -109,3 +109,22 @@ def test_the_default_says_it_is_one(run_analyzer: Run) -> None:
 def test_end_of_life_is_dated() -> None:
     assert version.end_of_life("7.4", datetime.date(2024, 1, 1)) == "2022-11-28"
     assert version.end_of_life("8.3", datetime.date(2024, 1, 1)) is None
+
+
+def test_a_version_file_the_constraint_refuses_is_stale_and_loses(run_analyzer: Run) -> None:
+    # .php-version from the PHP 7.2 days, composer.json moved on to >=7.4, the box runs mod_php 7.4
+    result = run_analyzer(runtime_version, {
+        "composer.json": json.dumps({"require": {"php": ">=7.4"}}, indent=4) + "\n",
+        ".php-version": "7.2\n",
+        "deploy/provision.sh": "apt-get install -y apache2 libapache2-mod-php7.4\n"})
+    win = versions(result)[0]
+    assert win[:2] == ("7.4", "deploy/provision.sh")
+    stale = next(w.message for w in result.warnings if w.file == ".php-version")
+    assert "refuses 7.2" in stale and "the image runs PHP 7.4" in stale
+
+
+def test_a_refused_version_alone_still_wins_when_nothing_else_names_one(run_analyzer: Run) -> None:
+    result = run_analyzer(runtime_version, {
+        "composer.json": json.dumps({"require": {"php": "^8.1"}}, indent=4) + "\n", ".php-version": "7.4\n"})
+    # the constraint's own lowest minor (8.1) is a candidate too: it ranks first once 7.4 is refused
+    assert versions(result)[0][0] == "8.1"
