@@ -12,7 +12,8 @@ SAIL = {
     "artisan": "#!/usr/bin/env php\n<?php\n",
     "docker/8.1/Dockerfile": "FROM ubuntu:22.04\nRUN apt-get install -y php8.1-cli php8.1-swoole\n"
                              "EXPOSE 8000\nENTRYPOINT [\"start-container\"]\n",
-    "docker/8.1/start-container": "#!/usr/bin/env bash\nexec /usr/bin/supervisord -c /etc/supervisor/conf.d/supervisord.conf\n",
+    "docker/8.1/start-container": "#!/usr/bin/env bash\n"
+                                  "exec /usr/bin/supervisord -c /etc/supervisor/conf.d/supervisord.conf\n",
     "docker/8.1/supervisord.conf": "[supervisord]\nnodaemon=true\n\n[program:php]\n"
                                    "command=/usr/bin/php -d variables_order=EGPCS /var/www/html/artisan serve "
                                    "--host=0.0.0.0 --port=80\nuser=sail\n",
