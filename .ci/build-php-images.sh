@@ -1,0 +1,253 @@
+#!/usr/bin/env bash
+# build-php-images.sh - offline stand-ins for the official php, composer and mariadb images, from Debian
+# bookworm's packages (no container registry, getcomposer.org or packagist is reachable here; Debian's
+# apt repositories are). Each is built FROM debian:bookworm-slim (.ci/build-base-images.sh makes it).
+#
+#   php:8.2-cli     <- Debian php8.2-cli (+ curl, mbstring, xml, sqlite3, readline, mysqlnd): the modules
+#                      the official image has compiled in; the official layout: /usr/local/bin/php,
+#                      php-config, PHP_INI_DIR=/usr/local/etc/php (php.ini-production/-development, conf.d
+#                      scanned by every SAPI), docker-php-ext-install/-configure/-enable, docker-php-source
+#                      and pecl emulated by installing Debian's php8.2-<ext> packages (.ci/php-stand-in/)
+#   php:8.2-apache  <- php:8.2-cli + Debian apache2 + libapache2-mod-php8.2 (prefork), set up as the official
+#                      apache variant: docker-php.conf, envvars overridable, run/lock/log dirs mode 1777,
+#                      logs to stdout/stderr, apache2-foreground, STOPSIGNAL SIGWINCH, WORKDIR /var/www/html
+#   composer:2      <- php:8.2-cli + /usr/bin/composer: Debian's composer 2.5 packed into one self-contained
+#                      phar (.ci/composer-stand-in/pack.php), so COPY --from=composer:2 works
+#   mariadb:10.11   <- Debian mariadb-server 10.11 + the official entrypoint's MARIADB_*/MYSQL_* contract and
+#                      healthcheck.sh (.ci/mariadb-stand-in/)
+#
+# Usage: .ci/build-php-images.sh [php] [composer] [mariadb]   (no args = all). Idempotent: a tag that
+# exists is kept unless FORCE=1. Env: DOCKER, WORK, BASE (debian:bookworm-slim). Cold, the three take about
+# 3 minutes on 2 cores (apt downloads dominate).
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+DOCKER=${DOCKER:-docker}
+WORK=${WORK:-/tmp/php-images-work}
+BASE=${BASE:-debian:bookworm-slim}
+export DOCKER_BUILDKIT=0               # legacy builder: works without the buildx plugin
+TARGETS=("$@"); [ ${#TARGETS[@]} -eq 0 ] && TARGETS=(php composer mariadb)
+
+log()  { echo "[$(date +%T)] build-php-images: $*" >&2; }
+want() { local t; for t in "${TARGETS[@]}"; do [ "$t" = "$1" ] && return 0; done; return 1; }
+have() { [ "${FORCE:-0}" != 1 ] && $DOCKER image inspect "$1" >/dev/null 2>&1 && log "$1 exists, kept (FORCE=1 rebuilds)"; }
+
+# docker build of the context directory CTX (Dockerfile inside) -> TAG, then the extra tags
+build() { # ctx tag [extra tags...]
+  local ctx=$1 tag=$2 t0=$SECONDS logf; shift 2
+  logf="$WORK/build-${tag//[:\/]/_}.log"
+  log "docker build -> $tag"
+  $DOCKER build -t "$tag" "$ctx" >"$logf" 2>&1 || { tail -40 "$logf" >&2; return 1; }
+  local t; for t in "$@"; do $DOCKER tag "$tag" "$t"; done
+  log "$tag built in $((SECONDS - t0))s ($(( $($DOCKER image inspect -f '{{.Size}}' "$tag") / 1000000 )) MB)"
+}
+
+ctx_dir() { local d="$WORK/ctx-$1"; rm -rf "$d"; mkdir -p "$d"; echo "$d"; }
+
+# The official images' modules (php -m of php:8.2-cli) come from these packages; php8.2-mysql is there for
+# mysqlnd only (mysqli and pdo_mysql are docker-php-ext-install'ed, as in the official image). Debian's
+# shared modules the official image does not load (calendar, exif, ... opcache) stay disabled until a
+# docker-php-ext-install or docker-php-ext-enable asks for them.
+PHP_BASE_PKGS="php8.2-cli php8.2-curl php8.2-mbstring php8.2-xml php8.2-sqlite3 php8.2-readline php8.2-mysql"
+PHP_OFF_MODS="calendar exif ffi gettext shmop sockets sysvmsg sysvsem sysvshm mysqli pdo_mysql opcache xsl"
+
+build_php_cli() {
+  local ctx; ctx=$(ctx_dir php-cli)
+  cp "$here"/php-stand-in/* "$ctx/"
+  cat >"$ctx/Dockerfile" <<EOF
+FROM $BASE
+# what the official Dockerfile sets; PHPIZE_DEPS is what its Dockerfiles apt-get for pecl builds
+ENV PHPIZE_DEPS="autoconf dpkg-dev file g++ gcc libc-dev make pkg-config re2c" \\
+    PHP_INI_DIR=/usr/local/etc/php PHP_DEBIAN_VERSION=8.2 \\
+    PHP_INI_SCAN_DIR=:/usr/local/etc/php/conf.d PHPRC=/usr/local/etc/php
+RUN apt-get update \\
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ca-certificates curl xz-utils \\
+      $PHP_BASE_PKGS \\
+ && rm -rf /var/lib/apt/lists/*
+COPY lib.sh /usr/local/lib/docker-php-stand-in/lib.sh
+COPY docker-php-ext-enable docker-php-ext-install docker-php-ext-configure docker-php-source pecl php-config docker-php-entrypoint /usr/local/bin/
+RUN set -eux; \\
+    php -i | sed -n 's/^PHP API => //p' >/usr/local/lib/docker-php-stand-in/api; \\
+    mkdir -p /usr/local/lib/docker-php-stand-in/deps "\$PHP_INI_DIR/conf.d" /var/www/html; \\
+    ln -s /usr/bin/php8.2 /usr/local/bin/php; \\
+    cp /usr/lib/php/8.2/php.ini-production /usr/lib/php/8.2/php.ini-development "\$PHP_INI_DIR/"; \\
+    . /usr/local/lib/docker-php-stand-in/lib.sh; \\
+    echo "$PHP_OFF_MODS" >/usr/local/lib/docker-php-stand-in/off-mods; \\
+    sync_so; setup_sapis; debian_disable $PHP_OFF_MODS; \\
+    # a php8.2-* package apt-get installs directly (a dependency of Debian's composer, say) loads too
+    echo 'DPkg::Post-Invoke { "cp -p --update /usr/lib/php/'"\$(cat /usr/local/lib/docker-php-stand-in/api)"'/*.so '"\$EXT_DIR"'/ 2>/dev/null || true"; };' \\
+      >/etc/apt/apt.conf.d/docker-php-stand-in; \\
+    # sessions go to /tmp as in the official image (Debian's build defaults to /var/lib/php/sessions)
+    rm -rf /var/lib/php/sessions; ln -s /tmp /var/lib/php/sessions; \\
+    # allow running as an arbitrary user (https://github.com/docker-library/php/issues/743)
+    chown www-data:www-data /var/www/html; chmod 1777 /var/www/html; \\
+    php --version; php -m >/dev/null; [ -z "\$(php -r 'exit(0);' 2>&1)" ]; \\
+    test "\$(php -r 'echo ini_get("extension_dir");')" = "\$(php-config --extension-dir)"
+ENTRYPOINT ["docker-php-entrypoint"]
+CMD ["php", "-a"]
+EOF
+  build "$ctx" php:8.2-cli php:8.2-cli-bookworm php:8.2 php:8.2-bookworm
+  # PHP_VERSION as the official images carry it (the full version of the PHP the tag runs)
+  local full; full=$($DOCKER run --rm --entrypoint php php:8.2-cli -r 'echo PHP_VERSION;')
+  printf 'FROM php:8.2-cli\nENV PHP_VERSION=%s\n' "$full" | $DOCKER build -q -t php:8.2-cli - >/dev/null 2>&1
+  local t; for t in php:8.2-cli-bookworm php:8.2 php:8.2-bookworm "php:$full-cli"; do $DOCKER tag php:8.2-cli "$t"; done
+}
+
+build_php_apache() {
+  local ctx; ctx=$(ctx_dir php-apache)
+  cp "$here"/php-stand-in/apache2-foreground "$ctx/"
+  cat >"$ctx/Dockerfile" <<'EOF'
+FROM php:8.2-cli
+ENV APACHE_CONFDIR=/etc/apache2
+ENV APACHE_ENVVARS=$APACHE_CONFDIR/envvars
+RUN set -eux; \
+    apt-get update; \
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends apache2 libapache2-mod-php8.2; \
+    rm -rf /var/lib/apt/lists/*; \
+    . /usr/local/lib/docker-php-stand-in/lib.sh; \
+    setup_sapis; \
+    # the apache2 SAPI loads what the CLI does (Debian's postinst enabled its whole registry)
+    debian_disable $(cat /usr/local/lib/docker-php-stand-in/off-mods); \
+    # the official image's module is "php" (mod_php built with apxs): the same name here
+    a2dismod -q php8.2; \
+    mv /etc/apache2/mods-available/php8.2.load /etc/apache2/mods-available/php.load; \
+    mv /etc/apache2/mods-available/php8.2.conf /etc/apache2/mods-available/php.conf; \
+    a2enmod -q php; \
+    # generically convert lines like "export APACHE_RUN_USER=www-data" into
+    # ": ${APACHE_RUN_USER:=www-data}" + "export APACHE_RUN_USER", so they can be overridden at runtime
+    sed -ri 's/^export ([^=]+)=(.*)$/: ${\1:=\2}\nexport \1/' "$APACHE_ENVVARS"; \
+    . "$APACHE_ENVVARS"; \
+    for dir in "$APACHE_LOCK_DIR" "$APACHE_RUN_DIR" "$APACHE_LOG_DIR" "$APACHE_RUN_DIR/socks"; do \
+      rm -rvf "$dir"; mkdir -p "$dir"; chown "$APACHE_RUN_USER:$APACHE_RUN_GROUP" "$dir"; \
+      # allow running as an arbitrary user (https://github.com/docker-library/php/issues/743)
+      chmod 1777 "$dir"; \
+    done; \
+    # delete the "index.html" that installing Apache drops in here
+    rm -rvf /var/www/html/*; \
+    # logs should go to stdout / stderr
+    ln -sfT /dev/stderr "$APACHE_LOG_DIR/error.log"; \
+    ln -sfT /dev/stdout "$APACHE_LOG_DIR/access.log"; \
+    ln -sfT /dev/stdout "$APACHE_LOG_DIR/other_vhosts_access.log"; \
+    chown -R --no-dereference "$APACHE_RUN_USER:$APACHE_RUN_GROUP" "$APACHE_LOG_DIR"
+# Apache + PHP requires preforking Apache for best results
+RUN a2dismod -q mpm_event 2>/dev/null || true; a2enmod -q mpm_prefork
+# PHP files should be handled by PHP, and should be preferred over any other file type
+RUN { \
+      echo '<FilesMatch \.php$>'; \
+      echo '\tSetHandler application/x-httpd-php'; \
+      echo '</FilesMatch>'; \
+      echo; \
+      echo 'DirectoryIndex disabled'; \
+      echo 'DirectoryIndex index.php index.html'; \
+      echo; \
+      echo '<Directory /var/www/>'; \
+      echo '\tOptions -Indexes'; \
+      echo '\tAllowOverride All'; \
+      echo '</Directory>'; \
+    } | tee "$APACHE_CONFDIR/conf-available/docker-php.conf" \
+ && a2enconf -q docker-php \
+ && sed -i 's/set -- php "$@"/set -- apache2-foreground "$@"/' /usr/local/bin/docker-php-entrypoint
+COPY apache2-foreground /usr/local/bin/
+RUN apache2ctl -t 2>&1 | grep -q 'Syntax OK' && apache2ctl -M 2>/dev/null | grep -q 'php_module' \
+ && [ -z "$(php -r 'exit(0);' 2>&1)" ]
+WORKDIR /var/www/html
+# https://httpd.apache.org/docs/2.4/stopping.html#gracefulstop
+STOPSIGNAL SIGWINCH
+EXPOSE 80
+CMD ["apache2-foreground"]
+EOF
+  local full; full=$($DOCKER run --rm --entrypoint php php:8.2-cli -r 'echo PHP_VERSION;')
+  build "$ctx" php:8.2-apache php:8.2-apache-bookworm "php:$full-apache"
+}
+
+build_composer() {
+  local ctx; ctx=$(ctx_dir composer)
+  cp "$here"/composer-stand-in/pack.php "$ctx/"
+  cat >"$ctx/docker-entrypoint.sh" <<'EOF'
+#!/bin/sh
+# the official composer image's entrypoint: arguments that look like composer's run composer
+isCommand() {
+  [ "$1" = sh ] && return 1
+  composer help --no-interaction "$1" >/dev/null 2>&1
+}
+if [ "${1#-}" != "$1" ]; then
+  set -- composer "$@"
+elif [ "$1" = composer ]; then
+  :
+elif isCommand "$1"; then
+  set -- composer "$@"
+fi
+exec "$@"
+EOF
+  chmod +x "$ctx/docker-entrypoint.sh"
+  cat >"$ctx/Dockerfile" <<'EOF'
+FROM php:8.2-cli AS pack
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends composer \
+      php-symfony-polyfill-intl-normalizer php-symfony-polyfill-intl-grapheme php-symfony-polyfill-mbstring php-symfony-polyfill-ctype \
+ && rm -rf /var/lib/apt/lists/*
+COPY pack.php /pack.php
+RUN mkdir /out && php -d phar.readonly=0 /pack.php /out/composer.phar && /out/composer.phar --version
+
+FROM php:8.2-cli
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends git unzip zip openssh-client patch \
+ && rm -rf /var/lib/apt/lists/*
+ENV COMPOSER_ALLOW_SUPERUSER=1 COMPOSER_HOME=/tmp
+COPY --from=pack /out/composer.phar /usr/bin/composer
+COPY docker-entrypoint.sh /docker-entrypoint.sh
+# the phar stands alone: Debian's /usr/share/php libraries are not in this stage
+# (and without intl: an error message is measured with the Normalizer polyfill)
+RUN [ ! -e /usr/share/php/Composer ] && ! php -m | grep -qx intl && composer --version \
+ && cd /tmp && echo '{}' >composer.json \
+ && { composer config --no-interaction no-such-setting 2>&1 || true; } | grep -q 'no-such-setting is not defined' \
+ && rm composer.json
+WORKDIR /app
+ENTRYPOINT ["/docker-entrypoint.sh"]
+CMD ["composer"]
+EOF
+  build "$ctx" composer:2
+  local v; v=$($DOCKER run --rm composer:2 composer --version --no-ansi | sed -n 's/^Composer version \([0-9.]*\).*/\1/p')
+  [ -n "$v" ] || { log "composer:2 does not answer --version"; return 1; }
+  printf 'FROM composer:2\nENV COMPOSER_VERSION=%s\n' "$v" | $DOCKER build -q -t composer:2 - >/dev/null 2>&1
+  local t; for t in "composer:${v%.*}" "composer:$v" composer:latest; do $DOCKER tag composer:2 "$t"; done
+}
+
+build_mariadb() {
+  local ctx; ctx=$(ctx_dir mariadb)
+  cp "$here"/mariadb-stand-in/* "$ctx/"
+  cat >"$ctx/Dockerfile" <<EOF
+FROM $BASE
+RUN apt-get update \\
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends mariadb-server tzdata \\
+ && rm -rf /var/lib/apt/lists/* /var/lib/mysql \\
+ && mkdir -p /var/lib/mysql /run/mysqld /docker-entrypoint-initdb.d \\
+ && chown mysql:mysql /var/lib/mysql /run/mysqld \\
+ && chmod 1777 /run/mysqld \\
+ # every interface, no DNS lookups of clients (as the official image's config)
+ && sed -ri 's/^(bind-address|skip-networking)/#&/' /etc/mysql/mariadb.conf.d/*.cnf \\
+ && printf '[mariadbd]\nskip-name-resolve\nhost-cache-size=0\n' >/etc/mysql/mariadb.conf.d/05-docker.cnf
+COPY docker-entrypoint.sh healthcheck.sh /usr/local/bin/
+RUN ln -s usr/local/bin/docker-entrypoint.sh / \\
+ && mariadbd --version && mariadb-admin --version
+ENV LANG=C.UTF-8
+EXPOSE 3306
+ENTRYPOINT ["docker-entrypoint.sh"]
+CMD ["mariadbd"]
+EOF
+  build "$ctx" mariadb:10.11
+  local v; v=$($DOCKER run --rm --entrypoint mariadbd mariadb:10.11 --version | sed -n 's/.*Ver \(10\.11\.[0-9]*\)-MariaDB.*/\1/p')
+  [ -n "$v" ] || { log "mariadb:10.11 does not run MariaDB 10.11"; return 1; }
+  printf 'FROM mariadb:10.11\nENV MARIADB_VERSION=%s\n' "$v" | $DOCKER build -q -t mariadb:10.11 - >/dev/null 2>&1
+  local t; for t in "mariadb:$v" mariadb:10 mariadb:lts; do $DOCKER tag mariadb:10.11 "$t"; done
+}
+
+mkdir -p "$WORK"
+$DOCKER image inspect "$BASE" >/dev/null 2>&1 || { log "$BASE is missing: run .ci/build-base-images.sh debian"; exit 1; }
+if want php; then
+  have php:8.2-cli || build_php_cli
+  have php:8.2-apache || build_php_apache
+fi
+want composer && ! have composer:2 && build_composer
+want mariadb && ! have mariadb:10.11 && build_mariadb
+log "done"
