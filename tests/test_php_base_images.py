@@ -300,6 +300,32 @@ def test_mariadb_accepts_the_env_user_from_php(client: Any, build: Any) -> None:
         net.remove()
 
 
+def test_verify_starts_mysql_as_its_backing_service_says(client: Any) -> None:
+    """migrator.verify.services.MYSQL as the docker backend starts it: its env, its ready command, then
+    the user and database the app's DB_* settings are wired to."""
+    from migrator.verify import services as svc
+
+    net = client.networks.create(f"migrate-test-mysql-{uuid.uuid4().hex[:8]}")
+    db = client.containers.run(svc.MYSQL.image, detach=True, environment=dict(svc.MYSQL.env), network=net.name)
+    try:
+        net.disconnect(db)
+        net.connect(db, aliases=[svc.MYSQL.host])
+        for _ in range(120):
+            if db.exec_run(list(svc.MYSQL.ready_command)).exit_code == 0:
+                break
+            time.sleep(0.5)
+        else:
+            pytest.fail("the ready command never passed:\n" + db.logs().decode()[-2000:])
+        out = client.containers.run(
+            svc.MYSQL.image, ["mariadb", f"-h{svc.MYSQL.host}", f"-P{svc.MYSQL.port}", f"-u{svc.USER}",
+                              f"-p{svc.PASSWORD}", svc.DB, "-N", "-e", "SELECT DATABASE()"],
+            network=net.name, remove=True).decode()
+        assert out == f"{svc.DB}\n", out
+    finally:
+        db.remove(force=True)
+        net.remove()
+
+
 def test_mariadb_refuses_to_initialise_without_a_root_password_option(client: Any) -> None:
     c = client.containers.run(MARIADB, detach=True, network_disabled=True)
     try:
