@@ -16,8 +16,9 @@
 #   mariadb:10.11   <- Debian mariadb-server 10.11 + the official entrypoint's MARIADB_*/MYSQL_* contract and
 #                      healthcheck.sh (.ci/mariadb-stand-in/)
 #
-# Usage: .ci/build-php-images.sh [php] [composer] [mariadb]   (no args = all). Idempotent: a tag that
-# exists is kept unless FORCE=1. Env: DOCKER, WORK, BASE (debian:bookworm-slim). Cold, the three take about
+# Usage: .ci/build-php-images.sh [php] [composer] [mariadb]   (no args = all). Idempotent: a tag this
+# script (and its helper files) built is kept unless FORCE=1; one an older version built is rebuilt, and so
+# are the images FROM it (composer:2 and php:8.2-apache are FROM php:8.2-cli). Env: DOCKER, WORK, BASE (debian:bookworm-slim). Cold, the three take about
 # 3 minutes on 2 cores (apt downloads dominate).
 set -euo pipefail
 
@@ -30,14 +31,21 @@ TARGETS=("$@"); [ ${#TARGETS[@]} -eq 0 ] && TARGETS=(php composer mariadb)
 
 log()  { echo "[$(date +%T)] build-php-images: $*" >&2; }
 want() { local t; for t in "${TARGETS[@]}"; do [ "$t" = "$1" ] && return 0; done; return 1; }
-have() { [ "${FORCE:-0}" != 1 ] && $DOCKER image inspect "$1" >/dev/null 2>&1 && log "$1 exists, kept (FORCE=1 rebuilds)"; }
+# a tag is kept when it was built by this very script and helpers (label migrate.php-stand-in = their sha256)
+SUM=$(cat "${BASH_SOURCE[0]}" "$here"/php-stand-in/* "$here"/composer-stand-in/* "$here"/mariadb-stand-in/* | sha256sum | cut -c1-16)
+have() {
+  [ "${FORCE:-0}" != 1 ] || return 1
+  local got; got=$($DOCKER image inspect -f '{{ index .Config.Labels "migrate.php-stand-in" }}' "$1" 2>/dev/null) || return 1
+  if [ "$got" = "$SUM" ]; then log "$1 is up to date, kept (FORCE=1 rebuilds)"; return 0; fi
+  log "$1 was built by another version of this script: rebuilt"; return 1
+}
 
 # docker build of the context directory CTX (Dockerfile inside) -> TAG, then the extra tags
 build() { # ctx tag [extra tags...]
   local ctx=$1 tag=$2 t0=$SECONDS logf; shift 2
   logf="$WORK/build-${tag//[:\/]/_}.log"
   log "docker build -> $tag"
-  $DOCKER build -t "$tag" "$ctx" >"$logf" 2>&1 || { tail -40 "$logf" >&2; return 1; }
+  $DOCKER build --label "migrate.php-stand-in=$SUM" -t "$tag" "$ctx" >"$logf" 2>&1 || { tail -40 "$logf" >&2; return 1; }
   local t; for t in "$@"; do $DOCKER tag "$tag" "$t"; done
   log "$tag built in $((SECONDS - t0))s ($(( $($DOCKER image inspect -f '{{.Size}}' "$tag") / 1000000 )) MB)"
 }
@@ -244,10 +252,15 @@ EOF
 
 mkdir -p "$WORK"
 $DOCKER image inspect "$BASE" >/dev/null 2>&1 || { log "$BASE is missing: run .ci/build-base-images.sh debian"; exit 1; }
-if want php; then
-  have php:8.2-cli || build_php_cli
-  have php:8.2-apache || build_php_apache
+rebuilt_cli=0
+if want php || want composer; then
+  have php:8.2-cli || { build_php_cli; rebuilt_cli=1; }
 fi
-want composer && ! have composer:2 && build_composer
+if want php; then
+  [ $rebuilt_cli = 0 ] && have php:8.2-apache || build_php_apache
+fi
+if want composer; then
+  [ $rebuilt_cli = 0 ] && have composer:2 || build_composer
+fi
 want mariadb && ! have mariadb:10.11 && build_mariadb
 log "done"

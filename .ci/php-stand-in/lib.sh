@@ -83,9 +83,9 @@ ini_line() { # mod -> extension=mod | zend_extension=mod
   fi
 }
 
-# Installs PKG; every module it makes Debian enable is taken over (disabled in Debian's conf.d). The
-# modules other than WANT (its dependencies, e.g. igbinary for redis) are recorded, so enabling WANT
-# loads them first. Prints nothing; fails on an apt error.
+# Installs PKG; every module it makes Debian enable is taken over (disabled in Debian's conf.d). Those
+# of other packages (its dependencies, e.g. igbinary for redis) are recorded, so enabling WANT loads
+# them first; PKG's other modules (pdo_pgsql next to pgsql) stay off until asked for. Fails on an apt error.
 install_pkg() { # pkg want
   local before after m
   before=$(mktemp); after=$(mktemp)
@@ -96,7 +96,7 @@ install_pkg() { # pkg want
   : >"$STATE/deps/$2.new"
   for m in $(comm -13 "$before" "$after"); do
     debian_disable "$m"
-    [ "$m" = "$2" ] || echo "$m" >>"$STATE/deps/$2.new"
+    [ "$m" = "$2" ] || dpkg-query -L "$1" | grep -q "/$m\.so$" || echo "$m" >>"$STATE/deps/$2.new"
   done
   rm -f "$before" "$after"
   if [ -s "$STATE/deps/$2.new" ]; then mv "$STATE/deps/$2.new" "$STATE/deps/$2"; else rm -f "$STATE/deps/$2.new"; fi
