@@ -12,7 +12,10 @@ $files = new RecursiveIteratorIterator(new RecursiveDirectoryIterator($base, Fil
 $n = 0;
 foreach ($files as $file) {
     if ($file->isFile()) {
-        $phar->addFile($file->getPathname(), 'share/php/' . substr($file->getPathname(), strlen($base) + 1));
+        $local = 'share/php/' . substr($file->getPathname(), strlen($base) + 1);
+        $text = file_get_contents($file->getPathname());
+        // newer Debian autoloaders require '/usr/share/php/...' absolutely: those point into the phar
+        $phar->addFromString($local, str_replace("'/usr/share/php/", "'phar://composer.phar/share/php/", $text));
         $n++;
     }
 }
