@@ -1,9 +1,14 @@
-"""Throwaway backing services (PostgreSQL, Redis) and the env values that point the app at them.
+"""Throwaway backing services (PostgreSQL, MySQL/MariaDB, Redis) and the env values that point the app at them.
 
 Which services to start comes from the analysis (``services`` findings) and from the env names the
-manifests use (``DATABASE_URL`` means a database, ``CELERY_BROKER_URL`` a broker). Their URLs are
-wired into every name the app reads; every other Secret key gets a clearly fake value so pods can
-start. Nothing here is a real credential: the values say ``verify`` and ``fake`` on purpose.
+manifests use (``DATABASE_URL`` means a database, ``MYSQL_HOST`` a MySQL one, ``CELERY_BROKER_URL`` a
+broker). Their URLs are wired into every name the app reads; every other Secret key gets a clearly fake
+value so pods can start. Nothing here is a real credential: the values say ``verify`` and ``fake`` on purpose.
+
+The generic database names (``DATABASE_URL``, Laravel's and WordPress' ``DB_HOST``/``DB_DATABASE``/...,
+Django's ``DB_NAME``) say nothing about which database: they go to PostgreSQL, as they always have,
+unless MySQL is the only database evidenced (the analysis found mysql/mariadb, a ``MYSQL_*`` name, or a
+ConfigMap says ``DB_CONNECTION=mysql`` or holds a ``mysql://`` URL) and nothing evidences PostgreSQL.
 """
 
 from __future__ import annotations
@@ -23,6 +28,20 @@ _BROKER_URL = {"CELERY_BROKER_URL", "BROKER_URL", "CELERY_RESULT_BACKEND", "RESU
 # Django/12-factor style split settings: suffix -> value, for each prefix.
 _PG_PREFIXES = ("DB_", "DATABASE_", "POSTGRES_", "POSTGRESQL_", "PG")
 _REDIS_PREFIXES = ("REDIS_",)
+# names and prefixes that say which database, as opposed to the generic DB_*/DATABASE_* and URL names
+_GENERIC_PREFIXES = ("DB_", "DATABASE_")
+_GENERIC_URL = {"DATABASE_URL", "DB_URL", "SQLALCHEMY_DATABASE_URI"}
+_MYSQL_URL = {"MYSQL_URL", "MYSQL_DATABASE_URL", "MARIADB_URL", "CLEARDB_DATABASE_URL", "JAWSDB_URL",
+              "JAWSDB_MARIA_URL"}
+_PG_OWN_PREFIXES = ("POSTGRES_", "POSTGRESQL_", "PG")
+_MYSQL_OWN_PREFIXES = ("MYSQL_", "MARIADB_", "WORDPRESS_DB_")  # WORDPRESS_DB_*: the official wordpress image's
+_SPLIT_PARTS = {"HOST": "host", "HOSTNAME": "host", "PORT": "port", "USER": "user", "USERNAME": "user",
+                "PASSWORD": "password", "PASS": "password", "PWD": "password", "NAME": "db", "DB": "db",
+                "DATABASE": "db"}
+# values of a ConfigMap or container env that name the driver (Laravel's DB_CONNECTION) or carry a URL
+_DRIVER_NAMES = ("DB_CONNECTION", "DB_DRIVER", "DATABASE_DRIVER", "DATABASE_ENGINE", "DB_ENGINE")
+_MYSQL_WORDS = ("mysql", "mariadb", "mysqli", "pdo_mysql", "mysql2")
+_PG_WORDS = ("pgsql", "postgres", "postgresql", "postgis", "pdo_pgsql")
 
 
 @dataclass(frozen=True)
@@ -40,6 +59,8 @@ class BackingService:
     def url(self) -> str:
         if self.kind == "postgres":
             return f"postgresql://{USER}:{PASSWORD}@{self.host}:{self.port}/{DB}"
+        if self.kind == "mysql":
+            return f"mysql://{USER}:{PASSWORD}@{self.host}:{self.port}/{DB}"
         return f"redis://{self.host}:{self.port}/0"
 
 
@@ -48,8 +69,16 @@ POSTGRES = BackingService(
     {"POSTGRES_USER": USER, "POSTGRES_PASSWORD": PASSWORD, "POSTGRES_DB": DB},
     ("pg_isready", "-h", "127.0.0.1", "-U", USER, "-d", DB),
 )
+# the official image's contract: the user is granted all on the database; healthcheck.sh --connect answers
+# over TCP only once the entrypoint's init-time server (socket only) has given way to the real one
+MYSQL = BackingService(
+    "mysql", "verify-mysql", "mariadb:10.11", 3306,
+    {"MARIADB_ROOT_PASSWORD": "verify-fake-root-password", "MARIADB_DATABASE": DB, "MARIADB_USER": USER,
+     "MARIADB_PASSWORD": PASSWORD},
+    ("healthcheck.sh", "--connect", "--innodb_initialized"),
+)
 REDIS = BackingService("redis", "verify-redis", "redis:7", 6379, {}, ("redis-cli", "ping"))
-_KINDS = {"postgres": POSTGRES, "postgresql": POSTGRES, "redis": REDIS}
+_KINDS = {"postgres": POSTGRES, "postgresql": POSTGRES, "mysql": MYSQL, "mariadb": MYSQL, "redis": REDIS}
 
 
 def env_names(objects: Iterable[Manifest]) -> set[str]:
@@ -65,11 +94,15 @@ def env_names(objects: Iterable[Manifest]) -> set[str]:
 
 
 def needed(objects: Iterable[Manifest], analysed: Iterable[str] = ()) -> list[BackingService]:
-    """The services to start: those the analysis found plus those the env names imply."""
+    """The services to start: those the analysis found plus those the env names (and driver values) imply."""
     objects = list(objects)
     names = env_names(objects)
-    kinds = {k.lower() for k in analysed}
-    if names & _PG_URL or any(_pg_split(n) for n in names):
+    kinds = {k.lower() for k in analysed} | _declared(objects)
+    if names & _MYSQL_URL or any(_split(n, _MYSQL_OWN_PREFIXES) for n in names):
+        kinds.add("mysql")
+    generic = bool(names & _GENERIC_URL) or any(_split(n, _GENERIC_PREFIXES) for n in names)
+    own_pg = bool(names & (_PG_URL - _GENERIC_URL)) or any(_split(n, _PG_OWN_PREFIXES) for n in names)
+    if own_pg or (generic and not kinds & {"mysql", "mariadb"}):
         kinds.add("postgres")
     if names & (_REDIS_URL | _BROKER_URL) or any(n.startswith("REDIS_") for n in names):
         kinds.add("redis")
@@ -82,30 +115,75 @@ def unsupported(analysed: Iterable[str]) -> list[str]:
     return sorted({k for k in analysed if k.lower() not in _KINDS})
 
 
-def _pg_split(name: str) -> str | None:
-    for prefix in _PG_PREFIXES:
+def _declared(objects: Iterable[Manifest]) -> set[str]:
+    """Databases that literal config values name: ``DB_CONNECTION=mysql`` (Laravel), ``pgsql``, or a database
+    URL name whose value's scheme is mysql/postgres, in a ConfigMap or a container's env (Secrets are not read)."""
+    out: set[str] = set()
+    for name, value in _literal_env(objects):
+        v = value.strip().lower()
+        if name in _DRIVER_NAMES:
+            word = v
+        elif name in _PG_URL | _MYSQL_URL and "://" in v:
+            word = v.split("://", 1)[0].split("+", 1)[0]  # mysql+pymysql://
+        else:
+            continue
+        if word in _MYSQL_WORDS or word.endswith(".mysql"):  # django.db.backends.mysql
+            out.add("mysql")
+        elif word in _PG_WORDS or word.endswith((".postgresql", ".postgis")):
+            out.add("postgres")
+    return out
+
+
+def _literal_env(objects: Iterable[Manifest]) -> Iterable[tuple[str, str]]:
+    for obj in objects:
+        if obj.get("kind") == "ConfigMap":
+            yield from ((k, str(v)) for k, v in (obj.get("data") or {}).items() if v is not None)
+        for c in containers(obj):
+            yield from ((e["name"], str(e["value"])) for e in c.get("env") or [] if e.get("name") and e.get("value"))
+
+
+def _split(name: str, prefixes: Iterable[str]) -> str | None:
+    """The part (host, port, user, password, db) a split setting like ``DB_HOST`` names, for those prefixes."""
+    for prefix in prefixes:
         if name.startswith(prefix):
-            suffix = name[len(prefix):]
-            return {"HOST": "host", "HOSTNAME": "host", "PORT": "port", "USER": "user", "USERNAME": "user",
-                    "PASSWORD": "password", "PASS": "password", "NAME": "db", "DB": "db", "DATABASE": "db"}.get(suffix)
+            return _SPLIT_PARTS.get(name[len(prefix):])
     return None
 
 
+def _pg_split(name: str) -> str | None:
+    return _split(name, _PG_PREFIXES)
+
+
 def wiring(names: Iterable[str], services: Iterable[BackingService]) -> dict[str, str]:
-    """Values for every env name that should point at a started service."""
+    """Values for every env name that should point at a started service.
+
+    The generic database names (``DATABASE_URL``, ``DB_HOST``, ...) go to PostgreSQL when it runs, else to
+    MySQL (then ``DB_CONNECTION`` says ``mysql`` too, for Laravel); ``MYSQL_*`` names always go to MySQL.
+    """
     by_kind = {s.kind: s for s in services}
     out: dict[str, str] = {}
-    pg, redis = by_kind.get("postgres"), by_kind.get("redis")
+    pg, mysql, redis = by_kind.get("postgres"), by_kind.get("mysql"), by_kind.get("redis")
+    generic_to_mysql = mysql is not None and pg is None
     for name in names:
         if pg and name in _PG_URL:
             out[name] = pg.url
+        elif mysql and (name in _MYSQL_URL or (generic_to_mysql and name in _GENERIC_URL)):
+            out[name] = mysql.url
         elif redis and name in _REDIS_URL | _BROKER_URL:
             out[name] = redis.url
+        elif mysql and (part := _split(name, _MYSQL_OWN_PREFIXES + (_GENERIC_PREFIXES if generic_to_mysql else ()))):
+            out[name] = _parts(mysql)[part]
+        elif generic_to_mysql and name == "DB_CONNECTION":
+            out[name] = "mysql"
         elif pg and (part := _pg_split(name)):
-            out[name] = {"host": pg.host, "port": str(pg.port), "user": USER, "password": PASSWORD, "db": DB}[part]
+            out[name] = _parts(pg)[part]
         elif redis and name.startswith("REDIS_") and name[6:] in ("HOST", "PORT", "PASSWORD"):
             out[name] = {"HOST": redis.host, "PORT": str(redis.port), "PASSWORD": ""}[name[6:]]
     return out
+
+
+def _parts(service: BackingService) -> dict[str, str]:
+    return {"host": service.host, "port": str(service.port), "user": USER, "password": PASSWORD, "db": DB}
 
 
 def fake_value(key: str) -> str:

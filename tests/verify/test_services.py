@@ -86,3 +86,67 @@ def test_empty_allowed_hosts_is_filled_and_reported() -> None:
     assert out == {"cfg": {"ALLOWED_HOSTS": "*", "DJANGO_DEBUG": "False", "EMPTY": ""}}
     assert notes == ["ALLOWED_HOSTS is empty in ConfigMap cfg (set it before deploying); verify used '*'"]
     assert svc.configmaps([_cm(ALLOWED_HOSTS="shop.example.com")], {}) == {"cfg": {"ALLOWED_HOSTS": "shop.example.com"}}
+
+
+def _wired(names: list[str], objs: list[dict[str, Any]], analysed: tuple[str, ...] = ()) -> dict[str, str]:
+    return svc.wiring(names, svc.needed(objs, analysed))
+
+
+def test_laravel_split_settings_go_to_mysql_when_the_analysis_found_mysql() -> None:
+    laravel = ["DB_CONNECTION", "DB_HOST", "DB_PORT", "DB_DATABASE", "DB_USERNAME", "DB_PASSWORD"]
+    objs = [_cm(**{n: "" for n in laravel})]
+    assert [s.kind for s in svc.needed(objs, ["mysql"])] == ["mysql"]  # not postgres as well
+    assert _wired(laravel, objs, ("mysql",)) == {
+        "DB_CONNECTION": "mysql", "DB_HOST": "verify-mysql", "DB_PORT": "3306", "DB_DATABASE": "verify",
+        "DB_USERNAME": "verify", "DB_PASSWORD": "verify-fake-password"}
+
+
+def test_wordpress_and_prefixed_names_go_to_mysql() -> None:
+    names = ["DB_NAME", "DB_USER", "DB_PASSWORD", "DB_HOST", "WORDPRESS_DB_HOST", "WORDPRESS_DB_NAME",
+             "MYSQL_HOST", "MYSQL_PORT", "MYSQL_USER", "MYSQL_PASSWORD", "MYSQL_DATABASE", "MYSQL_ROOT_PASSWORD"]
+    wired = _wired(names, [_cm(**{n: "" for n in names})], ("mariadb",))
+    assert wired["DB_HOST"] == wired["WORDPRESS_DB_HOST"] == wired["MYSQL_HOST"] == "verify-mysql"
+    assert wired["DB_NAME"] == wired["WORDPRESS_DB_NAME"] == wired["MYSQL_DATABASE"] == "verify"
+    assert (wired["DB_USER"], wired["MYSQL_PORT"]) == ("verify", "3306")
+    assert wired["MYSQL_PASSWORD"] == wired["DB_PASSWORD"] == "verify-fake-password"
+    assert "MYSQL_ROOT_PASSWORD" not in wired  # the app is a client: it gets a fake, the service has its own
+
+
+def test_mysql_names_alone_start_mysql_and_the_url_points_at_it() -> None:
+    assert [s.kind for s in svc.needed([_cm(MYSQL_HOST="db", MYSQL_DATABASE="shop")])] == ["mysql"]
+    assert [s.kind for s in svc.needed([_cm(DATABASE_URL="", MYSQL_URL="")])] == ["mysql"]
+    assert _wired(["DATABASE_URL", "MYSQL_URL"], [_cm(MYSQL_URL="")]) == {
+        "DATABASE_URL": "mysql://verify:verify-fake-password@verify-mysql:3306/verify",
+        "MYSQL_URL": "mysql://verify:verify-fake-password@verify-mysql:3306/verify"}
+
+
+def test_config_values_name_the_driver_names_cannot() -> None:
+    # DB_CONNECTION=mysql (Laravel), a DATABASE_URL whose scheme is mysql, Django's ENGINE; Secrets never read
+    for cm in (_cm(DB_CONNECTION="mysql", DB_HOST="127.0.0.1"), _cm(DATABASE_URL="mysql://app@db/shop"),
+               _cm(DATABASE_URL="mysql+pymysql://app@db/shop"), _cm(DB_ENGINE="django.db.backends.mysql", DB_NAME="x")):
+        assert [s.kind for s in svc.needed([cm])] == ["mysql"], cm
+    assert [s.kind for s in svc.needed([_cm(DB_CONNECTION="pgsql", DB_HOST="127.0.0.1")])] == ["postgres"]
+    deploy = _deploy([{"name": "DB_CONNECTION", "value": "mariadb"}, {"name": "DB_HOST", "value": "db"}])
+    assert [s.kind for s in svc.needed([deploy])] == ["mysql"]
+    secret = {"kind": "Secret", "metadata": {"name": "s"}, "stringData": {"DATABASE_URL": "mysql://a@b/c"}}
+    assert [s.kind for s in svc.needed([secret])] == ["postgres"]  # a name alone: the old default
+
+
+def test_postgres_keeps_the_generic_names_when_both_are_evidenced() -> None:
+    names = ["DATABASE_URL", "DB_HOST", "MYSQL_HOST", "DB_CONNECTION"]
+    objs = [_cm(**{n: "" for n in names})]
+    assert [s.kind for s in svc.needed(objs, ["postgres"])] == ["mysql", "postgres"]
+    wired = _wired(names, objs, ("postgres",))
+    assert wired == {"DATABASE_URL": "postgresql://verify:verify-fake-password@verify-postgres:5432/verify",
+                     "DB_HOST": "verify-postgres", "MYSQL_HOST": "verify-mysql"}
+    # a PG* name says postgres even though the analysis found mysql: the generic names stay with it
+    assert [s.kind for s in svc.needed([_cm(DB_HOST="", PGHOST="")], ["mysql"])] == ["mysql", "postgres"]
+    assert _wired(["DB_HOST"], [_cm(DB_HOST="", PGHOST="")], ("mysql",)) == {"DB_HOST": "verify-postgres"}
+
+
+def test_mysql_is_started_from_mariadb_with_the_official_contract() -> None:
+    assert svc.unsupported(["mysql", "MariaDB"]) == []
+    assert (svc.MYSQL.image, svc.MYSQL.host, svc.MYSQL.port) == ("mariadb:10.11", "verify-mysql", 3306)
+    assert svc.MYSQL.env["MARIADB_USER"] == svc.USER and svc.MYSQL.env["MARIADB_DATABASE"] == svc.DB
+    assert svc.MYSQL.env["MARIADB_PASSWORD"] == svc.PASSWORD and svc.MYSQL.env["MARIADB_ROOT_PASSWORD"]
+    assert svc.MYSQL.ready_command == ("healthcheck.sh", "--connect", "--innodb_initialized")
