@@ -39,6 +39,11 @@ STEP_RULES: tuple[StepRule, ...] = (
           "alters tables from the mappings, without migrations: review it)", 66),
     _rule(R, r"(^|[\s/])(phinx|vendor/bin/phinx)\s+migrate\b", RELEASE_WHY + " (phinx)", 67),
     _rule(R, r"(^|[\s/])wp\s+core\s+update-db\b", RELEASE_WHY + " (WordPress's database upgrade)", 68),
+    # the app's own migration script (php bin/migrate.php, php scripts/db-migrate.php): its name says what it is
+    _rule(R, r"(^|[\s/])php[\d.]*\s+(?:-[dc]\s+\S+\s+|-\S+\s+)*(?:\S*/)?(?:db[-_]?)?"
+          r"migrat(?:e|ion|ions)(?:[-_]\w+)?\.php(\s|$)",
+          RELEASE_WHY + " (the app's own migration script, by its name: check it is safe to run on every deploy)",
+          79),
     _rule(B, r"\b(npm|yarn|pnpm)\s+(run\s+)?(production|prod)\b", BUILD_WHY + ": Laravel Mix's production "
           "build runs in a node build stage; the image keeps its output (public/js, public/css, mix-manifest.json)",
           21),

@@ -46,3 +46,15 @@ def test_php_steps(command: str, kind: str, why: str) -> None:
                                      "php artisan migrate:status"])
 def test_processes_and_lookups_are_no_steps(command: str) -> None:
     assert step_kind(command) is None
+
+
+@pytest.mark.parametrize(("command", "kind"), [
+    ("php bin/migrate.php", "release"),
+    ("php7.4 /srv/app/current/scripts/db-migrate.php --env=production", "release"),
+    ("php -d memory_limit=-1 migrations.php", "release"),
+    ("php bin/immigrate.php", None),
+    ("php bin/worker.php", None),
+])
+def test_the_apps_own_migration_script_is_a_release_step(command: str, kind: str | None) -> None:
+    found = step_kind(command)
+    assert (found[0] if found else None) == kind, found
