@@ -39,3 +39,16 @@ def test_workflow_runs_the_drill_on_one_fixture_with_kind() -> None:
     runs = [str(s.get("run", "")) for s in wf["jobs"]["kind-tests"]["steps"]]
     drill = [r for r in runs if "--drill" in r]
     assert len(drill) == 1 and "--backend kind" in drill[0] and "fixtures/python/flask-gunicorn" in drill[0]
+
+
+def test_workflow_verifies_the_fixtures_that_need_registries() -> None:
+    from tests.conftest import fixture_path
+
+    wf = YAML(typ="safe").load(WORKFLOW.read_text())
+    runs = [str(s.get("run", "")) for s in wf["jobs"]["kind-tests"]["steps"]]
+    loop = next(r for r in runs if "laravel-deployer-shop" in r)
+    assert "verify" in loop and "--backend kind" in loop
+    # every composer-based PHP fixture (no committed vendor/) is in the loop, and each path exists
+    for path in ("php/laravel-deployer-shop", "php/wordpress-apache-rsync", "php/plain-php-envoy",
+                 "ruby/capistrano-rails-shop", "ruby/mina-unicorn-legacy"):
+        assert path in loop and fixture_path(path.split("/")[1]).is_dir()
