@@ -16,6 +16,7 @@ once and walks its tree once, collecting in source order:
 - :attr:`PhpFile.attributes` (``#[Route('/health')]``, ``#[AsCronTask('0 * * * *')]``) as :class:`Attribute`
   (with the declaration and class they are on) and :attr:`PhpFile.annotations` (docblock
   ``@Route("/health")``) as :class:`Annotation`;
+- :attr:`PhpFile.includes`: ``require``/``include`` (``_once``) of another file as :class:`Include`;
 - :attr:`PhpFile.creations` (``new PDO(...)``, ``new StreamHandler($path)``) as :class:`Call`, the string
   literals values are compared with (:attr:`PhpFile.compared`: ``$path === '/healthz'``, ``case '/healthz':``)
   and the ``use`` imports (:attr:`PhpFile.uses`, :meth:`PhpFile.resolve`).
@@ -54,6 +55,8 @@ _CALLS = _MEMBER_CALLS | {"scoped_call_expression"}
 _ENV_ARRAYS = frozenset({"_ENV", "_SERVER"})
 _ENV_FUNCTIONS = frozenset({"getenv", "env"})
 _STRINGS = frozenset({"string", "encapsed_string", "heredoc", "nowdoc"})
+_INCLUDES = frozenset({"include_expression", "include_once_expression", "require_expression",
+                       "require_once_expression"})
 
 
 @dataclass(frozen=True)
@@ -205,6 +208,16 @@ class Define:
 
 
 @dataclass(frozen=True)
+class Include:
+    """``require_once __DIR__ . '/config.php'``: how (``require_once``, ``include`` ...), the path's value
+    (see :meth:`PhpFile.value`) and line."""
+
+    how: str
+    value: PhpValue
+    line: int
+
+
+@dataclass(frozen=True)
 class Annotation:
     """A docblock annotation ``@Route("/health", name="health")``: its name, its first string argument
     (or None) and the raw text between its parentheses."""
@@ -268,6 +281,7 @@ class PhpFile:
         self.compared: list[tuple[str, int]] = []  # '/healthz' in $path === '/healthz', case '/healthz':
         self.uses: dict[str, str] = {}  # class imports: alias -> fully qualified name (use Predis\Client as Redis)
         self.annotations: list[Annotation] = []
+        self.includes: list[Include] = []  # require/include of another file, in source order
         self.truncated = False
         self._index()
 
@@ -372,6 +386,10 @@ class PhpFile:
                 self._compared(node)
             elif kind == "namespace_use_clause":
                 self._use(node, parent)
+            elif kind in _INCLUDES and node.named_children:
+                how = kind.removesuffix("_expression")
+                self.includes.append(Include(how, self.value(node.named_children[0]), self.line(node)))
+                items += 1
             # anonymous tokens ("(", "=>", ";") hold nothing to read: operators are read through their fields
             stack.extend((child, entry, outer, cls) for child in reversed(node.named_children))
 

@@ -94,11 +94,13 @@ def generate(model: AppModel, spec: AppSpec, files: list[OutputFile]) -> OutputF
         out += ["Hard-coded secrets found in the repository (rotate them; values are never copied):", ""]
         out += [f"- {s.name} ({s.kind}) at {s.file}{':' + str(s.line) if s.line else ''}" for s in model.secrets_found]
         out += [""]
-    left_out = [f for f in spec.secret_files if not f.needed_by]
+    left_out = [f for f in spec.secret_files if f.left_out]
     if left_out:
-        out += ["Kept out of the image by `.dockerignore` (the app does not need them):", ""]
-        out += [f"- `{_cell(f.path)}`" for f in left_out] + [""]
-    fallbacks = [f for f in spec.secret_files if f.needed_by and f.fallback_only]
+        out += ["Kept out of the image by `.dockerignore` (the app does not need them, or the image replaces them):",
+                ""]
+        out += [f"- `{_cell(f.path)}`" + (f" ({f.needed_by}: {f.replaced})" if f.replaced else "")
+                for f in left_out] + [""]
+    fallbacks = [f for f in spec.secret_files if f.needed_by and f.fallback_only and not f.replaced]
     if fallbacks:
         out += ["In the image, as fallback defaults the deployment overrides (remove them, then rotate them):", ""]
         out += [f"- `{_cell(f.path)}` ({f.needed_by}): {', '.join(f.names)}" for f in fallbacks] + [""]

@@ -8,7 +8,7 @@ how the web pod's memory follows from the worker pool.
 
 from __future__ import annotations
 
-from generators.image import php_config, php_extensions, php_layout
+from generators.image import php, php_config, php_extensions, php_layout, php_wpconfig
 from generators.spec import AppSpec
 from generators.values import origin
 from migrator.model import AppModel, Kind
@@ -51,7 +51,7 @@ def section(model: AppModel, spec: AppSpec) -> list[str]:
     rows.append(("listen port", f"{port} (Apache as UID 10001 cannot bind 80)", spec.web.port.origin
                  if spec.web is not None and spec.web.port is not None else "the image"))
     out += [f"| {md_cell(a)} | {md_cell(b)} | {md_cell(c)} |" for a, b, c in rows] + [""]
-    out += _extensions(spec) + _cache(spec) + _schedules(model) + _memory(spec)
+    out += _extensions(spec) + _wp_config(spec) + _cache(spec) + _schedules(model) + _memory(spec)
     return out
 
 
@@ -61,6 +61,11 @@ def _extensions(spec: AppSpec) -> list[str]:
            "curl, are not listed):", ""]
     out += [f"- {md_code(n)}: {why}" for n, why in needed] or ["- none beyond the built-in ones"]
     return [*out, ""]
+
+
+def _wp_config(spec: AppSpec) -> list[str]:
+    rel = php.replaced_wp_config(spec)
+    return php_wpconfig.doc(spec.runtime_subject, rel) if rel else []
 
 
 def _cache(spec: AppSpec) -> list[str]:

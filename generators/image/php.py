@@ -18,7 +18,7 @@ import json
 import re
 import shlex
 
-from generators.image import php_config, php_extensions, php_layout
+from generators.image import php_config, php_extensions, php_layout, php_wpconfig
 from generators.image.argv import INIT, uses_init
 from generators.image.base_image import end_of_life
 from generators.image.plan import BuildPlan, Stage, apt, user_lines
@@ -78,6 +78,7 @@ def plan(spec: AppSpec) -> BuildPlan:
         final += ["COPY . .", *_dotenv(facts)]
         final = base + final
         image, final_env = spec.base.image, env
+    final += _wp_config(spec)
     final += _writable(facts)
     final.append(f"USER {UID}:{UID}")
     final += serve(spec, _healthcheck(spec, port) if spec.port else None)
@@ -246,6 +247,16 @@ def _start_script(facts: Subject | None) -> str | None:
             "of the real one.\n# The web and worker commands start through this script (see the manifests)\n"
             "# hadolint ignore=SC2016\n"
             f"RUN {write} \\\n && chmod 0755 {php_layout.ENTRYPOINT}")
+
+
+def replaced_wp_config(spec: AppSpec) -> str | None:
+    """The repo path of the wp-config.php the image writes itself (it is left out: it hard-codes secrets)."""
+    return next((f.path for f in spec.secret_files if f.replaced == php_wpconfig.REPLACED), None)
+
+
+def _wp_config(spec: AppSpec) -> list[str]:
+    rel = replaced_wp_config(spec)
+    return [php_wpconfig.block(spec.runtime_subject, rel)] if rel else []
 
 
 def _writable(facts: Subject | None) -> list[str]:

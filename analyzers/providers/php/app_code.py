@@ -49,12 +49,13 @@ from analyzers.base import D, H, I, Item, Src
 from analyzers.deploy import dotenv
 from analyzers.lib import php
 from analyzers.lib.php import Attribute, Call, Chain, Const, EnvRef, Interp, PhpFile, PhpValue, Unknown
+from analyzers.providers.php import wp_config as wpconf
 from analyzers.providers.php.composer import composer
 from analyzers.providers.php.frameworks import Framework, framework
 from analyzers.providers.python.python_routes import judge
 from migrator.model import Confidence
 from migrator.repo import RepoView
-from migrator.secrets import bears_secret, is_placeholder, is_secret_name
+from migrator.secrets import bears_secret, is_placeholder
 
 NAME = "php_code"
 
@@ -89,9 +90,7 @@ CONNECTIONS: Mapping[str, str] = {"mysql": "mysql", "mariadb": "mysql", "pgsql":
 _DRIVERS = ("CACHE_DRIVER", "CACHE_STORE", "QUEUE_CONNECTION", "QUEUE_DRIVER", "SESSION_DRIVER",
             "BROADCAST_DRIVER", "BROADCAST_CONNECTION")
 _Adder = Callable[[str, Src, Confidence, str], Iterator[Item]]  # one service finding per kind
-WP_SALTS = ("AUTH_KEY", "SECURE_AUTH_KEY", "LOGGED_IN_KEY", "NONCE_KEY",
-            "AUTH_SALT", "SECURE_AUTH_SALT", "LOGGED_IN_SALT", "NONCE_SALT")
-_WP_SETTINGS = ("DB_NAME", "DB_USER", "DB_HOST", "DB_CHARSET", "DB_COLLATE", "WP_HOME", "WP_SITEURL")
+WP_SALTS = wpconf.WP_SALTS
 
 
 def analyze(repo: RepoView) -> Iterator[Item]:
@@ -113,7 +112,7 @@ def analyze(repo: RepoView) -> Iterator[Item]:
     yield from _app_secrets(fw, files, yaml_refs)
     wp_config = next((f for f in files if posixpath.basename(f.rel) == _WP_CONFIG and f.rel.count("/") <= 1), None)
     if wp_config is not None:
-        yield from _wordpress_config(wp_config)
+        yield from _wordpress_config(repo, wp_config)
     yield from _services(repo, fw, files, templates)
     yield from _health(repo, fw, files)
     yield from _writable(repo, fw, wp_config)
@@ -303,7 +302,7 @@ def _app_secrets(fw: Framework | None, files: list[Source], yaml_refs: list[tupl
 # -- WordPress -------------------------------------------------------------------------------------------
 
 
-def _wordpress_config(source: Source) -> Iterator[Item]:
+def _wordpress_config(repo: RepoView, source: Source) -> Iterator[Item]:
     rel = source.rel
     parsed = source.parsed
     hard_coded: list[str] = []
@@ -314,27 +313,30 @@ def _wordpress_config(source: Source) -> Iterator[Item]:
             if env_name(value):
                 yield from env_findings(value, src, secret=True if _wp_secret(define.name) else None)
             continue
-        if not (_wp_secret(define.name) or define.name in _WP_SETTINGS):
-            if define.name == "WP_DEBUG" and value is True:
-                yield base.warning(src, "WP_DEBUG is true in wp-config.php: production should not show errors")
+        if define.name == "ABSPATH" or not _ENV_NAME.match(define.name):
             continue
+        if define.name == "WP_DEBUG" and value is True:
+            yield base.warning(src, "WP_DEBUG is true in wp-config.php: production should not show errors")
         literal = scalar(value)
         hard_coded.append(define.name)
-        if _wp_secret(define.name):
-            if literal and not is_placeholder(literal) and not _wp_placeholder(literal):
-                yield base.hardcoded_secret(src, define.name, "password" if "PASSWORD" in define.name else "secret_key")
-            yield base.env_var(define.name, src, D, secret=True, required=True,
-                               description=f"wp-config.php define('{define.name}')")
-        else:
-            yield base.env_var(define.name, src, D, description=f"wp-config.php define('{define.name}')")
-            if literal:
+        described = f"wp-config.php define('{define.name}')"
+        if _wp_secret(define.name) or (literal is not None and wpconf.secret_value(define.name, literal)):
+            if literal and wpconf.secret_value(define.name, literal):
+                kind = "password" if "PASSWORD" in define.name else "secret_key"
+                yield replace(base.hardcoded_secret(src, define.name, kind), needed_by=wpconf.REQUIRED_BY)
+            yield base.env_var(define.name, src, D, secret=True, required=True, description=described)
+        else:  # the image's own wp-config.php reads every constant, the repo's literal as its default
+            yield base.env_var(define.name, src, D, description=described)
+            if literal:  # an empty default is no value to the ConfigMap: the image's file keeps it
                 yield base.env_var(define.name, src, H, default=literal)
     yield from _wp_reads(source)
+    yield from wpconf.findings(rel, parsed, wpconf.install_dir(repo), NAME)
     if hard_coded:
-        yield base.warning(Src(NAME, rel, 1), f"wp-config.php hard-codes {', '.join(hard_coded)}: in the image it "
-                                              "must read them from the environment (getenv), as the official "
+        yield base.warning(Src(NAME, rel, 1), f"wp-config.php hard-codes {', '.join(hard_coded)}: deployment "
+                                              "settings, each an env var (ConfigMap, Secret); a wp-config.php in the "
+                                              "image must read them from the environment (getenv), as the official "
                                               "WordPress image's wp-config-docker.php does")
-    prefix = _table_prefix(parsed)
+    prefix = wpconf.table_prefix(parsed)
     if prefix is not None:
         yield base.warning(Src(NAME, rel, prefix[1]), f"WordPress table prefix '{prefix[0]}' (wp-config.php): the "
                                                       "migrated database keeps its tables under it")
@@ -347,23 +349,7 @@ def _wp_reads(source: Source) -> Iterator[Item]:
             yield from env_findings(ref, Src(NAME, source.rel, ref.line))
 
 
-def _wp_secret(name: str) -> bool:
-    return name in WP_SALTS or name == "DB_PASSWORD" or is_secret_name(name)
-
-
-def _wp_placeholder(value: str) -> bool:
-    return "unique phrase" in value.lower() or value.strip() in ("", "password_here", "yourpasswordhere")
-
-
-_PREFIX = re.compile(r"""^\s*\$table_prefix\s*=\s*['"]([^'"]*)['"]""")
-
-
-def _table_prefix(parsed: PhpFile) -> tuple[str, int] | None:
-    for number, line in enumerate(parsed.data.decode("utf-8", "replace").splitlines(), 1):
-        m = _PREFIX.match(line)
-        if m:
-            return m.group(1), number
-    return None
+_wp_secret = wpconf.is_secret
 
 
 # -- services ------------------------------------------------------------------------------------------
