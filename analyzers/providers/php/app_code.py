@@ -53,7 +53,7 @@ from analyzers.providers.php import wp_config as wpconf
 from analyzers.providers.php.composer import composer
 from analyzers.providers.php.frameworks import Framework, framework
 from analyzers.providers.python.python_routes import judge
-from migrator.model import Confidence
+from migrator.model import Confidence, SecretFinding
 from migrator.repo import RepoView
 from migrator.secrets import bears_secret, is_placeholder
 
@@ -110,6 +110,7 @@ def analyze(repo: RepoView) -> Iterator[Item]:
     yield from _code_env(repo, fw, files)
     yield from _symfony_yaml(repo, yaml_refs)
     yield from _app_secrets(fw, files, yaml_refs)
+    yield from _defined_secrets(repo, fw, files)
     wp_config = next((f for f in files if posixpath.basename(f.rel) == _WP_CONFIG and f.rel.count("/") <= 1), None)
     if wp_config is not None:
         yield from _wordpress_config(repo, wp_config)
@@ -297,6 +298,64 @@ def _app_secrets(fw: Framework | None, files: list[Source], yaml_refs: list[tupl
     what = "Laravel encrypts cookies and sessions with it (php artisan key:generate --show makes one)" \
         if name == "APP_KEY" else "Symfony signs CSRF tokens, remember-me cookies and URIs with it"
     yield base.env_var(name, src, D if at else I, secret=True, required=True, description=what)
+
+
+def _defined_secrets(repo: RepoView, fw: Framework | None, files: list[Source]) -> Iterator[Item]:
+    """A real secret a ``define('DB_PASSWORD', '...')`` hard-codes in the app's own files (wp-config.php is
+    read in :func:`_wordpress_config`), reported by place only; ``needed_by`` says what loads the file (another
+    file's ``require``/``include``, the framework): the image cannot simply leave such a file out."""
+    found: list[SecretFinding] = []
+    for source in files:
+        if posixpath.basename(source.rel) == _WP_CONFIG:
+            continue
+        for define in source.parsed.defines:
+            if isinstance(define.value, str):
+                secret = base.check_assignment(Src(NAME, source.rel, define.line), define.name, define.value)
+                found += [secret] if secret is not None else []
+    if not found:
+        return
+    loaded = _loaded_by(repo, fw, {s.file for s in found})
+    yield from (replace(s, needed_by=loaded.get(s.file, "")) for s in found)
+
+
+def _loaded_by(repo: RepoView, fw: Framework | None, targets: set[str]) -> dict[str, str]:
+    """target -> what loads it at run time: ``included by index.php:2`` (a literal ``require``/``include``
+    path: ``__DIR__ . '/config.php'``, ``'config.php'`` against the file's directory or the document root),
+    or the framework (WordPress loads its plugins and themes, Laravel every ``config/*.php``). The files that
+    name a target are parsed again here: few do, and :func:`read_sources` skips files without env triggers."""
+    root = fw.document_root if fw is not None else "."
+    out: dict[str, str] = {}
+    for target in sorted(targets):
+        if fw is not None and fw.name == "wordpress" and _WP_CODE.search(target):
+            out[target] = "WordPress loads the code of wp-content's plugins and themes"
+        elif fw is not None and fw.name == "laravel" and re.fullmatch(r"config/[^/]+\.php", target):
+            out[target] = "Laravel loads every config/*.php"
+    names = {posixpath.basename(t).encode() for t in targets if t not in out}
+    for rel in (r for r in app_sources(repo) if names):
+        data = repo.read_bytes(rel) or b""
+        if not any(n in data for n in names) or not (b"require" in data or b"include" in data):
+            continue
+        parsed, _ = read_php(repo, rel, NAME)
+        for inc in parsed.includes if parsed is not None else ():
+            for path in _included_paths(inc.value, rel, root):
+                if path in targets and path != rel:
+                    verb = "required" if inc.how.startswith("require") else "included"
+                    out.setdefault(path, f"{verb} by {rel}:{inc.line} ({inc.how})")
+    return out
+
+
+_WP_CODE = re.compile(r"(^|/)(wp-content|app)/(mu-plugins|plugins|themes)/")
+
+
+def _included_paths(value: PhpValue, rel: str, root: str) -> list[str]:
+    """The repo paths a require/include may load: relative to the file's directory, then the document root."""
+    if isinstance(value, str):
+        if value.startswith("/"):
+            return []
+        here = posixpath.dirname(rel)
+        return list(dict.fromkeys(posixpath.normpath(posixpath.join(d, value)) for d in (here, root) if d is not None))
+    path = _path_of(value, rel, root)
+    return [path] if path is not None and not path.startswith(("/", "..")) and "*" not in path else []
 
 
 # -- WordPress -------------------------------------------------------------------------------------------
