@@ -3,7 +3,7 @@ health routes and writable directories of Laravel, Symfony, WordPress and plain 
 
 from __future__ import annotations
 
-from analyzers.providers.php import app_code
+from analyzers.providers.php import app_code, wp_config
 from migrator.model import Confidence, Kind
 
 E, V, SV, HC = Kind.ENV, Kind.VOLUME, Kind.SERVICE, Kind.HEALTH_CHECK
@@ -255,6 +255,31 @@ def test_wordpress_config_settings_secrets_and_salts(run_analyzer):
     assert any("table prefix 'blog_'" in m for m in messages)
     assert any(m.startswith("WP_DEBUG is true") for m in messages)
     assert any("hard-codes DB_NAME, DB_USER, DB_PASSWORD, DB_HOST" in m for m in messages)
+
+
+def test_wordpress_config_shape_for_the_image_and_every_define_an_env_var(run_analyzer):
+    r = run_analyzer(app_code, WORDPRESS)
+    [shape] = [f for f in r.of(Kind.RUNTIME) if "wp_defines" in f.fields]
+    assert (shape.fields["wp_config"], shape.fields["wp_abspath"], shape.fields["wp_requires"]) == (
+        "wp-config.php", "", ())  # ABSPATH dirname(__FILE__) . '/': core beside the file
+    entries = {name: (line, kind, value) for name, line, kind, value in shape.fields["wp_defines"]}
+    assert entries["DB_PASSWORD"] == (5, "secret", None) and entries["AUTH_KEY"] == (9, "secret", None)
+    assert entries["DB_NAME"] == (3, "string", "blog_prod") and entries["WP_DEBUG"] == (20, "bool", True)
+    assert "ABSPATH" not in entries
+    assert r.field(Kind.RUNTIME, "", "wp_table_prefix") == "blog_"
+    assert r.field(E, "WP_TABLE_PREFIX", "default") == "blog_"
+    assert r.field(E, "DISABLE_WP_CRON", "default") == "true"  # every define: the ConfigMap carries it
+    assert {s.needed_by for s in r.secrets} == {wp_config.REQUIRED_BY}  # WordPress requires the file
+    assert "Pw-fake-9c1f0e7d3b" not in repr(r.items)
+
+
+def test_a_define_secret_in_an_included_file_is_needed_and_one_nobody_loads_is_not(run_analyzer):
+    r = run_analyzer(app_code, {
+        "index.php": "<?php\ninclude 'lib/config.php';\necho 'x';\n",
+        "lib/config.php": "<?php\ndefine('MAIL_PASSWORD', 'Qv7-mail-Real-2291');\n",
+        "old/config.php": "<?php\ndefine('API_SECRET', 'Zt4-api-Real-8812-xx');\n"})
+    needed = {s.file: s.needed_by for s in r.secrets}
+    assert needed == {"lib/config.php": "included by index.php:2 (include)", "old/config.php": ""}
 
 
 def test_wordpress_placeholders_are_not_secrets_and_getenv_defines_are_env(run_analyzer):
