@@ -49,6 +49,7 @@ from analyzers.base import D, H, I, Item, Src
 from analyzers.deploy import dotenv
 from analyzers.lib import php
 from analyzers.lib.php import Attribute, Call, Chain, Const, EnvRef, Interp, PhpFile, PhpValue, Unknown
+from analyzers.providers.php import app_programs
 from analyzers.providers.php.composer import composer
 from analyzers.providers.php.frameworks import Framework, framework
 from analyzers.providers.python.python_routes import judge
@@ -73,7 +74,8 @@ _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _TRIGGERS = (b"getenv", b"env(", b"$_ENV", b"$_SERVER", b"%env(", b"define", b"Route", b"->get(", b"file_put_contents",
              b"fopen", b"mkdir", b"move_uploaded_file", b"error_log", b"Redis", b"Memcache", b"->map(",
              b"withRouting", b"addRoute", b"PDO", b"mysql", b"pg_connect", b"register_rest_route", b"Handler",
-             b"=== '/", b'=== "/', b"case '/", b'case "/', b"== '/", b"Predis", b"AMQP", b"MongoDB")
+             b"=== '/", b'=== "/', b"case '/", b'case "/', b"== '/", b"Predis", b"AMQP", b"MongoDB",
+             *app_programs.TRIGGERS)
 
 # Composer packages that need a backing service
 PACKAGES: Mapping[str, str] = {
@@ -118,6 +120,7 @@ def analyze(repo: RepoView) -> Iterator[Item]:
     yield from _health(repo, fw, files)
     yield from _writable(repo, fw, wp_config)
     yield from _code_writes(fw, files)
+    yield from app_programs.programs(((f.rel, f.parsed) for f in files), NAME)
 
 
 # -- the app's files ---------------------------------------------------------------------------------
