@@ -54,7 +54,7 @@ from analyzers.providers.php.composer import composer
 from analyzers.providers.php.frameworks import Framework, framework
 from analyzers.providers.python.python_routes import judge
 from migrator.model import Confidence
-from migrator.repo import RepoView
+from migrator.repo import RepoView, UnreadableFile
 from migrator.secrets import bears_secret, is_placeholder, is_secret_name
 
 NAME = "php_code"
@@ -143,10 +143,13 @@ def app_sources(repo: RepoView) -> list[str]:
 def read_php(repo: RepoView, rel: str, analyzer: str) -> tuple[PhpFile | None, list[Item]]:
     """``rel`` parsed, and the warnings it earns: not parsed in bounds (nothing read), or syntax errors
     (what parses is still read: tree-sitter recovers around the error)."""
-    data = repo.read_bytes(rel)
+    src = Src(analyzer, rel, 1)
+    try:
+        data = repo.read_bytes(rel)
+    except UnreadableFile as exc:
+        return None, [base.warning(src, f"{unreadable(exc)}; not read")]
     if data is None:
         return None, []
-    src = Src(analyzer, rel, 1)
     parsed = PhpFile.parse(data)
     if parsed is None:
         return None, [base.warning(src, "PHP file is too large or too slow to parse; not read")]
@@ -158,12 +161,30 @@ def read_php(repo: RepoView, rel: str, analyzer: str) -> tuple[PhpFile | None, l
     return parsed, warnings
 
 
+def unreadable(exc: UnreadableFile) -> str:
+    """Why a file was not read, without its name (the warning carries it)."""
+    return str(exc).removeprefix(f"{exc.rel}: ")
+
+
+def peek(repo: RepoView, rel: str, limit: int | None = None) -> bytes | None:
+    """``rel``'s bytes for a look at what it holds, or None when it cannot be read (too large, a FIFO, a link
+    out of the repo: :func:`read_php` says so when the file is read for real)."""
+    try:
+        return repo.read_bytes(rel) if limit is None else repo.read_bytes(rel, limit=limit)
+    except UnreadableFile:
+        return None
+
+
 def read_sources(repo: RepoView, sources: Iterable[str]) -> tuple[list[Source], list[Item]]:
     files: list[Source] = []
     warnings: list[Item] = []
     total = 0
     for rel in sources:
-        data = repo.read_bytes(rel)
+        try:
+            data = repo.read_bytes(rel)
+        except UnreadableFile as exc:
+            warnings.append(base.warning(Src(NAME, rel), f"{unreadable(exc)}; not read"))
+            continue
         if not data or not any(t in data for t in _TRIGGERS):
             continue
         total += len(data)
