@@ -289,12 +289,17 @@ def _query_ok(m: re.Match[str]) -> bool:
     return is_secret_name(name) or has_word(name, frozenset({"SIG", "SIGNATURE", "HMAC", "APIKEY"}))
 
 
+# gpg/apt-key options whose value names a public key (an ID, a fingerprint, a keyserver): never a secret
+_PUBLIC_KEY_OPTIONS = frozenset({"recv-keys", "recv-key", "receive-keys", "keyserver", "keyserver-options", "keyring",
+                                 "primary-keyring", "trusted-key", "fingerprint", "export-keys", "signed-by"})
+
+
 def _option_ok(m: re.Match[str]) -> bool:
-    return is_secret_name(m.group("name"))
+    return is_secret_name(m.group("name")) and m.group("name").lower() not in _PUBLIC_KEY_OPTIONS
 
 
 def _not_flag_password(m: re.Match[str]) -> bool:
-    if not is_secret_name(m.group("name")):
+    if not _option_ok(m):
         return False
     program = program_label(m.string, m.start()).lower()
     return not (program in _BOOLEAN_PASSWORD_PROGRAMS and m.group("name").lower() in ("password", "pass", "passwd"))

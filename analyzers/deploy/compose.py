@@ -35,6 +35,7 @@ from analyzers.deploy.image_command import (
     process_items,
     start_command,
 )
+from analyzers.lib import yamllines
 from analyzers.lib.dockerfile_parse import workdir as image_workdir
 from migrator.model import Confidence
 from migrator.repo import RepoView, join, normalize
@@ -75,16 +76,7 @@ def analyze(repo: RepoView) -> Iterator[Item]:
 
 
 def _load(text: str) -> tuple[Any, tuple[int | None, str] | None]:
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
-
-    try:
-        return YAML(typ="rt", pure=True).load(text), None
-    except MarkedYAMLError as exc:
-        line = exc.problem_mark.line + 1 if exc.problem_mark is not None else None
-        return None, (line, f"not valid YAML ({exc.problem}); ignored")
-    except (YAMLError, ValueError, RecursionError) as exc:
-        return None, (None, f"not valid YAML ({type(exc).__name__}); ignored")
+    return yamllines.load(text, "ignored")
 
 
 def _services(data: Any) -> dict[str, Any] | None:

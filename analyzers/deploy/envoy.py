@@ -30,6 +30,7 @@ from analyzers.deploy.capistrano.emit import Emitter, dedupe
 from analyzers.deploy.capistrano.model import Ctx
 from analyzers.deploy.deployer.phpvalues import PhpFile, Unknown, expression, render
 from analyzers.deploy.shellwalk import ShellWalker
+from analyzers.lib import php
 from migrator.model import Finding
 from migrator.repo import RepoView, normalize
 from migrator.secrets import value_secret_kind
@@ -158,19 +159,8 @@ def _args(lines: list[str], i: int, rest: str) -> tuple[str, int]:
 
 
 def _close(text: str) -> int:
-    depth, quote = 0, ""
-    for k, ch in enumerate(text):
-        if quote:
-            quote = "" if ch == quote and (k == 0 or text[k - 1] != "\\") else quote
-        elif ch in "'\"":
-            quote = ch
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-            if depth == 0:
-                return k
-    return len(text)
+    end = php.closing_paren(text)
+    return len(text) if end is None else end
 
 
 def _values(args: str, line: int, envoy: _File) -> list[Any]:

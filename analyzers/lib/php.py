@@ -794,24 +794,30 @@ def _joined(parts: list[PhpValue]) -> PhpValue:
     return Interp(tuple(merged))
 
 
-def _balanced(text: str, start: int) -> str:
-    """The text from ``start`` up to the parenthesis that closes the one before it (or the end)."""
-    depth = 1
+def closing_paren(text: str, start: int = 0, depth: int = 0, limit: int | None = None) -> int | None:
+    """The index of the parenthesis that brings ``depth`` (the open ones before ``start``) back to zero,
+    skipping quoted strings (a backslash escapes a quote); None when it does not close within ``limit``."""
     quote = ""
-    for i in range(start, min(len(text), start + 2000)):
-        ch = text[i]
+    end = len(text) if limit is None else min(len(text), start + limit)
+    for k in range(start, end):
+        ch = text[k]
         if quote:
-            if ch == quote:
-                quote = ""
-        elif ch in "\"'":
+            quote = "" if ch == quote and text[k - 1] != "\\" else quote
+        elif ch in "'\"":
             quote = ch
         elif ch == "(":
             depth += 1
         elif ch == ")":
             depth -= 1
             if depth == 0:
-                return text[start:i]
-    return text[start:start + 2000]
+                return k
+    return None
+
+
+def _balanced(text: str, start: int) -> str:
+    """The text from ``start`` up to the parenthesis that closes the one before it (or 2000 characters)."""
+    end = closing_paren(text, start, 1, 2000)
+    return text[start:end] if end is not None else text[start:start + 2000]
 
 
 def text_of(value: PhpValue) -> str | None:

@@ -80,7 +80,7 @@ def version(repo: RepoView, rel: str) -> tuple[int, str]:
 def _composer_version(repo: RepoView, rel: str) -> int | None:
     try:
         data = json.loads(repo.read_text(rel) or "null")
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested past the decoder's stack
         return None
     if not isinstance(data, dict):
         return None

@@ -18,6 +18,7 @@ from analyzers.base import Src
 from analyzers.deploy.compose_fields import item_line, line_of
 from analyzers.deploy.deployer.model import NAME, Config, Hook, Host, Run, Setting, Task, Upload
 from analyzers.deploy.deployer.recipes import RECIPE_PATH
+from analyzers.lib import yamllines
 from migrator.repo import RepoView, normalize
 from migrator.secrets import value_secret_kind
 
@@ -26,16 +27,7 @@ _HOST_KEYS = {"user": "remote_user", "remote_user": "remote_user", "hostname": "
 
 
 def load(text: str) -> tuple[Any, tuple[int | None, str] | None]:
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
-
-    try:
-        return YAML(typ="rt", pure=True).load(text), None
-    except MarkedYAMLError as exc:
-        line = exc.problem_mark.line + 1 if exc.problem_mark is not None else None
-        return None, (line, f"not valid YAML ({exc.problem}); not read")
-    except (YAMLError, ValueError, RecursionError) as exc:
-        return None, (None, f"not valid YAML ({type(exc).__name__}); not read")
+    return yamllines.load(text)
 
 
 def read(repo: RepoView, rel: str, config: Config, reader: Any | None = None, *, hosts_only: bool = False) -> None:

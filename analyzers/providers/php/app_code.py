@@ -49,12 +49,13 @@ from analyzers.base import D, H, I, Item, Src
 from analyzers.deploy import dotenv
 from analyzers.lib import php
 from analyzers.lib.php import Attribute, Call, Chain, Const, EnvRef, Interp, PhpFile, PhpValue, Unknown
+from analyzers.providers.php import app_programs
 from analyzers.providers.php import wp_config as wpconf
 from analyzers.providers.php.composer import composer
 from analyzers.providers.php.frameworks import Framework, framework
 from analyzers.providers.python.python_routes import judge
 from migrator.model import Confidence, SecretFinding
-from migrator.repo import RepoView
+from migrator.repo import RepoView, UnreadableFile
 from migrator.secrets import bears_secret, is_placeholder
 
 NAME = "php_code"
@@ -74,7 +75,8 @@ _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _TRIGGERS = (b"getenv", b"env(", b"$_ENV", b"$_SERVER", b"%env(", b"define", b"Route", b"->get(", b"file_put_contents",
              b"fopen", b"mkdir", b"move_uploaded_file", b"error_log", b"Redis", b"Memcache", b"->map(",
              b"withRouting", b"addRoute", b"PDO", b"mysql", b"pg_connect", b"register_rest_route", b"Handler",
-             b"=== '/", b'=== "/', b"case '/", b'case "/', b"== '/", b"Predis", b"AMQP", b"MongoDB")
+             b"=== '/", b'=== "/', b"case '/", b'case "/', b"== '/", b"Predis", b"AMQP", b"MongoDB",
+             *app_programs.TRIGGERS)
 
 # Composer packages that need a backing service
 PACKAGES: Mapping[str, str] = {
@@ -118,6 +120,7 @@ def analyze(repo: RepoView) -> Iterator[Item]:
     yield from _health(repo, fw, files)
     yield from _writable(repo, fw, wp_config)
     yield from _code_writes(fw, files)
+    yield from app_programs.programs(((f.rel, f.parsed) for f in files), NAME)
 
 
 # -- the app's files ---------------------------------------------------------------------------------
@@ -140,10 +143,13 @@ def app_sources(repo: RepoView) -> list[str]:
 def read_php(repo: RepoView, rel: str, analyzer: str) -> tuple[PhpFile | None, list[Item]]:
     """``rel`` parsed, and the warnings it earns: not parsed in bounds (nothing read), or syntax errors
     (what parses is still read: tree-sitter recovers around the error)."""
-    data = repo.read_bytes(rel)
+    src = Src(analyzer, rel, 1)
+    try:
+        data = repo.read_bytes(rel)
+    except UnreadableFile as exc:
+        return None, [base.warning(src, f"{unreadable(exc)}; not read")]
     if data is None:
         return None, []
-    src = Src(analyzer, rel, 1)
     parsed = PhpFile.parse(data)
     if parsed is None:
         return None, [base.warning(src, "PHP file is too large or too slow to parse; not read")]
@@ -155,12 +161,30 @@ def read_php(repo: RepoView, rel: str, analyzer: str) -> tuple[PhpFile | None, l
     return parsed, warnings
 
 
+def unreadable(exc: UnreadableFile) -> str:
+    """Why a file was not read, without its name (the warning carries it)."""
+    return str(exc).removeprefix(f"{exc.rel}: ")
+
+
+def peek(repo: RepoView, rel: str, limit: int | None = None) -> bytes | None:
+    """``rel``'s bytes for a look at what it holds, or None when it cannot be read (too large, a FIFO, a link
+    out of the repo: :func:`read_php` says so when the file is read for real)."""
+    try:
+        return repo.read_bytes(rel) if limit is None else repo.read_bytes(rel, limit=limit)
+    except UnreadableFile:
+        return None
+
+
 def read_sources(repo: RepoView, sources: Iterable[str]) -> tuple[list[Source], list[Item]]:
     files: list[Source] = []
     warnings: list[Item] = []
     total = 0
     for rel in sources:
-        data = repo.read_bytes(rel)
+        try:
+            data = repo.read_bytes(rel)
+        except UnreadableFile as exc:
+            warnings.append(base.warning(Src(NAME, rel), f"{unreadable(exc)}; not read"))
+            continue
         if not data or not any(t in data for t in _TRIGGERS):
             continue
         total += len(data)
@@ -332,7 +356,7 @@ def _loaded_by(repo: RepoView, fw: Framework | None, targets: set[str]) -> dict[
             out[target] = "Laravel loads every config/*.php"
     names = {posixpath.basename(t).encode() for t in targets if t not in out}
     for rel in (r for r in app_sources(repo) if names):
-        data = repo.read_bytes(rel) or b""
+        data = peek(repo, rel) or b""
         if not any(n in data for n in names) or not (b"require" in data or b"include" in data):
             continue
         parsed, _ = read_php(repo, rel, NAME)

@@ -33,7 +33,7 @@ from analyzers.deploy.hostcfg import unique
 from analyzers.lib import php
 from analyzers.lib.cron_schedule import ScheduleError, from_fields
 from analyzers.lib.php import Call, Chain, Const, PhpFile, PhpValue
-from analyzers.providers.php.app_code import app_sources, read_php
+from analyzers.providers.php.app_code import app_sources, peek, read_php
 from analyzers.providers.php.frameworks import framework
 from migrator.repo import RepoView
 
@@ -142,7 +142,7 @@ def _app_timezone(repo: RepoView) -> tuple[str, str] | None:
     """(timezone, where) the scheduler reads its entries in: ``config/app.php``'s ``schedule_timezone``, else
     its ``timezone`` (UTC, Laravel's default, is no news)."""
     rel = "config/app.php"
-    parsed = PhpFile.parse(repo.read_bytes(rel) or b"") if repo.exists(rel) else None
+    parsed = PhpFile.parse(peek(repo, rel) or b"") if repo.exists(rel) else None
     returned = parsed.returned() if parsed is not None else None
     if not isinstance(returned, dict):
         return None
@@ -327,7 +327,7 @@ def _runs(repo: RepoView, needle: str) -> list[str]:
         checked += 1
         if checked > _MAX_RUNNER_FILES:
             break
-        data = repo.read_bytes(rel, limit=512 * 1024)
+        data = peek(repo, rel, 512 * 1024)
         if data and raw in data:
             found.append(rel)
     return found
@@ -339,7 +339,7 @@ def _runs(repo: RepoView, needle: str) -> list[str]:
 def _symfony(repo: RepoView) -> Iterator[Item]:
     names: set[str] = set()
     for rel in app_sources(repo):
-        data = repo.read_bytes(rel) if rel.startswith("src/") else None
+        data = peek(repo, rel) if rel.startswith("src/") else None
         if not data or (b"AsCronTask" not in data and b"AsPeriodicTask" not in data):
             continue
         parsed, warnings = read_php(repo, rel, NAME)

@@ -40,7 +40,7 @@ from migrator.repo import RepoView
 from migrator.secrets import bears_secret, is_secret_name
 
 NAME = "php_server_config"
-_SINGLE = ("document_root", "front_controller", "allow_override", "max_workers", "request_timeout")
+_SINGLE = ("document_root", "front_controller", "allow_override", "max_workers", "request_timeout", "legacy_app_dir")
 _INTS = ("max_workers", "request_timeout")
 _INDEX = re.compile(r"^/?([\w./-]*\.php)")
 # php.ini keys that hold credentials (newrelic.license, a password in a mail or session setting)
@@ -62,7 +62,7 @@ def analyze(repo: RepoView) -> Iterator[Item]:
     for rel in phpconf.ini_files(repo):
         settings += phpconf.ini(repo, rel)
     for rel in phpconf.apache_files(repo):
-        settings += [_relative(repo, s) for s in phpconf.apache(repo, rel)]
+        settings += [r for s in phpconf.apache(repo, rel) for r in _relative(repo, s)]
     found, passes = nginx_settings(repo)
     roots = [s.value for s in (*settings, *found) if s.name == "document_root"]
     settings += htaccess_settings(repo, roots)
@@ -176,6 +176,7 @@ def _site(repo: RepoView, server: Directive, inherited: list[Directive]
         if relative is not None:
             out.append(Setting("document_root", relative, root.file, root.line, Confidence.DECLARED,
                                f"root {root.args[0]}"))
+            out += app_dir_setting(root.args[0], relative, root.file, root.line)
     tries = _last(slash.block or [], "try_files") if slash else None
     if tries is not None and tries.args and (m := _INDEX.match(tries.args[-1])):
         out.append(Setting("front_controller", m.group(1), tries.file, tries.line, Confidence.DECLARED,
@@ -231,8 +232,23 @@ def app_relative(repo: RepoView, path: str) -> str | None:
     return "."
 
 
-def _relative(repo: RepoView, s: Setting) -> Setting:
+def app_dir_setting(root: str, relative: str, file: str, line: int) -> list[Setting]:
+    """Where the app lived on the host: the served path minus the document root (``/var/www/ci`` serving
+    ``.``, ``/var/www/shop/current/public`` serving ``public``), so that the host paths of its cron lines
+    and scripts (``php /var/www/ci/index.php cron``) become paths in the image."""
+    path = root.strip("\"'").rstrip("/")
+    if relative not in (".", ""):
+        if not path.endswith("/" + relative):
+            return []
+        path = path[: -len(relative) - 1]
+    if not path.startswith("/") or "$" in path or "{" in path or path.count("/") < 2:
+        return []
+    return [Setting("legacy_app_dir", path, file, line, Confidence.INFERRED, f"the served root {root}")]
+
+
+def _relative(repo: RepoView, s: Setting) -> list[Setting]:
     if s.name != "document_root":
-        return s
-    relative = app_relative(repo, s.value)
-    return Setting(s.name, relative or ".", s.file, s.line, s.confidence, s.why)
+        return [s]
+    relative = app_relative(repo, s.value) or "."
+    return [Setting(s.name, relative, s.file, s.line, s.confidence, s.why),
+            *app_dir_setting(s.value, relative, s.file, s.line)]

@@ -162,7 +162,7 @@ def install_dir(repo: RepoView) -> str | None:
     """composer.json's ``extra.wordpress-install-dir`` (johnpbloch/wordpress-core-installer), or None."""
     try:
         data = json.loads(repo.read_text("composer.json") or "{}")
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):  # a composer.json nested past the decoder
         return None
     extra = data.get("extra") if isinstance(data, dict) else None
     value = extra.get("wordpress-install-dir") if isinstance(extra, dict) else None

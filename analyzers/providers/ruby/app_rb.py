@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from analyzers import base
 from analyzers.base import Item, Src
+from analyzers.lib import yamllines
 from analyzers.lib.rb import Call, EnvRef, Interp, RbValue, RubyFile, Unknown, text_of
 from migrator.repo import RepoView
 
@@ -219,16 +220,7 @@ def load_erb_yaml(text: str) -> ErbYaml:
 
 def load_yaml(text: str) -> tuple[Any, tuple[int | None, str] | None]:
     """The round-trip YAML (keeps lines), or the error's line and a message."""
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
-
-    try:
-        return YAML(typ="rt", pure=True).load(text), None
-    except MarkedYAMLError as exc:
-        line = exc.problem_mark.line + 1 if exc.problem_mark is not None else None
-        return None, (line, f"not valid YAML ({exc.problem}); not read")
-    except (YAMLError, ValueError, RecursionError) as exc:
-        return None, (None, f"not valid YAML ({type(exc).__name__}); not read")
+    return yamllines.load(text)
 
 
 def key_line(mapping: Any, key: object) -> int | None:

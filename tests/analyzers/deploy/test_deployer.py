@@ -397,3 +397,10 @@ def test_host_binary_closures_give_the_images_programs(run_analyzer: Any) -> Non
     assert "php /var/www/shop/current/artisan storage:link" in keys
     assert not [k for k in keys if "${bin_" in k or "php8.1" in k]
     assert any(k.startswith("composer install") for k in keys)
+
+
+def test_a_composer_json_nested_past_the_decoder_does_not_stop_the_reader(run_analyzer: Any) -> None:
+    result = run_analyzer(deployer, {"composer.json": '{"x": ' + "[" * 5000 + "]" * 5000 + "}",
+                                     "deploy.php": "<?php\nnamespace Deployer;\nrequire 'recipe/laravel.php';\n"
+                                                   "host('web1')->set('deploy_path', '/var/www/app');\n"})
+    assert any(f.key.startswith("composer install") for f in result.findings)

@@ -517,3 +517,13 @@ def test_codeigniter_writable_directories(run_analyzer):
     assert volumes == {"writable/cache": "emptyDir", "writable/logs": "emptyDir", "writable/session": "emptyDir",
                        "writable/uploads": None}
     assert "database.default.hostname" not in r.keys(E)  # CI4's dotted config keys are no env var names here
+
+
+def test_one_unreadable_file_never_stops_the_rest(run_analyzer):
+    # a 1.2 MB generated file beside the code: a warning, the rest is read
+    result = run_analyzer(app_code, {
+        "composer.json": '{"require": {"php": "^8.1"}}\n',
+        "src/Generated.php": b"<?php\n" + b"$a = getenv('BIG');\n" * 70000,
+        "src/Config.php": "<?php\nreturn ['dsn' => getenv('DATABASE_DSN')];\n"})
+    assert "DATABASE_DSN" in {f.key for f in result.of(Kind.ENV)}
+    assert any(w.file == "src/Generated.php" and "not read" in w.message for w in result.warnings)

@@ -172,3 +172,17 @@ def test_a_secret_in_a_php_setting_never_reaches_php_ini(run_analyzer: Run) -> N
     assert env["DB_PASSWORD"]["secret"] is True and "default" not in env["DB_PASSWORD"]
     assert env["APP_ENV"]["default"] == "production"
     assert {s.line for s in result.secrets} >= {7}
+
+
+def test_the_served_root_is_where_the_app_lived_so_host_paths_map_into_the_image(run_analyzer: Any) -> None:
+    result = run_analyzer(server_config, {
+        "index.php": "<?php\n",
+        "application/config/config.php": "<?php\n",
+        "deploy/site.conf": "server {\n  root /var/www/ci;\n  location ~ \\.php$ {\n"
+                            "    fastcgi_pass unix:/run/php/php5.6-fpm.sock;\n  }\n}\n",
+        "deploy/vhost.conf": "<VirtualHost *:80>\n  DocumentRoot /srv/shop/current/public\n</VirtualHost>\n",
+        "public/index.php": "<?php\n"})
+    found = [f for f in result.of(Kind.RUNTIME) if "legacy_app_dir" in f.fields]
+    assert {(f.fields["legacy_app_dir"], f.source.file) for f in found} == {
+        ("/var/www/ci", "deploy/site.conf"), ("/srv/shop/current", "deploy/vhost.conf")}
+    assert all(f.source.confidence is Confidence.INFERRED for f in found)
