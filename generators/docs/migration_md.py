@@ -96,8 +96,9 @@ def generate(model: AppModel, spec: AppSpec, files: list[OutputFile]) -> OutputF
         out += [""]
     left_out = [f for f in spec.secret_files if f.left_out]
     if left_out:
-        out += ["Kept out of the image by `.dockerignore` (the app does not need them, or the image replaces them):",
-                ""]
+        why = "the app does not need them, or the image replaces them" if any(f.replaced for f in left_out) else \
+            "the app does not need them"
+        out += [f"Kept out of the image by `.dockerignore` ({why}):", ""]
         out += [f"- `{_cell(f.path)}`" + (f" ({f.needed_by}: {f.replaced})" if f.replaced else "")
                 for f in left_out] + [""]
     fallbacks = [f for f in spec.secret_files if f.needed_by and f.fallback_only and not f.replaced]
