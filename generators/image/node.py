@@ -12,7 +12,6 @@ tokens).
 
 from __future__ import annotations
 
-import json
 import posixpath
 import re
 
@@ -20,7 +19,7 @@ from analyzers.providers.node.installs import Installs, installs
 from generators.image.argv import uses_init
 from generators.image.base_image import end_of_life
 from generators.image.plan import BuildPlan, Stage, apt, user_lines
-from generators.image.steps import build_step, serve
+from generators.image.steps import build_step, healthcheck, serve
 from generators.spec import UID, AppSpec
 from generators.values import APP_DIR, origin
 from migrator.model import Subject
@@ -176,8 +175,7 @@ def _healthcheck(spec: AppSpec) -> str:
         code = (f"require('net').connect({spec.port}, '127.0.0.1').on('connect', () => process.exit(0))"
                 ".on('error', () => process.exit(1))")
         why = "# no health path found: a TCP check (Kubernetes uses its own probes)"
-    return (f"{why}\nHEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \\\n"
-            f"  CMD {json.dumps(['node', '-e', code])}")
+    return healthcheck(why, ["node", "-e", code])
 
 
 def _js(text: str) -> str:

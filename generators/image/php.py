@@ -22,7 +22,7 @@ from generators.image import php_config, php_extensions, php_layout, php_wpconfi
 from generators.image.argv import INIT, uses_init
 from generators.image.base_image import end_of_life
 from generators.image.plan import BuildPlan, Stage, apt, user_lines
-from generators.image.steps import build_env, js_install_lines, serve
+from generators.image.steps import build_env, healthcheck, js_install_lines, serve
 from generators.spec import UID, AppSpec, Step
 from generators.values import APP_DIR, origin
 from migrator.model import Subject
@@ -276,8 +276,7 @@ def _healthcheck(spec: AppSpec, port: int) -> str:
     else:
         code = f'exit(@fsockopen("127.0.0.1", {port}) ? 0 : 1);'
         why = "# no health path found: a TCP check (Kubernetes uses its own probes)"
-    return (f"{why}\nHEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \\\n"
-            f"  CMD {json.dumps(['php', '-r', code])}")
+    return healthcheck(why, ["php", "-r", code])
 
 
 def _php(text: str) -> str:

@@ -8,13 +8,11 @@ steps (``collectstatic`` ...) run at build time: the pod's root filesystem is re
 
 from __future__ import annotations
 
-import json
-
 from generators.image.base_image import end_of_life, is_python2
 from generators.image.debian_release import release_of
 from generators.image.plan import BuildPlan, Stage, apt, user_lines
 from generators.image.python_install import TOOL_ENV, VENV, python_install, tool_pin
-from generators.image.steps import build_step, serve
+from generators.image.steps import build_step, healthcheck, serve
 from generators.spec import UID, AppSpec, Step
 from generators.values import APP_DIR
 from migrator.textsafe import inline
@@ -153,6 +151,5 @@ def _healthcheck(spec: AppSpec) -> str:
     else:
         code = f"import socket; socket.create_connection(('127.0.0.1', {spec.port}), timeout=4)"
         why = "# no health path found: a TCP check (Kubernetes uses its own probes)"
-    return (f"{why}\nHEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \\\n"
-            f"  CMD {json.dumps(['python', '-c', code])}")
+    return healthcheck(why, ["python", "-c", code])
 

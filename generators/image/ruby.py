@@ -22,7 +22,7 @@ import shlex
 
 from generators.image.base_image import end_of_life
 from generators.image.plan import BuildPlan, Stage, apt, user_lines
-from generators.image.steps import build_env, js_install_lines, serve
+from generators.image.steps import build_env, healthcheck, js_install_lines, serve
 from generators.spec import UID, AppSpec, Step
 from generators.values import APP_DIR, origin
 from migrator.model import Subject
@@ -272,8 +272,7 @@ def _healthcheck(spec: AppSpec) -> str:
     else:
         code = f"require 'socket'; TCPSocket.new('127.0.0.1', {spec.port}).close"
         why = "# no health path found: a TCP check (Kubernetes uses its own probes)"
-    return (f"{why}\nHEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \\\n"
-            f"  CMD {json.dumps(['ruby', '-e', code])}")
+    return healthcheck(why, ["ruby", "-e", code])
 
 
 def _rb(text: str) -> str:

@@ -51,6 +51,13 @@ def _build_placeholder(name: str) -> str:
     return "build-only-placeholder"
 
 
+def healthcheck(why: str, argv: list[str]) -> str:
+    """The image's HEALTHCHECK (``why`` a comment line, ``argv`` an interpreter one-liner that exists in the
+    image): the same timings in every runtime's image; Kubernetes uses its own probes."""
+    return (f"{why}\nHEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \\\n"
+            f"  CMD {json.dumps(argv)}")
+
+
 def serve(spec: AppSpec, healthcheck: str | None) -> list[str]:
     """EXPOSE, the HEALTHCHECK (a command that exists in the image, from the runtime's planner) and CMD."""
     lines = []
